@@ -1,0 +1,14 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# make bench: runs every benchmark and prints figures with the machine noted.
+# Usage: bench/run.sh BUILDDIR SRCDIR
+set -u
+BUILDDIR=${1:-.}
+SRCDIR=${2:-.}
+export BUILDDIR SRCDIR
+echo "otpbox benchmarks on $(uname -srm), $(nproc) cores," \
+	"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+# ---- extract ----
+# ---- fetch ----
+# ---- wait ----

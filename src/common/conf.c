@@ -1,0 +1,990 @@
+/* SPDX-License-Identifier: MIT */
+/* Reads and checks the otpbox configuration, reporting every error at once. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+#define CONF_SECRET_MAX (64 * 1024)
+#define CONF_ERRORS_MAX 100
+
+/* Collected problems: one line each, "file:line: message". */
+struct conf_errs {
+	char *text;
+	size_t len;
+	int count;
+	const char *file;
+};
+
+enum conf_type { CONF_T_STRING, CONF_T_INT, CONF_T_LONG, CONF_T_BOOL, CONF_T_STRLIST,
+		 CONF_T_ENUM, CONF_T_GROUP, CONF_T_LIST };
+
+/* One known setting: where its value goes inside the target struct. */
+struct conf_key {
+	const char *name;
+	enum conf_type type;
+	size_t off;       /* offset of the field (count follows a list) */
+	long min, max;    /* for integers */
+	const char *const *choices; /* for enums, NULL-terminated */
+};
+
+static const char *const conf_auth_names[] = { "password", "xoauth2", NULL };
+static const char *const conf_tls_names[] = { "implicit", "starttls", "none",
+					      NULL };
+static const char *const conf_flow_names[] = { "client_credentials",
+					       "refresh_token", NULL };
+
+#define CK_S(s, f) { #f, CONF_T_STRING, offsetof(s, f), 0, 0, NULL }
+#define CK_I(s, f, lo, hi) { #f, CONF_T_INT, offsetof(s, f), lo, hi, NULL }
+#define CK_B(s, f) { #f, CONF_T_BOOL, offsetof(s, f), 0, 0, NULL }
+#define CK_L(s, f) { #f, CONF_T_STRLIST, offsetof(s, f), 0, 0, NULL }
+#define CK_E(s, f, c) { #f, CONF_T_ENUM, offsetof(s, f), 0, 0, c }
+#define CK_SEC(s, n, f, k) { n, CONF_T_STRING, offsetof(s, f.k), 0, 0, NULL }
+
+static const struct conf_key conf_oauth2_keys[] = {
+	CK_S(struct conf_oauth2, tenant),
+	CK_S(struct conf_oauth2, client_id),
+	CK_SEC(struct conf_oauth2, "client_secret_env", client_secret, env),
+	CK_SEC(struct conf_oauth2, "client_secret_file", client_secret, file),
+	CK_SEC(struct conf_oauth2, "client_secret_command", client_secret,
+	       command),
+	CK_E(struct conf_oauth2, flow, conf_flow_names),
+	CK_S(struct conf_oauth2, refresh_token_file),
+	CK_S(struct conf_oauth2, token_endpoint),
+	CK_S(struct conf_oauth2, scope),
+	CK_S(struct conf_oauth2, ca_file),
+	CK_S(struct conf_oauth2, access_token_command),
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+
+static const struct conf_key conf_account_keys[] = {
+	CK_S(struct conf_account, name),
+	CK_S(struct conf_account, user),
+	CK_S(struct conf_account, mailbox),
+	CK_E(struct conf_account, auth, conf_auth_names),
+	CK_SEC(struct conf_account, "password_env", password, env),
+	CK_SEC(struct conf_account, "password_file", password, file),
+	CK_SEC(struct conf_account, "password_command", password, command),
+	CK_S(struct conf_account, host),
+	CK_I(struct conf_account, port, 1, 65535),
+	CK_E(struct conf_account, tls, conf_tls_names),
+	CK_B(struct conf_account, allow_plaintext),
+	CK_S(struct conf_account, ca_file),
+	CK_I(struct conf_account, timeout_seconds, 1, 3600),
+	CK_L(struct conf_account, folders),
+	CK_L(struct conf_account, domains),
+	{ "oauth2", CONF_T_GROUP, 0, 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+
+#define CF(f) offsetof(struct conf, f)
+static const struct conf_key conf_root_keys[] = {
+	{ "database", CONF_T_STRING, CF(database), 0, 0, NULL },
+	{ "accounts", CONF_T_LIST, 0, 0, 0, NULL },
+	{ "fetch", CONF_T_GROUP, 0, 0, 0, NULL },
+	{ "wait", CONF_T_GROUP, 0, 0, 0, NULL },
+	{ "extract", CONF_T_GROUP, 0, 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+
+static const struct conf_key conf_fetch_keys[] = {
+	{ "idle", CONF_T_BOOL, CF(fetch.idle), 0, 0, NULL },
+	{ "poll_interval_seconds", CONF_T_INT, CF(fetch.poll_interval_seconds),
+	  1, 3600, NULL },
+	{ "max_message_bytes", CONF_T_LONG, CF(fetch.max_message_bytes),
+	  1024, 64L * 1024 * 1024, NULL },
+	{ "retention_days", CONF_T_INT, CF(fetch.retention_days), 0, 36500,
+	  NULL },
+	{ "batch_size", CONF_T_INT, CF(fetch.batch_size), 1, 10000, NULL },
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+
+static const struct conf_key conf_wait_keys[] = {
+	{ "timeout_seconds", CONF_T_INT, CF(wait.timeout_seconds), 0, 86400,
+	  NULL },
+	{ "max_email_age_seconds", CONF_T_INT, CF(wait.max_email_age_seconds),
+	  1, 30L * 86400, NULL },
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+
+static const struct conf_key conf_extract_keys[] = {
+	{ "custom_patterns", CONF_T_STRLIST, CF(extract.custom_patterns), 0, 0,
+	  NULL },
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+
+static void conf_err(struct conf_errs *errs, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+conf_err(struct conf_errs *errs, int line, const char *fmt, ...)
+{
+	char msg[512], head[PATH_MAX + 32];
+	size_t need;
+	char *grown;
+	va_list ap;
+
+	if (++errs->count > CONF_ERRORS_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		snprintf(head, sizeof(head), "%s:%d: ", errs->file, line);
+	else
+		snprintf(head, sizeof(head), "%s: ", errs->file);
+	need = errs->len + strlen(head) + strlen(msg) + 2;
+	grown = realloc(errs->text, need);
+	if (grown == NULL)
+		return;
+	errs->text = grown;
+	errs->len += (size_t)sprintf(errs->text + errs->len, "%s%s\n", head,
+				     msg);
+}
+
+static char *
+conf_strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Levenshtein distance, for "did you mean" on unknown settings. */
+static size_t
+conf_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev, cur, up;
+	size_t row[64];
+
+	if (lb >= sizeof(row) / sizeof(row[0]))
+		return SIZE_MAX;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			cur = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < cur)
+				cur = row[j] + 1;
+			if (row[j - 1] + 1 < cur)
+				cur = row[j - 1] + 1;
+			row[j] = cur;
+			prev = up;
+		}
+	}
+	return row[lb];
+}
+
+static const struct conf_key *
+conf_find_key(const struct conf_key *keys, const char *name)
+{
+	for (; keys->name; keys++)
+		if (!strcmp(keys->name, name))
+			return keys;
+	return NULL;
+}
+
+static void
+conf_unknown(struct conf_errs *errs, const config_setting_t *s,
+	     const char *path, const struct conf_key *keys)
+{
+	const struct conf_key *best = NULL;
+	size_t d, bestd = 3;
+
+	for (; keys->name; keys++) {
+		d = conf_distance(config_setting_name(s), keys->name);
+		if (d < bestd) {
+			bestd = d;
+			best = keys;
+		}
+	}
+	if (best)
+		conf_err(errs, config_setting_source_line(s),
+			 "unknown setting '%s%s' (did you mean '%s'?)", path,
+			 config_setting_name(s), best->name);
+	else
+		conf_err(errs, config_setting_source_line(s),
+			 "unknown setting '%s%s'", path,
+			 config_setting_name(s));
+}
+
+static void
+conf_strlist_free(char **list, size_t n)
+{
+	size_t i;
+
+	if (list == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+static void
+conf_set_strlist(struct conf_errs *errs, const config_setting_t *s,
+		 const char *path, char ***list, size_t *n)
+{
+	int i, len;
+	const config_setting_t *e;
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(s) != CONFIG_TYPE_LIST) {
+		conf_err(errs, config_setting_source_line(s),
+			 "setting '%s%s' must be a list of strings, e.g. "
+			 "[ \"a\", \"b\" ]", path, config_setting_name(s));
+		return;
+	}
+	len = config_setting_length(s);
+	conf_strlist_free(*list, *n);
+	*list = calloc((size_t)len + 1, sizeof(char *));
+	*n = 0;
+	if (*list == NULL)
+		return;
+	for (i = 0; i < len; i++) {
+		e = config_setting_get_elem(s, (unsigned)i);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			conf_err(errs, config_setting_source_line(e),
+				 "setting '%s%s' must contain only strings",
+				 path, config_setting_name(s));
+			continue;
+		}
+		(*list)[(*n)++] = strdup(config_setting_get_string(e));
+	}
+}
+
+static void
+conf_set_enum(struct conf_errs *errs, const config_setting_t *s,
+	      const char *path, const struct conf_key *k, int *field)
+{
+	const char *v = config_setting_get_string(s);
+	char choices[128] = "";
+	int i;
+
+	for (i = 0; v && k->choices[i]; i++)
+		if (!strcmp(v, k->choices[i])) {
+			*field = i;
+			return;
+		}
+	for (i = 0; k->choices[i]; i++) {
+		strncat(choices, i ? ", " : "",
+			sizeof(choices) - strlen(choices) - 1);
+		strncat(choices, k->choices[i],
+			sizeof(choices) - strlen(choices) - 1);
+	}
+	conf_err(errs, config_setting_source_line(s),
+		 "setting '%s%s' must be one of: %s", path, k->name, choices);
+}
+
+/* Stores the value of s into base + k->off according to k->type. */
+static void
+conf_set_value(struct conf_errs *errs, const config_setting_t *s,
+	       const char *path, const struct conf_key *k, void *base)
+{
+	char *field = (char *)base + k->off;
+	int type = config_setting_type(s);
+	long long v;
+
+	switch (k->type) {
+	case CONF_T_STRING:
+	case CONF_T_ENUM:
+		if (type != CONFIG_TYPE_STRING) {
+			conf_err(errs, config_setting_source_line(s),
+				 "setting '%s%s' must be a string in double "
+				 "quotes", path, k->name);
+			return;
+		}
+		if (k->type == CONF_T_ENUM) {
+			conf_set_enum(errs, s, path, k, (int *)field);
+			return;
+		}
+		free(*(char **)field);
+		*(char **)field = strdup(config_setting_get_string(s));
+		return;
+	case CONF_T_INT:
+	case CONF_T_LONG:
+		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
+			conf_err(errs, config_setting_source_line(s),
+				 "setting '%s%s' must be a whole number",
+				 path, k->name);
+			return;
+		}
+		v = config_setting_get_int64(s);
+		if (v < k->min || v > k->max) {
+			conf_err(errs, config_setting_source_line(s),
+				 "setting '%s%s' is %lld; it must be from %ld "
+				 "to %ld", path, k->name, v, k->min, k->max);
+			return;
+		}
+		if (k->type == CONF_T_LONG)
+			*(long *)field = (long)v;
+		else
+			*(int *)field = (int)v;
+		return;
+	case CONF_T_BOOL:
+		if (type != CONFIG_TYPE_BOOL) {
+			conf_err(errs, config_setting_source_line(s),
+				 "setting '%s%s' must be true or false",
+				 path, k->name);
+			return;
+		}
+		*(bool *)field = config_setting_get_bool(s);
+		return;
+	case CONF_T_STRLIST:
+		conf_set_strlist(errs, s, path, (char ***)field,
+				 (size_t *)(field + sizeof(char **)));
+		return;
+	case CONF_T_GROUP:
+	case CONF_T_LIST:
+		return; /* handled by the caller */
+	}
+}
+
+/* Applies every member of group s using keys; groups/lists are returned to
+ * the caller through the callback-free check below. */
+static void
+conf_apply_group(struct conf_errs *errs, const config_setting_t *s,
+		 const char *path, const struct conf_key *keys, void *base)
+{
+	const config_setting_t *m;
+	const struct conf_key *k;
+	int i, n;
+
+	if (!config_setting_is_group(s)) {
+		conf_err(errs, config_setting_source_line(s),
+			 "setting '%s' must be a group { ... }", path);
+		return;
+	}
+	n = config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		m = config_setting_get_elem(s, (unsigned)i);
+		k = conf_find_key(keys, config_setting_name(m));
+		if (k == NULL)
+			conf_unknown(errs, m, path, keys);
+		else if (k->type != CONF_T_GROUP && k->type != CONF_T_LIST)
+			conf_set_value(errs, m, path, k, base);
+	}
+}
+
+static void
+conf_account_defaults(struct conf_account *a)
+{
+	a->auth = CONF_AUTH_PASSWORD;
+	a->port = 0;
+	a->tls = CONF_TLS_IMPLICIT;
+	a->timeout_seconds = 120;
+	a->oauth2.flow = CONF_OAUTH2_CLIENT_CREDENTIALS;
+}
+
+static int
+conf_secret_count(const struct conf_secret *s)
+{
+	return (s->env != NULL) + (s->file != NULL) + (s->command != NULL);
+}
+
+static void
+conf_check_oauth2(struct conf_errs *errs, struct conf_account *a,
+		  const char *path)
+{
+	struct conf_oauth2 *o = &a->oauth2;
+
+	if (!a->has_oauth2) {
+		conf_err(errs, a->line, "%s: auth = \"xoauth2\" needs an "
+			 "'oauth2' group (tenant, client_id, client secret)",
+			 path);
+		return;
+	}
+	if (o->access_token_command)
+		return;
+	if (o->client_id == NULL)
+		conf_err(errs, a->line, "%soauth2: 'client_id' is missing",
+			 path);
+	if (o->tenant == NULL && o->token_endpoint == NULL)
+		conf_err(errs, a->line, "%soauth2: 'tenant' (or "
+			 "'token_endpoint') is missing", path);
+	if (conf_secret_count(&o->client_secret) > 1)
+		conf_err(errs, a->line, "%soauth2: give only one of "
+			 "client_secret_env, client_secret_file and "
+			 "client_secret_command", path);
+	if (o->flow == CONF_OAUTH2_CLIENT_CREDENTIALS &&
+	    conf_secret_count(&o->client_secret) == 0)
+		conf_err(errs, a->line, "%soauth2: the client_credentials "
+			 "flow needs client_secret_env, client_secret_file or "
+			 "client_secret_command", path);
+	if (o->flow == CONF_OAUTH2_REFRESH_TOKEN &&
+	    o->refresh_token_file == NULL)
+		conf_err(errs, a->line, "%soauth2: the refresh_token flow "
+			 "needs 'refresh_token_file'", path);
+}
+
+/* Cross-setting rules and defaults for one account. */
+static void
+conf_finish_account(struct conf_errs *errs, struct conf_account *a,
+		    size_t idx)
+{
+	char path[64];
+	const char *env_user;
+
+	snprintf(path, sizeof(path), "accounts.[%zu].", idx);
+	if (a->user == NULL && (env_user = getenv(CONF_DEFAULT_EMAIL_ENV)))
+		a->user = strdup(env_user);
+	if (a->user == NULL || !*a->user)
+		conf_err(errs, a->line, "%s: 'user' is missing (or set $%s)",
+			 path, CONF_DEFAULT_EMAIL_ENV);
+	if (a->name == NULL) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "account%zu", idx + 1);
+		a->name = strdup(name);
+	}
+	if (a->mailbox == NULL && a->user)
+		a->mailbox = strdup(a->user);
+	if (a->host == NULL)
+		a->host = strdup(CONF_DEFAULT_HOST);
+	if (a->port == 0)
+		a->port = a->tls == CONF_TLS_IMPLICIT ? 993 : 143;
+	if (a->tls == CONF_TLS_NONE && !a->allow_plaintext)
+		conf_err(errs, a->line, "%s: tls = \"none\" sends the password "
+			 "unencrypted; also set allow_plaintext = true if you "
+			 "really mean it", path);
+	if (a->nfolders == 0) {
+		a->folders = calloc(2, sizeof(char *));
+		if (a->folders && (a->folders[0] = strdup(CONF_DEFAULT_FOLDER)))
+			a->nfolders = 1;
+	}
+	if (conf_secret_count(&a->password) > 1)
+		conf_err(errs, a->line, "%s: give only one of password_env, "
+			 "password_file and password_command", path);
+	if (a->auth == CONF_AUTH_PASSWORD &&
+	    conf_secret_count(&a->password) == 0)
+		a->password.env = strdup(CONF_DEFAULT_PASSWORD_ENV);
+	if (a->auth == CONF_AUTH_XOAUTH2)
+		conf_check_oauth2(errs, a, path);
+	else if (a->has_oauth2)
+		conf_err(errs, a->line, "%s: an 'oauth2' group is only used "
+			 "with auth = \"xoauth2\"", path);
+}
+
+static void
+conf_apply_accounts(struct conf_errs *errs, const config_setting_t *list,
+		    struct conf *conf)
+{
+	const config_setting_t *s, *o;
+	struct conf_account *a;
+	char path[64];
+	int i, n;
+
+	if (!config_setting_is_list(list) && !config_setting_is_array(list)) {
+		conf_err(errs, config_setting_source_line(list),
+			 "setting 'accounts' must be a list: ( { ... }, ... )");
+		return;
+	}
+	n = config_setting_length(list);
+	conf->accounts = calloc((size_t)n + 1, sizeof(*conf->accounts));
+	if (conf->accounts == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(list, (unsigned)i);
+		a = &conf->accounts[conf->naccounts++];
+		conf_account_defaults(a);
+		a->line = config_setting_source_line(s);
+		snprintf(path, sizeof(path), "accounts.[%d].", i);
+		conf_apply_group(errs, s, path, conf_account_keys, a);
+		if (config_setting_is_group(s) &&
+		    (o = config_setting_get_member(s, "oauth2")) != NULL) {
+			a->has_oauth2 = true;
+			snprintf(path, sizeof(path), "accounts.[%d].oauth2.", i);
+			conf_apply_group(errs, o, path, conf_oauth2_keys,
+					 &a->oauth2);
+		}
+	}
+}
+
+static void
+conf_defaults(struct conf *conf)
+{
+	conf->fetch.idle = true;
+	conf->fetch.poll_interval_seconds = 3;
+	conf->fetch.max_message_bytes = 262144;
+	conf->fetch.retention_days = 30;
+	conf->fetch.batch_size = 200;
+	conf->wait.timeout_seconds = 120;
+	conf->wait.max_email_age_seconds = 600;
+}
+
+static void
+conf_apply_root(struct conf_errs *errs, const config_t *cfg,
+		struct conf *conf)
+{
+	const config_setting_t *root = config_root_setting(cfg), *s;
+	static const struct {
+		const char *name;
+		const struct conf_key *keys;
+	} groups[] = {
+		{ "fetch", conf_fetch_keys },
+		{ "wait", conf_wait_keys },
+		{ "extract", conf_extract_keys },
+	};
+	size_t i;
+
+	conf_apply_group(errs, root, "", conf_root_keys, conf);
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		s = config_setting_get_member(root, groups[i].name);
+		if (s) {
+			char path[32];
+
+			snprintf(path, sizeof(path), "%s.", groups[i].name);
+			conf_apply_group(errs, s, path, groups[i].keys, conf);
+		}
+	}
+	if ((s = config_setting_get_member(root, "accounts")) != NULL)
+		conf_apply_accounts(errs, s, conf);
+}
+
+/* With no account in the file, the seed's environment makes one. */
+static void
+conf_env_account(struct conf *conf)
+{
+	struct conf_account *a;
+
+	if (conf->naccounts > 0 || getenv(CONF_DEFAULT_EMAIL_ENV) == NULL)
+		return;
+	conf->accounts = calloc(1, sizeof(*conf->accounts));
+	if (conf->accounts == NULL)
+		return;
+	conf->naccounts = 1;
+	a = conf->accounts;
+	conf_account_defaults(a);
+	a->name = strdup("m365");
+}
+
+static void
+conf_check_names(struct conf_errs *errs, struct conf *conf)
+{
+	size_t i, j;
+
+	for (i = 0; i < conf->naccounts; i++)
+		for (j = 0; j < i; j++)
+			if (conf->accounts[i].name && conf->accounts[j].name &&
+			    !strcmp(conf->accounts[i].name,
+				    conf->accounts[j].name))
+				conf_err(errs, conf->accounts[i].line,
+					 "account name '%s' is used twice",
+					 conf->accounts[i].name);
+}
+
+/* Turns a parsed libconfig tree (or none) into *out. */
+static enum otpbox_err
+conf_build(const config_t *cfg, const char *name, struct conf **out,
+	   char **errors)
+{
+	struct conf_errs errs = { NULL, 0, 0, name ? name : "environment" };
+	struct conf *conf;
+	size_t i;
+
+	*out = NULL;
+	conf = calloc(1, sizeof(*conf));
+	if (conf == NULL)
+		return OTPBOX_ERR_NOMEM;
+	conf_defaults(conf);
+	conf->path = conf_strdup(name);
+	if (cfg)
+		conf_apply_root(&errs, cfg, conf);
+	conf_env_account(conf);
+	for (i = 0; i < conf->naccounts; i++)
+		conf_finish_account(&errs, &conf->accounts[i], i);
+	conf_check_names(&errs, conf);
+	if (errs.count > CONF_ERRORS_MAX)
+		conf_err(&(struct conf_errs){ errs.text, errs.len, 0,
+					      errs.file }, 0,
+			 "... and %d more errors", errs.count - CONF_ERRORS_MAX);
+	if (errs.count) {
+		if (errors)
+			*errors = errs.text;
+		else
+			free(errs.text);
+		conf_free(conf);
+		return OTPBOX_ERR_CONFIG;
+	}
+	*out = conf;
+	return OTPBOX_OK;
+}
+
+static enum otpbox_err
+conf_syntax_error(const config_t *cfg, const char *name, char **errors)
+{
+	const char *file = config_error_file(cfg);
+	char *msg;
+	size_t len = strlen(file ? file : name) + 160;
+
+	msg = malloc(len);
+	if (msg)
+		snprintf(msg, len, "%s:%d: syntax error: %s\n",
+			 file ? file : name, config_error_line(cfg),
+			 config_error_text(cfg));
+	if (errors)
+		*errors = msg;
+	else
+		free(msg);
+	return OTPBOX_ERR_CONFIG;
+}
+
+enum otpbox_err
+conf_load_string(const char *text, const char *name, struct conf **out,
+		 char **errors)
+{
+	enum otpbox_err err;
+	config_t cfg;
+
+	*out = NULL;
+	if (errors)
+		*errors = NULL;
+	config_init(&cfg);
+	if (!config_read_string(&cfg, text)) {
+		err = conf_syntax_error(&cfg, name, errors);
+		goto out;
+	}
+	err = conf_build(&cfg, name, out, errors);
+out:
+	config_destroy(&cfg);
+	return err;
+}
+
+static char *
+conf_errorf(const char *fmt, ...)
+{
+	char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	return msg;
+}
+
+/* Picks the file to read: -c, then $OTPBOX_CONFIG, then the system file. */
+static const char *
+conf_pick_path(const char *path, bool *required)
+{
+	const char *env = getenv("OTPBOX_CONFIG");
+
+	*required = true;
+	if (path)
+		return path;
+	if (env && *env)
+		return env;
+	*required = false;
+	return access(CONF_SYSTEM_FILE, F_OK) == 0 ? CONF_SYSTEM_FILE : NULL;
+}
+
+enum otpbox_err
+conf_load(const char *path, struct conf **out, char **errors)
+{
+	enum otpbox_err err;
+	bool required;
+	config_t cfg;
+	FILE *fp;
+
+	*out = NULL;
+	if (errors)
+		*errors = NULL;
+	if ((err = conf_read_dotenv(".env")) != OTPBOX_OK && errors) {
+		*errors = conf_errorf(".env: cannot read: %s\n",
+				      strerror(errno));
+		return OTPBOX_ERR_CONFIG;
+	}
+	path = conf_pick_path(path, &required);
+	if (path == NULL)
+		return conf_build(NULL, NULL, out, errors);
+	fp = fopen(path, "r");
+	if (fp == NULL) {
+		if (errors)
+			*errors = conf_errorf("%s: cannot open: %s\n", path,
+					      strerror(errno));
+		return OTPBOX_ERR_CONFIG;
+	}
+	config_init(&cfg);
+	config_set_include_dir(&cfg, NULL);
+	if (!config_read(&cfg, fp))
+		err = conf_syntax_error(&cfg, path, errors);
+	else
+		err = conf_build(&cfg, path, out, errors);
+	config_destroy(&cfg);
+	fclose(fp);
+	return err;
+}
+
+static void
+conf_secret_clear(struct conf_secret *s)
+{
+	free(s->env);
+	free(s->file);
+	free(s->command);
+}
+
+static void
+conf_account_clear(struct conf_account *a)
+{
+	free(a->name);
+	free(a->user);
+	free(a->mailbox);
+	conf_secret_clear(&a->password);
+	free(a->host);
+	free(a->ca_file);
+	conf_strlist_free(a->folders, a->nfolders);
+	conf_strlist_free(a->domains, a->ndomains);
+	free(a->oauth2.tenant);
+	free(a->oauth2.client_id);
+	conf_secret_clear(&a->oauth2.client_secret);
+	free(a->oauth2.refresh_token_file);
+	free(a->oauth2.token_endpoint);
+	free(a->oauth2.scope);
+	free(a->oauth2.ca_file);
+	free(a->oauth2.access_token_command);
+}
+
+void
+conf_free(struct conf *conf)
+{
+	size_t i;
+
+	if (conf == NULL)
+		return;
+	free(conf->path);
+	free(conf->database);
+	for (i = 0; i < conf->naccounts; i++)
+		conf_account_clear(&conf->accounts[i]);
+	free(conf->accounts);
+	conf_strlist_free(conf->extract.custom_patterns,
+			  conf->extract.ncustom_patterns);
+	free(conf);
+}
+
+const char *
+conf_database(struct conf *conf, const char *override)
+{
+	const char *env = getenv("OTPBOX_DB"), *home, *state;
+	char *path = NULL;
+
+	if (override && *override)
+		path = strdup(override);
+	else if (env && *env)
+		path = strdup(env);
+	else if (conf->database)
+		return conf->database;
+	else if (geteuid() == 0)
+		path = strdup(OTPBOX_LOCALSTATEDIR "/lib/otpbox/otpbox.db");
+	else if ((state = getenv("XDG_STATE_HOME")) && *state) {
+		if (asprintf(&path, "%s/otpbox/otpbox.db", state) < 0)
+			path = NULL;
+	} else if ((home = getenv("HOME")) && *home) {
+		if (asprintf(&path, "%s/.local/state/otpbox/otpbox.db",
+			     home) < 0)
+			path = NULL;
+	} else
+		path = strdup("otpbox.db");
+	free(conf->database);
+	conf->database = path;
+	return path;
+}
+
+/* Reads at most CONF_SECRET_MAX bytes of fd into a new string. */
+static enum otpbox_err
+conf_read_fd(int fd, char **out)
+{
+	size_t len = 0, cap = 256;
+	char *buf = malloc(cap), *grown;
+	ssize_t n;
+
+	if (buf == NULL)
+		return OTPBOX_ERR_NOMEM;
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (cap >= CONF_SECRET_MAX) {
+				conf_secret_free(buf);
+				return OTPBOX_ERR_TOO_BIG;
+			}
+			grown = malloc(cap * 2);
+			if (grown == NULL) {
+				conf_secret_free(buf);
+				return OTPBOX_ERR_NOMEM;
+			}
+			memcpy(grown, buf, len);
+			explicit_bzero(buf, cap);
+			free(buf);
+			buf = grown;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			conf_secret_free(buf);
+			return OTPBOX_ERR_IO;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	buf[len] = '\0';
+	*out = buf;
+	return OTPBOX_OK;
+}
+
+static enum otpbox_err
+conf_secret_from_file(const char *path, const char *what, char **out,
+		      char *errbuf, size_t errlen)
+{
+	enum otpbox_err err;
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(errbuf, errlen, "%s file %s: %s", what, path,
+			 strerror(errno));
+		return OTPBOX_ERR_SECRET;
+	}
+	if (fstat(fd, &st) < 0 || (st.st_mode & 077)) {
+		snprintf(errbuf, errlen, "%s file %s is readable by group or "
+			 "others; run 'chmod 600 %s'", what, path, path);
+		close(fd);
+		return OTPBOX_ERR_SECRET;
+	}
+	err = conf_read_fd(fd, out);
+	close(fd);
+	if (err)
+		snprintf(errbuf, errlen, "%s file %s: %s", what, path,
+			 otpbox_strerror(err));
+	return err ? OTPBOX_ERR_SECRET : OTPBOX_OK;
+}
+
+static enum otpbox_err
+conf_secret_from_command(const char *command, const char *what, char **out,
+			 char *errbuf, size_t errlen)
+{
+	enum otpbox_err err;
+	int pipefd[2], status;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		snprintf(errbuf, errlen, "%s command: %s", what,
+			 strerror(errno));
+		return OTPBOX_ERR_SECRET;
+	}
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	err = conf_read_fd(pipefd[0], out);
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (err == OTPBOX_OK &&
+	    (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !**out)) {
+		conf_secret_free(*out);
+		*out = NULL;
+		snprintf(errbuf, errlen, "%s command failed (exit status %d) "
+			 "or printed nothing", what,
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return OTPBOX_ERR_SECRET;
+	}
+	if (err)
+		snprintf(errbuf, errlen, "%s command: %s", what,
+			 otpbox_strerror(err));
+	return err ? OTPBOX_ERR_SECRET : OTPBOX_OK;
+}
+
+enum otpbox_err
+conf_secret_read(const struct conf_secret *secret, const char *what,
+		 char **out, char *errbuf, size_t errlen)
+{
+	const char *v;
+
+	*out = NULL;
+	if (secret->file)
+		return conf_secret_from_file(secret->file, what, out, errbuf,
+					     errlen);
+	if (secret->command)
+		return conf_secret_from_command(secret->command, what, out,
+						errbuf, errlen);
+	if (secret->env == NULL) {
+		snprintf(errbuf, errlen, "no %s configured", what);
+		return OTPBOX_ERR_SECRET;
+	}
+	v = getenv(secret->env);
+	if (v == NULL || !*v) {
+		snprintf(errbuf, errlen, "%s: environment variable %s is not "
+			 "set (or put it in ./.env)", what, secret->env);
+		return OTPBOX_ERR_SECRET;
+	}
+	*out = strdup(v);
+	return *out ? OTPBOX_OK : OTPBOX_ERR_NOMEM;
+}
+
+void
+conf_secret_free(char *secret)
+{
+	if (secret == NULL)
+		return;
+	explicit_bzero(secret, strlen(secret));
+	free(secret);
+}
+
+/* Removes one pair of matching quotes around v, in place. */
+static char *
+conf_unquote(char *v)
+{
+	size_t len = strlen(v);
+
+	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t' ||
+			   v[len - 1] == '\r'))
+		v[--len] = '\0';
+	if (len >= 2 && (v[0] == '"' || v[0] == '\'') && v[len - 1] == v[0]) {
+		v[len - 1] = '\0';
+		return v + 1;
+	}
+	return v;
+}
+
+enum otpbox_err
+conf_read_dotenv(const char *path)
+{
+	char line[4096], *key, *eq;
+	FILE *fp;
+
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return errno == ENOENT ? OTPBOX_OK : OTPBOX_ERR_IO;
+	while (fgets(line, sizeof(line), fp)) {
+		line[strcspn(line, "\n")] = '\0';
+		key = line + strspn(line, " \t");
+		if (!strncmp(key, "export ", 7))
+			key += 7;
+		if (*key == '#' || (eq = strchr(key, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		key[strcspn(key, " \t")] = '\0';
+		if (*key)
+			setenv(key, conf_unquote(eq + 1 + strspn(eq + 1, " \t")),
+			       0);
+	}
+	explicit_bzero(line, sizeof(line));
+	fclose(fp);
+	return OTPBOX_OK;
+}

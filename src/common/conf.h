@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/* otpbox configuration: the libconfig file, the environment and defaults. */
+#ifndef OTPBOX_CONF_H
+#define OTPBOX_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "otpbox_err.h"
+
+/* Microsoft 365 defaults, used when a setting is absent. */
+#define CONF_DEFAULT_HOST "outlook.office365.com"
+#define CONF_DEFAULT_PORT 993
+#define CONF_DEFAULT_FOLDER "INBOX"
+#define CONF_DEFAULT_PASSWORD_ENV "M365_APP_PASSWORD"
+#define CONF_DEFAULT_EMAIL_ENV "M365_EMAIL"
+#define CONF_DEFAULT_TOKEN_ENDPOINT \
+	"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
+#define CONF_SYSTEM_FILE OTPBOX_SYSCONFDIR "/otpbox/otpbox.conf"
+
+enum conf_auth {
+	CONF_AUTH_PASSWORD = 0, /* LOGIN / AUTH=PLAIN with a password */
+	CONF_AUTH_XOAUTH2,      /* SASL XOAUTH2 with an OAuth2 token */
+};
+
+enum conf_tls {
+	CONF_TLS_IMPLICIT = 0, /* TLS from the first byte (port 993) */
+	CONF_TLS_STARTTLS,     /* plain connect, then STARTTLS (port 143) */
+	CONF_TLS_NONE,         /* no TLS at all: needs allow_plaintext */
+};
+
+enum conf_oauth2_flow {
+	CONF_OAUTH2_CLIENT_CREDENTIALS = 0, /* app-only, IMAP.AccessAsApp */
+	CONF_OAUTH2_REFRESH_TOKEN,          /* delegated, rotating token */
+};
+
+/* Where a secret comes from. At most one of the three is set; the secret
+ * itself is read only when needed, by conf_secret_read(). */
+struct conf_secret {
+	char *env;     /* name of an environment variable */
+	char *file;    /* a file readable by its owner only */
+	char *command; /* a shell command whose output is the secret */
+};
+
+struct conf_oauth2 {
+	char *tenant;
+	char *client_id;
+	struct conf_secret client_secret;
+	enum conf_oauth2_flow flow;
+	char *refresh_token_file;
+	char *token_endpoint; /* {tenant} is replaced by tenant */
+	char *scope;          /* NULL: the flow's Microsoft default */
+	char *ca_file;        /* extra trust anchor for the endpoint */
+	char *access_token_command;
+};
+
+struct conf_account {
+	char *name;
+	char *user;
+	char *mailbox; /* the catch-all's own address; defaults to user */
+	enum conf_auth auth;
+	struct conf_secret password;
+	char *host;
+	int port;
+	enum conf_tls tls;
+	bool allow_plaintext;
+	char *ca_file;
+	int timeout_seconds; /* connect and reply deadline */
+	char **folders;
+	size_t nfolders;
+	char **domains; /* bot domains; none means any domain */
+	size_t ndomains;
+	bool has_oauth2;
+	struct conf_oauth2 oauth2;
+	int line; /* where the account was defined, 0 if from environment */
+};
+
+struct conf {
+	char *path;     /* the file read, or NULL when none */
+	char *database; /* NULL until resolved by conf_database() */
+	struct conf_account *accounts;
+	size_t naccounts;
+	struct {
+		bool idle;
+		int poll_interval_seconds;
+		long max_message_bytes;
+		int retention_days;
+		int batch_size;
+	} fetch;
+	struct {
+		int timeout_seconds;
+		int max_email_age_seconds;
+	} wait;
+	struct {
+		char **custom_patterns;
+		size_t ncustom_patterns;
+	} extract;
+};
+
+/*
+ * Loads the configuration. path is the -c argument or NULL; then
+ * $OTPBOX_CONFIG, then CONF_SYSTEM_FILE if it exists. ./.env is read into
+ * the environment first (variables already set win). With no account in
+ * the file, $M365_EMAIL creates one with Microsoft 365 defaults.
+ * On OTPBOX_ERR_CONFIG, *errors holds every problem found, one per line,
+ * each naming file, line and setting; the caller frees it. On success
+ * *out belongs to the caller (conf_free()).
+ */
+enum otpbox_err conf_load(const char *path, struct conf **out,
+			  char **errors);
+/* Parses configuration text as if read from the file name `name`. */
+enum otpbox_err conf_load_string(const char *text, const char *name,
+				 struct conf **out, char **errors);
+void conf_free(struct conf *conf);
+
+/*
+ * The database path, in order: override (--db), $OTPBOX_DB, the file's
+ * `database`, then /var/lib/otpbox/otpbox.db for root or
+ * $XDG_STATE_HOME/otpbox/otpbox.db (~/.local/state/...) for others.
+ * The result belongs to conf.
+ */
+const char *conf_database(struct conf *conf, const char *override);
+
+/*
+ * Reads a secret. *out is a NUL-terminated copy the caller must wipe and
+ * free with conf_secret_free(). On error errbuf says why, without the
+ * secret. what names the setting in messages ("password").
+ */
+enum otpbox_err conf_secret_read(const struct conf_secret *secret,
+				 const char *what, char **out, char *errbuf,
+				 size_t errlen);
+void conf_secret_free(char *secret);
+
+/* Reads KEY=VALUE lines of path into the environment without replacing
+ * variables that are already set. A missing file is not an error. */
+enum otpbox_err conf_read_dotenv(const char *path);
+
+#endif

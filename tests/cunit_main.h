@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* A shared main() for the CUnit test programs: each test file defines
- * TEST_SUITE_NAME and an array of CU_TestInfo named test_cases, then includes
-* this header last (after including <CUnit/Basic.h> at the top). Exit status is non-zero when any assertion failed. */
-#ifndef OTPBOX_CUNIT_MAIN_H
-#define OTPBOX_CUNIT_MAIN_H
+/* Shared helpers and main() for the CUnit test programs. A test file
+ * includes this header at the top (for the TEST_EXPECT_* macros), defines an
+ * array of CU_TestInfo named test_cases and TEST_SUITE_NAME, and includes it
+ * again at the end, which adds main(). Exit status is non-zero when any
+ * assertion failed or no test ran. */
+#ifndef OTPBOX_CUNIT_MACROS_H
+#define OTPBOX_CUNIT_MACROS_H
 
 #include <CUnit/Basic.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Prints what a table case got and wanted before failing it. */
 #define TEST_EXPECT_STR(name, got, want)                                      \
@@ -30,6 +33,10 @@
 		CU_ASSERT_EQUAL(got_, want_);                                  \
 	} while (0)
 
+#endif
+
+#if defined(TEST_SUITE_NAME) && !defined(OTPBOX_CUNIT_MAIN_H)
+#define OTPBOX_CUNIT_MAIN_H
 int
 main(void)
 {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libconfig.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -693,6 +694,7 @@ conf_load(const char *path, struct conf **out, char **errors)
 {
 	enum otpbox_err err;
 	bool required;
+	char *dir;
 	config_t cfg;
 	FILE *fp;
 
@@ -715,7 +717,11 @@ conf_load(const char *path, struct conf **out, char **errors)
 		return OTPBOX_ERR_CONFIG;
 	}
 	config_init(&cfg);
-	config_set_include_dir(&cfg, NULL);
+	/* @include "x" inside the file is relative to the file itself. */
+	if ((dir = strdup(path)) != NULL) {
+		config_set_include_dir(&cfg, dirname(dir));
+		free(dir);
+	}
 	if (!config_read(&cfg, fp))
 		err = conf_syntax_error(&cfg, path, errors);
 	else

@@ -29,14 +29,3 @@ wait_main(int argc, char **argv)
 }
 /* ---- end of wait placeholder ---- */
 
-
-/* ---- extract placeholder (removed when extraction lands) ---- */
-int
-extract_main(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "otpbox extract: not available in this build yet\n");
-	return EX_UNAVAILABLE;
-}
-/* ---- end of extract placeholder ---- */

@@ -1,0 +1,1076 @@
+/* SPDX-License-Identifier: MIT */
+/* Finding and scoring one-time codes and verification links in text. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <pcre2.h>
+
+#include "extract.h"
+#include "extract_norm.h"
+#include "extract_rules.h"
+
+/* Bounds for every PCRE2 match, so no pattern and no input runs away. */
+#define EXTRACT_MATCH_LIMIT 200000
+#define EXTRACT_DEPTH_LIMIT 2000
+#define EXTRACT_MAX_HITS 4096  /* keyword hits kept per segment */
+#define EXTRACT_MAX_CUSTOM 64  /* custom patterns */
+#define EXTRACT_CHOOSE_CODE 6.0 /* a code needs this score to be chosen */
+#define EXTRACT_CHOOSE_LINK 8.0 /* and a link this */
+#define EXTRACT_REASON_MAX 240
+#define EXTRACT_MAX_URLS 64 /* URLs written out in one segment */
+
+struct extract_re {
+	pcre2_code *code;
+	pcre2_match_data *md;
+};
+
+struct extract_ctx {
+	struct extract_re patterns[8];
+	struct extract_re keywords; /* every class, told apart by (*MARK) */
+	struct extract_re stale;
+	struct extract_re quote;
+	struct extract_re urls;
+	struct extract_re link_good;
+	struct extract_re link_bad;
+	struct extract_re custom[EXTRACT_MAX_CUSTOM];
+	size_t ncustom;
+	pcre2_match_context *mctx;
+};
+
+struct extract_hit {
+	size_t start, end;
+	enum extract_rules_class cls;
+};
+
+/* One segment after normalisation, with its keyword hits. */
+struct extract_seg {
+	const struct extract_segment *in;
+	struct extract_norm norm;
+	char *text; /* norm.text, cut at a quoted reply, URLs blanked */
+	size_t len;
+	struct extract_hit *hits;
+	size_t nhits;
+	size_t *stale; /* start offsets of stale words */
+	size_t nstale;
+	struct extract_url {
+		char *url;
+		size_t end; /* offset just after it in text */
+	} urls[EXTRACT_MAX_URLS];
+	size_t nurls;
+};
+
+struct extract_cand {
+	enum extract_kind kind;
+	char *value;
+	double score;
+	char reason[EXTRACT_REASON_MAX];
+	int occurrences;
+	bool stale;
+	bool rejected;
+};
+
+struct extract_set {
+	struct extract_cand *c;
+	size_t n;
+};
+
+static enum otpbox_err
+extract_compile(struct extract_ctx *ctx, struct extract_re *re,
+		const char *pattern, uint32_t flags, char *errbuf,
+		size_t errlen)
+{
+	int errcode;
+	PCRE2_SIZE erroff;
+	PCRE2_UCHAR msg[160];
+
+	re->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+				 flags | PCRE2_UTF | PCRE2_NO_UTF_CHECK,
+				 &errcode, &erroff, NULL);
+	if (!re->code) {
+		pcre2_get_error_message(errcode, msg, sizeof(msg));
+		if (errbuf && errlen)
+			snprintf(errbuf, errlen,
+				 "pattern '%.80s' at offset %zu: %s", pattern,
+				 (size_t)erroff, (const char *)msg);
+		return OTPBOX_ERR_CONFIG;
+	}
+	pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+	re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
+	return re->md ? OTPBOX_OK : OTPBOX_ERR_NOMEM;
+	(void)ctx;
+}
+
+/* Joins NULL-terminated fragments into "(?:a|b|c)". */
+static char *
+extract_join(const char *const *words)
+{
+	size_t len = 5, i;
+	char *out;
+
+	for (i = 0; words[i]; i++)
+		len += strlen(words[i]) + 5;
+	if (!(out = malloc(len)))
+		return NULL;
+	strcpy(out, "(?:");
+	for (i = 0; words[i]; i++) {
+		if (i)
+			strcat(out, "|");
+		strcat(out, words[i]);
+	}
+	strcat(out, ")");
+	return out;
+}
+
+static enum otpbox_err
+extract_compile_list(struct extract_ctx *ctx, struct extract_re *re,
+		     const char *const *words, uint32_t flags)
+{
+	char *pat = extract_join(words);
+	enum otpbox_err err;
+
+	if (!pat)
+		return OTPBOX_ERR_NOMEM;
+	err = extract_compile(ctx, re, pat, flags, NULL, 0);
+	free(pat);
+	return err;
+}
+
+/* All keyword classes in one pattern: one pass over the text finds
+ * every hit, and at one position the earlier class wins. */
+static enum otpbox_err
+extract_compile_keywords(struct extract_ctx *ctx)
+{
+	char *parts[EXTRACT_KW_COUNT] = { 0 }, *pat = NULL;
+	size_t len = 1, i;
+	enum otpbox_err err = OTPBOX_ERR_NOMEM;
+
+	for (i = 0; i < EXTRACT_KW_COUNT; i++) {
+		if (!(parts[i] = extract_join(extract_rules_keywords[i].words)))
+			goto out;
+		len += strlen(parts[i]) + 16;
+	}
+	if (!(pat = malloc(len)))
+		goto out;
+	pat[0] = '\0';
+	for (i = 0; i < EXTRACT_KW_COUNT; i++)
+		sprintf(pat + strlen(pat), "%s(*MARK:%d)%s", i ? "|" : "",
+			(int)extract_rules_keywords[i].cls, parts[i]);
+	err = extract_compile(ctx, &ctx->keywords, pat,
+			      PCRE2_CASELESS | PCRE2_UCP, NULL, 0);
+out:
+	for (i = 0; i < EXTRACT_KW_COUNT; i++)
+		free(parts[i]);
+	free(pat);
+	return err;
+}
+
+static enum otpbox_err
+extract_compile_defaults(struct extract_ctx *ctx)
+{
+	enum otpbox_err err = OTPBOX_OK;
+	size_t i;
+
+	for (i = 0; i < extract_rules_npatterns && !err; i++)
+		err = extract_compile(ctx, &ctx->patterns[i],
+				      extract_rules_patterns[i].regex, 0, NULL,
+				      0);
+	if (err || (err = extract_compile_keywords(ctx)) ||
+	    (err = extract_compile_list(ctx, &ctx->stale, extract_rules_stale,
+					PCRE2_CASELESS | PCRE2_UCP)) ||
+	    (err = extract_compile_list(ctx, &ctx->quote,
+					extract_rules_quote_intro,
+					PCRE2_MULTILINE)) ||
+	    (err = extract_compile(ctx, &ctx->urls,
+				   "(?:https?://|www\\.)[^\\s<>\"]+"
+				   "|[\\w.+-]+@[\\w-]+(?:\\.[\\w-]+)+",
+				   PCRE2_CASELESS, NULL, 0)) ||
+	    (err = extract_compile_list(ctx, &ctx->link_good,
+					extract_rules_link_good,
+					PCRE2_CASELESS | PCRE2_UCP)))
+		return err;
+	return extract_compile_list(ctx, &ctx->link_bad,
+				    extract_rules_link_bad,
+				    PCRE2_CASELESS | PCRE2_UCP);
+}
+
+enum otpbox_err
+extract_ctx_new(const char *const *custom, size_t ncustom,
+		struct extract_ctx **out, char *errbuf, size_t errlen)
+{
+	struct extract_ctx *ctx;
+	enum otpbox_err err;
+	size_t i;
+
+	*out = NULL;
+	if (ncustom > EXTRACT_MAX_CUSTOM) {
+		if (errbuf && errlen)
+			snprintf(errbuf, errlen, "more than %d custom patterns",
+				 EXTRACT_MAX_CUSTOM);
+		return OTPBOX_ERR_CONFIG;
+	}
+	if (!(ctx = calloc(1, sizeof(*ctx))))
+		return OTPBOX_ERR_NOMEM;
+	ctx->mctx = pcre2_match_context_create(NULL);
+	if (!ctx->mctx) {
+		err = OTPBOX_ERR_NOMEM;
+		goto out;
+	}
+	pcre2_set_match_limit(ctx->mctx, EXTRACT_MATCH_LIMIT);
+	pcre2_set_depth_limit(ctx->mctx, EXTRACT_DEPTH_LIMIT);
+	if ((err = extract_compile_defaults(ctx)))
+		goto out;
+	for (i = 0; i < ncustom; i++) {
+		err = extract_compile(ctx, &ctx->custom[i], custom[i], 0,
+				      errbuf, errlen);
+		if (err)
+			goto out;
+		ctx->ncustom++;
+	}
+out:
+	if (err) {
+		extract_ctx_free(ctx);
+		return err;
+	}
+	*out = ctx;
+	return OTPBOX_OK;
+}
+
+static void
+extract_re_free(struct extract_re *re)
+{
+	pcre2_match_data_free(re->md);
+	pcre2_code_free(re->code);
+}
+
+void
+extract_ctx_free(struct extract_ctx *ctx)
+{
+	size_t i;
+
+	if (!ctx)
+		return;
+	for (i = 0; i < sizeof(ctx->patterns) / sizeof(ctx->patterns[0]); i++)
+		extract_re_free(&ctx->patterns[i]);
+	extract_re_free(&ctx->keywords);
+	extract_re_free(&ctx->stale);
+	extract_re_free(&ctx->quote);
+	extract_re_free(&ctx->urls);
+	extract_re_free(&ctx->link_good);
+	extract_re_free(&ctx->link_bad);
+	for (i = 0; i < ctx->ncustom; i++)
+		extract_re_free(&ctx->custom[i]);
+	pcre2_match_context_free(ctx->mctx);
+	free(ctx);
+}
+
+/* Runs re on s[0..len) from off; returns 1 with the match in md, 0 when
+ * there is none (or a limit was hit). */
+static int
+extract_find(struct extract_ctx *ctx, struct extract_re *re, const char *s,
+	     size_t len, size_t off)
+{
+	int rc;
+
+	if (!re->code || off > len)
+		return 0;
+	rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, off, PCRE2_NO_UTF_CHECK,
+			 re->md, ctx->mctx);
+	return rc > 0;
+}
+
+static bool
+extract_matches(struct extract_ctx *ctx, struct extract_re *re, const char *s)
+{
+	return extract_find(ctx, re, s, strlen(s), 0);
+}
+
+static void
+extract_reason(struct extract_cand *c, const char *fmt, ...)
+{
+	size_t used = strlen(c->reason);
+	va_list ap;
+
+	if (used + 3 >= sizeof(c->reason))
+		return;
+	if (used) {
+		strcpy(c->reason + used, "; ");
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(c->reason + used, sizeof(c->reason) - used, fmt, ap);
+	va_end(ap);
+}
+
+
+/* ---- segment preparation ---- */
+
+/* Cuts the text at the first line that introduces a quoted reply. */
+static void
+extract_cut_quote(struct extract_ctx *ctx, struct extract_seg *seg)
+{
+	PCRE2_SIZE *ov;
+
+	if (seg->in->subject ||
+	    !extract_find(ctx, &ctx->quote, seg->text, seg->len, 0))
+		return;
+	ov = pcre2_get_ovector_pointer(ctx->quote.md);
+	seg->len = ov[0];
+	seg->text[seg->len] = '\0';
+}
+
+/* Blanks URLs and e-mail addresses: their digits are never codes. */
+static void
+extract_blank_urls(struct extract_ctx *ctx, struct extract_seg *seg)
+{
+	size_t off = 0;
+	PCRE2_SIZE *ov;
+
+	while (extract_find(ctx, &ctx->urls, seg->text, seg->len, off)) {
+		ov = pcre2_get_ovector_pointer(ctx->urls.md);
+		if (!strncasecmp(seg->text + ov[0], "http", 4) &&
+		    seg->nurls < EXTRACT_MAX_URLS &&
+		    (seg->urls[seg->nurls].url =
+			     strndup(seg->text + ov[0], ov[1] - ov[0])))
+			seg->urls[seg->nurls++].end = ov[1];
+		memset(seg->text + ov[0], ' ', ov[1] - ov[0]);
+		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+	}
+}
+
+static enum otpbox_err
+extract_find_hits(struct extract_ctx *ctx, struct extract_seg *seg)
+{
+	size_t off = 0;
+	PCRE2_SIZE *ov;
+	PCRE2_SPTR mark;
+
+	seg->hits = calloc(EXTRACT_MAX_HITS, sizeof(*seg->hits));
+	seg->stale = calloc(EXTRACT_MAX_HITS, sizeof(*seg->stale));
+	if (!seg->hits || !seg->stale)
+		return OTPBOX_ERR_NOMEM;
+	while (seg->nhits < EXTRACT_MAX_HITS &&
+	       extract_find(ctx, &ctx->keywords, seg->text, seg->len, off)) {
+		ov = pcre2_get_ovector_pointer(ctx->keywords.md);
+		mark = pcre2_get_mark(ctx->keywords.md);
+		seg->hits[seg->nhits].start = ov[0];
+		seg->hits[seg->nhits].end = ov[1];
+		seg->hits[seg->nhits].cls =
+			mark ? (enum extract_rules_class)atoi((const char *)mark)
+			     : EXTRACT_KW_INTENT;
+		seg->nhits++;
+		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+	}
+	off = 0;
+	while (seg->nstale < EXTRACT_MAX_HITS &&
+	       extract_find(ctx, &ctx->stale, seg->text, seg->len, off)) {
+		ov = pcre2_get_ovector_pointer(ctx->stale.md);
+		seg->stale[seg->nstale++] = ov[0];
+		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+	}
+	return OTPBOX_OK;
+}
+
+static enum otpbox_err
+extract_prepare(struct extract_ctx *ctx, const struct extract_segment *in,
+		struct extract_seg *seg)
+{
+	enum otpbox_err err;
+
+	seg->in = in;
+	err = extract_norm_text(in->text ? in->text : "", in->len,
+				EXTRACT_MAX_SEGMENT, &seg->norm);
+	if (err)
+		return err;
+	seg->text = seg->norm.text;
+	seg->len = seg->norm.len;
+	extract_cut_quote(ctx, seg);
+	extract_blank_urls(ctx, seg);
+	return extract_find_hits(ctx, seg);
+}
+
+static void
+extract_seg_free(struct extract_seg *seg)
+{
+	size_t i;
+
+	for (i = 0; i < seg->nurls; i++)
+		free(seg->urls[i].url);
+	extract_norm_free(&seg->norm);
+	free(seg->hits);
+	free(seg->stale);
+}
+
+/* ---- candidate set ---- */
+
+static struct extract_cand *
+extract_set_get(struct extract_set *set, enum extract_kind kind,
+		const char *value, size_t len)
+{
+	struct extract_cand *c;
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (set->c[i].kind == kind && strlen(set->c[i].value) == len &&
+		    !memcmp(set->c[i].value, value, len))
+			return &set->c[i];
+	if (set->n >= EXTRACT_MAX_CANDIDATES * 2)
+		return NULL;
+	c = &set->c[set->n];
+	memset(c, 0, sizeof(*c));
+	if (!(c->value = strndup(value, len)))
+		return NULL;
+	c->kind = kind;
+	c->score = -1e9;
+	set->n++;
+	return c;
+}
+
+/* Records one scored occurrence: the best occurrence gives the score and
+ * the reason, a stale occurrence marks the value stale for good. */
+static void
+extract_set_add(struct extract_set *set, const struct extract_cand *occ)
+{
+	struct extract_cand *c;
+
+	c = extract_set_get(set, occ->kind, occ->value, strlen(occ->value));
+	if (!c)
+		return;
+	c->occurrences++;
+	c->stale |= occ->stale;
+	if (occ->score > c->score) {
+		c->score = occ->score;
+		c->rejected = occ->rejected;
+		memcpy(c->reason, occ->reason, sizeof(c->reason));
+	}
+}
+
+/* ---- code scoring ---- */
+
+/* Distance from a to b (a <= b) in bytes, a line break counting 12. */
+static size_t
+extract_distance(const struct extract_seg *seg, size_t a, size_t b)
+{
+	size_t d = b - a, i;
+
+	for (i = a; i < b; i++)
+		if (seg->text[i] == '\n')
+			d += 12;
+	return d;
+}
+
+static double
+extract_decay(size_t d, size_t full, size_t zero)
+{
+	if (d <= full)
+		return 1.0;
+	if (d >= zero)
+		return 0.0;
+	return 1.0 - (double)(d - full) / (double)(zero - full);
+}
+
+/* Whether a sentence ends between offsets a and b: . ! ? followed by a
+ * space or line break, a blank line, or (in HTML) any line break. */
+static bool
+extract_sentence_break(const struct extract_seg *seg, size_t a, size_t b)
+{
+	const char *t = seg->text;
+	size_t i;
+
+	for (i = a; i < b && i + 1 < seg->len; i++) {
+		if ((t[i] == '.' || t[i] == '!' || t[i] == '?') &&
+		    (t[i + 1] == ' ' || t[i + 1] == '\n') && i + 1 <= b)
+			return true;
+		if (t[i] == '\n' && (t[i + 1] == '\n' || seg->in->html))
+			return true;
+		if (!strncmp(t + i, "\xe3\x80\x82", 3) ||
+		    !strncmp(t + i, "\xef\xbc\x81", 3))
+			return true;
+	}
+	return false;
+}
+
+static const char *const extract_kw_names[] = {
+	[EXTRACT_KW_NOTCODE] = "not-a-code phrase",
+	[EXTRACT_KW_CODE] = "code word",
+	[EXTRACT_KW_LABEL] = "label",
+	[EXTRACT_KW_INTENT] = "sign-in word",
+};
+
+/* Scores the keywords before and after [start, end). */
+static void
+extract_score_context(const struct extract_seg *seg, size_t start,
+		      size_t end, struct extract_cand *c)
+{
+	const struct extract_hit *h, *nearest = NULL;
+	double code = 0, intent = 0, w;
+	size_t i, d, code_d = 0;
+
+	for (i = seg->nhits; i-- > 0;) {
+		h = &seg->hits[i];
+		if (h->end > start)
+			continue;
+		if ((d = extract_distance(seg, h->end, start)) > 260)
+			break;
+		if (!nearest)
+			nearest = h;
+		w = extract_decay(d, 40, 260);
+		if (h->cls == EXTRACT_KW_CODE && 6 * w > code)
+			code = 6 * w, code_d = d;
+		else if (h->cls == EXTRACT_KW_INTENT && 2 * w > intent)
+			intent = 2 * w;
+	}
+	if (nearest && (nearest->cls == EXTRACT_KW_LABEL ||
+			nearest->cls == EXTRACT_KW_NOTCODE) &&
+	    (d = extract_distance(seg, nearest->end, start)) <= 30) {
+		c->score -= nearest->cls == EXTRACT_KW_NOTCODE ? 8 : 6;
+		code *= 0.4;
+		extract_reason(c, "right after a %s '%.*s'",
+			       extract_kw_names[nearest->cls],
+			       (int)(nearest->end - nearest->start),
+			       seg->text + nearest->start);
+	}
+	if (code > 0) {
+		c->score += code;
+		extract_reason(c, "code word %zu bytes before", code_d);
+	}
+	c->score += intent;
+	for (i = 0; i < seg->nhits; i++) {
+		h = &seg->hits[i];
+		if (h->start < end)
+			continue;
+		d = extract_distance(seg, end, h->start);
+		if (d > 60 || extract_sentence_break(seg, end, h->start))
+			break;
+		if (h->cls == EXTRACT_KW_CODE) {
+			c->score += 4 * extract_decay(d, 25, 60);
+			extract_reason(c, "code word after it");
+			break;
+		}
+		if ((h->cls == EXTRACT_KW_LABEL || h->cls == EXTRACT_KW_NOTCODE) &&
+		    d <= 12) {
+			c->score -= 3;
+			extract_reason(c, "followed by a %s",
+				       extract_kw_names[h->cls]);
+			break;
+		}
+	}
+}
+
+/* Whether a stale word ("earlier", "no longer") shares the sentence. */
+static bool
+extract_is_stale(const struct extract_seg *seg, size_t start, size_t end)
+{
+	size_t i, p;
+
+	for (i = 0; i < seg->nstale; i++) {
+		p = seg->stale[i];
+		if (p < start && start - p < 160 &&
+		    !extract_sentence_break(seg, p, start))
+			return true;
+		if (p >= end && p - end < 100 &&
+		    !extract_sentence_break(seg, end, p))
+			return true;
+	}
+	return false;
+}
+
+/* A code shown on a line of its own, or after "Code:" on its line. */
+static bool
+extract_standalone(const struct extract_seg *seg, size_t start, size_t end)
+{
+	const char *t = seg->text;
+	size_t a = start, b = end;
+
+	while (b < seg->len && t[b] != '\n' &&
+	       strchr(" .!)]\"'", t[b]))
+		b++;
+	if (b < seg->len && t[b] != '\n')
+		return false;
+	while (a > 0 && t[a - 1] == ' ')
+		a--;
+	if (a == 0 || t[a - 1] == '\n')
+		return true;
+	if (t[a - 1] != ':' && strncmp(t + a - 3, "\xef\xbc\x9a", 3))
+		return false;
+	while (a > 0 && t[a - 1] != '\n' && start - a < 60)
+		a--;
+	return a == 0 || t[a - 1] == '\n';
+}
+
+static bool
+extract_emphasised(const struct extract_seg *seg, size_t start, size_t end)
+{
+	size_t i;
+
+	for (i = 0; i < seg->norm.nemph; i++)
+		if (seg->norm.emph[i][0] < end && seg->norm.emph[i][1] > start)
+			return true;
+	return false;
+}
+
+/* Whether a currency sign or code sits right before or after. */
+static bool
+extract_near_currency(const struct extract_seg *seg, size_t start, size_t end)
+{
+	const char *t = seg->text, *cur;
+	size_t i, n, b = end;
+
+	while (b < seg->len && t[b] == ' ' && b - end < 1)
+		b++;
+	for (i = 0; (cur = extract_rules_currency[i]) != NULL; i++) {
+		n = strlen(cur);
+		if (b + n <= seg->len && !strncmp(t + b, cur, n) &&
+		    (b + n == seg->len || !isalpha((unsigned char)t[b + n])))
+			return true;
+		if (start >= n && !strncmp(t + start - n, cur, n))
+			return true;
+		if (start >= n + 1 && t[start - 1] == ' ' &&
+		    !strncmp(t + start - 1 - n, cur, n))
+			return true;
+	}
+	return false;
+}
+
+/* Splits a digit run "12 34-56" into group lengths; returns the count
+ * of digits and sets *dots when a '.' separated groups. */
+static size_t
+extract_digit_groups(const char *s, size_t n, int *groups, int *ngroups,
+		     bool *dots)
+{
+	size_t i, digits = 0;
+
+	*ngroups = 0;
+	*dots = false;
+	groups[0] = 0;
+	for (i = 0; i < n; i++) {
+		if (isdigit((unsigned char)s[i])) {
+			digits++;
+			groups[*ngroups]++;
+		} else if (*ngroups < 15) {
+			*dots |= s[i] == '.';
+			groups[++*ngroups] = 0;
+		}
+	}
+	(*ngroups)++;
+	return digits;
+}
+
+static bool
+extract_is_date(const int *g, int ng, const char *v)
+{
+	if (ng != 3)
+		return false;
+	if (g[0] == 4 && g[1] <= 2 && g[2] <= 2)
+		return !strncmp(v, "19", 2) || !strncmp(v, "20", 2);
+	if (g[0] <= 2 && g[1] <= 2 && (g[2] == 4 || g[2] == 2))
+		return atoi(v) <= 31;
+	return false;
+}
+
+/* Base score of a digit run; false when it cannot be a code. */
+static bool
+extract_digits_base(const char *raw, size_t n, const char *value,
+		    struct extract_cand *c)
+{
+	int g[16], ng, i;
+	bool dots, even = true;
+	size_t digits = extract_digit_groups(raw, n, g, &ng, &dots);
+
+	if (digits < 4 || digits > 8)
+		return false;
+	if (dots && !(ng == 2 && g[0] == 3 && g[1] == 3))
+		return false;
+	if (extract_is_date(g, ng, value))
+		return false;
+	c->score = digits == 6 ? 3.0 : 1.5;
+	extract_reason(c, "%zu digits", digits);
+	for (i = 1; i < ng; i++)
+		if (g[i] != g[0])
+			even = false;
+	if (ng > 1 && !even && !(ng == 2 && g[0] >= 3 && g[1] >= 2)) {
+		c->score -= 1.5;
+		extract_reason(c, "uneven groups");
+	}
+	if (digits == 4 && ng == 1 &&
+	    (!strncmp(value, "19", 2) || !strncmp(value, "20", 2))) {
+		c->score -= 5;
+		extract_reason(c, "looks like a year");
+	}
+	return true;
+}
+
+/* Base score of letters-and-digits forms; false when it cannot be one. */
+static bool
+extract_alnum_base(enum extract_rules_form form, const char *raw, size_t n,
+		   const char *value, struct extract_cand *c)
+{
+	size_t len = strlen(value), i, letters = 0, digits = 0, first = 0;
+	const char *dash = memchr(raw, '-', n);
+
+	for (i = 0; i < len; i++) {
+		if (isdigit((unsigned char)value[i]))
+			digits++;
+		else
+			letters++;
+	}
+	if (len < 4 || len > 10 || letters == 0)
+		return false;
+	while (first < n && raw[first] != '-')
+		first++;
+	if (form == EXTRACT_FORM_CELLS && digits == 0)
+		return false;
+	if (digits == 0) {
+		/* Only "WDJB-MJHT": even groups of at least four letters. */
+		if (!dash || first < 4 || n - first - 1 != first ||
+		    memchr(dash + 1, '-', n - first - 1))
+			return false;
+		c->score = 0.5;
+		extract_reason(c, "grouped letters");
+		return true;
+	}
+	if (dash && first <= 3 && digits == (size_t)(n - first - 1))
+		return false; /* "AB-1234" is a prefixed code */
+	c->score = form == EXTRACT_FORM_CELLS ? 2.5 : 1.5;
+	extract_reason(c, form == EXTRACT_FORM_CELLS ? "one character per cell"
+						     : "letters and digits");
+	return true;
+}
+
+/* Copies the typed form of raw: letters and digits only. */
+static char *
+extract_typed(const char *raw, size_t n)
+{
+	char *out = malloc(n + 1), *o = out;
+	size_t i;
+
+	if (!out)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (isalnum((unsigned char)raw[i]))
+			*o++ = raw[i];
+	*o = '\0';
+	return out;
+}
+
+/* Scores one match of a candidate pattern at [start, end); [vs, ve) is
+ * the part the user types. */
+static void
+extract_code_occurrence(const struct extract_seg *seg,
+			enum extract_rules_form form, size_t start, size_t end,
+			size_t vs, size_t ve, struct extract_set *set)
+{
+	struct extract_cand occ = { .kind = EXTRACT_KIND_CODE };
+	char *value = extract_typed(seg->text + vs, ve - vs);
+	bool ok;
+
+	if (!value)
+		return;
+	occ.value = value;
+	if (form == EXTRACT_FORM_DIGITS)
+		ok = extract_digits_base(seg->text + vs, ve - vs, value, &occ);
+	else if (form == EXTRACT_FORM_PREFIXED)
+		ok = (occ.score = 3.5, extract_reason(&occ, "prefixed code"),
+		      true);
+	else
+		ok = extract_alnum_base(form, seg->text + vs, ve - vs, value,
+					&occ);
+	if (!ok)
+		goto out;
+	if (form != EXTRACT_FORM_ALNUM && extract_near_currency(seg, start, end)) {
+		occ.score -= 10;
+		extract_reason(&occ, "an amount of money");
+	}
+	if (start >= 2 && seg->text[start - 1] == ' ' &&
+	    seg->text[start - 2] == ')') {
+		occ.score -= 6;
+		extract_reason(&occ, "after a bracketed area code");
+	}
+	extract_score_context(seg, start, end, &occ);
+	if (extract_standalone(seg, start, end)) {
+		occ.score += 1.5;
+		extract_reason(&occ, "on a line of its own");
+	}
+	if (extract_emphasised(seg, start, end)) {
+		occ.score += 1.5;
+		extract_reason(&occ, "emphasised");
+	}
+	if (seg->in->subject) {
+		occ.score += 1;
+		extract_reason(&occ, "in the subject");
+	}
+	if ((occ.stale = extract_is_stale(seg, start, end)))
+		extract_reason(&occ, "an earlier code");
+	extract_set_add(set, &occ);
+out:
+	free(value);
+}
+
+static void
+extract_codes_in(struct extract_ctx *ctx, const struct extract_seg *seg,
+		 struct extract_set *set)
+{
+	const struct extract_rules_pattern *p;
+	struct extract_re *re;
+	PCRE2_SIZE *ov;
+	size_t i, off;
+	int nsub;
+
+	for (i = 0; i < extract_rules_npatterns; i++) {
+		p = &extract_rules_patterns[i];
+		re = &ctx->patterns[i];
+		off = 0;
+		while (extract_find(ctx, re, seg->text, seg->len, off)) {
+			ov = pcre2_get_ovector_pointer(re->md);
+			nsub = (int)pcre2_get_ovector_count(re->md);
+			if (p->form == EXTRACT_FORM_PREFIXED && nsub > 1)
+				extract_code_occurrence(seg, p->form, ov[0],
+							ov[1], ov[2], ov[3],
+							set);
+			else
+				extract_code_occurrence(seg, p->form, ov[0],
+							ov[1], ov[0], ov[1],
+							set);
+			off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		}
+	}
+}
+
+/* Custom patterns: the first capture group (or the match) wins. */
+static void
+extract_custom_in(struct extract_ctx *ctx, const struct extract_seg *seg,
+		  struct extract_set *set)
+{
+	struct extract_cand occ = { .kind = EXTRACT_KIND_CODE };
+	PCRE2_SIZE *ov;
+	size_t i, a, b;
+
+	for (i = 0; i < ctx->ncustom; i++) {
+		if (!extract_find(ctx, &ctx->custom[i], seg->text, seg->len, 0))
+			continue;
+		ov = pcre2_get_ovector_pointer(ctx->custom[i].md);
+		a = ov[0], b = ov[1];
+		if (pcre2_get_ovector_count(ctx->custom[i].md) > 1 &&
+		    ov[2] != PCRE2_UNSET)
+			a = ov[2], b = ov[3];
+		if (b <= a || !(occ.value = extract_typed(seg->text + a, b - a)))
+			continue;
+		occ.score = 100 - (double)i;
+		occ.reason[0] = '\0';
+		extract_reason(&occ, "custom pattern %zu", i + 1);
+		if (occ.value[0])
+			extract_set_add(set, &occ);
+		free(occ.value);
+	}
+}
+
+/* ---- links ---- */
+
+/* Whether the query or path carries a long random-looking token. */
+static bool
+extract_has_token(const char *url)
+{
+	size_t run = 0;
+	const char *p = strchr(url, '?');
+
+	for (p = p ? p : url; *p; p++) {
+		if (isalnum((unsigned char)*p) || *p == '-' || *p == '_')
+			run++;
+		else
+			run = 0;
+		if (run >= 12)
+			return true;
+	}
+	return false;
+}
+
+static void
+extract_link_occurrence(struct extract_ctx *ctx, const struct extract_seg *seg,
+			const char *url, const char *anchor, size_t pos,
+			struct extract_set *set)
+{
+	struct extract_cand occ = { .kind = EXTRACT_KIND_LINK };
+	const char *path = strstr(url, "://");
+	const struct extract_hit *h;
+	size_t i;
+
+	path = path ? strchr(path + 3, '/') : NULL;
+	occ.value = (char *)url;
+	if (path && extract_matches(ctx, &ctx->link_good, path)) {
+		occ.score += 4;
+		extract_reason(&occ, "verification word in the URL");
+	}
+	if (anchor && extract_matches(ctx, &ctx->link_good, anchor)) {
+		occ.score += 4;
+		extract_reason(&occ, "verification word in the link text");
+	}
+	if (extract_has_token(url)) {
+		occ.score += 2;
+		extract_reason(&occ, "carries a token");
+	}
+	for (i = seg->nhits; i-- > 0;) {
+		h = &seg->hits[i];
+		if (h->end > pos || pos - h->end > 200)
+			continue;
+		if (h->cls == EXTRACT_KW_INTENT || h->cls == EXTRACT_KW_CODE) {
+			occ.score += 2;
+			extract_reason(&occ, "sign-in words before it");
+			break;
+		}
+	}
+	if (extract_matches(ctx, &ctx->link_bad, url) ||
+	    (anchor && extract_matches(ctx, &ctx->link_bad, anchor))) {
+		occ.score -= 10;
+		extract_reason(&occ, "unsubscribe, help or tracking link");
+	}
+	extract_set_add(set, &occ);
+}
+
+static void
+extract_links_in(struct extract_ctx *ctx, const struct extract_seg *seg,
+		 struct extract_set *set)
+{
+	const struct extract_segment *in = seg->in;
+	size_t i, pos;
+
+	for (i = 0; i < in->nlinks; i++) {
+		pos = i < seg->norm.nlinks ? seg->norm.links[i] : seg->len;
+		if (pos > seg->len)
+			continue;
+		extract_link_occurrence(ctx, seg, in->links[i].url,
+					in->links[i].text, pos, set);
+	}
+	for (i = 0; i < seg->nurls; i++) {
+		char *u = seg->urls[i].url;
+		size_t n = strlen(u);
+
+		while (n > 0 && strchr(".,;:!?)]}>'\"", u[n - 1]))
+			u[--n] = '\0';
+		extract_link_occurrence(ctx, seg, u, NULL, seg->urls[i].end,
+					set);
+	}
+}
+
+/* ---- the whole run ---- */
+
+static int
+extract_cand_cmp(const void *a, const void *b)
+{
+	const struct extract_cand *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return x->kind == EXTRACT_KIND_CODE ? -1 : 1;
+	return (x->score < y->score) - (x->score > y->score);
+}
+
+/* Final adjustments per value: earlier codes and repeats. */
+static void
+extract_settle(struct extract_set *set)
+{
+	struct extract_cand *c;
+	size_t i;
+
+	for (i = 0; i < set->n; i++) {
+		c = &set->c[i];
+		if (c->stale) {
+			c->score -= 12;
+			if (!strstr(c->reason, "earlier code"))
+				extract_reason(c, "an earlier code");
+		}
+		if (c->kind == EXTRACT_KIND_CODE && c->occurrences > 1 &&
+		    c->score < 50) {
+			c->score += c->occurrences > 3 ? 1.0 : 0.5;
+			extract_reason(c, "seen %d times", c->occurrences);
+		}
+	}
+	qsort(set->c, set->n, sizeof(*set->c), extract_cand_cmp);
+}
+
+static enum otpbox_err
+extract_result_from(struct extract_set *set, struct extract_result **out)
+{
+	struct extract_result *res = calloc(1, sizeof(*res));
+	struct extract_cand *c;
+	size_t i, ncode = 0, nlink = 0;
+	bool have_code = false;
+
+	if (!res || !(res->candidates = calloc(set->n ? set->n : 1,
+					       sizeof(*res->candidates)))) {
+		free(res);
+		return OTPBOX_ERR_NOMEM;
+	}
+	for (i = 0; i < set->n; i++) {
+		c = &set->c[i];
+		if (c->kind == EXTRACT_KIND_CODE ? ncode++ >= EXTRACT_MAX_CANDIDATES
+						 : nlink++ >= EXTRACT_MAX_CANDIDATES)
+			continue;
+		struct extract_candidate *r =
+			&res->candidates[res->ncandidates++];
+		r->kind = c->kind;
+		r->value = c->value;
+		c->value = NULL;
+		r->score = c->score;
+		r->reason = strdup(c->reason);
+		if (c->kind == EXTRACT_KIND_CODE && ncode == 1 &&
+		    c->score >= EXTRACT_CHOOSE_CODE)
+			r->chosen = have_code = true;
+		else if (c->kind == EXTRACT_KIND_LINK && nlink == 1 &&
+			 !have_code && c->score >= EXTRACT_CHOOSE_LINK)
+			r->chosen = true;
+	}
+	*out = res;
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+extract_run(struct extract_ctx *ctx, const struct extract_segment *segs,
+	    size_t nsegs, struct extract_result **out)
+{
+	struct extract_set set = { 0 };
+	struct extract_seg seg;
+	enum otpbox_err err = OTPBOX_OK;
+	size_t i;
+
+	*out = NULL;
+	set.c = calloc(EXTRACT_MAX_CANDIDATES * 2, sizeof(*set.c));
+	if (!set.c)
+		return OTPBOX_ERR_NOMEM;
+	for (i = 0; i < nsegs && !err; i++) {
+		memset(&seg, 0, sizeof(seg));
+		err = extract_prepare(ctx, &segs[i], &seg);
+		if (!err) {
+			extract_custom_in(ctx, &seg, &set);
+			extract_codes_in(ctx, &seg, &set);
+			extract_links_in(ctx, &seg, &set);
+		}
+		extract_seg_free(&seg);
+	}
+	if (!err) {
+		extract_settle(&set);
+		err = extract_result_from(&set, out);
+	}
+	for (i = 0; i < set.n; i++)
+		free(set.c[i].value);
+	free(set.c);
+	return err;
+}
+
+void
+extract_result_free(struct extract_result *res)
+{
+	size_t i;
+
+	if (!res)
+		return;
+	for (i = 0; i < res->ncandidates; i++) {
+		free(res->candidates[i].value);
+		free(res->candidates[i].reason);
+	}
+	free(res->candidates);
+	free(res);
+}

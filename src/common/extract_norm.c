@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* Text normalisation before code search: one spelling for each digit. */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "extract_norm.h"
+#include "html_text.h"
+
+/* Decodes the UTF-8 character at s (valid input assumed, but bounded). */
+static unsigned long
+extract_norm_decode(const unsigned char *s, size_t n, size_t *used)
+{
+	unsigned long cp = s[0];
+	size_t len = 1, i;
+
+	if (cp >= 0xf0 && n >= 4)
+		len = 4, cp &= 0x07;
+	else if (cp >= 0xe0 && n >= 3)
+		len = 3, cp &= 0x0f;
+	else if (cp >= 0xc0 && n >= 2)
+		len = 2, cp &= 0x1f;
+	for (i = 1; i < len; i++)
+		cp = (cp << 6) | (s[i] & 0x3f);
+	*used = len;
+	return cp;
+}
+
+/* What cp becomes: an ASCII byte (>0), 0 to copy it, -1 to drop it. */
+static int
+extract_norm_map(unsigned long cp)
+{
+	if (cp >= 0xff01 && cp <= 0xff5e)
+		return (int)(cp - 0xfee0);
+	if (cp >= 0x660 && cp <= 0x669)
+		return (int)('0' + cp - 0x660);
+	if (cp >= 0x6f0 && cp <= 0x6f9)
+		return (int)('0' + cp - 0x6f0);
+	if (cp == 0xa0 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x202f ||
+	    cp == 0x205f || cp == 0x3000 || cp == '\t' || cp == '\f' ||
+	    cp == '\v')
+		return ' ';
+	if ((cp >= 0x200b && cp <= 0x200f) || cp == 0x2060 || cp == 0xfeff ||
+	    cp == 0xad || cp == '\r' || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069))
+		return -1;
+	if ((cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212 || cp == 0xfe58 ||
+	    cp == 0xfe63)
+		return '-';
+	if (cp == 0x2024 || cp == 0x3002 || cp == 0xff61)
+		return cp == 0x2024 ? '.' : 0;
+	return 0;
+}
+
+struct extract_norm_out {
+	char *buf;
+	size_t len;
+	struct extract_norm *norm;
+	int emph_depth;
+	bool line_quoted; /* the current line started with '>' */
+	bool line_start;  /* nothing but spaces seen on this line */
+	size_t line_begin;
+};
+
+/* Records an html_text.h marker at the current output position. */
+static void
+extract_norm_mark(struct extract_norm_out *o, char m)
+{
+	struct extract_norm *nm = o->norm;
+
+	if (m == HTML_TEXT_LINK_MARK) {
+		if (nm->nlinks < EXTRACT_NORM_MAX_MARKS)
+			nm->links[nm->nlinks++] = o->len;
+	} else if (m == HTML_TEXT_EMPH_ON) {
+		if (o->emph_depth++ == 0 && nm->nemph < EXTRACT_NORM_MAX_MARKS)
+			nm->emph[nm->nemph][0] = nm->emph[nm->nemph][1] = o->len;
+	} else if (o->emph_depth > 0 && --o->emph_depth == 0 &&
+		   nm->nemph < EXTRACT_NORM_MAX_MARKS) {
+		nm->emph[nm->nemph][1] = o->len;
+		if (nm->emph[nm->nemph][1] > nm->emph[nm->nemph][0])
+			nm->nemph++;
+	}
+}
+
+static void
+extract_norm_put(struct extract_norm_out *o, const char *s, size_t n)
+{
+	if (n == 1 && (s[0] == HTML_TEXT_EMPH_ON || s[0] == HTML_TEXT_EMPH_OFF ||
+		       s[0] == HTML_TEXT_LINK_MARK)) {
+		extract_norm_mark(o, s[0]);
+		return;
+	}
+	if (n == 1 && s[0] == ' ') {
+		if (o->line_start || (o->len && o->buf[o->len - 1] == ' '))
+			return;
+	}
+	if (n == 1 && s[0] == '\n') {
+		while (o->len > o->line_begin && o->buf[o->len - 1] == ' ')
+			o->len--;
+		if (o->line_quoted)
+			o->len = o->line_begin;
+		else if (o->len >= 2 && o->buf[o->len - 1] == '\n' &&
+			 o->buf[o->len - 2] == '\n')
+			goto newline;
+		else if (o->len == 0)
+			goto newline;
+		else
+			o->buf[o->len++] = '\n';
+	newline:
+		o->line_begin = o->len;
+		o->line_start = true;
+		o->line_quoted = false;
+		return;
+	}
+	if (o->line_start && s[0] == '>')
+		o->line_quoted = true;
+	o->line_start = false;
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+enum otpbox_err
+extract_norm_text(const char *in, size_t len, size_t max,
+		  struct extract_norm *out)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	struct extract_norm_out o = { .line_start = true, .norm = out };
+	size_t i = 0, used;
+	unsigned long cp;
+	int m;
+	char c;
+
+	memset(out, 0, sizeof(*out));
+	if (len > max)
+		len = max;
+	if (!(o.buf = malloc(len + 2)))
+		return OTPBOX_ERR_NOMEM;
+	while (i < len) {
+		cp = extract_norm_decode(s + i, len - i, &used);
+		m = extract_norm_map(cp);
+		if (m > 0) {
+			c = (char)m;
+			extract_norm_put(&o, &c, 1);
+		} else if (m == 0) {
+			extract_norm_put(&o, in + i, used);
+		}
+		i += used;
+	}
+	c = '\n';
+	extract_norm_put(&o, &c, 1);
+	o.buf[o.len] = '\0';
+	out->text = o.buf;
+	out->len = o.len;
+	return OTPBOX_OK;
+}
+
+void
+extract_norm_free(struct extract_norm *norm)
+{
+	if (norm)
+		free(norm->text);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* The default extraction rules: candidate patterns and keyword lists. */
+#ifndef OTPBOX_EXTRACT_RULES_H
+#define OTPBOX_EXTRACT_RULES_H
+
+#include <stddef.h>
+
+/* How a candidate pattern's match becomes a code. */
+enum extract_rules_form {
+	EXTRACT_FORM_DIGITS = 0, /* digit groups, separators dropped */
+	EXTRACT_FORM_ALNUM,      /* upper-case letters and digits */
+	EXTRACT_FORM_CELLS,      /* one character per cell: "3 B 7 K Q" */
+	EXTRACT_FORM_PREFIXED,   /* "G-123456": capture group 1 is typed */
+	EXTRACT_FORM_LETTERS,    /* "WDJB-MJHT": letters only, grouped */
+};
+
+struct extract_rules_pattern {
+	const char *name;
+	enum extract_rules_form form;
+	const char *regex; /* PCRE2, UTF mode, case-sensitive */
+};
+
+/* Keyword classes; each is compiled into one case-insensitive pattern. */
+enum extract_rules_class {
+	EXTRACT_KW_NOTCODE = 0, /* "promo code", "postal code": not an OTP */
+	EXTRACT_KW_CODE,        /* "code", "OTP", "код", "验证码"... */
+	EXTRACT_KW_LABEL,       /* "order", "tracking", "phone"... */
+	EXTRACT_KW_INTENT,      /* "verify", "sign in", "enter"... */
+	EXTRACT_KW_COUNT,
+};
+
+struct extract_rules_keywords {
+	enum extract_rules_class cls;
+	const char *name;
+	const char *const *words; /* PCRE2 fragments, NULL-terminated */
+};
+
+extern const struct extract_rules_pattern extract_rules_patterns[];
+extern const size_t extract_rules_npatterns;
+extern const struct extract_rules_keywords extract_rules_keywords[];
+
+/* Words saying a code in the same sentence is an old one. */
+extern const char *const extract_rules_stale[];
+/* Lines that introduce a quoted earlier message; the rest is ignored. */
+extern const char *const extract_rules_quote_intro[];
+/* Currency signs and codes: a number next to one is an amount. */
+extern const char *const extract_rules_currency[];
+/* URL words of a verification link, and of links that never are one. */
+extern const char *const extract_rules_link_good[];
+extern const char *const extract_rules_link_bad[];
+
+#endif

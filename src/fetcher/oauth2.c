@@ -1,0 +1,992 @@
+/* SPDX-License-Identifier: MIT */
+/* Gets OAuth2 access tokens from a token endpoint or a command and keeps
+ * them until shortly before they lapse; never lets a secret into a message. */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "oauth2.h"
+
+#define OAUTH2_ERR_MAX 1024
+#define OAUTH2_TOKEN_MAX (16 * 1024)
+/* Exchange Online's audiences: the two URIs and its application id. */
+static const char *const oauth2_exchange_auds[] = {
+	"https://outlook.office365.com",
+	"https://outlook.office.com",
+	"00000002-0000-0ff1-ce00-000000000000",
+	NULL,
+};
+
+struct oauth2 {
+	const struct conf_oauth2 *conf;
+	CURL *curl;
+	char *endpoint;
+	char *token;        /* the cached access token */
+	time_t renew_at;    /* replace token from then on */
+	time_t not_before;  /* the endpoint asked us to wait until then */
+	long retry_after;   /* seconds asked for by the last reply */
+	char *refresh_mem;  /* a rotated refresh token we could not save */
+	struct {            /* what the cached token's claims say, if a JWT */
+		bool known;
+		bool microsoft; /* has a tid claim */
+		bool exchange;  /* aud is Exchange Online */
+		bool app_role;  /* roles holds IMAP.AccessAsApp */
+		bool user_scope; /* scp holds IMAP.AccessAsUser.All */
+		char aud[128];
+	} claims;
+	char error[OAUTH2_ERR_MAX];
+	char warning[512];
+	char curl_err[CURL_ERROR_SIZE];
+};
+
+/* A reply body being received, capped at OAUTH2_REPLY_MAX. */
+struct oauth2_buf {
+	char *data;
+	size_t len;
+	bool too_big;
+};
+
+/* jansson copies token strings into its own memory: wipe it on free. */
+static void
+oauth2_json_free(void *p)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+static void oauth2_fail(struct oauth2 *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+oauth2_fail(struct oauth2 *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(o->error, sizeof(o->error), fmt, ap);
+	va_end(ap);
+}
+
+/* Blanks out every occurrence of secret in msg (defence in depth: an
+ * endpoint might echo what it was sent). */
+static void
+oauth2_redact(char *msg, const char *secret)
+{
+	size_t n;
+	char *p;
+
+	if (secret == NULL || (n = strlen(secret)) < 4)
+		return;
+	while ((p = strstr(msg, secret)) != NULL)
+		memset(p, '*', n);
+}
+
+enum otpbox_err
+oauth2_endpoint_fmt(const char *tmpl, const char *tenant, char **out)
+{
+	const char *at = strstr(tmpl, "{tenant}");
+	size_t i;
+
+	*out = NULL;
+	if (at == NULL)
+		return (*out = strdup(tmpl)) ? OTPBOX_OK : OTPBOX_ERR_NOMEM;
+	if (tenant == NULL || !*tenant)
+		return OTPBOX_ERR_CONFIG;
+	for (i = 0; tenant[i]; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-",
+			    tenant[i]))
+			return OTPBOX_ERR_CONFIG;
+	if (asprintf(out, "%.*s%s%s", (int)(at - tmpl), tmpl, tenant,
+		     at + strlen("{tenant}")) < 0) {
+		*out = NULL;
+		return OTPBOX_ERR_NOMEM;
+	}
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+oauth2_form_fmt(const char *const *pairs, char **out)
+{
+	size_t len = 0, cap = 256, need;
+	char *buf, *grown, *esc;
+	int i;
+
+	*out = NULL;
+	if ((buf = calloc(1, cap)) == NULL)
+		return OTPBOX_ERR_NOMEM;
+	for (i = 0; pairs[i] && pairs[i + 1]; i += 2) {
+		esc = curl_easy_escape(NULL, pairs[i + 1], 0);
+		if (esc == NULL)
+			goto nomem;
+		need = len + strlen(pairs[i]) + strlen(esc) + 3;
+		if (need > cap) {
+			grown = calloc(1, need * 2);
+			if (grown == NULL) {
+				explicit_bzero(esc, strlen(esc));
+				curl_free(esc);
+				goto nomem;
+			}
+			memcpy(grown, buf, len);
+			explicit_bzero(buf, cap);
+			free(buf);
+			buf = grown;
+			cap = need * 2;
+		}
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s=%s",
+					len ? "&" : "", pairs[i], esc);
+		explicit_bzero(esc, strlen(esc));
+		curl_free(esc);
+	}
+	*out = buf;
+	return OTPBOX_OK;
+nomem:
+	explicit_bzero(buf, cap);
+	free(buf);
+	return OTPBOX_ERR_NOMEM;
+}
+
+/* What to do about one AADSTS code. */
+struct oauth2_hint {
+	long code;
+	const char *hint;
+};
+
+#define OAUTH2_HINT_SCOPE                                                     \
+	"the scope is wrong (a token for another service, such as Graph, "    \
+	"does not open IMAP): remove 'scope' from the oauth2 group to use "   \
+	"the default (" OAUTH2_SCOPE_APP " for client_credentials, "          \
+	"IMAP.AccessAsUser.All offline_access for refresh_token)"
+#define OAUTH2_HINT_REFRESH                                                   \
+	"the refresh token has expired or was revoked: sign in again "        \
+	"(docs/m365-setup.md, delegated sign-in) and store the new refresh "  \
+	"token in refresh_token_file"
+#define OAUTH2_HINT_CONSENT                                                   \
+	"consent is missing: an administrator must grant admin consent for "  \
+	"the app's Office 365 Exchange Online permission (IMAP.AccessAsApp "  \
+	"for client_credentials, IMAP.AccessAsUser.All for refresh_token)"
+#define OAUTH2_HINT_INTERACTIVE                                               \
+	"Microsoft wants an interactive sign-in (multi-factor or Conditional " \
+	"Access): sign in again interactively, or use the app-only "          \
+	"client_credentials flow"
+
+static const struct oauth2_hint oauth2_hints[] = {
+	{ 7000215, "the client secret is wrong: use the secret's Value "
+		   "(shown once, when it was created), not its Secret ID" },
+	{ 7000222, "the client secret has expired: create a new one under "
+		   "Certificates & secrets in the app registration" },
+	{ 700016, "no app with this client_id in this tenant: copy "
+		  "Application (client) ID and Directory (tenant) ID from the "
+		  "app registration's Overview page" },
+	{ 90002, "tenant not found: set tenant to the Directory (tenant) ID "
+		 "or a verified domain of the organisation" },
+	{ 900023, "tenant is neither a GUID nor a domain name: set tenant to "
+		  "the Directory (tenant) ID" },
+	{ 70011, OAUTH2_HINT_SCOPE },
+	{ 1002012, OAUTH2_HINT_SCOPE },
+	{ 500011, "the scope names a service this tenant does not have "
+		  "(wrong audience): use " OAUTH2_SCOPE_APP ", or remove "
+		  "'scope'; the tenant needs Exchange Online" },
+	{ 65001, OAUTH2_HINT_CONSENT },
+	{ 7000218, "the app wants a client secret: set client_secret_env, "
+		   "client_secret_file or client_secret_command" },
+	{ 700025, "the app is a public client, which takes no secret: remove "
+		  "the client_secret_* settings" },
+	{ 70008, OAUTH2_HINT_REFRESH },
+	{ 700082, OAUTH2_HINT_REFRESH },
+	{ 700084, OAUTH2_HINT_REFRESH },
+	{ 50173, OAUTH2_HINT_REFRESH },
+	{ 9002313, "the refresh token in refresh_token_file is damaged or "
+		   "incomplete: sign in again and store the whole token" },
+	{ 50076, OAUTH2_HINT_INTERACTIVE },
+	{ 50079, OAUTH2_HINT_INTERACTIVE },
+	{ 53003, "a Conditional Access policy blocks this sign-in: ask an "
+		 "administrator to exempt the app, or use client_credentials" },
+	{ 50057, "the user account is disabled" },
+	{ 7000112, "the application is disabled: enable it under Enterprise "
+		   "applications" },
+	{ 0, NULL },
+};
+
+/* When Microsoft's code is unknown, the standard OAuth2 error decides. */
+static const struct {
+	const char *error;
+	const char *hint;
+} oauth2_error_hints[] = {
+	{ "invalid_client", "client authentication failed: check client_id "
+			    "and the client secret" },
+	{ "unauthorized_client", "this app may not use this flow: check "
+				 "client_id and tenant; without a secret, "
+				 "the refresh_token flow needs 'Allow public "
+				 "client flows' in the app registration" },
+	{ "invalid_scope", OAUTH2_HINT_SCOPE },
+	{ "invalid_grant", OAUTH2_HINT_REFRESH },
+	{ "consent_required", OAUTH2_HINT_CONSENT },
+	{ "interaction_required", OAUTH2_HINT_INTERACTIVE },
+	{ "unsupported_grant_type", "the endpoint does not take this request: "
+				    "token_endpoint must be a Microsoft "
+				    "identity platform v2.0 /token URL" },
+	{ "invalid_request", "the endpoint does not take this request: check "
+			     "tenant and token_endpoint" },
+	{ NULL, NULL },
+};
+
+/* Copies the first line of s (Microsoft appends trace ids on later lines)
+ * without control characters. */
+static void
+oauth2_first_line(const char *s, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; s && *s && *s != '\r' && *s != '\n' && n + 1 < len; s++)
+		if ((unsigned char)*s >= 0x20 && *s != 0x7f)
+			out[n++] = *s;
+	out[n] = '\0';
+}
+
+void
+oauth2_error_explain(const char *error, const char *description, char *buf,
+		     size_t len)
+{
+	const char *hint = "check the app registration (docs/m365-setup.md, "
+			   "Troubleshooting)";
+	const char *aad;
+	char first[320];
+	long code = 0;
+	size_t i;
+
+	oauth2_first_line(description, first, sizeof(first));
+	if (description && (aad = strstr(description, "AADSTS")) != NULL)
+		code = strtol(aad + 6, NULL, 10);
+	for (i = 0; error && oauth2_error_hints[i].error; i++)
+		if (!strcmp(error, oauth2_error_hints[i].error))
+			hint = oauth2_error_hints[i].hint;
+	for (i = 0; code && oauth2_hints[i].hint; i++)
+		if (oauth2_hints[i].code == code)
+			hint = oauth2_hints[i].hint;
+	snprintf(buf, len, "sign-in refused by the token endpoint (%s%s%s): %s",
+		 error ? error : "no error code", *first ? ": " : "", first,
+		 hint);
+}
+
+static const char *
+oauth2_json_str(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+/* expires_in is a number in v2.0 replies, a string in some older ones. */
+static long
+oauth2_json_seconds(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	long n = 0;
+
+	if (json_is_integer(v))
+		n = (long)json_integer_value(v);
+	else if (json_is_string(v))
+		n = strtol(json_string_value(v), NULL, 10);
+	return n < 0 ? 0 : n > 30L * 86400 ? 30L * 86400 : n;
+}
+
+/* A token goes into a SASL line: printable ASCII without spaces. */
+static bool
+oauth2_token_ok(const char *t)
+{
+	size_t n = 0;
+
+	for (; t && *t; t++, n++)
+		if (*t <= 0x20 || *t >= 0x7f)
+			return false;
+	return n > 0 && n <= OAUTH2_TOKEN_MAX;
+}
+
+static enum otpbox_err
+oauth2_reply_error(long status, const json_t *root, char *errbuf,
+		   size_t errlen)
+{
+	const char *error = oauth2_json_str(root, "error");
+	const char *desc = oauth2_json_str(root, "error_description");
+	char first[320];
+
+	oauth2_first_line(desc, first, sizeof(first));
+	if (status == 429) {
+		snprintf(errbuf, errlen, "the token endpoint is throttling "
+			 "us (HTTP 429%s%s); will try again later",
+			 *first ? ": " : "", first);
+		return OTPBOX_ERR_NET;
+	}
+	if (status >= 500 || (error && (!strcmp(error, "temporarily_unavailable") ||
+					!strcmp(error, "server_error")))) {
+		snprintf(errbuf, errlen, "the token endpoint is failing (HTTP "
+			 "%ld%s%s); will try again later", status,
+			 *first ? ": " : "", first);
+		return OTPBOX_ERR_NET;
+	}
+	if (error == NULL) {
+		snprintf(errbuf, errlen, "the token endpoint answered HTTP %ld "
+			 "without an OAuth2 error; check token_endpoint",
+			 status);
+		return OTPBOX_ERR_PROTOCOL;
+	}
+	oauth2_error_explain(error, desc, errbuf, errlen);
+	return OTPBOX_ERR_TOKEN;
+}
+
+enum otpbox_err
+oauth2_reply_parse(long status, const char *body, size_t len,
+		   struct oauth2_reply *r, char *errbuf, size_t errlen)
+{
+	const char *type, *access, *refresh;
+	enum otpbox_err err = OTPBOX_ERR_PROTOCOL;
+	json_t *root;
+
+	memset(r, 0, sizeof(*r));
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(root)) {
+		snprintf(errbuf, errlen, "the token endpoint's reply (HTTP %ld) "
+			 "is not JSON; check token_endpoint", status);
+		if (status == 429 || status >= 500)
+			err = OTPBOX_ERR_NET;
+		goto out;
+	}
+	if (status != 200 || json_object_get(root, "error")) {
+		err = oauth2_reply_error(status, root, errbuf, errlen);
+		goto out;
+	}
+	type = oauth2_json_str(root, "token_type");
+	access = oauth2_json_str(root, "access_token");
+	refresh = oauth2_json_str(root, "refresh_token");
+	if ((type && strcasecmp(type, "Bearer")) || !oauth2_token_ok(access) ||
+	    (refresh && !oauth2_token_ok(refresh))) {
+		snprintf(errbuf, errlen, "the token endpoint's reply holds no "
+			 "usable bearer token");
+		goto out;
+	}
+	r->access_token = strdup(access);
+	r->refresh_token = refresh ? strdup(refresh) : NULL;
+	r->expires_in = oauth2_json_seconds(root, "expires_in");
+	err = OTPBOX_OK;
+	if (r->access_token == NULL || (refresh && r->refresh_token == NULL)) {
+		oauth2_reply_clear(r);
+		err = OTPBOX_ERR_NOMEM;
+	}
+out:
+	json_decref(root);
+	return err;
+}
+
+static void
+oauth2_wipe_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+void
+oauth2_reply_clear(struct oauth2_reply *r)
+{
+	oauth2_wipe_free(r->access_token);
+	oauth2_wipe_free(r->refresh_token);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Writes all of buf to fd. */
+static int
+oauth2_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Makes a rename in path's directory durable. */
+static int
+oauth2_sync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, rc;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s",
+			 slash == path ? 1 : (int)(slash - path), path);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+enum otpbox_err
+oauth2_refresh_file_write(const char *path, const char *token, char *errbuf,
+			  size_t errlen)
+{
+	char tmp[PATH_MAX];
+	int fd = -1, saved;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
+		snprintf(errbuf, errlen, "refresh token file name too long");
+		return OTPBOX_ERR_IO;
+	}
+	/* mkstemp creates the file with mode 0600 in path's directory. */
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		goto fail;
+	if (fchmod(fd, 0600) < 0 ||
+	    oauth2_write_all(fd, token, strlen(token)) < 0 ||
+	    oauth2_write_all(fd, "\n", 1) < 0 || fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	if (oauth2_sync_dir(path) < 0)
+		goto fail_renamed;
+	return OTPBOX_OK;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+fail_renamed:
+	snprintf(errbuf, errlen, "could not replace refresh token file %s: %s",
+		 path, strerror(errno));
+	return OTPBOX_ERR_IO;
+}
+
+/* Decodes base64url (no padding) into a new NUL-terminated string. */
+static char *
+oauth2_b64url_decode(const char *in, size_t len)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned long acc = 0;
+	size_t n = 0, bits = 0, i;
+	const char *p;
+	char *out;
+
+	if ((out = malloc(len * 3 / 4 + 2)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		if (in[i] == '=')
+			break;
+		if ((p = strchr(abc, in[i])) == NULL || !in[i]) {
+			free(out);
+			return NULL;
+		}
+		acc = (acc << 6) | (unsigned long)(p - abc);
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			out[n++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* The claims object of a JWT, signature unchecked; NULL if not a JWT. */
+static json_t *
+oauth2_jwt_claims(const char *token)
+{
+	const char *dot1, *dot2;
+	json_t *claims;
+	char *json;
+
+	if (token == NULL || (dot1 = strchr(token, '.')) == NULL ||
+	    (dot2 = strchr(dot1 + 1, '.')) == NULL)
+		return NULL;
+	json = oauth2_b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+	if (json == NULL)
+		return NULL;
+	claims = json_loads(json, 0, NULL);
+	oauth2_wipe_free(json);
+	if (!json_is_object(claims)) {
+		json_decref(claims);
+		return NULL;
+	}
+	return claims;
+}
+
+time_t
+oauth2_jwt_exp(const char *token)
+{
+	json_t *claims = oauth2_jwt_claims(token);
+	json_t *exp = json_object_get(claims, "exp");
+	time_t t = json_is_integer(exp) ? (time_t)json_integer_value(exp) : 0;
+
+	json_decref(claims);
+	return t > 0 ? t : 0;
+}
+
+/* Whether the JSON string or array v holds word (space-separated). */
+static bool
+oauth2_claim_has(const json_t *v, const char *word)
+{
+	const char *s;
+	size_t i, n = strlen(word);
+
+	if (json_is_array(v)) {
+		for (i = 0; i < json_array_size(v); i++)
+			if (oauth2_claim_has(json_array_get(v, i), word))
+				return true;
+		return false;
+	}
+	for (s = json_string_value(v); s && (s = strstr(s, word)); s += n)
+		if (s[n] == '\0' || s[n] == ' ')
+			return true;
+	return false;
+}
+
+/* Remembers what the cached token's claims say, for explaining a refusal. */
+static void
+oauth2_claims_note(struct oauth2 *o, const char *token)
+{
+	json_t *claims = oauth2_jwt_claims(token);
+	const char *aud = oauth2_json_str(claims, "aud");
+	size_t i;
+
+	memset(&o->claims, 0, sizeof(o->claims));
+	if (claims == NULL)
+		return;
+	o->claims.known = true;
+	o->claims.microsoft = json_object_get(claims, "tid") != NULL;
+	snprintf(o->claims.aud, sizeof(o->claims.aud), "%s", aud ? aud : "");
+	for (i = 0; aud && oauth2_exchange_auds[i]; i++)
+		if (!strcmp(aud, oauth2_exchange_auds[i]))
+			o->claims.exchange = true;
+	o->claims.app_role = oauth2_claim_has(json_object_get(claims, "roles"),
+					      "IMAP.AccessAsApp");
+	o->claims.user_scope = oauth2_claim_has(json_object_get(claims, "scp"),
+						"IMAP.AccessAsUser.All");
+	json_decref(claims);
+}
+
+static size_t
+oauth2_write_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct oauth2_buf *buf = arg;
+	size_t n = size * nmemb;
+
+	if (n > OAUTH2_REPLY_MAX - buf->len) {
+		buf->too_big = true;
+		return 0;
+	}
+	memcpy(buf->data + buf->len, data, n);
+	buf->len += n;
+	return n;
+}
+
+enum otpbox_err
+oauth2_new(const struct conf_oauth2 *conf, struct oauth2 **out, char *errbuf,
+	   size_t errlen)
+{
+	static bool json_wipes;
+	const char *tmpl = conf->token_endpoint ? conf->token_endpoint
+						: CONF_DEFAULT_TOKEN_ENDPOINT;
+	enum otpbox_err err = OTPBOX_ERR_NOMEM;
+	struct oauth2 *o;
+
+	*out = NULL;
+	if (!json_wipes) {
+		json_set_alloc_funcs(malloc, oauth2_json_free);
+		json_wipes = true;
+	}
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return OTPBOX_ERR_NOMEM;
+	o->conf = conf;
+	if (conf->access_token_command) {
+		*out = o;
+		return OTPBOX_OK;
+	}
+	err = oauth2_endpoint_fmt(tmpl, conf->tenant, &o->endpoint);
+	if (err == OTPBOX_ERR_CONFIG)
+		snprintf(errbuf, errlen, "oauth2: tenant '%s' must be the "
+			 "Directory (tenant) ID or a domain name",
+			 conf->tenant ? conf->tenant : "");
+	if (err)
+		goto out;
+	if (strncasecmp(o->endpoint, "https://", 8)) {
+		snprintf(errbuf, errlen, "oauth2: token_endpoint must start "
+			 "with https:// (the client secret travels in it)");
+		err = OTPBOX_ERR_CONFIG;
+		goto out;
+	}
+	err = OTPBOX_ERR_NOMEM;
+	if ((o->curl = curl_easy_init()) == NULL)
+		goto out;
+	curl_easy_setopt(o->curl, CURLOPT_URL, o->endpoint);
+	curl_easy_setopt(o->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(o->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(o->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(o->curl, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
+	if (conf->ca_file)
+		curl_easy_setopt(o->curl, CURLOPT_CAINFO, conf->ca_file);
+	curl_easy_setopt(o->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(o->curl, CURLOPT_TIMEOUT, (long)OAUTH2_HTTP_TIMEOUT);
+	curl_easy_setopt(o->curl, CURLOPT_USERAGENT, "otpbox/" PACKAGE_VERSION);
+	curl_easy_setopt(o->curl, CURLOPT_ERRORBUFFER, o->curl_err);
+	curl_easy_setopt(o->curl, CURLOPT_WRITEFUNCTION, oauth2_write_cb);
+	*out = o;
+	return OTPBOX_OK;
+out:
+	oauth2_free(o);
+	return err;
+}
+
+static void
+oauth2_forget(struct oauth2 *o)
+{
+	oauth2_wipe_free(o->token);
+	o->token = NULL;
+	o->renew_at = 0;
+}
+
+void
+oauth2_free(struct oauth2 *o)
+{
+	if (o == NULL)
+		return;
+	oauth2_forget(o);
+	oauth2_wipe_free(o->refresh_mem);
+	if (o->curl)
+		curl_easy_cleanup(o->curl);
+	free(o->endpoint);
+	explicit_bzero(o, sizeof(*o));
+	free(o);
+}
+
+static enum otpbox_err
+oauth2_curl_fail(struct oauth2 *o, CURLcode rc, bool too_big)
+{
+	const char *why = o->curl_err[0] ? o->curl_err : curl_easy_strerror(rc);
+
+	if (too_big) {
+		oauth2_fail(o, "the token endpoint's reply exceeds %d bytes",
+			    OAUTH2_REPLY_MAX);
+		return OTPBOX_ERR_PROTOCOL;
+	}
+	switch (rc) {
+	case CURLE_SSL_CACERT_BADFILE:
+		oauth2_fail(o, "oauth2 ca_file %s cannot be used: %s",
+			    o->conf->ca_file ? o->conf->ca_file : "", why);
+		return OTPBOX_ERR_CONFIG;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+		oauth2_fail(o, "TLS with the token endpoint %s failed: %s (a "
+			    "private endpoint needs oauth2 ca_file)",
+			    o->endpoint, why);
+		return OTPBOX_ERR_TLS;
+	default:
+		oauth2_fail(o, "token endpoint %s unreachable: %s; will try "
+			    "again later", o->endpoint, why);
+		return OTPBOX_ERR_NET;
+	}
+}
+
+/* POSTs form to the endpoint and reads the reply into r. */
+static enum otpbox_err
+oauth2_post(struct oauth2 *o, const char *form, struct oauth2_reply *r)
+{
+	struct oauth2_buf buf = { NULL, 0, false };
+	curl_off_t wait = 0;
+	enum otpbox_err err;
+	long status = 0;
+	CURLcode rc;
+
+	if ((buf.data = malloc(OAUTH2_REPLY_MAX + 1)) == NULL)
+		return OTPBOX_ERR_NOMEM;
+	o->curl_err[0] = '\0';
+	curl_easy_setopt(o->curl, CURLOPT_POSTFIELDS, form);
+	curl_easy_setopt(o->curl, CURLOPT_WRITEDATA, &buf);
+	rc = curl_easy_perform(o->curl);
+	curl_easy_setopt(o->curl, CURLOPT_POSTFIELDS, "");
+	if (rc != CURLE_OK) {
+		err = oauth2_curl_fail(o, rc, buf.too_big);
+		goto out;
+	}
+	curl_easy_getinfo(o->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(o->curl, CURLINFO_RETRY_AFTER, &wait);
+	o->retry_after = wait > 0 ? (long)wait : 0;
+	err = oauth2_reply_parse(status, buf.data, buf.len, r, o->error,
+				 sizeof(o->error));
+out:
+	explicit_bzero(buf.data, buf.len);
+	free(buf.data);
+	return err;
+}
+
+/* The refresh token to use: one we failed to save wins over the file. */
+static enum otpbox_err
+oauth2_refresh_read(struct oauth2 *o, char **out)
+{
+	struct conf_secret src = { NULL, o->conf->refresh_token_file, NULL };
+
+	if (o->refresh_mem)
+		return (*out = strdup(o->refresh_mem)) ? OTPBOX_OK
+						       : OTPBOX_ERR_NOMEM;
+	return conf_secret_read(&src, "refresh token", out, o->error,
+				sizeof(o->error));
+}
+
+/* Keeps a rotated refresh token: in the file, or in memory if that fails. */
+static void
+oauth2_refresh_keep(struct oauth2 *o, const char *token)
+{
+	char why[512];
+
+	if (oauth2_refresh_file_write(o->conf->refresh_token_file, token, why,
+				      sizeof(why)) == OTPBOX_OK) {
+		oauth2_wipe_free(o->refresh_mem);
+		o->refresh_mem = NULL;
+		return;
+	}
+	snprintf(o->warning, sizeof(o->warning), "%.400s; the new refresh token "
+		 "is kept in memory only, until otpbox stops", why);
+	oauth2_wipe_free(o->refresh_mem);
+	o->refresh_mem = strdup(token);
+}
+
+/* Asks the token endpoint for a token, per the configured flow. */
+static enum otpbox_err
+oauth2_request(struct oauth2 *o, struct oauth2_reply *r)
+{
+	const struct conf_oauth2 *c = o->conf;
+	const bool delegated = c->flow == CONF_OAUTH2_REFRESH_TOKEN;
+	const char *pairs[11];
+	char *secret = NULL, *refresh = NULL, *form = NULL;
+	enum otpbox_err err = OTPBOX_OK;
+	size_t n = 0;
+
+	if (c->client_secret.env || c->client_secret.file ||
+	    c->client_secret.command)
+		err = conf_secret_read(&c->client_secret, "client secret",
+				       &secret, o->error, sizeof(o->error));
+	if (err == OTPBOX_OK && delegated)
+		err = oauth2_refresh_read(o, &refresh);
+	if (err)
+		goto out;
+	pairs[n++] = "grant_type";
+	pairs[n++] = delegated ? "refresh_token" : "client_credentials";
+	pairs[n++] = "client_id";
+	pairs[n++] = c->client_id ? c->client_id : "";
+	pairs[n++] = "scope";
+	pairs[n++] = c->scope ? c->scope
+			      : delegated ? OAUTH2_SCOPE_DELEGATED
+					  : OAUTH2_SCOPE_APP;
+	if (secret) {
+		pairs[n++] = "client_secret";
+		pairs[n++] = secret;
+	}
+	if (refresh) {
+		pairs[n++] = "refresh_token";
+		pairs[n++] = refresh;
+	}
+	pairs[n] = NULL;
+	if ((err = oauth2_form_fmt(pairs, &form)) != OTPBOX_OK)
+		goto out;
+	err = oauth2_post(o, form, r);
+	if (err == OTPBOX_OK && delegated && r->refresh_token &&
+	    strcmp(r->refresh_token, refresh))
+		oauth2_refresh_keep(o, r->refresh_token);
+out:
+	oauth2_redact(o->error, secret);
+	oauth2_redact(o->error, refresh);
+	oauth2_wipe_free(form);
+	conf_secret_free(secret);
+	conf_secret_free(refresh);
+	return err;
+}
+
+/* Runs access_token_command; its output is the token. */
+static enum otpbox_err
+oauth2_command(struct oauth2 *o, struct oauth2_reply *r)
+{
+	struct conf_secret src = { NULL, NULL, o->conf->access_token_command };
+	enum otpbox_err err;
+
+	err = conf_secret_read(&src, "access_token_command", &r->access_token,
+			       o->error, sizeof(o->error));
+	if (err)
+		return err;
+	if (!oauth2_token_ok(r->access_token)) {
+		oauth2_fail(o, "access_token_command printed something that "
+			    "is not a bearer token (one line, no spaces)");
+		oauth2_reply_clear(r);
+		return OTPBOX_ERR_SECRET;
+	}
+	return OTPBOX_OK;
+}
+
+/* Takes r's access token into the cache with its renewal time. */
+static void
+oauth2_cache(struct oauth2 *o, struct oauth2_reply *r, time_t now)
+{
+	long life = r->expires_in, margin;
+	time_t exp;
+
+	if (life == 0 && (exp = oauth2_jwt_exp(r->access_token)) > now)
+		life = (long)(exp - now);
+	if (life == 0)
+		life = OAUTH2_COMMAND_TTL;
+	margin = life / 5 < OAUTH2_RENEW_MARGIN ? life / 5 : OAUTH2_RENEW_MARGIN;
+	o->token = r->access_token;
+	r->access_token = NULL;
+	o->renew_at = now + life - margin;
+	oauth2_claims_note(o, o->token);
+}
+
+enum otpbox_err
+oauth2_token_get(struct oauth2 *o, time_t now, const char **token)
+{
+	struct oauth2_reply r = { NULL, NULL, 0 };
+	enum otpbox_err err;
+
+	*token = NULL;
+	if (o->token && now < o->renew_at) {
+		*token = o->token;
+		return OTPBOX_OK;
+	}
+	oauth2_forget(o);
+	if (now < o->not_before) {
+		oauth2_fail(o, "the token endpoint asked us to wait; %ld "
+			    "seconds to go", (long)(o->not_before - now));
+		o->retry_after = (long)(o->not_before - now);
+		return OTPBOX_ERR_NET;
+	}
+	o->retry_after = 0;
+	o->error[0] = '\0';
+	if (o->conf->access_token_command)
+		err = oauth2_command(o, &r);
+	else
+		err = oauth2_request(o, &r);
+	if (err) {
+		o->not_before = now + o->retry_after;
+		goto out;
+	}
+	oauth2_cache(o, &r, now);
+	*token = o->token;
+out:
+	oauth2_reply_clear(&r);
+	return err;
+}
+
+void
+oauth2_token_reject(struct oauth2 *o)
+{
+	oauth2_forget(o);
+}
+
+time_t
+oauth2_renew_at(const struct oauth2 *o)
+{
+	return o->token ? o->renew_at : 0;
+}
+
+const char *
+oauth2_error(const struct oauth2 *o)
+{
+	return o->error[0] ? o->error : "no error";
+}
+
+bool
+oauth2_warning_take(struct oauth2 *o, char *buf, size_t len)
+{
+	if (!o->warning[0])
+		return false;
+	snprintf(buf, len, "%s", o->warning);
+	o->warning[0] = '\0';
+	return true;
+}
+
+long
+oauth2_retry_after(const struct oauth2 *o)
+{
+	return o->retry_after;
+}
+
+/* "Request is throttled. Suggested Backoff Time: 300000 milliseconds". */
+static long
+oauth2_backoff_parse(const char *text)
+{
+	const char *p = strcasestr(text, "Backoff Time:");
+	long ms;
+
+	if (p == NULL)
+		return strcasestr(text, "throttled") ? 60 : 0;
+	ms = strtol(p + strlen("Backoff Time:"), NULL, 10);
+	if (ms <= 0)
+		return 60;
+	return ms > 3600L * 1000 ? 3600 : (ms + 999) / 1000;
+}
+
+void
+oauth2_refusal_explain(const struct oauth2 *o, const char *server_text,
+		       char *buf, size_t len, long *backoff)
+{
+	const bool app = o->conf->flow == CONF_OAUTH2_CLIENT_CREDENTIALS &&
+			 !o->conf->access_token_command;
+
+	*backoff = oauth2_backoff_parse(server_text ? server_text : "");
+	if (*backoff)
+		snprintf(buf, len, "Microsoft is throttling this client and "
+			 "asks for %ld s of quiet: keep one long-lived "
+			 "connection per mailbox", *backoff);
+	else if (server_text && strcasestr(server_text, "not connected"))
+		snprintf(buf, len, "the token was accepted but it may not open "
+			 "this mailbox: register the app's service principal "
+			 "in Exchange (New-ServicePrincipal, with the "
+			 "Enterprise application's Object ID) and grant it "
+			 "FullAccess on the mailbox (Add-MailboxPermission); "
+			 "'user' must be the mailbox's own address");
+	else if (o->claims.known && o->claims.microsoft && !o->claims.exchange)
+		snprintf(buf, len, "the token is for '%s', not Exchange Online: "
+			 "remove 'scope' from the oauth2 group to use the "
+			 "default", o->claims.aud);
+	else if (o->claims.known && o->claims.microsoft && app &&
+		 !o->claims.app_role)
+		snprintf(buf, len, "the token carries no IMAP.AccessAsApp role: "
+			 "add Office 365 Exchange Online > IMAP.AccessAsApp to "
+			 "the app's API permissions and grant admin consent");
+	else if (o->claims.known && o->claims.microsoft && !app &&
+		 !o->claims.user_scope)
+		snprintf(buf, len, "the token lacks IMAP.AccessAsUser.All: add "
+			 "that delegated permission and sign in again");
+	else
+		snprintf(buf, len, "the server refused the token: check that "
+			 "'user' is the mailbox address, IMAP is enabled for "
+			 "the mailbox, and (app-only) the service principal "
+			 "and mailbox permission exist (docs/m365-setup.md)");
+}

@@ -41,7 +41,8 @@ oauth2_server_start()
 {
 	[ -f "$TEST_DIR/tls/cert.pem" ] || oauth2_cert "$TEST_DIR/tls"
 	rm -f "$TOKEN_DIR/port"
-	TOKEN_SERVER_SECRET=$OAUTH2_SECRET TOKEN_SERVER_REFRESH=$OAUTH2_REFRESH0 \
+	TOKEN_SERVER_SECRET=$OAUTH2_SECRET \
+	TOKEN_SERVER_REFRESH=$OAUTH2_REFRESH0 \
 		python3 "$TOKEN_SERVER" serve "$TOKEN_DIR" \
 		--cert "$TEST_DIR/tls/cert.pem" --key "$TEST_DIR/tls/key.pem" \
 		"$@" 2>"$TEST_DIR/token_server.err" &

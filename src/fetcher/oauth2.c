@@ -18,17 +18,10 @@
 #include <unistd.h>
 
 #include "oauth2.h"
+#include "oauth2_explain.h"
 
 #define OAUTH2_ERR_MAX 1024
 #define OAUTH2_TOKEN_MAX (16 * 1024)
-/* Exchange Online's audiences: the two URIs and its application id. */
-static const char *const oauth2_exchange_auds[] = {
-	"https://outlook.office365.com",
-	"https://outlook.office.com",
-	"00000002-0000-0ff1-ce00-000000000000",
-	NULL,
-};
-
 struct oauth2 {
 	const struct conf_oauth2 *conf;
 	CURL *curl;
@@ -38,14 +31,7 @@ struct oauth2 {
 	time_t not_before;  /* the endpoint asked us to wait until then */
 	long retry_after;   /* seconds asked for by the last reply */
 	char *refresh_mem;  /* a rotated refresh token we could not save */
-	struct {            /* what the cached token's claims say, if a JWT */
-		bool known;
-		bool microsoft; /* has a tid claim */
-		bool exchange;  /* aud is Exchange Online */
-		bool app_role;  /* roles holds IMAP.AccessAsApp */
-		bool user_scope; /* scp holds IMAP.AccessAsUser.All */
-		char aud[128];
-	} claims;
+	struct oauth2_explain_claims claims; /* of the cached token */
 	char error[OAUTH2_ERR_MAX];
 	char warning[512];
 	char curl_err[CURL_ERROR_SIZE];
@@ -160,129 +146,6 @@ nomem:
 	return OTPBOX_ERR_NOMEM;
 }
 
-/* What to do about one AADSTS code. */
-struct oauth2_hint {
-	long code;
-	const char *hint;
-};
-
-#define OAUTH2_HINT_SCOPE                                                     \
-	"the scope is wrong (a token for another service, such as Graph, "    \
-	"does not open IMAP): remove 'scope' from the oauth2 group to use "   \
-	"the default (" OAUTH2_SCOPE_APP " for client_credentials, "          \
-	"IMAP.AccessAsUser.All offline_access for refresh_token)"
-#define OAUTH2_HINT_REFRESH                                                   \
-	"the refresh token has expired or was revoked: sign in again "        \
-	"(docs/m365-setup.md, delegated sign-in) and store the new refresh "  \
-	"token in refresh_token_file"
-#define OAUTH2_HINT_CONSENT                                                   \
-	"consent is missing: an administrator must grant admin consent for "  \
-	"the app's Office 365 Exchange Online permission (IMAP.AccessAsApp "  \
-	"for client_credentials, IMAP.AccessAsUser.All for refresh_token)"
-#define OAUTH2_HINT_INTERACTIVE                                               \
-	"Microsoft wants an interactive sign-in (multi-factor or Conditional " \
-	"Access): sign in again interactively, or use the app-only "          \
-	"client_credentials flow"
-
-static const struct oauth2_hint oauth2_hints[] = {
-	{ 7000215, "the client secret is wrong: use the secret's Value "
-		   "(shown once, when it was created), not its Secret ID" },
-	{ 7000222, "the client secret has expired: create a new one under "
-		   "Certificates & secrets in the app registration" },
-	{ 700016, "no app with this client_id in this tenant: copy "
-		  "Application (client) ID and Directory (tenant) ID from the "
-		  "app registration's Overview page" },
-	{ 90002, "tenant not found: set tenant to the Directory (tenant) ID "
-		 "or a verified domain of the organisation" },
-	{ 900023, "tenant is neither a GUID nor a domain name: set tenant to "
-		  "the Directory (tenant) ID" },
-	{ 70011, OAUTH2_HINT_SCOPE },
-	{ 1002012, OAUTH2_HINT_SCOPE },
-	{ 500011, "the scope names a service this tenant does not have "
-		  "(wrong audience): use " OAUTH2_SCOPE_APP ", or remove "
-		  "'scope'; the tenant needs Exchange Online" },
-	{ 65001, OAUTH2_HINT_CONSENT },
-	{ 7000218, "the app wants a client secret: set client_secret_env, "
-		   "client_secret_file or client_secret_command" },
-	{ 700025, "the app is a public client, which takes no secret: remove "
-		  "the client_secret_* settings" },
-	{ 70008, OAUTH2_HINT_REFRESH },
-	{ 700082, OAUTH2_HINT_REFRESH },
-	{ 700084, OAUTH2_HINT_REFRESH },
-	{ 50173, OAUTH2_HINT_REFRESH },
-	{ 9002313, "the refresh token in refresh_token_file is damaged or "
-		   "incomplete: sign in again and store the whole token" },
-	{ 50076, OAUTH2_HINT_INTERACTIVE },
-	{ 50079, OAUTH2_HINT_INTERACTIVE },
-	{ 53003, "a Conditional Access policy blocks this sign-in: ask an "
-		 "administrator to exempt the app, or use client_credentials" },
-	{ 50057, "the user account is disabled" },
-	{ 7000112, "the application is disabled: enable it under Enterprise "
-		   "applications" },
-	{ 0, NULL },
-};
-
-/* When Microsoft's code is unknown, the standard OAuth2 error decides. */
-static const struct {
-	const char *error;
-	const char *hint;
-} oauth2_error_hints[] = {
-	{ "invalid_client", "client authentication failed: check client_id "
-			    "and the client secret" },
-	{ "unauthorized_client", "this app may not use this flow: check "
-				 "client_id and tenant; without a secret, "
-				 "the refresh_token flow needs 'Allow public "
-				 "client flows' in the app registration" },
-	{ "invalid_scope", OAUTH2_HINT_SCOPE },
-	{ "invalid_grant", OAUTH2_HINT_REFRESH },
-	{ "consent_required", OAUTH2_HINT_CONSENT },
-	{ "interaction_required", OAUTH2_HINT_INTERACTIVE },
-	{ "unsupported_grant_type", "the endpoint does not take this request: "
-				    "token_endpoint must be a Microsoft "
-				    "identity platform v2.0 /token URL" },
-	{ "invalid_request", "the endpoint does not take this request: check "
-			     "tenant and token_endpoint" },
-	{ NULL, NULL },
-};
-
-/* Copies the first line of s (Microsoft appends trace ids on later lines)
- * without control characters. */
-static void
-oauth2_first_line(const char *s, char *out, size_t len)
-{
-	size_t n = 0;
-
-	for (; s && *s && *s != '\r' && *s != '\n' && n + 1 < len; s++)
-		if ((unsigned char)*s >= 0x20 && *s != 0x7f)
-			out[n++] = *s;
-	out[n] = '\0';
-}
-
-void
-oauth2_error_explain(const char *error, const char *description, char *buf,
-		     size_t len)
-{
-	const char *hint = "check the app registration (docs/m365-setup.md, "
-			   "Troubleshooting)";
-	const char *aad;
-	char first[320];
-	long code = 0;
-	size_t i;
-
-	oauth2_first_line(description, first, sizeof(first));
-	if (description && (aad = strstr(description, "AADSTS")) != NULL)
-		code = strtol(aad + 6, NULL, 10);
-	for (i = 0; error && oauth2_error_hints[i].error; i++)
-		if (!strcmp(error, oauth2_error_hints[i].error))
-			hint = oauth2_error_hints[i].hint;
-	for (i = 0; code && oauth2_hints[i].hint; i++)
-		if (oauth2_hints[i].code == code)
-			hint = oauth2_hints[i].hint;
-	snprintf(buf, len, "sign-in refused by the token endpoint (%s%s%s): %s",
-		 error ? error : "no error code", *first ? ": " : "", first,
-		 hint);
-}
-
 static const char *
 oauth2_json_str(const json_t *obj, const char *key)
 {
@@ -323,15 +186,16 @@ oauth2_reply_error(long status, const json_t *root, char *errbuf,
 	const char *desc = oauth2_json_str(root, "error_description");
 	char first[320];
 
-	oauth2_first_line(desc, first, sizeof(first));
+	oauth2_explain_first_line(desc, first, sizeof(first));
 	if (status == 429) {
 		snprintf(errbuf, errlen, "the token endpoint is throttling "
 			 "us (HTTP 429%s%s); will try again later",
 			 *first ? ": " : "", first);
 		return OTPBOX_ERR_NET;
 	}
-	if (status >= 500 || (error && (!strcmp(error, "temporarily_unavailable") ||
-					!strcmp(error, "server_error")))) {
+	if (status >= 500 ||
+	    (error && (!strcmp(error, "temporarily_unavailable") ||
+		       !strcmp(error, "server_error")))) {
 		snprintf(errbuf, errlen, "the token endpoint is failing (HTTP "
 			 "%ld%s%s); will try again later", status,
 			 *first ? ": " : "", first);
@@ -343,7 +207,7 @@ oauth2_reply_error(long status, const json_t *root, char *errbuf,
 			 status);
 		return OTPBOX_ERR_PROTOCOL;
 	}
-	oauth2_error_explain(error, desc, errbuf, errlen);
+	oauth2_explain_error(error, desc, errbuf, errlen);
 	return OTPBOX_ERR_TOKEN;
 }
 
@@ -358,8 +222,8 @@ oauth2_reply_parse(long status, const char *body, size_t len,
 	memset(r, 0, sizeof(*r));
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(root)) {
-		snprintf(errbuf, errlen, "the token endpoint's reply (HTTP %ld) "
-			 "is not JSON; check token_endpoint", status);
+		snprintf(errbuf, errlen, "the token endpoint's reply (HTTP "
+			 "%ld) is not JSON; check token_endpoint", status);
 		if (status == 429 || status >= 500)
 			err = OTPBOX_ERR_NET;
 		goto out;
@@ -483,113 +347,6 @@ fail_renamed:
 	snprintf(errbuf, errlen, "could not replace refresh token file %s: %s",
 		 path, strerror(errno));
 	return OTPBOX_ERR_IO;
-}
-
-/* Decodes base64url (no padding) into a new NUL-terminated string. */
-static char *
-oauth2_b64url_decode(const char *in, size_t len)
-{
-	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				  "abcdefghijklmnopqrstuvwxyz0123456789-_";
-	unsigned long acc = 0;
-	size_t n = 0, bits = 0, i;
-	const char *p;
-	char *out;
-
-	if ((out = malloc(len * 3 / 4 + 2)) == NULL)
-		return NULL;
-	for (i = 0; i < len; i++) {
-		if (in[i] == '=')
-			break;
-		if ((p = strchr(abc, in[i])) == NULL || !in[i]) {
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (unsigned long)(p - abc);
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			out[n++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	out[n] = '\0';
-	return out;
-}
-
-/* The claims object of a JWT, signature unchecked; NULL if not a JWT. */
-static json_t *
-oauth2_jwt_claims(const char *token)
-{
-	const char *dot1, *dot2;
-	json_t *claims;
-	char *json;
-
-	if (token == NULL || (dot1 = strchr(token, '.')) == NULL ||
-	    (dot2 = strchr(dot1 + 1, '.')) == NULL)
-		return NULL;
-	json = oauth2_b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1));
-	if (json == NULL)
-		return NULL;
-	claims = json_loads(json, 0, NULL);
-	oauth2_wipe_free(json);
-	if (!json_is_object(claims)) {
-		json_decref(claims);
-		return NULL;
-	}
-	return claims;
-}
-
-time_t
-oauth2_jwt_exp(const char *token)
-{
-	json_t *claims = oauth2_jwt_claims(token);
-	json_t *exp = json_object_get(claims, "exp");
-	time_t t = json_is_integer(exp) ? (time_t)json_integer_value(exp) : 0;
-
-	json_decref(claims);
-	return t > 0 ? t : 0;
-}
-
-/* Whether the JSON string or array v holds word (space-separated). */
-static bool
-oauth2_claim_has(const json_t *v, const char *word)
-{
-	const char *s;
-	size_t i, n = strlen(word);
-
-	if (json_is_array(v)) {
-		for (i = 0; i < json_array_size(v); i++)
-			if (oauth2_claim_has(json_array_get(v, i), word))
-				return true;
-		return false;
-	}
-	for (s = json_string_value(v); s && (s = strstr(s, word)); s += n)
-		if (s[n] == '\0' || s[n] == ' ')
-			return true;
-	return false;
-}
-
-/* Remembers what the cached token's claims say, for explaining a refusal. */
-static void
-oauth2_claims_note(struct oauth2 *o, const char *token)
-{
-	json_t *claims = oauth2_jwt_claims(token);
-	const char *aud = oauth2_json_str(claims, "aud");
-	size_t i;
-
-	memset(&o->claims, 0, sizeof(o->claims));
-	if (claims == NULL)
-		return;
-	o->claims.known = true;
-	o->claims.microsoft = json_object_get(claims, "tid") != NULL;
-	snprintf(o->claims.aud, sizeof(o->claims.aud), "%s", aud ? aud : "");
-	for (i = 0; aud && oauth2_exchange_auds[i]; i++)
-		if (!strcmp(aud, oauth2_exchange_auds[i]))
-			o->claims.exchange = true;
-	o->claims.app_role = oauth2_claim_has(json_object_get(claims, "roles"),
-					      "IMAP.AccessAsApp");
-	o->claims.user_scope = oauth2_claim_has(json_object_get(claims, "scp"),
-						"IMAP.AccessAsUser.All");
-	json_decref(claims);
 }
 
 static size_t
@@ -773,8 +530,8 @@ oauth2_refresh_keep(struct oauth2 *o, const char *token)
 		o->refresh_mem = NULL;
 		return;
 	}
-	snprintf(o->warning, sizeof(o->warning), "%.400s; the new refresh token "
-		 "is kept in memory only, until otpbox stops", why);
+	snprintf(o->warning, sizeof(o->warning), "%.400s; the new refresh "
+		 "token is kept in memory only, until otpbox stops", why);
 	oauth2_wipe_free(o->refresh_mem);
 	o->refresh_mem = strdup(token);
 }
@@ -857,15 +614,17 @@ oauth2_cache(struct oauth2 *o, struct oauth2_reply *r, time_t now)
 	long life = r->expires_in, margin;
 	time_t exp;
 
-	if (life == 0 && (exp = oauth2_jwt_exp(r->access_token)) > now)
+	if (life == 0 && (exp = oauth2_explain_jwt_exp(r->access_token)) > now)
 		life = (long)(exp - now);
 	if (life == 0)
 		life = OAUTH2_COMMAND_TTL;
-	margin = life / 5 < OAUTH2_RENEW_MARGIN ? life / 5 : OAUTH2_RENEW_MARGIN;
+	margin = life / 5;
+	if (margin > OAUTH2_RENEW_MARGIN)
+		margin = OAUTH2_RENEW_MARGIN;
 	o->token = r->access_token;
 	r->access_token = NULL;
 	o->renew_at = now + life - margin;
-	oauth2_claims_note(o, o->token);
+	oauth2_explain_claims_read(&o->claims, o->token);
 }
 
 enum otpbox_err
@@ -937,21 +696,6 @@ oauth2_retry_after(const struct oauth2 *o)
 	return o->retry_after;
 }
 
-/* "Request is throttled. Suggested Backoff Time: 300000 milliseconds". */
-static long
-oauth2_backoff_parse(const char *text)
-{
-	const char *p = strcasestr(text, "Backoff Time:");
-	long ms;
-
-	if (p == NULL)
-		return strcasestr(text, "throttled") ? 60 : 0;
-	ms = strtol(p + strlen("Backoff Time:"), NULL, 10);
-	if (ms <= 0)
-		return 60;
-	return ms > 3600L * 1000 ? 3600 : (ms + 999) / 1000;
-}
-
 void
 oauth2_refusal_explain(const struct oauth2 *o, const char *server_text,
 		       char *buf, size_t len, long *backoff)
@@ -959,34 +703,6 @@ oauth2_refusal_explain(const struct oauth2 *o, const char *server_text,
 	const bool app = o->conf->flow == CONF_OAUTH2_CLIENT_CREDENTIALS &&
 			 !o->conf->access_token_command;
 
-	*backoff = oauth2_backoff_parse(server_text ? server_text : "");
-	if (*backoff)
-		snprintf(buf, len, "Microsoft is throttling this client and "
-			 "asks for %ld s of quiet: keep one long-lived "
-			 "connection per mailbox", *backoff);
-	else if (server_text && strcasestr(server_text, "not connected"))
-		snprintf(buf, len, "the token was accepted but it may not open "
-			 "this mailbox: register the app's service principal "
-			 "in Exchange (New-ServicePrincipal, with the "
-			 "Enterprise application's Object ID) and grant it "
-			 "FullAccess on the mailbox (Add-MailboxPermission); "
-			 "'user' must be the mailbox's own address");
-	else if (o->claims.known && o->claims.microsoft && !o->claims.exchange)
-		snprintf(buf, len, "the token is for '%s', not Exchange Online: "
-			 "remove 'scope' from the oauth2 group to use the "
-			 "default", o->claims.aud);
-	else if (o->claims.known && o->claims.microsoft && app &&
-		 !o->claims.app_role)
-		snprintf(buf, len, "the token carries no IMAP.AccessAsApp role: "
-			 "add Office 365 Exchange Online > IMAP.AccessAsApp to "
-			 "the app's API permissions and grant admin consent");
-	else if (o->claims.known && o->claims.microsoft && !app &&
-		 !o->claims.user_scope)
-		snprintf(buf, len, "the token lacks IMAP.AccessAsUser.All: add "
-			 "that delegated permission and sign in again");
-	else
-		snprintf(buf, len, "the server refused the token: check that "
-			 "'user' is the mailbox address, IMAP is enabled for "
-			 "the mailbox, and (app-only) the service principal "
-			 "and mailbox permission exist (docs/m365-setup.md)");
+	oauth2_explain_refusal(&o->claims, app, server_text, buf, len,
+			       backoff);
 }

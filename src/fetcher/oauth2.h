@@ -105,10 +105,6 @@ enum otpbox_err oauth2_reply_parse(long status, const char *body,
 				   char *errbuf, size_t errlen);
 /* Wipes and frees r's strings; the struct itself may be reused. */
 void oauth2_reply_clear(struct oauth2_reply *r);
-/* Writes a user-actionable explanation of an OAuth2 error reply (error
- * code and Microsoft's error_description, either may be NULL). */
-void oauth2_error_explain(const char *error, const char *description,
-			  char *buf, size_t len);
 /*
  * Replaces the refresh token file at path with token, atomically: a
  * temporary file in the same directory, mode 0600, written, synced and
@@ -116,8 +112,4 @@ void oauth2_error_explain(const char *error, const char *description,
  */
 enum otpbox_err oauth2_refresh_file_write(const char *path, const char *token,
 					  char *errbuf, size_t errlen);
-/* The exp claim of a JWT, without checking its signature; 0 if the token
- * is not a JWT or has none. */
-time_t oauth2_jwt_exp(const char *token);
-
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "oauth2.h"
+#include "oauth2_explain.h"
 
 static const char *
 env(const char *name)
@@ -153,8 +154,10 @@ test_reply_parse(void)
 		       "\"AADSTS7000215: Invalid client secret provided.\\r\\n"
 		       "Trace ID: 1\"}",
 		  OTPBOX_ERR_TOKEN, NULL, NULL, 0,
-		  "AADSTS7000215: Invalid client secret provided.: the "
-		  "client secret is wrong" },
+		  "the client secret is wrong: use the secret's Value (shown "
+		  "once, when it was created), not its Secret ID "
+		  "[invalid_client: AADSTS7000215: Invalid client secret "
+		  "provided.]" },
 		{ 400, "{\"error\":\"invalid_grant\"}", OTPBOX_ERR_TOKEN, NULL,
 		  NULL, 0, "refresh token has expired" },
 		{ 429, "{\"error\":\"temporarily_unavailable\"}",
@@ -201,8 +204,8 @@ test_error_explain(void)
 		{ "unauthorized_client", "AADSTS700016: Application with "
 					 "identifier 'x' was not found",
 		  "Application (client) ID" },
-		{ "invalid_scope", "AADSTS1002012: The provided value for scope "
-				   "x is not valid.", "remove 'scope'" },
+		{ "invalid_scope", "AADSTS1002012: The provided value for "
+				   "scope x is not valid.", "remove 'scope'" },
 		{ "invalid_request", "AADSTS500011: The resource principal "
 				     "named x was not found",
 		  "wrong audience" },
@@ -220,7 +223,7 @@ test_error_explain(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		oauth2_error_explain(cases[i].error, cases[i].description, buf,
+		oauth2_explain_error(cases[i].error, cases[i].description, buf,
 				     sizeof(buf));
 		if (!strstr(buf, cases[i].want))
 			TEST_EXPECT_STR(cases[i].want, buf, cases[i].want);
@@ -246,7 +249,8 @@ test_jwt_exp(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		TEST_EXPECT_INT(cases[i].token, oauth2_jwt_exp(cases[i].token),
+		TEST_EXPECT_INT(cases[i].token,
+				oauth2_explain_jwt_exp(cases[i].token),
 				cases[i].want);
 }
 
@@ -468,7 +472,7 @@ test_refresh_rotation(void)
 {
 	struct conf_oauth2 c = app_conf();
 	char dir[] = "/tmp/otpbox-oauth2-rt-XXXXXX", path[256], errbuf[256];
-	char first[512];
+	char first[4096];
 	struct oauth2 *o;
 	const char *tok;
 	struct stat st;
@@ -508,7 +512,7 @@ test_unsaved_rotation(void)
 {
 	struct conf_oauth2 c = app_conf();
 	char dir[] = "/tmp/otpbox-oauth2-ro-XXXXXX", path[256], errbuf[256];
-	char note[600];
+	char note[4096];
 	struct rlimit saved, none;
 	struct oauth2 *o;
 	const char *tok;
@@ -608,7 +612,8 @@ test_refusal_explain(void)
 		const char *role_setting, *server_text, *want;
 		long backoff;
 	} cases[] = {
-		{ "app_role=1", "AUTHENTICATE failed.", "service principal", 0 },
+		{ "app_role=1", "AUTHENTICATE failed.", "service principal",
+		  0 },
 		{ "app_role=0", "AUTHENTICATE failed.", "no IMAP.AccessAsApp",
 		  0 },
 		{ "app_role=1", "User is authenticated but not connected.",

@@ -6,18 +6,6 @@
 
 #include "cmd.h"
 
-/* ---- fetch placeholder (removed when src/fetcher lands) ---- */
-int
-fetch_main(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "otpbox fetch: not available in this build yet\n");
-	return EX_UNAVAILABLE;
-}
-/* ---- end of fetch placeholder ---- */
-
-
 /* ---- wait placeholder (removed when src/worker lands) ---- */
 int
 wait_main(int argc, char **argv)

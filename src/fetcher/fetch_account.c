@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+/* Account-level fetch steps shared by --once and --watch: connecting with
+ * the configured TLS and login, syncing every folder, retention. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "fetch_account.h"
+#include "log.h"
+#include "store_fetch.h"
+
+/* Extra room above max_message_bytes for the largest literal accepted. */
+#define FETCH_ACCOUNT_LITERAL_SLACK 4096
+
+static enum otpbox_err
+fetch_account_mctx(struct fetch_account *fa, char *errbuf, size_t errlen)
+{
+	struct message_opts mo = {
+		.mailbox = fa->acct->mailbox ? fa->acct->mailbox
+					     : fa->acct->user,
+		.domains = fa->acct->domains,
+		.ndomains = fa->acct->ndomains,
+		.custom_patterns = fa->conf->extract.custom_patterns,
+		.ncustom_patterns = fa->conf->extract.ncustom_patterns,
+		.max_bytes = (size_t)fa->conf->fetch.max_message_bytes,
+	};
+
+	return message_ctx_new(&mo, &fa->mctx, errbuf, errlen);
+}
+
+enum otpbox_err
+fetch_account_new(const struct conf *conf, size_t index, struct store *st,
+		  volatile sig_atomic_t *stop, struct fetch_account **out,
+		  char *errbuf, size_t errlen)
+{
+	struct fetch_account *fa;
+	enum otpbox_err err;
+	size_t i;
+
+	*out = NULL;
+	fa = calloc(1, sizeof(*fa));
+	if (fa == NULL)
+		return OTPBOX_ERR_NOMEM;
+	fa->conf = conf;
+	fa->acct = &conf->accounts[index];
+	fa->st = st;
+	fa->nfolders = fa->acct->nfolders;
+	fa->folders = calloc(fa->nfolders + 1, sizeof(*fa->folders));
+	err = OTPBOX_ERR_NOMEM;
+	if (fa->folders == NULL)
+		goto out;
+	for (i = 0; i < fa->nfolders; i++)
+		fa->folders[i].name = fa->acct->folders[i];
+	if ((err = fetch_account_mctx(fa, errbuf, errlen)))
+		goto out;
+	fa->sync = (struct fetch_sync_ctx){
+		.st = st, .mctx = fa->mctx, .account = fa->acct->name,
+		.user = fa->acct->user, .host = fa->acct->host,
+		.max_bytes = (size_t)conf->fetch.max_message_bytes,
+		.batch = conf->fetch.batch_size > 0
+				 ? (unsigned)conf->fetch.batch_size : 200,
+		.stop = stop,
+	};
+out:
+	if (err) {
+		fetch_account_free(fa);
+		return err;
+	}
+	*out = fa;
+	return OTPBOX_OK;
+}
+
+void
+fetch_account_free(struct fetch_account *fa)
+{
+	if (fa == NULL)
+		return;
+	message_ctx_free(fa->mctx);
+	free(fa->folders);
+	free(fa);
+}
+
+static enum otpbox_err
+fetch_account_opts(const struct conf_account *a, struct imap_client_opts *o,
+		   size_t max_bytes, char *errbuf, size_t errlen)
+{
+	memset(o, 0, sizeof(*o));
+	o->conn.host = a->host;
+	o->conn.port = a->port;
+	o->conn.ca_file = a->ca_file;
+	o->conn.timeout_ms = a->timeout_seconds * 1000;
+	o->max_literal = max_bytes + FETCH_ACCOUNT_LITERAL_SLACK;
+	switch (a->tls) {
+	case CONF_TLS_IMPLICIT:
+		o->conn.tls = IMAP_CONN_TLS_NOW;
+		break;
+	case CONF_TLS_STARTTLS:
+		o->conn.tls = IMAP_CONN_TLS_LATER;
+		break;
+	case CONF_TLS_NONE:
+		if (!a->allow_plaintext) {
+			snprintf(errbuf, errlen, "account %s: tls = \"none\" "
+				 "sends the password in clear; set "
+				 "allow_plaintext = true to accept that",
+				 a->name);
+			return OTPBOX_ERR_CONFIG;
+		}
+		o->conn.tls = IMAP_CONN_TLS_NEVER;
+		break;
+	}
+	return OTPBOX_OK;
+}
+
+/* Password login; XOAUTH2 (issue 6) plugs in beside it: get an access
+ * token, then imap_client_login_xoauth2(cl, user, token, ...). */
+static enum otpbox_err
+fetch_account_login(const struct conf_account *a, struct imap_client *cl,
+		    char *errbuf, size_t errlen)
+{
+	enum otpbox_err err;
+	char *secret = NULL;
+
+	if (a->auth == CONF_AUTH_XOAUTH2) {
+		snprintf(errbuf, errlen, "account %s: auth = \"xoauth2\" is "
+			 "not available in this build yet", a->name);
+		return OTPBOX_ERR_CONFIG;
+	}
+	err = conf_secret_read(&a->password, "password", &secret, errbuf,
+			       errlen);
+	if (err)
+		return err;
+	err = imap_client_login_password(cl, a->user, secret, errbuf, errlen);
+	conf_secret_free(secret);
+	return err;
+}
+
+enum otpbox_err
+fetch_account_connect(struct fetch_account *fa, struct imap_client **out,
+		      char *errbuf, size_t errlen)
+{
+	struct imap_client_opts o;
+	struct imap_client *cl = NULL;
+	enum otpbox_err err;
+
+	*out = NULL;
+	err = fetch_account_opts(fa->acct, &o, fa->sync.max_bytes, errbuf,
+				 errlen);
+	if (err == OTPBOX_OK)
+		err = imap_client_open(&o, &cl, errbuf, errlen);
+	if (err == OTPBOX_OK)
+		err = fetch_account_login(fa->acct, cl, errbuf, errlen);
+	if (err) {
+		imap_client_free(cl);
+		return err;
+	}
+	*out = cl;
+	return OTPBOX_OK;
+}
+
+static double
+fetch_account_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+fetch_account_log_sync(const struct fetch_account *fa,
+		       const struct fetch_sync_folder *f,
+		       const struct fetch_sync_stats *s, double secs)
+{
+	log_info("sync %s/%s: %u new, %u stored, %u already stored, "
+		 "%u with a code or link, %u parse errors, %u truncated; "
+		 "last uid %lld (uidvalidity %lld) in %.3f s",
+		 fa->acct->name, f->name, s->fetched, s->stored,
+		 s->duplicates, s->codes, s->errors, s->truncated,
+		 (long long)f->cp.last_uid, (long long)f->cp.uidvalidity,
+		 secs);
+}
+
+enum otpbox_err
+fetch_account_sync_all(struct fetch_account *fa, struct imap_client *cl,
+		       char *errbuf, size_t errlen)
+{
+	struct fetch_sync_stats stats;
+	enum otpbox_err err = OTPBOX_OK;
+	struct fetch_sync_folder *f;
+	double t0;
+	size_t i;
+
+	for (i = fa->nfolders; i-- > 0 && err == OTPBOX_OK;) {
+		f = &fa->folders[i];
+		memset(&stats, 0, sizeof(stats));
+		t0 = fetch_account_now();
+		err = fetch_sync_folder(&fa->sync, cl, f, &stats, errbuf,
+					errlen);
+		if (err == OTPBOX_ERR_NOT_FOUND && i > 0) {
+			log_warnx("%s: %s (skipped)", fa->acct->name, errbuf);
+			err = OTPBOX_OK;
+			continue;
+		}
+		if (err == OTPBOX_OK || err == OTPBOX_ERR_INTERRUPTED)
+			fetch_account_log_sync(fa, f, &stats,
+					       fetch_account_now() - t0);
+	}
+	return err;
+}
+
+enum otpbox_err
+fetch_account_sync_new(struct fetch_account *fa, struct imap_client *cl,
+		       char *errbuf, size_t errlen)
+{
+	struct fetch_sync_stats stats = { 0 };
+	double t0 = fetch_account_now();
+	enum otpbox_err err;
+
+	err = fetch_sync_new(&fa->sync, cl, &fa->folders[0], &stats, errbuf,
+			     errlen);
+	if ((err == OTPBOX_OK || err == OTPBOX_ERR_INTERRUPTED) &&
+	    stats.fetched > 0)
+		fetch_account_log_sync(fa, &fa->folders[0], &stats,
+				       fetch_account_now() - t0);
+	return err;
+}
+
+enum otpbox_err
+fetch_account_retention(const struct conf *conf, struct store *st)
+{
+	int64_t deleted = 0;
+	enum otpbox_err err;
+
+	if (conf->fetch.retention_days <= 0)
+		return OTPBOX_OK;
+	err = store_fetch_purge(st, (int64_t)time(NULL) -
+				(int64_t)conf->fetch.retention_days * 86400,
+				&deleted);
+	if (err == OTPBOX_OK && deleted > 0)
+		log_info("retention: deleted %lld messages older than %d days",
+			 (long long)deleted, conf->fetch.retention_days);
+	return err;
+}
+
+int
+fetch_account_exit_status(enum otpbox_err err)
+{
+	switch (err) {
+	case OTPBOX_OK:
+	case OTPBOX_ERR_INTERRUPTED:
+		return EX_OK;
+	case OTPBOX_ERR_AUTH:
+		return EX_NOPERM;
+	case OTPBOX_ERR_CONFIG:
+	case OTPBOX_ERR_SECRET:
+		return EX_CONFIG;
+	case OTPBOX_ERR_NO_DB:
+	case OTPBOX_ERR_NOT_OTPBOX_DB:
+	case OTPBOX_ERR_SCHEMA_TOO_NEW:
+	case OTPBOX_ERR_IO:
+		return EX_CANTCREAT;
+	case OTPBOX_ERR_NOMEM:
+		return EX_OSERR;
+	default:
+		return EX_TEMPFAIL;
+	}
+}

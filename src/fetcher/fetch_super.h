@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* The --watch supervisor: one child process per account, restarted with
+ * back-off when it dies, all stopped on SIGTERM/SIGINT, reloaded on
+ * SIGHUP. */
+#ifndef OTPBOX_FETCH_SUPER_H
+#define OTPBOX_FETCH_SUPER_H
+
+#include "conf.h"
+
+/* A child that dies is restarted after a delay doubling from 1 s up to
+ * this many seconds (reset once it has run for a minute). */
+#define FETCH_SUPER_BACKOFF_MAX 60
+
+/*
+ * Runs until SIGTERM or SIGINT. *confp is the loaded configuration; on
+ * SIGHUP the file (conf_path, or the default search) is loaded again and,
+ * only if that succeeds, swapped in and every child restarted with it.
+ * db_override is the --db argument or NULL. Takes the lock beside the
+ * database for its whole run. Returns a sysexits.h status.
+ */
+int fetch_super_run(struct conf **confp, const char *conf_path,
+		    const char *db_override);
+
+#endif

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/* The --watch loop of one account. The server's IDLE push is the normal
+ * path; while the store shows a waiting bot the mailbox is polled with
+ * NOOP at a short, fixed cadence, and only then (issue 4, "Push"). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fetch_account.h"
+#include "fetch_watch.h"
+#include "log.h"
+#include "store_fetch.h"
+
+struct fetch_watch {
+	const struct conf *conf;
+	struct fetch_account *fa;
+	struct store *st;
+	volatile sig_atomic_t *stop;
+	int64_t data_version;
+	long long waiting_checked; /* ms */
+	bool waiting;
+	long long full_sync_at;    /* ms of the last sync of all folders */
+	long long retention_at;
+	char errbuf[1024];
+};
+
+static long long
+fetch_watch_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleeps ms milliseconds unless a stop is requested. */
+static void
+fetch_watch_sleep(struct fetch_watch *w, long long ms)
+{
+	long long end = fetch_watch_ms() + ms;
+	struct timespec ts = { 0, FETCH_WATCH_SLICE_MS * 1000000L };
+
+	while (!*w->stop && fetch_watch_ms() < end)
+		nanosleep(&ts, NULL);
+}
+
+/* Whether some bot waits now. Cheap: the waits table is read only after
+ * another connection committed (PRAGMA data_version) or every 5 s. */
+static bool
+fetch_watch_waiting(struct fetch_watch *w)
+{
+	long long now = fetch_watch_ms();
+	int64_t v = 0;
+
+	if (store_data_version(w->st, &v) != OTPBOX_OK)
+		return w->waiting;
+	if (v == w->data_version && now - w->waiting_checked < 5000)
+		return w->waiting;
+	w->data_version = v;
+	w->waiting_checked = now;
+	if (store_fetch_waiting(w->st, time(NULL), &w->waiting) != OTPBOX_OK)
+		w->waiting = false;
+	return w->waiting;
+}
+
+/* Full sync of every folder when it is due (several folders: each poll
+ * interval; one folder: only at connect, EXISTS covers the rest). */
+static bool
+fetch_watch_full_due(const struct fetch_watch *w)
+{
+	long long every = (long long)w->conf->fetch.poll_interval_seconds *
+			  1000;
+
+	return w->fa->nfolders > 1 &&
+	       fetch_watch_ms() - w->full_sync_at >= every;
+}
+
+static enum otpbox_err
+fetch_watch_full(struct fetch_watch *w, struct imap_client *cl)
+{
+	w->full_sync_at = fetch_watch_ms();
+	return fetch_account_sync_all(w->fa, cl, w->errbuf,
+				      sizeof(w->errbuf));
+}
+
+/* Why an IDLE or poll wait ended. */
+enum fetch_watch_wake {
+	FETCH_WATCH_CHANGED,
+	FETCH_WATCH_TIMER,
+	FETCH_WATCH_FAST,
+	FETCH_WATCH_STOP,
+};
+
+/* Reads untagged responses until something needs doing or until_ms. */
+static enum otpbox_err
+fetch_watch_wait(struct fetch_watch *w, struct imap_client *cl,
+		 long long until_ms, bool leave_if_waiting,
+		 enum fetch_watch_wake *why)
+{
+	enum otpbox_err err;
+
+	for (;;) {
+		if (*w->stop) {
+			*why = FETCH_WATCH_STOP;
+			return OTPBOX_OK;
+		}
+		if (leave_if_waiting && fetch_watch_waiting(w)) {
+			*why = FETCH_WATCH_FAST;
+			return OTPBOX_OK;
+		}
+		if (fetch_watch_ms() >= until_ms || fetch_watch_full_due(w)) {
+			*why = FETCH_WATCH_TIMER;
+			return OTPBOX_OK;
+		}
+		err = imap_client_idle_wait(cl, FETCH_WATCH_SLICE_MS);
+		if (err == OTPBOX_OK) {
+			*why = FETCH_WATCH_CHANGED;
+			return OTPBOX_OK;
+		}
+		if (err != OTPBOX_ERR_TIMEOUT && err != OTPBOX_ERR_INTERRUPTED)
+			return err;
+	}
+}
+
+/* One IDLE round: IDLE, wait, DONE (whose answer proves the connection
+ * is alive). */
+static enum otpbox_err
+fetch_watch_idle(struct fetch_watch *w, struct imap_client *cl)
+{
+	long long until = fetch_watch_ms() + FETCH_WATCH_REIDLE_SECONDS * 1000LL;
+	enum fetch_watch_wake why;
+	enum otpbox_err err;
+
+	if ((err = imap_client_idle_start(cl)))
+		return err;
+	err = fetch_watch_wait(w, cl, until, true, &why);
+	if (err)
+		return err;
+	return imap_client_idle_done(cl);
+}
+
+/* One polling round: wait (fast while a bot waits), then NOOP. */
+static enum otpbox_err
+fetch_watch_poll(struct fetch_watch *w, struct imap_client *cl, bool fast)
+{
+	long long every = fast ? FETCH_WATCH_FAST_MS
+			       : w->conf->fetch.poll_interval_seconds * 1000LL;
+	enum fetch_watch_wake why;
+	enum otpbox_err err;
+
+	err = fetch_watch_wait(w, cl, fetch_watch_ms() + every, !fast, &why);
+	if (err || why == FETCH_WATCH_STOP)
+		return err;
+	return imap_client_simple(cl, "NOOP", w->errbuf, sizeof(w->errbuf));
+}
+
+static void
+fetch_watch_housekeeping(struct fetch_watch *w)
+{
+	long long now = fetch_watch_ms();
+
+	if (now - w->retention_at < 3600 * 1000LL)
+		return;
+	w->retention_at = now;
+	if (fetch_account_retention(w->conf, w->st))
+		log_warnx("retention: %s", store_errmsg(w->st));
+}
+
+/* A connected, logged-in session until an error or a stop. */
+static enum otpbox_err
+fetch_watch_session(struct fetch_watch *w, struct imap_client *cl)
+{
+	bool use_idle = w->conf->fetch.idle && imap_client_has_cap(cl, "IDLE");
+	enum otpbox_err err;
+	bool fast;
+
+	if ((err = fetch_watch_full(w, cl)))
+		return err;
+	log_info("account %s: watching %s (%s)", w->fa->acct->name,
+		 w->fa->folders[0].name,
+		 use_idle ? "IDLE" : "polling: no IDLE");
+	while (!*w->stop) {
+		fetch_watch_housekeeping(w);
+		fast = fetch_watch_waiting(w);
+		if (use_idle && !fast)
+			err = fetch_watch_idle(w, cl);
+		else
+			err = fetch_watch_poll(w, cl, fast);
+		if (err == OTPBOX_OK &&
+		    imap_client_get_mailbox(cl)->changed)
+			err = fetch_account_sync_new(w->fa, cl, w->errbuf,
+						     sizeof(w->errbuf));
+		if (err == OTPBOX_OK && fetch_watch_full_due(w))
+			err = fetch_watch_full(w, cl);
+		if (err)
+			return err;
+	}
+	return OTPBOX_OK;
+}
+
+static long long
+fetch_watch_jitter(long long ms)
+{
+	return ms / 2 + random() % (ms / 2 + 1);
+}
+
+/* Connects and runs sessions until a stop; decides every back-off. */
+static int
+fetch_watch_loop(struct fetch_watch *w)
+{
+	long long backoff = 1000, auth_backoff = FETCH_WATCH_AUTH_BACKOFF;
+	struct imap_client *cl;
+	enum otpbox_err err;
+	const char *name = w->fa->acct->name;
+
+	while (!*w->stop) {
+		err = fetch_account_connect(w->fa, &cl, w->errbuf,
+					    sizeof(w->errbuf));
+		if (err == OTPBOX_ERR_CONFIG || err == OTPBOX_ERR_SECRET) {
+			log_warnx("account %s: %s", name, w->errbuf);
+			return EX_CONFIG;
+		}
+		if (err == OTPBOX_ERR_AUTH) {
+			log_warnx("account %s: %s; check the user name and "
+				  "password (or token); next attempt in %lld s",
+				  name, w->errbuf, auth_backoff);
+			fetch_watch_sleep(w, auth_backoff * 1000);
+			auth_backoff = auth_backoff * 2 > 3600 ? 3600
+							       : auth_backoff * 2;
+			continue;
+		}
+		if (err == OTPBOX_OK) {
+			auth_backoff = FETCH_WATCH_AUTH_BACKOFF;
+			err = fetch_watch_session(w, cl);
+			if (err == OTPBOX_OK || err == OTPBOX_ERR_INTERRUPTED) {
+				imap_client_free(cl);
+				break;
+			}
+			if (w->full_sync_at != 0)
+				backoff = 1000; /* it worked for a while */
+			snprintf(w->errbuf, sizeof(w->errbuf), "%s",
+				 imap_client_errmsg(cl));
+			imap_client_free(cl);
+		}
+		log_warnx("account %s: %s; reconnecting in about %lld s", name,
+			  w->errbuf[0] ? w->errbuf : otpbox_strerror(err),
+			  backoff / 1000);
+		w->full_sync_at = 0;
+		fetch_watch_sleep(w, fetch_watch_jitter(backoff));
+		backoff = backoff * 2 > FETCH_WATCH_BACKOFF_MAX * 1000LL
+				  ? FETCH_WATCH_BACKOFF_MAX * 1000LL
+				  : backoff * 2;
+	}
+	return EX_OK;
+}
+
+int
+fetch_watch_run(const struct conf *conf, size_t index, const char *db_path,
+		volatile sig_atomic_t *stop)
+{
+	struct fetch_watch w = { .conf = conf, .stop = stop };
+	enum otpbox_err err;
+	int status;
+
+	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
+	err = store_open(db_path, true, &w.st, w.errbuf, sizeof(w.errbuf));
+	if (err == OTPBOX_OK)
+		err = fetch_account_new(conf, index, w.st, stop, &w.fa,
+					w.errbuf, sizeof(w.errbuf));
+	if (err) {
+		log_warnx("account %s: %s", conf->accounts[index].name,
+			  w.errbuf);
+		store_close(w.st);
+		return fetch_account_exit_status(err);
+	}
+	status = fetch_watch_loop(&w);
+	fetch_account_free(w.fa);
+	store_close(w.st);
+	return status;
+}

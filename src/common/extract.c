@@ -24,6 +24,7 @@
 #define EXTRACT_CHOOSE_LINK 8.0 /* and a link this */
 #define EXTRACT_REASON_MAX 240
 #define EXTRACT_MAX_URLS 64 /* URLs written out in one segment */
+#define EXTRACT_MAX_NUMS 1024 /* numbers tracked in one segment */
 
 struct extract_re {
 	pcre2_code *code;
@@ -38,6 +39,7 @@ struct extract_ctx {
 	struct extract_re urls;
 	struct extract_re link_good;
 	struct extract_re link_bad;
+	struct extract_re link_word;
 	struct extract_re custom[EXTRACT_MAX_CUSTOM];
 	size_t ncustom;
 	pcre2_match_context *mctx;
@@ -60,9 +62,14 @@ struct extract_seg {
 	size_t nstale;
 	struct extract_url {
 		char *url;
-		size_t end; /* offset just after it in text */
+		size_t start, end; /* where it was in text */
 	} urls[EXTRACT_MAX_URLS];
 	size_t nurls;
+	struct extract_num {
+		size_t start, end;
+		bool labelled; /* a label names it: "order 1234" */
+	} * nums;      /* runs of three digits or more, in order */
+	size_t nnums;
 };
 
 struct extract_cand {
@@ -194,6 +201,10 @@ extract_compile_defaults(struct extract_ctx *ctx)
 					extract_rules_link_good,
 					PCRE2_CASELESS | PCRE2_UCP)))
 		return err;
+	if ((err = extract_compile_list(ctx, &ctx->link_word,
+					extract_rules_link_word,
+					PCRE2_CASELESS | PCRE2_UCP)))
+		return err;
 	return extract_compile_list(ctx, &ctx->link_bad,
 				    extract_rules_link_bad,
 				    PCRE2_CASELESS | PCRE2_UCP);
@@ -263,6 +274,7 @@ extract_ctx_free(struct extract_ctx *ctx)
 	extract_re_free(&ctx->urls);
 	extract_re_free(&ctx->link_good);
 	extract_re_free(&ctx->link_bad);
+	extract_re_free(&ctx->link_word);
 	for (i = 0; i < ctx->ncustom; i++)
 		extract_re_free(&ctx->custom[i]);
 	pcre2_match_context_free(ctx->mctx);
@@ -337,6 +349,7 @@ extract_blank_urls(struct extract_ctx *ctx, struct extract_seg *seg)
 		    seg->nurls < EXTRACT_MAX_URLS &&
 		    (seg->urls[seg->nurls].url =
 			     strndup(seg->text + ov[0], ov[1] - ov[0])))
+			seg->urls[seg->nurls].start = ov[0],
 			seg->urls[seg->nurls++].end = ov[1];
 		memset(seg->text + ov[0], ' ', ov[1] - ov[0]);
 		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
@@ -376,6 +389,66 @@ extract_find_hits(struct extract_ctx *ctx, struct extract_seg *seg)
 	return OTPBOX_OK;
 }
 
+static const struct extract_hit *extract_attached_label(
+	const struct extract_seg *seg, size_t start);
+
+static bool extract_near_currency(const struct extract_seg *seg,
+				  size_t start, size_t end);
+
+/* Times, dates and sums of money: numbers that explain themselves. */
+static bool
+extract_plain_quantity(const struct extract_seg *seg, size_t start,
+		       size_t end)
+{
+	const char *t = seg->text;
+
+	if (memchr(t + start, ':', end - start) ||
+	    memchr(t + start, '/', end - start))
+		return true;
+	if (end - start >= 4 && (t[end - 3] == '.' || t[end - 3] == ',') &&
+	    isdigit((unsigned char)t[end - 1]))
+		return true;
+	return extract_near_currency(seg, start, end);
+}
+
+/* Records every run of three or more digits ("2025", "400-820-8820")
+ * and whether a label names it. */
+static enum otpbox_err
+extract_find_numbers(struct extract_seg *seg)
+{
+	const char *t = seg->text;
+	size_t i = 0, start, digits;
+
+	if (!(seg->nums = calloc(EXTRACT_MAX_NUMS, sizeof(*seg->nums))))
+		return OTPBOX_ERR_NOMEM;
+	while (i < seg->len && seg->nnums < EXTRACT_MAX_NUMS) {
+		if (!isdigit((unsigned char)t[i])) {
+			i++;
+			continue;
+		}
+		start = i;
+		digits = 0;
+		for (;;) {
+			while (i < seg->len && isdigit((unsigned char)t[i]))
+				i++, digits++;
+			if (i + 1 < seg->len && strchr(" .,/:-", t[i]) &&
+			    isdigit((unsigned char)t[i + 1]))
+				i++;
+			else
+				break;
+		}
+		if (digits < 3)
+			continue;
+		seg->nums[seg->nnums].start = start;
+		seg->nums[seg->nnums].end = i;
+		seg->nums[seg->nnums].labelled =
+			extract_attached_label(seg, start) != NULL ||
+			extract_plain_quantity(seg, start, i);
+		seg->nnums++;
+	}
+	return OTPBOX_OK;
+}
+
 static enum otpbox_err
 extract_prepare(struct extract_ctx *ctx, const struct extract_segment *in,
 		struct extract_seg *seg)
@@ -391,7 +464,9 @@ extract_prepare(struct extract_ctx *ctx, const struct extract_segment *in,
 	seg->len = seg->norm.len;
 	extract_cut_quote(ctx, seg);
 	extract_blank_urls(ctx, seg);
-	return extract_find_hits(ctx, seg);
+	if ((err = extract_find_hits(ctx, seg)))
+		return err;
+	return extract_find_numbers(seg);
 }
 
 static void
@@ -402,6 +477,7 @@ extract_seg_free(struct extract_seg *seg)
 	for (i = 0; i < seg->nurls; i++)
 		free(seg->urls[i].url);
 	extract_norm_free(&seg->norm);
+	free(seg->nums);
 	free(seg->hits);
 	free(seg->stale);
 }
@@ -452,15 +528,19 @@ extract_set_add(struct extract_set *set, const struct extract_cand *occ)
 
 /* ---- code scoring ---- */
 
-/* Distance from a to b (a <= b) in bytes, a line break counting 12. */
+/* Distance from a to b (a <= b) in characters, a line break counting
+ * 12 (so "Code:" on the line above is still near). */
 static size_t
 extract_distance(const struct extract_seg *seg, size_t a, size_t b)
 {
-	size_t d = b - a, i;
+	size_t d = 0, i;
 
-	for (i = a; i < b; i++)
+	for (i = a; i < b; i++) {
 		if (seg->text[i] == '\n')
 			d += 12;
+		if (((unsigned char)seg->text[i] & 0xc0) != 0x80)
+			d++;
+	}
 	return d;
 }
 
@@ -497,61 +577,244 @@ extract_sentence_break(const struct extract_seg *seg, size_t a, size_t b)
 
 static const char *const extract_kw_names[] = {
 	[EXTRACT_KW_NOTCODE] = "not-a-code phrase",
+	[EXTRACT_KW_PROMO] = "sales word",
 	[EXTRACT_KW_CODE] = "code word",
 	[EXTRACT_KW_LABEL] = "label",
+	[EXTRACT_KW_NOUN] = "label",
+	[EXTRACT_KW_ENTER] = "instruction",
 	[EXTRACT_KW_INTENT] = "sign-in word",
 };
+
+/* Index of the last hit ending at or before pos, or -1. */
+static long
+extract_hit_before(const struct extract_seg *seg, size_t pos)
+{
+	size_t lo = 0, hi = seg->nhits;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (seg->hits[mid].end <= pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (long)lo - 1;
+}
+
+/* Whether a sentence ends between a and b: only punctuation or a blank
+ * line count, not a plain line break. */
+static bool
+extract_full_stop(const struct extract_seg *seg, size_t a, size_t b)
+{
+	const char *t = seg->text;
+	size_t i;
+
+	for (i = a; i < b && i + 1 < seg->len; i++) {
+		if ((t[i] == '.' || t[i] == '!' || t[i] == '?') &&
+		    (t[i + 1] == ' ' || t[i + 1] == '\n'))
+			return true;
+		if (t[i] == '\n' && t[i + 1] == '\n')
+			return true;
+		if (!strncmp(t + i, "\xe3\x80\x82", 3))
+			return true;
+	}
+	return false;
+}
+
+/* Whether a hit of class cls lies in the same sentence as pos, before
+ * it (or after it too, when both is set). */
+static bool
+extract_sentence_has2(const struct extract_seg *seg, size_t pos,
+		      enum extract_rules_class cls, size_t reach, bool both)
+{
+	long i;
+	size_t j;
+
+	for (i = extract_hit_before(seg, pos); i >= 0; i--) {
+		const struct extract_hit *h = &seg->hits[i];
+
+		if (pos - h->end > reach || extract_full_stop(seg, h->end, pos))
+			break;
+		if (h->cls == cls)
+			return true;
+	}
+	for (j = (size_t)(extract_hit_before(seg, pos) + 1);
+	     both && j < seg->nhits; j++) {
+		const struct extract_hit *h = &seg->hits[j];
+
+		if (h->start < pos)
+			continue;
+		if (h->start - pos > reach ||
+		    extract_full_stop(seg, pos, h->start))
+			break;
+		if (h->cls == cls)
+			return true;
+	}
+	return false;
+}
+
+static bool
+extract_sentence_has(const struct extract_seg *seg, size_t pos,
+		     enum extract_rules_class cls, size_t reach)
+{
+	return extract_sentence_has2(seg, pos, cls, reach, false);
+}
+
+/* Whether a number that no label names lies in (a, b). */
+static bool
+extract_free_number_between(const struct extract_seg *seg, size_t a,
+			    size_t b)
+{
+	size_t i;
+
+	for (i = 0; i < seg->nnums; i++) {
+		if (seg->nums[i].start >= b)
+			break;
+		if (seg->nums[i].start >= a && seg->nums[i].end <= b &&
+		    !seg->nums[i].labelled)
+			return true;
+	}
+	return false;
+}
+
+static bool
+extract_number_between(const struct extract_seg *seg, size_t a, size_t b)
+{
+	size_t i;
+
+	for (i = 0; i < seg->nnums; i++) {
+		if (seg->nums[i].start >= b)
+			break;
+		if (seg->nums[i].start >= a && seg->nums[i].end <= b)
+			return true;
+	}
+	return false;
+}
+
+/* The label that names the number at start ("Order #", "Tel.", "ID"):
+ * the nearest keyword before it, at most 30 bytes away, on the same line
+ * (or ending a line with ':'), with no other number in between. A noun
+ * such as "request" only counts when no code word came earlier in the
+ * sentence. */
+static const struct extract_hit *
+extract_attached_label(const struct extract_seg *seg, size_t start)
+{
+	long i = extract_hit_before(seg, start);
+	const struct extract_hit *h;
+	size_t a;
+
+	if (i < 0)
+		return NULL;
+	h = &seg->hits[i];
+	if ((h->cls != EXTRACT_KW_LABEL && h->cls != EXTRACT_KW_NOTCODE &&
+	     h->cls != EXTRACT_KW_NOUN) ||
+	    start - h->end > 30 || extract_number_between(seg, h->end, start))
+		return NULL;
+	if (memchr(seg->text + h->end, '\n', start - h->end)) {
+		a = start;
+		while (a > h->end && (seg->text[a - 1] == ' ' ||
+				      seg->text[a - 1] == '\n'))
+			a--;
+		if (a == h->end || seg->text[a - 1] != ':')
+			return NULL;
+	}
+	if (h->cls == EXTRACT_KW_NOUN &&
+	    extract_sentence_has(seg, h->start, EXTRACT_KW_CODE, 200))
+		return NULL;
+	return h;
+}
+
+/* Weight of the best code word before start (0 when none). */
+static double
+extract_code_before(const struct extract_seg *seg, size_t start,
+		    size_t *dist, const char **why)
+{
+	double best = 0, w;
+	long i;
+	size_t d;
+
+	*why = NULL;
+	for (i = extract_hit_before(seg, start); i >= 0; i--) {
+		const struct extract_hit *h = &seg->hits[i];
+
+		if ((d = extract_distance(seg, h->end, start)) > 260)
+			break;
+		if (h->cls != EXTRACT_KW_CODE)
+			continue;
+		if (extract_sentence_has2(seg, h->start, EXTRACT_KW_PROMO, 150,
+					  true)) {
+			*why = "a discount code";
+			continue;
+		}
+		w = 6 * extract_decay(d, 40, 260);
+		if (extract_free_number_between(seg, h->end, start))
+			w *= 0.3;
+		if (extract_full_stop(seg, h->end, start))
+			w *= 0.4;
+		if (w > best) {
+			best = w;
+			*dist = d;
+		}
+	}
+	return best;
+}
 
 /* Scores the keywords before and after [start, end). */
 static void
 extract_score_context(const struct extract_seg *seg, size_t start,
 		      size_t end, struct extract_cand *c)
 {
-	const struct extract_hit *h, *nearest = NULL;
-	double code = 0, intent = 0, w;
-	size_t i, d, code_d = 0;
+	const struct extract_hit *label = extract_attached_label(seg, start);
+	const struct extract_hit *h;
+	const char *why;
+	double code, intent = 0;
+	size_t i, d = 0;
+	long j;
 
-	for (i = seg->nhits; i-- > 0;) {
-		h = &seg->hits[i];
-		if (h->end > start)
-			continue;
-		if ((d = extract_distance(seg, h->end, start)) > 260)
-			break;
-		if (!nearest)
-			nearest = h;
-		w = extract_decay(d, 40, 260);
-		if (h->cls == EXTRACT_KW_CODE && 6 * w > code)
-			code = 6 * w, code_d = d;
-		else if (h->cls == EXTRACT_KW_INTENT && 2 * w > intent)
-			intent = 2 * w;
-	}
-	if (nearest && (nearest->cls == EXTRACT_KW_LABEL ||
-			nearest->cls == EXTRACT_KW_NOTCODE) &&
-	    (d = extract_distance(seg, nearest->end, start)) <= 30) {
-		c->score -= nearest->cls == EXTRACT_KW_NOTCODE ? 8 : 6;
+	code = extract_code_before(seg, start, &d, &why);
+	if (why)
+		extract_reason(c, "%s", why);
+	if (label) {
+		c->score -= label->cls == EXTRACT_KW_NOTCODE ? 8 : 6;
 		code *= 0.4;
-		extract_reason(c, "right after a %s '%.*s'",
-			       extract_kw_names[nearest->cls],
-			       (int)(nearest->end - nearest->start),
-			       seg->text + nearest->start);
+		extract_reason(c, "named by a %s '%.*s'",
+			       extract_kw_names[label->cls],
+			       (int)(label->end - label->start),
+			       seg->text + label->start);
 	}
 	if (code > 0) {
 		c->score += code;
-		extract_reason(c, "code word %zu bytes before", code_d);
+		extract_reason(c, "code word %zu bytes before", d);
 	}
-	c->score += intent;
-	for (i = 0; i < seg->nhits; i++) {
+	for (j = extract_hit_before(seg, start); j >= 0; j--) {
+		h = &seg->hits[j];
+		d = extract_distance(seg, h->end, start);
+		if (d > 200)
+			break;
+		if (h->cls == EXTRACT_KW_ENTER && d <= 20 && !label) {
+			c->score += 4;
+			extract_reason(c, "after '%.*s'",
+				       (int)(h->end - h->start),
+				       seg->text + h->start);
+		}
+		if ((h->cls == EXTRACT_KW_INTENT || h->cls == EXTRACT_KW_ENTER) &&
+		    intent == 0)
+			intent = 2 * extract_decay(d, 40, 200);
+	}
+	for (i = (size_t)(extract_hit_before(seg, end) + 1); i < seg->nhits;
+	     i++) {
 		h = &seg->hits[i];
-		if (h->start < end)
-			continue;
 		d = extract_distance(seg, end, h->start);
-		if (d > 60 || extract_sentence_break(seg, end, h->start))
+		if (d > 60 || extract_full_stop(seg, end, h->start))
 			break;
 		if (h->cls == EXTRACT_KW_CODE) {
 			c->score += 4 * extract_decay(d, 25, 60);
 			extract_reason(c, "code word after it");
 			break;
 		}
+		if (h->cls == EXTRACT_KW_INTENT && intent < 1.5)
+			intent = 1.5;
 		if ((h->cls == EXTRACT_KW_LABEL || h->cls == EXTRACT_KW_NOTCODE) &&
 		    d <= 12) {
 			c->score -= 3;
@@ -559,6 +822,11 @@ extract_score_context(const struct extract_seg *seg, size_t start,
 				       extract_kw_names[h->cls]);
 			break;
 		}
+	}
+	c->score += intent;
+	if (extract_sentence_has2(seg, start, EXTRACT_KW_PROMO, 150, true)) {
+		c->score -= 3;
+		extract_reason(c, "in a sales pitch");
 	}
 }
 
@@ -896,8 +1164,8 @@ extract_link_occurrence(struct extract_ctx *ctx, const struct extract_seg *seg,
 {
 	struct extract_cand occ = { .kind = EXTRACT_KIND_LINK };
 	const char *path = strstr(url, "://");
-	const struct extract_hit *h;
-	size_t i;
+	size_t from;
+	long i;
 
 	path = path ? strchr(path + 3, '/') : NULL;
 	occ.value = (char *)url;
@@ -913,11 +1181,21 @@ extract_link_occurrence(struct extract_ctx *ctx, const struct extract_seg *seg,
 		occ.score += 2;
 		extract_reason(&occ, "carries a token");
 	}
-	for (i = seg->nhits; i-- > 0;) {
-		h = &seg->hits[i];
-		if (h->end > pos || pos - h->end > 200)
-			continue;
-		if (h->cls == EXTRACT_KW_INTENT || h->cls == EXTRACT_KW_CODE) {
+	from = pos > 300 ? pos - 300 : 0;
+	while (from > 0 && ((unsigned char)seg->text[from] & 0xc0) == 0x80)
+		from--;
+	if (extract_find(ctx, &ctx->link_good, seg->text, pos, from)) {
+		occ.score += 3;
+		extract_reason(&occ, "verification words before it");
+	}
+	if (extract_find(ctx, &ctx->link_word, seg->text, pos, from)) {
+		occ.score += 1;
+		extract_reason(&occ, "the text points at a link");
+	}
+	for (i = extract_hit_before(seg, pos); i >= 0; i--) {
+		if (seg->hits[i].end < from)
+			break;
+		if (seg->hits[i].cls == EXTRACT_KW_INTENT) {
 			occ.score += 2;
 			extract_reason(&occ, "sign-in words before it");
 			break;
@@ -951,7 +1229,7 @@ extract_links_in(struct extract_ctx *ctx, const struct extract_seg *seg,
 
 		while (n > 0 && strchr(".,;:!?)]}>'\"", u[n - 1]))
 			u[--n] = '\0';
-		extract_link_occurrence(ctx, seg, u, NULL, seg->urls[i].end,
+		extract_link_occurrence(ctx, seg, u, NULL, seg->urls[i].start,
 					set);
 	}
 }

@@ -68,8 +68,9 @@ static const char *const extract_rules_code[] = {
 };
 
 /* Labels of numbers that are not codes: orders, tracking, references,
- * money, phones, postcodes, versions, dates. A label right before a
- * number outweighs a code word further away. */
+ * money, phones, postcodes, versions, dates. A label attaches to the
+ * first number after it on its line and outweighs a code word further
+ * away. */
 static const char *const extract_rules_label[] = {
 	/* orders, invoices, receipts */
 	"\\border", "\\bbestell", "\\bcommande", "\\bpedido", "\\bordine",
@@ -82,32 +83,18 @@ static const char *const extract_rules_label[] = {
 	"\\bzending", "\\bprzesył", "\\bkargo", "\\bshipment", "\\bparcel",
 	"\\bpaket", "\\bcolis", "\\bpaquete", "\\bpacco", "отслеж", "трек",
 	"посылк", "运单", "快递", "追跡", "お問い合わせ番号", "\\bwaybill",
-	/* references and cases */
+	/* references */
 	"\\bref\\b", "\\bref\\.", "\\breference", "\\bréférence",
 	"\\breferenz", "\\breferencia", "\\briferimento", "\\breferentie",
-	"\\bvorgang", "\\baktenzeichen", "\\bcase\\b", "\\bticket",
-	"\\bclaim", "\\bpolicy", "\\bpolizza", "\\bpolice\\b", "\\bbooking",
-	"\\breservation", "\\breserv", "\\bprenotazion", "\\bbuchung",
-	"\\brezerwac", "\\brezervasyon", "бронир", "预订", "予約",
-	"\\bconfirmation (?:number|no)", "\\bapplication", "\\bantrag",
-	"\\bdossier", "\\bsolicitud", "\\bdomanda", "\\baanvraag",
-	"\\bwniosek", "\\bbaşvuru", "заявк", "申请", "申請", "\\brequest",
-	"\\banfrage", "\\bdemande", "\\bpetición", "\\brichiesta",
-	"\\bverzoek", "\\btalep", "\\btransa[ck]", "\\btransfer\\b",
-	"\\bumsatz", "\\boperaci", "\\boperazion", "\\bprotocol",
-	"\\bprotokoll", "\\bregistr", "\\bmember", "\\bmitglied",
-	"\\bcustomer", "\\bkunden", "\\bclient\\b", "\\bcliente",
-	"\\bklant", "\\bstudent", "\\bmatrikel", "\\bpatient",
-	"\\baccount (?:number|no|id)", "\\bkonto", "\\biban", "\\bbic\\b",
-	"\\bswift", "\\bvat\\b", "\\bust-?id", "\\bhrb\\b", "\\btax",
-	"\\bsteuer", "\\bnif\\b", "\\bcif\\b", "\\bcpf\\b", "\\bcnpj",
-	"\\bssn\\b", "\\blicen[cs]e", "\\bcontract", "\\bvertrag",
-	"\\bcontrat", "\\bcontrato", "\\bcontratto", "\\bjob\\b", "\\bbatch",
+	"\\baktenzeichen", "\\bconfirmation (?:number|no)", "\\bprotocol",
+	"\\bprotokoll", "\\biban", "\\bbic\\b", "\\bswift", "\\bvat\\b",
+	"\\bust-?id", "\\bhrb\\b", "\\btax", "\\bsteuer", "\\bnif\\b",
+	"\\bcif\\b", "\\bcpf\\b", "\\bcnpj", "\\bssn\\b", "\\blicen[cs]e",
 	/* phones */
 	"\\bphone", "\\btel\\b", "\\btel\\.", "\\btelefon", "\\btéléphone",
 	"\\bteléfono", "\\btelefone", "\\btelefono", "\\bmobile", "\\bhandy",
 	"\\bmobil", "\\bfax", "\\bcall\\b", "\\bcall us", "\\bhotline",
-	"\\bwhatsapp", "\\bsms to", "телефон", "\\bтел", "电话", "電話",
+	"\\bwhatsapp", "\\bsms to", "телефон", "\\bтел\\b", "电话", "電話",
 	"客服", "هاتف", "\\bgsm\\b", "\\bfreephone", "フリーダイヤル",
 	/* addresses */
 	"\\bzip\\b", "\\bpostal", "\\bpostcode", "\\bplz\\b", "\\bcep\\b",
@@ -117,16 +104,16 @@ static const char *const extract_rules_label[] = {
 	/* money */
 	"\\bamount", "\\btotal", "\\bprice", "\\bbetrag", "\\bmontant",
 	"\\bimporte", "\\bimporto", "\\bbedrag", "\\bkwota", "\\btutar",
-	"сумма", "金额", "金額", "\\bbalance", "\\bsaldo", "\\bpoints",
+	"сумма", "金额", "金額", "مبلغ", "بمبلغ", "\\bbalance", "\\bsaldo", "\\bpoints",
 	"\\bmiles", "\\bcredits", "\\bcard", "\\bkarte", "\\bcarte",
 	"\\btarjeta", "\\bcartão", "\\bkarta", "\\bkart\\b", "карт",
 	"\\bending in", "\\bending\\b", "\\bendet auf",
 	/* things with version and model numbers */
 	"\\bversion", "\\bbuild", "\\brelease", "\\bmodel", "\\bserial",
 	"\\bpatch", "\\bflight", "\\bflug", "\\bvol\\b", "\\bvuelo",
-	"\\bvolo", "\\bvlucht", "\\blot\\b", "\\bseat", "\\bgate",
-	"\\bplatform", "\\btrain", "\\bzug\\b", "\\bbus\\b", "\\btrip",
-	"\\bride\\b", "\\bmeter", "\\breading", "\\bip\\b",
+	"\\bvolo", "\\bvlucht", "\\blot\\b", "\\bseats?\\b", "\\bgate\\b",
+	"\\bplatform", "\\btrain\\b", "\\bzug\\b", "\\bbus\\b",
+	"\\bmeter\\b", "\\breading", "\\bip\\b",
 	/* generic numbering */
 	"\\bno\\.", "\\bnr\\.?", "\\bn°", "\\bn\\. ", "\\bnumber",
 	"\\bnummer", "\\bnuméro", "\\bnúmero", "\\bnumero", "\\bnumara",
@@ -137,27 +124,70 @@ static const char *const extract_rules_label[] = {
 	NULL,
 };
 
+/* Nouns that often precede their own number ("request 2049") but also
+ * appear in sentences about a code ("the code for your application:").
+ * They count as labels only when no code word came earlier in the
+ * sentence. */
+static const char *const extract_rules_noun[] = {
+	"\\bvorgang", "\\bcase\\b", "\\bticket", "\\bclaim", "\\bpolicy",
+	"\\bpolizza", "\\bpolice\\b", "\\bbooking", "\\breservation",
+	"\\breserva", "\\bprenotazion", "\\bbuchung", "\\brezerwac",
+	"\\brezervasyon", "бронир", "预订", "予約", "\\bapplication",
+	"\\bantrag", "\\bdossier", "\\bsolicitud", "\\bdomanda",
+	"\\baanvraag", "\\bwniosek", "\\bbaşvuru", "заявк", "申请", "申請",
+	"\\brequest\\b", "\\banfrage", "\\bdemande", "\\bpetición",
+	"\\brichiesta", "\\bverzoek", "\\btalep", "\\btransa[ck]",
+	"\\btransfer\\b", "\\bumsatz", "\\boperaci", "\\boperazion",
+	"\\bmember", "\\bmitglied", "\\bcustomer", "\\bkunden",
+	"\\bclient\\b", "\\bcliente", "\\bklant", "\\bstudent",
+	"\\bmatrikel", "\\bpatient", "\\bkonto", "\\baccount",
+	"\\bcontract", "\\bvertrag", "\\bcontrat", "\\bcontrato",
+	"\\bcontratto", "\\bjob\\b", "\\bbatch", "\\btrip\\b",
+	"\\bride\\b", "\\bregistration",
+	NULL,
+};
+
+/* "Enter 3318 in the app": an instruction to type the number. */
+static const char *const extract_rules_enter[] = {
+	"\\benter\\b", "\\btype\\b", "\\buse\\b", "\\beingeben",
+	"\\bgeben sie", "\\bsaisisse?z", "\\bentre[zr]?\\b",
+	"\\bintroduce", "\\bingres[ae]", "\\binserisci", "\\bdigita",
+	"\\bvoer\\b", "\\bwpisz", "\\bwprowadź", "\\bgirin", "\\bgiriniz",
+	"введите", "输入", "入力", "أدخل", "\\bdigite", "\\binsira",
+	NULL,
+};
+
 /* Words around a code request: weaker than a code word. */
 static const char *const extract_rules_intent[] = {
 	"verif", "\\bconfirm", "\\bsign[- ]?in", "\\blog[- ]?in",
 	"\\bsigning in", "\\blogging in", "\\bauthenticat", "\\b2fa\\b",
-	"two[- ]factor", "\\b2-step", "\\benter\\b", "\\bmfa\\b",
-	"\\bbestätig", "\\banmeld", "\\beingeben", "\\bvérifi",
-	"\\bconnexion", "\\bsaisi", "\\bverific", "\\bacceso", "\\binicia",
-	"\\bintroduce", "\\bingresa", "\\baccesso", "\\binserisci",
-	"\\baccedi", "\\bbevestig", "\\binlog", "\\bvoer .{0,20}in",
-	"\\bweryfik", "\\blogowan", "\\bwpisz", "\\bpotwierd", "doğrula",
-	"\\bgiriş", "\\bgirin", "\\bonay", "подтвержд", "\\bвход",
-	"введите", "验证", "登录", "登入", "输入", "認証", "確認", "ログイン",
-	"入力", "تحقق", "تأكيد", "أدخل", "الدخول", "\\bverificação",
-	"\\bacesso", "\\binsira", "\\bdigite",
+	"two[- ]factor", "\\b2-step", "\\bmfa\\b", "\\bbestätig",
+	"\\banmeld", "\\bvérifi", "\\bconnexion", "\\bverific",
+	"\\bacceso", "\\binicia", "\\baccesso", "\\baccedi", "\\bbevestig",
+	"\\binlog", "\\bweryfik", "\\blogowan", "\\bpotwierd", "doğrula",
+	"\\bgiriş", "\\bonay", "подтвержд", "\\bвход", "验证", "登录", "登入",
+	"認証", "確認", "ログイン", "تحقق", "تأكيد", "الدخول", "\\bverificação",
+	"\\bacesso",
+	NULL,
+};
+
+/* Shop talk: a "code" in the same sentence is a discount code. */
+static const char *const extract_rules_promo[] = {
+	"\\bcheckout", "% off", "\\bdiscount", "\\bsale\\b", "\\boffer\\b",
+	"\\bcoupon", "\\bvoucher", "\\bsave \\d", "\\brabatt",
+	"\\bgutschein", "\\bréduction", "\\bremise", "\\bdescuento",
+	"\\bsconto", "\\bkorting", "\\bindirim", "\\bzniżk", "\\brabat",
+	"скидк", "优惠", "折扣", "割引", "خصم", "\\bdesconto",
 	NULL,
 };
 
 const struct extract_rules_keywords extract_rules_keywords[] = {
 	{ EXTRACT_KW_NOTCODE, "not a code", extract_rules_notcode },
+	{ EXTRACT_KW_PROMO, "promotion", extract_rules_promo },
 	{ EXTRACT_KW_CODE, "code word", extract_rules_code },
 	{ EXTRACT_KW_LABEL, "label", extract_rules_label },
+	{ EXTRACT_KW_NOUN, "noun", extract_rules_noun },
+	{ EXTRACT_KW_ENTER, "enter", extract_rules_enter },
 	{ EXTRACT_KW_INTENT, "intent", extract_rules_intent },
 };
 
@@ -209,11 +239,19 @@ const char *const extract_rules_currency[] = {
 
 const char *const extract_rules_link_good[] = {
 	"verif", "confirm", "activat", "activ[ae]r", "aktivier", "attiva",
-	"magic", "\\blog-?in", "sign-?in", "sign_in", "signin", "\\bauth",
+	"magic", "\\bauth",
 	"validat", "opt-?in", "subscribe/confirm", "\\btoken", "bestaetig",
 	"bestätig", "conferm", "bevestig", "potwierd", "onayla", "dogrula",
 	"doğrula", "подтверд", "актив", "激活", "验证", "確認", "認証",
 	"تأكيد", "تفعيل", "ativar", "verifica",
+	NULL,
+};
+
+const char *const extract_rules_link_word[] = {
+	"\\blink", "\\bclick", "\\bbutton", "\\bklick", "\\blien\\b",
+	"\\bcliquez", "\\benlace", "\\bhaz clic", "\\bcollegamento",
+	"\\bclicca", "\\bkoppeling", "\\bklik", "\\blink", "\\bodnośnik",
+	"\\bbağlantı", "ссылк", "链接", "鏈接", "リンク", "رابط",
 	NULL,
 };
 

@@ -23,9 +23,12 @@ struct extract_rules_pattern {
 /* Keyword classes; each is compiled into one case-insensitive pattern. */
 enum extract_rules_class {
 	EXTRACT_KW_NOTCODE = 0, /* "promo code", "postal code": not an OTP */
+	EXTRACT_KW_PROMO,       /* "checkout", "% off": shop talk */
 	EXTRACT_KW_CODE,        /* "code", "OTP", "код", "验证码"... */
 	EXTRACT_KW_LABEL,       /* "order", "tracking", "phone"... */
-	EXTRACT_KW_INTENT,      /* "verify", "sign in", "enter"... */
+	EXTRACT_KW_NOUN,        /* "request", "application": weak labels */
+	EXTRACT_KW_ENTER,       /* "enter", "type": type this number */
+	EXTRACT_KW_INTENT,      /* "verify", "sign in"... */
 	EXTRACT_KW_COUNT,
 };
 
@@ -45,8 +48,10 @@ extern const char *const extract_rules_stale[];
 extern const char *const extract_rules_quote_intro[];
 /* Currency signs and codes: a number next to one is an amount. */
 extern const char *const extract_rules_currency[];
-/* URL words of a verification link, and of links that never are one. */
+/* URL words of a verification link, and of links that never are one;
+ * words naming a link in the text ("click the link below"). */
 extern const char *const extract_rules_link_good[];
+extern const char *const extract_rules_link_word[];
 extern const char *const extract_rules_link_bad[];
 
 #endif

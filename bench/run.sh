@@ -12,3 +12,5 @@ echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 # ---- extract ----
 # ---- fetch ----
 # ---- wait ----
+# ---- end to end (lead) ----
+sh "$SRCDIR/bench/e2e.sh" "$BUILDDIR" "$SRCDIR"

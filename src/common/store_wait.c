@@ -1,19 +1,330 @@
 /* SPDX-License-Identifier: MIT */
 /* Store statements used by the wait side; prepared once at open. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "store_wait.h"
 #include "store_p.h"
 
+enum store_wait_stmt {
+	STORE_WAIT_INSERT,
+	STORE_WAIT_FIND,
+	STORE_WAIT_CLAIM,
+	STORE_WAIT_END,
+	STORE_WAIT_GET,
+	STORE_WAIT_NSTMT
+};
+
+struct store_wait {
+	sqlite3_stmt *stmt[STORE_WAIT_NSTMT];
+};
+
+/*
+ * The newest unclaimed code for ?1 received at or after ?2, of kind ?3 (or
+ * any kind), provided no newer code of its kind was already claimed: a code
+ * superseded by a resend stays unclaimable even though nobody took it. The
+ * claim repeats this inside the UPDATE, which SQLite runs under the write
+ * lock: this single statement is the whole claim protocol, and
+ * docs/audit.md gives bots in other languages the same statement.
+ */
+#define STORE_WAIT_NEWEST                                                      \
+	"SELECT c.id FROM codes c"                                             \
+	" WHERE c.address = ?1 AND c.claimed_at IS NULL"                       \
+	"   AND c.received_at >= ?2 AND (?3 = 'any' OR c.kind = ?3)"           \
+	"   AND NOT EXISTS (SELECT 1 FROM codes n"                             \
+	"     WHERE n.address = c.address AND n.kind = c.kind"                 \
+	"       AND n.claimed_at IS NOT NULL"                                  \
+	"       AND (n.received_at > c.received_at"                            \
+	"         OR (n.received_at = c.received_at AND n.id > c.id)))"        \
+	" ORDER BY c.received_at DESC, c.id DESC LIMIT 1"
+
+static const char *const store_wait_sql[STORE_WAIT_NSTMT] = {
+	[STORE_WAIT_INSERT] =
+		"INSERT INTO waits (address, worker, pid, want, window_start,"
+		" started_at, deadline) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[STORE_WAIT_FIND] = STORE_WAIT_NEWEST,
+	[STORE_WAIT_CLAIM] =
+		"UPDATE codes SET claimed_at = ?4, claimed_by = ?5, wait_id = ?6"
+		" WHERE id = (" STORE_WAIT_NEWEST ") AND claimed_at IS NULL"
+		" RETURNING id",
+	[STORE_WAIT_END] =
+		"UPDATE waits SET ended_at = ?2, outcome = ?3, code_id = ?4"
+		" WHERE id = ?1",
+	[STORE_WAIT_GET] =
+		"SELECT c.id, c.message_id, c.code, c.kind, c.address,"
+		" c.received_at, m.fetched_at, c.claimed_at, c.claimed_by,"
+		" m.subject, m.sender, a.name, f.name, m.uid"
+		" FROM codes c JOIN messages m ON m.id = c.message_id"
+		" LEFT JOIN folders f ON f.id = m.folder_id"
+		" LEFT JOIN accounts a ON a.id = f.account_id"
+		" WHERE c.id = ?1",
+};
+
 enum otpbox_err
 store_wait_prepare(struct store *st)
 {
-	(void)st;
-	return OTPBOX_OK;
+	enum otpbox_err err;
+
+	st->wait = calloc(1, sizeof(*st->wait));
+	if (st->wait == NULL)
+		return OTPBOX_ERR_NOMEM;
+	err = store_p_prepare(st, store_wait_sql, st->wait->stmt,
+			      STORE_WAIT_NSTMT);
+	if (err) {
+		free(st->wait);
+		st->wait = NULL;
+	}
+	return err;
 }
 
 void
 store_wait_finalize(struct store *st)
 {
-	(void)st;
+	if (st == NULL || st->wait == NULL)
+		return;
+	store_p_finalize(st->wait->stmt, STORE_WAIT_NSTMT);
+	free(st->wait);
+	st->wait = NULL;
+}
+
+/* Binds a string or NULL; SQLITE_TRANSIENT because callers' strings may
+ * not outlive the statement's next step. */
+static int
+store_wait_bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(stmt, i);
+	return sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
+}
+
+static int
+store_wait_bind_newest(sqlite3_stmt *stmt, const char *address,
+		       const char *want, int64_t window_start)
+{
+	int rc = store_wait_bind_text(stmt, 1, address);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(stmt, 2, window_start);
+	if (rc == SQLITE_OK)
+		rc = store_wait_bind_text(stmt, 3, want);
+	return rc;
+}
+
+/* Steps a statement that changes rows and returns nothing. */
+static enum otpbox_err
+store_wait_run(struct store *st, sqlite3_stmt *stmt, int rc)
+{
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return rc == SQLITE_DONE ? OTPBOX_OK : store_p_fail(st, rc);
+}
+
+enum otpbox_err
+store_wait_begin(struct store *st, const struct store_wait_start *w,
+		 int64_t *wait_id)
+{
+	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_INSERT];
+	enum otpbox_err err;
+	int rc;
+
+	rc = store_wait_bind_text(stmt, 1, w->address);
+	if (rc == SQLITE_OK)
+		rc = store_wait_bind_text(stmt, 2, w->worker);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(stmt, 3, w->pid);
+	if (rc == SQLITE_OK)
+		rc = store_wait_bind_text(stmt, 4, w->want);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(stmt, 5, w->window_start);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(stmt, 6, w->started_at);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(stmt, 7, w->deadline);
+	err = store_wait_run(st, stmt, rc);
+	if (!err)
+		*wait_id = sqlite3_last_insert_rowid(st->db);
+	return err;
+}
+
+enum otpbox_err
+store_wait_find(struct store *st, const char *address, const char *want,
+		int64_t window_start, int64_t *code_id)
+{
+	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_FIND];
+	enum otpbox_err err = OTPBOX_OK;
+	int rc;
+
+	rc = store_wait_bind_newest(stmt, address, want, window_start);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*code_id = sqlite3_column_int64(stmt, 0);
+	else if (rc == SQLITE_DONE)
+		err = OTPBOX_ERR_NOT_FOUND;
+	else
+		err = store_p_fail(st, rc);
+	/* Reset at once: a statement left open holds a read transaction,
+	 * which would keep the fetcher's checkpoints from finishing. */
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return err;
+}
+
+/* Runs the claim UPDATE; *code_id is 0 when nothing was left to claim. */
+static enum otpbox_err
+store_wait_claim_row(struct store *st, int64_t wait_id, const char *address,
+		     const char *want, int64_t window_start,
+		     const char *claimed_by, int64_t now, int64_t *code_id)
+{
+	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_CLAIM];
+	enum otpbox_err err = OTPBOX_OK;
+	int rc;
+
+	*code_id = 0;
+	rc = store_wait_bind_newest(stmt, address, want, window_start);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(stmt, 4, now);
+	if (rc == SQLITE_OK)
+		rc = store_wait_bind_text(stmt, 5, claimed_by);
+	if (rc == SQLITE_OK)
+		rc = wait_id ? sqlite3_bind_int64(stmt, 6, wait_id)
+			     : sqlite3_bind_null(stmt, 6);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*code_id = sqlite3_column_int64(stmt, 0);
+		rc = sqlite3_step(stmt);
+	}
+	if (rc != SQLITE_DONE)
+		err = store_p_fail(st, rc);
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return err;
+}
+
+enum otpbox_err
+store_wait_claim(struct store *st, int64_t wait_id, const char *address,
+		 const char *want, int64_t window_start,
+		 const char *claimed_by, int64_t now, struct store_wait_code *out)
+{
+	enum otpbox_err err;
+	int64_t code_id = 0;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = store_begin(st)))
+		goto out;
+	err = store_wait_claim_row(st, wait_id, address, want, window_start,
+				   claimed_by, now, &code_id);
+	if (!err && code_id == 0)
+		err = OTPBOX_ERR_NOT_FOUND;
+	if (!err && wait_id)
+		err = store_wait_end(st, wait_id, STORE_WAIT_CLAIMED, code_id,
+				     now);
+	if (!err)
+		err = store_wait_code_get(st, code_id, out);
+	if (!err)
+		err = store_commit(st);
+out:
+	if (err) {
+		store_rollback(st);
+		store_wait_code_free(out);
+	}
+	return err;
+}
+
+/* A copy of a text column, or NULL for SQL NULL. */
+static enum otpbox_err
+store_wait_column_dup(sqlite3_stmt *stmt, int i, char **out)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, i);
+
+	*out = NULL;
+	if (s == NULL)
+		return sqlite3_column_type(stmt, i) == SQLITE_NULL
+			       ? OTPBOX_OK
+			       : OTPBOX_ERR_NOMEM;
+	*out = strdup((const char *)s);
+	return *out ? OTPBOX_OK : OTPBOX_ERR_NOMEM;
+}
+
+static enum otpbox_err
+store_wait_code_read(sqlite3_stmt *stmt, struct store_wait_code *c)
+{
+	char **text[] = { &c->code,   &c->kind,   &c->address,
+			  &c->claimed_by, &c->subject, &c->sender,
+			  &c->account, &c->folder };
+	static const int cols[] = { 2, 3, 4, 8, 9, 10, 11, 12 };
+	enum otpbox_err err = OTPBOX_OK;
+	size_t i;
+
+	c->code_id = sqlite3_column_int64(stmt, 0);
+	c->message_id = sqlite3_column_int64(stmt, 1);
+	c->received_at = sqlite3_column_int64(stmt, 5);
+	c->fetched_at = sqlite3_column_int64(stmt, 6);
+	c->claimed_at = sqlite3_column_int64(stmt, 7);
+	c->uid = sqlite3_column_int64(stmt, 13);
+	for (i = 0; i < sizeof(cols) / sizeof(cols[0]) && !err; i++)
+		err = store_wait_column_dup(stmt, cols[i], text[i]);
+	return err;
+}
+
+enum otpbox_err
+store_wait_code_get(struct store *st, int64_t code_id,
+		    struct store_wait_code *out)
+{
+	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_GET];
+	enum otpbox_err err;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = sqlite3_bind_int64(stmt, 1, code_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		err = store_wait_code_read(stmt, out);
+	else if (rc == SQLITE_DONE)
+		err = OTPBOX_ERR_NOT_FOUND;
+	else
+		err = store_p_fail(st, rc);
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (err)
+		store_wait_code_free(out);
+	return err;
+}
+
+void
+store_wait_code_free(struct store_wait_code *c)
+{
+	if (c == NULL)
+		return;
+	free(c->code);
+	free(c->kind);
+	free(c->address);
+	free(c->claimed_by);
+	free(c->subject);
+	free(c->sender);
+	free(c->account);
+	free(c->folder);
+	memset(c, 0, sizeof(*c));
+}
+
+enum otpbox_err
+store_wait_end(struct store *st, int64_t wait_id, const char *outcome,
+	       int64_t code_id, int64_t now)
+{
+	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_END];
+	int rc;
+
+	rc = sqlite3_bind_int64(stmt, 1, wait_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(stmt, 2, now);
+	if (rc == SQLITE_OK)
+		rc = store_wait_bind_text(stmt, 3, outcome);
+	if (rc == SQLITE_OK)
+		rc = code_id ? sqlite3_bind_int64(stmt, 4, code_id)
+			     : sqlite3_bind_null(stmt, 4);
+	return store_wait_run(st, stmt, rc);
 }

@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: MIT */
+/* libotpbox: the wait, claim and peek calls behind `otpbox wait`, for C
+ * bots and forked workers. Sleeps on inotify hints, confirms with PRAGMA
+ * data_version, and never holds a read transaction while asleep. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "otpbox.h"
+#include "store_wait.h"
+#include "waker.h"
+
+/* Longest address accepted (RFC 5321 path limit). */
+#define OTPBOX_ADDRESS_MAX 254
+/* After a hint with no visible commit yet, look again after 1, 2, 4 ... 32
+ * ms: SQLite writes the -wal file before it publishes the commit in the
+ * -shm index, and that second step makes no inotify event. */
+#define OTPBOX_SETTLE_MAX_MS 32
+
+struct otpbox {
+	struct store *st;
+	struct waker *waker; /* made at the first wait */
+	char errmsg[512];
+};
+
+/* The fixed facts of one wait. */
+struct otpbox_call {
+	char address[OTPBOX_ADDRESS_MAX + 1]; /* lower-cased */
+	const char *want;
+	int64_t window_start;
+	int64_t wait_id;
+	char claimed_by[128];
+};
+
+static int64_t
+otpbox_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The database path for a NULL argument, as the command line resolves it. */
+static enum otpbox_err
+otpbox_default_path(char **out, char *errbuf, size_t errlen)
+{
+	struct conf *conf = NULL;
+	char *errors = NULL;
+	enum otpbox_err err;
+
+	err = conf_load(NULL, &conf, &errors);
+	if (err) {
+		snprintf(errbuf, errlen, "%s", errors ? errors : "bad "
+			 "configuration");
+		goto out;
+	}
+	*out = strdup(conf_database(conf, NULL));
+	if (*out == NULL)
+		err = OTPBOX_ERR_NOMEM;
+out:
+	free(errors);
+	conf_free(conf);
+	return err;
+}
+
+enum otpbox_err
+otpbox_open(const char *path, struct otpbox **out, char *errbuf,
+	    size_t errlen)
+{
+	char scratch[1];
+	struct otpbox *box = NULL;
+	char *resolved = NULL;
+	enum otpbox_err err = OTPBOX_OK;
+
+	if (errbuf == NULL || errlen == 0) {
+		errbuf = scratch;
+		errlen = sizeof(scratch);
+	}
+	*errbuf = '\0';
+	*out = NULL;
+	if (path == NULL && (err = otpbox_default_path(&resolved, errbuf,
+						       errlen)))
+		goto out;
+	if ((box = calloc(1, sizeof(*box))) == NULL) {
+		err = OTPBOX_ERR_NOMEM;
+		goto out;
+	}
+	err = store_open(path ? path : resolved, false, &box->st, errbuf,
+			 errlen);
+out:
+	free(resolved);
+	if (err) {
+		otpbox_close(box);
+		return err;
+	}
+	*out = box;
+	return OTPBOX_OK;
+}
+
+void
+otpbox_close(struct otpbox *box)
+{
+	if (box == NULL)
+		return;
+	waker_free(box->waker);
+	store_close(box->st);
+	free(box);
+}
+
+const char *
+otpbox_errmsg(const struct otpbox *box)
+{
+	return box->errmsg;
+}
+
+void
+otpbox_wait_opts_init(struct otpbox_wait_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->max_age = OTPBOX_DEFAULT_MAX_AGE;
+	opts->skew = OTPBOX_DEFAULT_SKEW;
+	opts->timeout_ms = OTPBOX_DEFAULT_TIMEOUT_MS;
+	opts->want = OTPBOX_WANT_CODE;
+	opts->cancel_fd = -1;
+}
+
+/* Characters allowed in an address: printable ASCII and UTF-8 bytes, but
+ * no space, no quote or bracket that marks a display name, no second @. */
+static int
+otpbox_address_char_ok(unsigned char c)
+{
+	return c > 0x20 && c != 0x7f && !strchr("\"(),:;<>[\\]", c);
+}
+
+enum otpbox_err
+otpbox_address_check(const char *address)
+{
+	const char *at, *p;
+	size_t len;
+
+	if (address == NULL || (len = strlen(address)) == 0 ||
+	    len > OTPBOX_ADDRESS_MAX)
+		return OTPBOX_ERR_BAD_ADDRESS;
+	at = strchr(address, '@');
+	if (at == NULL || at == address || strchr(at + 1, '@') ||
+	    at[1] == '\0' || at[1] == '.' || address[len - 1] == '.' ||
+	    strstr(at, ".."))
+		return OTPBOX_ERR_BAD_ADDRESS;
+	for (p = address; *p; p++)
+		if (!otpbox_address_char_ok((unsigned char)*p))
+			return OTPBOX_ERR_BAD_ADDRESS;
+	return OTPBOX_OK;
+}
+
+static enum otpbox_err
+otpbox_fail(struct otpbox *box, enum otpbox_err err, const char *what)
+{
+	snprintf(box->errmsg, sizeof(box->errmsg), "%s: %s", what,
+		 err == OTPBOX_ERR_DB || err == OTPBOX_ERR_BUSY ||
+				 err == OTPBOX_ERR_IO
+			 ? store_errmsg(box->st)
+			 : otpbox_strerror(err));
+	return err;
+}
+
+/* Checks opts and address and works out the window. */
+static enum otpbox_err
+otpbox_call_init(struct otpbox *box, const char *address,
+		 const struct otpbox_wait_opts *opts, struct otpbox_call *call)
+{
+	static const char *const wants[] = { STORE_WAIT_WANT_CODE,
+					     STORE_WAIT_WANT_LINK,
+					     STORE_WAIT_WANT_ANY };
+	int64_t now = time(NULL);
+	size_t i;
+
+	memset(call, 0, sizeof(*call));
+	if (otpbox_address_check(address))
+		return otpbox_fail(box, OTPBOX_ERR_BAD_ADDRESS, address ?
+				   address : "(null)");
+	if (opts->max_age <= 0 || opts->skew < 0 || opts->timeout_ms < 0 ||
+	    opts->since < 0 || (unsigned)opts->want > OTPBOX_WANT_ANY)
+		return otpbox_fail(box, OTPBOX_ERR_USAGE, "wait options");
+	for (i = 0; address[i]; i++)
+		call->address[i] = (char)tolower((unsigned char)address[i]);
+	call->want = wants[opts->want];
+	call->window_start = now - opts->max_age;
+	if (opts->since && opts->since - opts->skew > call->window_start)
+		call->window_start = opts->since - opts->skew;
+	if (opts->worker)
+		snprintf(call->claimed_by, sizeof(call->claimed_by), "%s",
+			 opts->worker);
+	else
+		snprintf(call->claimed_by, sizeof(call->claimed_by),
+			 "pid %ld", (long)getpid());
+	return OTPBOX_OK;
+}
+
+/* One look: the code to hand out now, or OTPBOX_ERR_NOT_FOUND. */
+static enum otpbox_err
+otpbox_look(struct otpbox *box, const struct otpbox_call *call, int peek,
+	    struct store_wait_code *found)
+{
+	enum otpbox_err err;
+	int64_t code_id;
+
+	err = store_wait_find(box->st, call->address, call->want,
+			      call->window_start, &code_id);
+	if (err)
+		return err;
+	if (peek)
+		return store_wait_code_get(box->st, code_id, found);
+	/* Another waiter may claim it first: then NOT_FOUND, and its commit
+	 * wakes us for another look. */
+	return store_wait_claim(box->st, call->wait_id, call->address,
+				call->want, call->window_start,
+				call->claimed_by, time(NULL), found);
+}
+
+/* Next nap after a sleep that ended with ev; see OTPBOX_SETTLE_MAX_MS. */
+static int
+otpbox_next_settle(int settle, enum waker_event ev)
+{
+	if (ev == WAKER_HINT)
+		return 1;
+	if (settle == 0 || settle >= OTPBOX_SETTLE_MAX_MS)
+		return 0;
+	return settle * 2;
+}
+
+/* Looks whenever another connection has committed, sleeps in between. */
+static enum otpbox_err
+otpbox_wait_loop(struct otpbox *box, const struct otpbox_call *call,
+		 const struct otpbox_wait_opts *opts,
+		 struct store_wait_code *found)
+{
+	int64_t deadline = otpbox_now_ms() + opts->timeout_ms, left;
+	int64_t seen = -1, version;
+	enum waker_event ev;
+	enum otpbox_err err;
+	int settle = 0, nap;
+
+	for (;;) {
+		if ((err = store_data_version(box->st, &version)))
+			return err;
+		if (version != seen) {
+			seen = version;
+			settle = 0;
+			err = otpbox_look(box, call, opts->peek, found);
+			if (err != OTPBOX_ERR_NOT_FOUND)
+				return err;
+		}
+		if ((left = deadline - otpbox_now_ms()) <= 0)
+			return OTPBOX_ERR_TIMEOUT;
+		nap = settle ? settle : waker_interval_ms(box->waker);
+		if (nap > left)
+			nap = (int)left;
+		err = waker_sleep(box->waker, nap, opts->cancel_fd, &ev);
+		if (err)
+			return err;
+		if (ev == WAKER_CANCEL)
+			return OTPBOX_ERR_INTERRUPTED;
+		settle = otpbox_next_settle(settle, ev);
+	}
+}
+
+/* Moves the strings of c into a new public struct. */
+static enum otpbox_err
+otpbox_code_from(struct store_wait_code *c, int64_t wait_id,
+		 struct otpbox_code **out)
+{
+	struct otpbox_code *code = calloc(1, sizeof(*code));
+
+	if (code == NULL)
+		return OTPBOX_ERR_NOMEM;
+	*code = (struct otpbox_code){
+		.code = c->code, .kind = c->kind, .address = c->address,
+		.received_at = c->received_at, .fetched_at = c->fetched_at,
+		.claimed_at = c->claimed_at, .claimed_by = c->claimed_by,
+		.subject = c->subject, .sender = c->sender,
+		.account = c->account, .folder = c->folder, .uid = c->uid,
+		.code_id = c->code_id, .message_id = c->message_id,
+		.wait_id = wait_id,
+	};
+	memset(c, 0, sizeof(*c));
+	*out = code;
+	return OTPBOX_OK;
+}
+
+/* Records the end of a wait that did not claim (a claim ends its wait in
+ * its own transaction). A failure here leaves the row 'waiting' until its
+ * deadline, when the views treat it as ended; the result stands. */
+static void
+otpbox_call_end(struct otpbox *box, const struct otpbox_call *call,
+		enum otpbox_err err, int peek, int64_t code_id)
+{
+	const char *outcome = STORE_WAIT_ERROR;
+
+	if (err == OTPBOX_OK && !peek)
+		return;
+	if (err == OTPBOX_OK)
+		outcome = STORE_WAIT_PEEKED;
+	else if (err == OTPBOX_ERR_TIMEOUT)
+		outcome = STORE_WAIT_TIMEOUT;
+	(void)store_wait_end(box->st, call->wait_id, outcome, code_id,
+			     time(NULL));
+}
+
+static enum otpbox_err
+otpbox_record_start(struct otpbox *box, const struct otpbox_call *call,
+		    const struct otpbox_wait_opts *opts, int64_t *wait_id)
+{
+	int64_t now = time(NULL);
+	struct store_wait_start w = {
+		.address = call->address,
+		.worker = opts->worker,
+		.pid = getpid(),
+		.want = call->want,
+		.window_start = call->window_start,
+		.started_at = now,
+		.deadline = now + (opts->timeout_ms + 999) / 1000,
+	};
+
+	return store_wait_begin(box->st, &w, wait_id);
+}
+
+enum otpbox_err
+otpbox_wait(struct otpbox *box, const char *address,
+	    const struct otpbox_wait_opts *opts, struct otpbox_code **out)
+{
+	struct store_wait_code found = { 0 };
+	struct otpbox_wait_opts defaults;
+	struct otpbox_call call;
+	enum otpbox_err err;
+
+	*out = NULL;
+	box->errmsg[0] = '\0';
+	if (opts == NULL) {
+		otpbox_wait_opts_init(&defaults);
+		opts = &defaults;
+	}
+	if ((err = otpbox_call_init(box, address, opts, &call)))
+		return err;
+	/* The watch exists before the first look, so no commit is missed. */
+	if (box->waker == NULL &&
+	    (err = waker_new(store_get_path(box->st), &box->waker)))
+		return otpbox_fail(box, err, "cannot watch the database");
+	if ((err = otpbox_record_start(box, &call, opts, &call.wait_id)))
+		return otpbox_fail(box, err, "cannot record the wait");
+	err = otpbox_wait_loop(box, &call, opts, &found);
+	otpbox_call_end(box, &call, err, opts->peek, found.code_id);
+	if (!err)
+		err = otpbox_code_from(&found, call.wait_id, out);
+	store_wait_code_free(&found);
+	if (err && err != OTPBOX_ERR_TIMEOUT)
+		return otpbox_fail(box, err, "wait failed");
+	if (err)
+		snprintf(box->errmsg, sizeof(box->errmsg), "no code for %s "
+			 "within %d ms", call.address, opts->timeout_ms);
+	return err;
+}
+
+/* otpbox_wait() with a zero time-out and peek set as asked. */
+static enum otpbox_err
+otpbox_once(struct otpbox *box, const char *address,
+	    const struct otpbox_wait_opts *opts, int peek,
+	    struct otpbox_code **out)
+{
+	struct otpbox_wait_opts o;
+
+	if (opts)
+		o = *opts;
+	else
+		otpbox_wait_opts_init(&o);
+	o.timeout_ms = 0;
+	o.peek = peek;
+	return otpbox_wait(box, address, &o, out);
+}
+
+enum otpbox_err
+otpbox_claim(struct otpbox *box, const char *address,
+	     const struct otpbox_wait_opts *opts, struct otpbox_code **out)
+{
+	return otpbox_once(box, address, opts, 0, out);
+}
+
+enum otpbox_err
+otpbox_peek(struct otpbox *box, const char *address,
+	    const struct otpbox_wait_opts *opts, struct otpbox_code **out)
+{
+	return otpbox_once(box, address, opts, 1, out);
+}
+
+void
+otpbox_code_free(struct otpbox_code *code)
+{
+	if (code == NULL)
+		return;
+	free(code->code);
+	free(code->kind);
+	free(code->address);
+	free(code->claimed_by);
+	free(code->subject);
+	free(code->sender);
+	free(code->account);
+	free(code->folder);
+	free(code);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* Test-only helpers: a fresh otpbox database in a temporary directory and
+ * rows written into it the way otpbox fetch would, over a separate SQLite
+ * connection (so a waiter sees them as another process's commits). */
+#ifndef OTPBOX_TESTDB_H
+#define OTPBOX_TESTDB_H
+
+#include <stdint.h>
+
+/* Creates a temporary directory holding an empty otpbox database; its path
+ * is written to path (PATH_MAX bytes). Aborts the test program on failure. */
+void testdb_create(char *path);
+/* Removes the database, its -wal/-shm files and the directory. */
+void testdb_remove(const char *path);
+
+/* Stores a message for address received (server time) at received_at and
+ * fetched at fetched_at; with code non-NULL also a claimable row of kind
+ * ("code" or "link"). Returns the message id. */
+int64_t testdb_add(const char *path, const char *address, const char *kind,
+		   const char *code, int64_t received_at, int64_t fetched_at);
+
+/* Runs sql (no parameters) and returns the first column of the first row
+ * as an integer (-1 when there is no row). */
+int64_t testdb_int(const char *path, const char *sql);
+/* The same for text; returns a static buffer, "(none)" without a row. */
+const char *testdb_text(const char *path, const char *sql);
+/* Runs statements that return nothing. */
+void testdb_exec(const char *path, const char *sql);
+
+#endif

@@ -64,7 +64,7 @@ static int
 bots_usage(void)
 {
 	fprintf(stderr, "usage: forked_bots [-n N] [-t SECONDS] [-p PREFIX]"
-		" [-d DOMAIN] [-s SINCE] DB\n");
+	                " [-d DOMAIN] [-s SINCE] DB\n");
 	return 64;
 }
 
@@ -73,21 +73,33 @@ bots_parse(int argc, char **argv, struct bots *b, int64_t *since)
 {
 	int c;
 
-	*b = (struct bots){ .n = 10, .timeout_s = 120, .prefix = "bot-",
-			    .domain = "example.test" };
+	*b = (struct bots){.n = 10,
+	                   .timeout_s = 120,
+	                   .prefix = "bot-",
+	                   .domain = "example.test"};
 	*since = 0;
 	while ((c = getopt(argc, argv, "n:t:p:d:s:")) != -1) {
 		switch (c) {
-		case 'n': b->n = atoi(optarg); break;
-		case 't': b->timeout_s = atoi(optarg); break;
-		case 'p': b->prefix = optarg; break;
-		case 'd': b->domain = optarg; break;
-		case 's': *since = atoll(optarg); break;
-		default: return -1;
+		case 'n':
+			b->n = atoi(optarg);
+			break;
+		case 't':
+			b->timeout_s = atoi(optarg);
+			break;
+		case 'p':
+			b->prefix = optarg;
+			break;
+		case 'd':
+			b->domain = optarg;
+			break;
+		case 's':
+			*since = atoll(optarg);
+			break;
+		default:
+			return -1;
 		}
 	}
-	if (optind != argc - 1 || b->n < 1 || b->n > 10000 ||
-	    b->timeout_s < 0)
+	if (optind != argc - 1 || b->n < 1 || b->n > 10000 || b->timeout_s < 0)
 		return -1;
 	b->db = argv[optind];
 	return 0;

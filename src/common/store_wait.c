@@ -21,8 +21,9 @@ struct store_wait {
 
 /*
  * The newest unclaimed code for ?1 received at or after ?2, of kind ?3 (or
- * any kind), provided no newer code of its kind was already claimed: a code
- * superseded by a resend stays unclaimable even though nobody took it. The
+ * any kind), provided no newer code of its kind (of any kind for 'any') was
+ * already claimed: a code superseded by a resend stays unclaimable even
+ * though nobody took it. The
  * claim repeats this inside the UPDATE, which SQLite runs under the write
  * lock: this single statement is the whole claim protocol, and
  * docs/audit.md gives bots in other languages the same statement.
@@ -32,32 +33,32 @@ struct store_wait {
 	" WHERE c.address = ?1 AND c.claimed_at IS NULL"                       \
 	"   AND c.received_at >= ?2 AND (?3 = 'any' OR c.kind = ?3)"           \
 	"   AND NOT EXISTS (SELECT 1 FROM codes n"                             \
-	"     WHERE n.address = c.address AND n.kind = c.kind"                 \
+	"     WHERE n.address = c.address AND (?3 = 'any' OR n.kind = c.kind)" \
 	"       AND n.claimed_at IS NOT NULL"                                  \
 	"       AND (n.received_at > c.received_at"                            \
 	"         OR (n.received_at = c.received_at AND n.id > c.id)))"        \
 	" ORDER BY c.received_at DESC, c.id DESC LIMIT 1"
 
 static const char *const store_wait_sql[STORE_WAIT_NSTMT] = {
-	[STORE_WAIT_INSERT] =
-		"INSERT INTO waits (address, worker, pid, want, window_start,"
-		" started_at, deadline) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[STORE_WAIT_FIND] = STORE_WAIT_NEWEST,
-	[STORE_WAIT_CLAIM] =
-		"UPDATE codes SET claimed_at = ?4, claimed_by = ?5, wait_id = ?6"
-		" WHERE id = (" STORE_WAIT_NEWEST ") AND claimed_at IS NULL"
-		" RETURNING id",
-	[STORE_WAIT_END] =
-		"UPDATE waits SET ended_at = ?2, outcome = ?3, code_id = ?4"
-		" WHERE id = ?1",
-	[STORE_WAIT_GET] =
-		"SELECT c.id, c.message_id, c.code, c.kind, c.address,"
-		" c.received_at, m.fetched_at, c.claimed_at, c.claimed_by,"
-		" m.subject, m.sender, a.name, f.name, m.uid"
-		" FROM codes c JOIN messages m ON m.id = c.message_id"
-		" LEFT JOIN folders f ON f.id = m.folder_id"
-		" LEFT JOIN accounts a ON a.id = f.account_id"
-		" WHERE c.id = ?1",
+    [STORE_WAIT_INSERT] =
+        "INSERT INTO waits (address, worker, pid, want, window_start,"
+        " started_at, deadline) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [STORE_WAIT_FIND] = STORE_WAIT_NEWEST,
+    [STORE_WAIT_CLAIM] =
+        "UPDATE codes SET claimed_at = ?4, claimed_by = ?5, wait_id = ?6"
+        " WHERE id = (" STORE_WAIT_NEWEST ") AND claimed_at IS NULL"
+        " RETURNING id",
+    [STORE_WAIT_END] =
+        "UPDATE waits SET ended_at = ?2, outcome = ?3, code_id = ?4"
+        " WHERE id = ?1",
+    [STORE_WAIT_GET] =
+        "SELECT c.id, c.message_id, c.code, c.kind, c.address,"
+        " c.received_at, m.fetched_at, c.claimed_at, c.claimed_by,"
+        " m.subject, m.sender, a.name, f.name, m.uid"
+        " FROM codes c JOIN messages m ON m.id = c.message_id"
+        " LEFT JOIN folders f ON f.id = m.folder_id"
+        " LEFT JOIN accounts a ON a.id = f.account_id"
+        " WHERE c.id = ?1",
 };
 
 enum otpbox_err
@@ -69,7 +70,7 @@ store_wait_prepare(struct store *st)
 	if (st->wait == NULL)
 		return OTPBOX_ERR_NOMEM;
 	err = store_p_prepare(st, store_wait_sql, st->wait->stmt,
-			      STORE_WAIT_NSTMT);
+	                      STORE_WAIT_NSTMT);
 	if (err) {
 		free(st->wait);
 		st->wait = NULL;
@@ -99,7 +100,7 @@ store_wait_bind_text(sqlite3_stmt *stmt, int i, const char *s)
 
 static int
 store_wait_bind_newest(sqlite3_stmt *stmt, const char *address,
-		       const char *want, int64_t window_start)
+                       const char *want, int64_t window_start)
 {
 	int rc = store_wait_bind_text(stmt, 1, address);
 
@@ -123,7 +124,7 @@ store_wait_run(struct store *st, sqlite3_stmt *stmt, int rc)
 
 enum otpbox_err
 store_wait_begin(struct store *st, const struct store_wait_start *w,
-		 int64_t *wait_id)
+                 int64_t *wait_id)
 {
 	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_INSERT];
 	enum otpbox_err err;
@@ -150,7 +151,7 @@ store_wait_begin(struct store *st, const struct store_wait_start *w,
 
 enum otpbox_err
 store_wait_find(struct store *st, const char *address, const char *want,
-		int64_t window_start, int64_t *code_id)
+                int64_t window_start, int64_t *code_id)
 {
 	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_FIND];
 	enum otpbox_err err = OTPBOX_OK;
@@ -175,8 +176,8 @@ store_wait_find(struct store *st, const char *address, const char *want,
 /* Runs the claim UPDATE; *code_id is 0 when nothing was left to claim. */
 static enum otpbox_err
 store_wait_claim_row(struct store *st, int64_t wait_id, const char *address,
-		     const char *want, int64_t window_start,
-		     const char *claimed_by, int64_t now, int64_t *code_id)
+                     const char *want, int64_t window_start,
+                     const char *claimed_by, int64_t now, int64_t *code_id)
 {
 	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_CLAIM];
 	enum otpbox_err err = OTPBOX_OK;
@@ -190,7 +191,7 @@ store_wait_claim_row(struct store *st, int64_t wait_id, const char *address,
 		rc = store_wait_bind_text(stmt, 5, claimed_by);
 	if (rc == SQLITE_OK)
 		rc = wait_id ? sqlite3_bind_int64(stmt, 6, wait_id)
-			     : sqlite3_bind_null(stmt, 6);
+		             : sqlite3_bind_null(stmt, 6);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
@@ -206,8 +207,8 @@ store_wait_claim_row(struct store *st, int64_t wait_id, const char *address,
 
 enum otpbox_err
 store_wait_claim(struct store *st, int64_t wait_id, const char *address,
-		 const char *want, int64_t window_start,
-		 const char *claimed_by, int64_t now, struct store_wait_code *out)
+                 const char *want, int64_t window_start, const char *claimed_by,
+                 int64_t now, struct store_wait_code *out)
 {
 	enum otpbox_err err;
 	int64_t code_id = 0;
@@ -216,12 +217,12 @@ store_wait_claim(struct store *st, int64_t wait_id, const char *address,
 	if ((err = store_begin(st)))
 		goto out;
 	err = store_wait_claim_row(st, wait_id, address, want, window_start,
-				   claimed_by, now, &code_id);
+	                           claimed_by, now, &code_id);
 	if (!err && code_id == 0)
 		err = OTPBOX_ERR_NOT_FOUND;
 	if (!err && wait_id)
 		err = store_wait_end(st, wait_id, STORE_WAIT_CLAIMED, code_id,
-				     now);
+		                     now);
 	if (!err)
 		err = store_wait_code_get(st, code_id, out);
 	if (!err)
@@ -243,8 +244,8 @@ store_wait_column_dup(sqlite3_stmt *stmt, int i, char **out)
 	*out = NULL;
 	if (s == NULL)
 		return sqlite3_column_type(stmt, i) == SQLITE_NULL
-			       ? OTPBOX_OK
-			       : OTPBOX_ERR_NOMEM;
+		           ? OTPBOX_OK
+		           : OTPBOX_ERR_NOMEM;
 	*out = strdup((const char *)s);
 	return *out ? OTPBOX_OK : OTPBOX_ERR_NOMEM;
 }
@@ -252,10 +253,9 @@ store_wait_column_dup(sqlite3_stmt *stmt, int i, char **out)
 static enum otpbox_err
 store_wait_code_read(sqlite3_stmt *stmt, struct store_wait_code *c)
 {
-	char **text[] = { &c->code,   &c->kind,   &c->address,
-			  &c->claimed_by, &c->subject, &c->sender,
-			  &c->account, &c->folder };
-	static const int cols[] = { 2, 3, 4, 8, 9, 10, 11, 12 };
+	char **text[] = {&c->code,    &c->kind,   &c->address, &c->claimed_by,
+	                 &c->subject, &c->sender, &c->account, &c->folder};
+	static const int cols[] = {2, 3, 4, 8, 9, 10, 11, 12};
 	enum otpbox_err err = OTPBOX_OK;
 	size_t i;
 
@@ -272,7 +272,7 @@ store_wait_code_read(sqlite3_stmt *stmt, struct store_wait_code *c)
 
 enum otpbox_err
 store_wait_code_get(struct store *st, int64_t code_id,
-		    struct store_wait_code *out)
+                    struct store_wait_code *out)
 {
 	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_GET];
 	enum otpbox_err err;
@@ -313,7 +313,7 @@ store_wait_code_free(struct store_wait_code *c)
 
 enum otpbox_err
 store_wait_end(struct store *st, int64_t wait_id, const char *outcome,
-	       int64_t code_id, int64_t now)
+               int64_t code_id, int64_t now)
 {
 	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_END];
 	int rc;
@@ -325,6 +325,6 @@ store_wait_end(struct store *st, int64_t wait_id, const char *outcome,
 		rc = store_wait_bind_text(stmt, 3, outcome);
 	if (rc == SQLITE_OK)
 		rc = code_id ? sqlite3_bind_int64(stmt, 4, code_id)
-			     : sqlite3_bind_null(stmt, 4);
+		             : sqlite3_bind_null(stmt, 4);
 	return store_wait_run(st, stmt, rc);
 }

@@ -52,8 +52,8 @@ struct store_wait_code {
 /* Inserts a row with outcome 'waiting' and commits it at once, so that a
  * fetcher sees the waiter (view active_waits). *wait_id gets its id. */
 enum otpbox_err store_wait_begin(struct store *st,
-				 const struct store_wait_start *w,
-				 int64_t *wait_id);
+                                 const struct store_wait_start *w,
+                                 int64_t *wait_id);
 
 /*
  * Looks for the newest unclaimed code for address (case-insensitive) of
@@ -61,8 +61,8 @@ enum otpbox_err store_wait_begin(struct store *st,
  * claiming anything. OTPBOX_ERR_NOT_FOUND when there is none.
  */
 enum otpbox_err store_wait_find(struct store *st, const char *address,
-				const char *want, int64_t window_start,
-				int64_t *code_id);
+                                const char *want, int64_t window_start,
+                                int64_t *code_id);
 
 /*
  * Claims the newest unclaimed code as store_wait_find() would choose it and
@@ -72,19 +72,19 @@ enum otpbox_err store_wait_find(struct store *st, const char *address,
  * was faster and nothing is left, OTPBOX_ERR_NOT_FOUND and nothing changes.
  */
 enum otpbox_err store_wait_claim(struct store *st, int64_t wait_id,
-				 const char *address, const char *want,
-				 int64_t window_start, const char *claimed_by,
-				 int64_t now, struct store_wait_code *out);
+                                 const char *address, const char *want,
+                                 int64_t window_start, const char *claimed_by,
+                                 int64_t now, struct store_wait_code *out);
 
 /* Reads a code and its message; OTPBOX_ERR_NOT_FOUND for an unknown id. */
 enum otpbox_err store_wait_code_get(struct store *st, int64_t code_id,
-				    struct store_wait_code *out);
+                                    struct store_wait_code *out);
 /* Frees the strings of c (not c itself) and zeroes it; accepts NULL. */
 void store_wait_code_free(struct store_wait_code *c);
 
 /* Ends a wait with outcome (STORE_WAIT_*) at time now; code_id 0 = none. */
 enum otpbox_err store_wait_end(struct store *st, int64_t wait_id,
-			       const char *outcome, int64_t code_id,
-			       int64_t now);
+                               const char *outcome, int64_t code_id,
+                               int64_t now);
 
 #endif

@@ -55,8 +55,10 @@ otpbox_default_path(char **out, char *errbuf, size_t errlen)
 
 	err = conf_load(NULL, &conf, &errors);
 	if (err) {
-		snprintf(errbuf, errlen, "%s", errors ? errors : "bad "
-			 "configuration");
+		snprintf(errbuf, errlen, "%s",
+		         errors ? errors
+		                : "bad "
+		                  "configuration");
 		goto out;
 	}
 	*out = strdup(conf_database(conf, NULL));
@@ -69,8 +71,7 @@ out:
 }
 
 enum otpbox_err
-otpbox_open(const char *path, struct otpbox **out, char *errbuf,
-	    size_t errlen)
+otpbox_open(const char *path, struct otpbox **out, char *errbuf, size_t errlen)
 {
 	char scratch[1];
 	struct otpbox *box = NULL;
@@ -83,15 +84,15 @@ otpbox_open(const char *path, struct otpbox **out, char *errbuf,
 	}
 	*errbuf = '\0';
 	*out = NULL;
-	if (path == NULL && (err = otpbox_default_path(&resolved, errbuf,
-						       errlen)))
+	if (path == NULL &&
+	    (err = otpbox_default_path(&resolved, errbuf, errlen)))
 		goto out;
 	if ((box = calloc(1, sizeof(*box))) == NULL) {
 		err = OTPBOX_ERR_NOMEM;
 		goto out;
 	}
-	err = store_open(path ? path : resolved, false, &box->st, errbuf,
-			 errlen);
+	err =
+	    store_open(path ? path : resolved, false, &box->st, errbuf, errlen);
 out:
 	free(resolved);
 	if (err) {
@@ -161,28 +162,27 @@ static enum otpbox_err
 otpbox_fail(struct otpbox *box, enum otpbox_err err, const char *what)
 {
 	snprintf(box->errmsg, sizeof(box->errmsg), "%s: %s", what,
-		 err == OTPBOX_ERR_DB || err == OTPBOX_ERR_BUSY ||
-				 err == OTPBOX_ERR_IO
-			 ? store_errmsg(box->st)
-			 : otpbox_strerror(err));
+	         err == OTPBOX_ERR_DB || err == OTPBOX_ERR_BUSY ||
+	                 err == OTPBOX_ERR_IO
+	             ? store_errmsg(box->st)
+	             : otpbox_strerror(err));
 	return err;
 }
 
 /* Checks opts and address and works out the window. */
 static enum otpbox_err
 otpbox_call_init(struct otpbox *box, const char *address,
-		 const struct otpbox_wait_opts *opts, struct otpbox_call *call)
+                 const struct otpbox_wait_opts *opts, struct otpbox_call *call)
 {
-	static const char *const wants[] = { STORE_WAIT_WANT_CODE,
-					     STORE_WAIT_WANT_LINK,
-					     STORE_WAIT_WANT_ANY };
+	static const char *const wants[] = {
+	    STORE_WAIT_WANT_CODE, STORE_WAIT_WANT_LINK, STORE_WAIT_WANT_ANY};
 	int64_t now = time(NULL);
 	size_t i;
 
 	memset(call, 0, sizeof(*call));
 	if (otpbox_address_check(address))
-		return otpbox_fail(box, OTPBOX_ERR_BAD_ADDRESS, address ?
-				   address : "(null)");
+		return otpbox_fail(box, OTPBOX_ERR_BAD_ADDRESS,
+		                   address ? address : "(null)");
 	if (opts->max_age <= 0 || opts->skew < 0 || opts->timeout_ms < 0 ||
 	    opts->since < 0 || (unsigned)opts->want > OTPBOX_WANT_ANY)
 		return otpbox_fail(box, OTPBOX_ERR_USAGE, "wait options");
@@ -194,23 +194,23 @@ otpbox_call_init(struct otpbox *box, const char *address,
 		call->window_start = opts->since - opts->skew;
 	if (opts->worker)
 		snprintf(call->claimed_by, sizeof(call->claimed_by), "%s",
-			 opts->worker);
+		         opts->worker);
 	else
-		snprintf(call->claimed_by, sizeof(call->claimed_by),
-			 "pid %ld", (long)getpid());
+		snprintf(call->claimed_by, sizeof(call->claimed_by), "pid %ld",
+		         (long)getpid());
 	return OTPBOX_OK;
 }
 
 /* One look: the code to hand out now, or OTPBOX_ERR_NOT_FOUND. */
 static enum otpbox_err
 otpbox_look(struct otpbox *box, const struct otpbox_call *call, int peek,
-	    struct store_wait_code *found)
+            struct store_wait_code *found)
 {
 	enum otpbox_err err;
 	int64_t code_id;
 
 	err = store_wait_find(box->st, call->address, call->want,
-			      call->window_start, &code_id);
+	                      call->window_start, &code_id);
 	if (err)
 		return err;
 	if (peek)
@@ -218,8 +218,8 @@ otpbox_look(struct otpbox *box, const struct otpbox_call *call, int peek,
 	/* Another waiter may claim it first: then NOT_FOUND, and its commit
 	 * wakes us for another look. */
 	return store_wait_claim(box->st, call->wait_id, call->address,
-				call->want, call->window_start,
-				call->claimed_by, time(NULL), found);
+	                        call->want, call->window_start,
+	                        call->claimed_by, time(NULL), found);
 }
 
 /* Next nap after a sleep that ended with ev; see OTPBOX_SETTLE_MAX_MS. */
@@ -236,8 +236,8 @@ otpbox_next_settle(int settle, enum waker_event ev)
 /* Looks whenever another connection has committed, sleeps in between. */
 static enum otpbox_err
 otpbox_wait_loop(struct otpbox *box, const struct otpbox_call *call,
-		 const struct otpbox_wait_opts *opts,
-		 struct store_wait_code *found)
+                 const struct otpbox_wait_opts *opts,
+                 struct store_wait_code *found)
 {
 	int64_t deadline = otpbox_now_ms() + opts->timeout_ms, left;
 	int64_t seen = -1, version;
@@ -272,20 +272,28 @@ otpbox_wait_loop(struct otpbox *box, const struct otpbox_call *call,
 /* Moves the strings of c into a new public struct. */
 static enum otpbox_err
 otpbox_code_from(struct store_wait_code *c, int64_t wait_id,
-		 struct otpbox_code **out)
+                 struct otpbox_code **out)
 {
 	struct otpbox_code *code = calloc(1, sizeof(*code));
 
 	if (code == NULL)
 		return OTPBOX_ERR_NOMEM;
 	*code = (struct otpbox_code){
-		.code = c->code, .kind = c->kind, .address = c->address,
-		.received_at = c->received_at, .fetched_at = c->fetched_at,
-		.claimed_at = c->claimed_at, .claimed_by = c->claimed_by,
-		.subject = c->subject, .sender = c->sender,
-		.account = c->account, .folder = c->folder, .uid = c->uid,
-		.code_id = c->code_id, .message_id = c->message_id,
-		.wait_id = wait_id,
+	    .code = c->code,
+	    .kind = c->kind,
+	    .address = c->address,
+	    .received_at = c->received_at,
+	    .fetched_at = c->fetched_at,
+	    .claimed_at = c->claimed_at,
+	    .claimed_by = c->claimed_by,
+	    .subject = c->subject,
+	    .sender = c->sender,
+	    .account = c->account,
+	    .folder = c->folder,
+	    .uid = c->uid,
+	    .code_id = c->code_id,
+	    .message_id = c->message_id,
+	    .wait_id = wait_id,
 	};
 	memset(c, 0, sizeof(*c));
 	*out = code;
@@ -297,7 +305,7 @@ otpbox_code_from(struct store_wait_code *c, int64_t wait_id,
  * deadline, when the views treat it as ended; the result stands. */
 static void
 otpbox_call_end(struct otpbox *box, const struct otpbox_call *call,
-		enum otpbox_err err, int peek, int64_t code_id)
+                enum otpbox_err err, int peek, int64_t code_id)
 {
 	const char *outcome = STORE_WAIT_ERROR;
 
@@ -308,22 +316,22 @@ otpbox_call_end(struct otpbox *box, const struct otpbox_call *call,
 	else if (err == OTPBOX_ERR_TIMEOUT)
 		outcome = STORE_WAIT_TIMEOUT;
 	(void)store_wait_end(box->st, call->wait_id, outcome, code_id,
-			     time(NULL));
+	                     time(NULL));
 }
 
 static enum otpbox_err
 otpbox_record_start(struct otpbox *box, const struct otpbox_call *call,
-		    const struct otpbox_wait_opts *opts, int64_t *wait_id)
+                    const struct otpbox_wait_opts *opts, int64_t *wait_id)
 {
 	int64_t now = time(NULL);
 	struct store_wait_start w = {
-		.address = call->address,
-		.worker = opts->worker,
-		.pid = getpid(),
-		.want = call->want,
-		.window_start = call->window_start,
-		.started_at = now,
-		.deadline = now + (opts->timeout_ms + 999) / 1000,
+	    .address = call->address,
+	    .worker = opts->worker,
+	    .pid = getpid(),
+	    .want = call->want,
+	    .window_start = call->window_start,
+	    .started_at = now,
+	    .deadline = now + (opts->timeout_ms + 999) / 1000,
 	};
 
 	return store_wait_begin(box->st, &w, wait_id);
@@ -331,9 +339,9 @@ otpbox_record_start(struct otpbox *box, const struct otpbox_call *call,
 
 enum otpbox_err
 otpbox_wait(struct otpbox *box, const char *address,
-	    const struct otpbox_wait_opts *opts, struct otpbox_code **out)
+            const struct otpbox_wait_opts *opts, struct otpbox_code **out)
 {
-	struct store_wait_code found = { 0 };
+	struct store_wait_code found = {0};
 	struct otpbox_wait_opts defaults;
 	struct otpbox_call call;
 	enum otpbox_err err;
@@ -360,16 +368,18 @@ otpbox_wait(struct otpbox *box, const char *address,
 	if (err && err != OTPBOX_ERR_TIMEOUT)
 		return otpbox_fail(box, err, "wait failed");
 	if (err)
-		snprintf(box->errmsg, sizeof(box->errmsg), "no code for %s "
-			 "within %d ms", call.address, opts->timeout_ms);
+		snprintf(box->errmsg, sizeof(box->errmsg),
+		         "no code for %s "
+		         "within %d ms",
+		         call.address, opts->timeout_ms);
 	return err;
 }
 
 /* otpbox_wait() with a zero time-out and peek set as asked. */
 static enum otpbox_err
 otpbox_once(struct otpbox *box, const char *address,
-	    const struct otpbox_wait_opts *opts, int peek,
-	    struct otpbox_code **out)
+            const struct otpbox_wait_opts *opts, int peek,
+            struct otpbox_code **out)
 {
 	struct otpbox_wait_opts o;
 
@@ -384,14 +394,14 @@ otpbox_once(struct otpbox *box, const char *address,
 
 enum otpbox_err
 otpbox_claim(struct otpbox *box, const char *address,
-	     const struct otpbox_wait_opts *opts, struct otpbox_code **out)
+             const struct otpbox_wait_opts *opts, struct otpbox_code **out)
 {
 	return otpbox_once(box, address, opts, 0, out);
 }
 
 enum otpbox_err
 otpbox_peek(struct otpbox *box, const char *address,
-	    const struct otpbox_wait_opts *opts, struct otpbox_code **out)
+            const struct otpbox_wait_opts *opts, struct otpbox_code **out)
 {
 	return otpbox_once(box, address, opts, 1, out);
 }

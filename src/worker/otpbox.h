@@ -33,10 +33,10 @@ enum otpbox_want {
 /* How to wait. Start from otpbox_wait_opts_init(); every field may then be
  * changed. */
 struct otpbox_wait_opts {
-	int64_t since;      /* Unix seconds; 0: no bound but max_age */
-	int max_age;        /* seconds (> 0): oldest code accepted */
-	int skew;           /* seconds taken off since (>= 0) */
-	int timeout_ms;     /* 0: look once and do not wait */
+	int64_t since;  /* Unix seconds; 0: no bound but max_age */
+	int max_age;    /* seconds (> 0): oldest code accepted */
+	int skew;       /* seconds taken off since (>= 0) */
+	int timeout_ms; /* 0: look once and do not wait */
 	enum otpbox_want want;
 	int peek;           /* non-zero: return the code without claiming */
 	const char *worker; /* recorded as the claimer; NULL: "pid N" */
@@ -46,9 +46,9 @@ struct otpbox_wait_opts {
 /* A code handed out, with the message it came from. Strings are NULL when
  * unknown. Owned by the caller: free with otpbox_code_free(). */
 struct otpbox_code {
-	char *code;    /* the code, or the link when kind is "link" */
-	char *kind;    /* "code" or "link" */
-	char *address; /* the address as the fetcher stored it */
+	char *code;          /* the code, or the link when kind is "link" */
+	char *kind;          /* "code" or "link" */
+	char *address;       /* the address as the fetcher stored it */
 	int64_t received_at; /* the server's INTERNALDATE, Unix seconds */
 	int64_t fetched_at;  /* when otpbox fetch stored it */
 	int64_t claimed_at;  /* 0 for a peek at an unclaimed code */
@@ -57,7 +57,7 @@ struct otpbox_code {
 	char *sender;
 	char *account;
 	char *folder;
-	int64_t uid; /* IMAP UID in folder */
+	int64_t uid;        /* IMAP UID in folder */
 	int64_t code_id;    /* codes.id */
 	int64_t message_id; /* messages.id */
 	int64_t wait_id;    /* waits.id of this call's audit row */
@@ -71,8 +71,8 @@ struct otpbox_code {
  * errbuf (may be NULL) then says what to do. *out is freed by
  * otpbox_close().
  */
-enum otpbox_err otpbox_open(const char *path, struct otpbox **out,
-			    char *errbuf, size_t errlen);
+enum otpbox_err otpbox_open(const char *path, struct otpbox **out, char *errbuf,
+                            size_t errlen);
 void otpbox_close(struct otpbox *box);
 
 /* The detail of the last error on box; belongs to box, valid until the
@@ -96,18 +96,18 @@ enum otpbox_err otpbox_address_check(const char *address);
  * errors. On success *out belongs to the caller.
  */
 enum otpbox_err otpbox_wait(struct otpbox *box, const char *address,
-			    const struct otpbox_wait_opts *opts,
-			    struct otpbox_code **out);
+                            const struct otpbox_wait_opts *opts,
+                            struct otpbox_code **out);
 
 /* otpbox_wait() without waiting: claims what is there now, or
  * OTPBOX_ERR_TIMEOUT when nothing is (opts may be NULL for defaults). */
 enum otpbox_err otpbox_claim(struct otpbox *box, const char *address,
-			     const struct otpbox_wait_opts *opts,
-			     struct otpbox_code **out);
+                             const struct otpbox_wait_opts *opts,
+                             struct otpbox_code **out);
 /* The same as otpbox_claim() but without claiming. */
 enum otpbox_err otpbox_peek(struct otpbox *box, const char *address,
-			    const struct otpbox_wait_opts *opts,
-			    struct otpbox_code **out);
+                            const struct otpbox_wait_opts *opts,
+                            struct otpbox_code **out);
 
 void otpbox_code_free(struct otpbox_code *code);
 

@@ -68,7 +68,7 @@ since_zone(const char *p, int *has_zone, long *offset)
 static int
 since_iso(const char *p, int64_t *out)
 {
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	int y, mo, d, h, mi, s, has_zone;
 	long offset;
 
@@ -85,12 +85,15 @@ since_iso(const char *p, int64_t *out)
 			;
 	if (since_zone(p, &has_zone, &offset) < 0)
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    s > 60)
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
 		return -1;
-	tm = (struct tm){ .tm_year = y - 1900, .tm_mon = mo - 1,
-			  .tm_mday = d, .tm_hour = h, .tm_min = mi,
-			  .tm_sec = s, .tm_isdst = -1 };
+	tm = (struct tm){.tm_year = y - 1900,
+	                 .tm_mon = mo - 1,
+	                 .tm_mday = d,
+	                 .tm_hour = h,
+	                 .tm_min = mi,
+	                 .tm_sec = s,
+	                 .tm_isdst = -1};
 	if (!has_zone) {
 		time_t t = mktime(&tm);
 

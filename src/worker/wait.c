@@ -42,11 +42,11 @@ static void
 wait_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: otpbox wait ADDRESS [-c FILE] [--db PATH] [--timeout S]"
-		" [--max-age S]\n"
-		"                   [--since T] [--skew S] [--peek]"
-		" [--want code|link|any]\n"
-		"                   [--json] [--worker NAME] [-v]\n");
+	        "usage: otpbox wait ADDRESS [-c FILE] [--db PATH] [--timeout S]"
+	        " [--max-age S]\n"
+	        "                   [--since T] [--skew S] [--peek]"
+	        " [--want code|link|any]\n"
+	        "                   [--json] [--worker NAME] [-v]\n");
 }
 
 static void
@@ -102,15 +102,15 @@ wait_seconds(const char *text, double max, double *out)
 	errno = 0;
 	*out = strtod(text, &end);
 	return errno || end == text || *end || !isfinite(*out) || *out < 0 ||
-			       *out > max
-		       ? -1
-		       : 0;
+	               *out > max
+	           ? -1
+	           : 0;
 }
 
 static int
 wait_want(const char *text, enum otpbox_want *out)
 {
-	static const char *const names[] = { "code", "link", "any" };
+	static const char *const names[] = {"code", "link", "any"};
 	int i;
 
 	for (i = 0; i < 3; i++)
@@ -128,33 +128,49 @@ wait_option(int c, const char *val, struct wait_args *a)
 	double d;
 
 	switch (c) {
-	case 'c': a->config = val; return 0;
-	case 'd': a->db = val; return 0;
-	case 'w': a->worker = val; return 0;
-	case 'p': a->peek = 1; return 0;
-	case 'j': a->json = 1; return 0;
-	case 'v': a->verbose = 1; return 0;
+	case 'c':
+		a->config = val;
+		return 0;
+	case 'd':
+		a->db = val;
+		return 0;
+	case 'w':
+		a->worker = val;
+		return 0;
+	case 'p':
+		a->peek = 1;
+		return 0;
+	case 'j':
+		a->json = 1;
+		return 0;
+	case 'v':
+		a->verbose = 1;
+		return 0;
 	case 't':
 		if (wait_seconds(val, 86400, &a->timeout) < 0)
 			return wait_bad_usage("bad --timeout '%s' (seconds, "
-					      "0 to 86400)", val);
+			                      "0 to 86400)",
+			                      val);
 		return 0;
 	case 'm':
 	case 'k':
 		if (wait_seconds(val, 365 * 86400.0, &d) < 0 ||
 		    (c == 'm' && d < 1))
-			return wait_bad_usage("bad number of seconds '%s'", val);
+			return wait_bad_usage("bad number of seconds '%s'",
+			                      val);
 		*(c == 'm' ? &a->max_age : &a->skew) = (int)d;
 		return 0;
 	case 's':
 		if (since_parse(val, &a->since))
 			return wait_bad_usage("bad --since '%s' (Unix seconds "
-					      "or ISO-8601 date and time)", val);
+			                      "or ISO-8601 date and time)",
+			                      val);
 		return 0;
 	case 'W':
 		if (wait_want(val, &a->want) < 0)
 			return wait_bad_usage("bad --want '%s' (code, link or "
-					      "any)", val);
+			                      "any)",
+			                      val);
 		return 0;
 	}
 	wait_usage(stderr);
@@ -166,24 +182,24 @@ static int
 wait_parse(int argc, char **argv, struct wait_args *a)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "max-age", required_argument, NULL, 'm' },
-		{ "since", required_argument, NULL, 's' },
-		{ "skew", required_argument, NULL, 'k' },
-		{ "peek", no_argument, NULL, 'p' },
-		{ "want", required_argument, NULL, 'W' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "worker", required_argument, NULL, 'w' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"config", required_argument, NULL, 'c'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"max-age", required_argument, NULL, 'm'},
+	    {"since", required_argument, NULL, 's'},
+	    {"skew", required_argument, NULL, 'k'},
+	    {"peek", no_argument, NULL, 'p'},
+	    {"want", required_argument, NULL, 'W'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"worker", required_argument, NULL, 'w'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c, st;
 
-	*a = (struct wait_args){ .timeout = -1, .max_age = -1,
-				 .skew = OTPBOX_DEFAULT_SKEW };
+	*a = (struct wait_args){
+	    .timeout = -1, .max_age = -1, .skew = OTPBOX_DEFAULT_SKEW};
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+c:hv", opts, NULL)) != -1) {
 		if (c == 'h') {
@@ -192,18 +208,20 @@ wait_parse(int argc, char **argv, struct wait_args *a)
 		}
 		if (c == '?')
 			return wait_bad_usage("unknown or incomplete option "
-					      "'%s'", argv[optind - 1]);
+			                      "'%s'",
+			                      argv[optind - 1]);
 		if ((st = wait_option(c, optarg, a)))
 			return st;
 	}
 	if (optind != argc - 1)
-		return wait_bad_usage("%s", optind >= argc
-				      ? "which ADDRESS? give exactly one"
-				      : "give exactly one ADDRESS");
+		return wait_bad_usage(
+		    "%s", optind >= argc ? "which ADDRESS? give exactly one"
+		                         : "give exactly one ADDRESS");
 	a->address = argv[optind];
 	if (otpbox_address_check(a->address))
 		return wait_bad_usage("'%s' is not an e-mail address "
-				      "(local@domain)", a->address);
+		                      "(local@domain)",
+		                      a->address);
 	return -1;
 }
 
@@ -214,8 +232,8 @@ wait_config(struct wait_args *a, struct conf **conf)
 	char *errors = NULL;
 
 	if (conf_load(a->config, conf, &errors)) {
-		fprintf(stderr, "otpbox wait: %s", errors ? errors :
-			"cannot load the configuration\n");
+		fprintf(stderr, "otpbox wait: %s",
+		        errors ? errors : "cannot load the configuration\n");
 		free(errors);
 		return EX_CONFIG;
 	}
@@ -253,8 +271,9 @@ wait_print_json(const struct otpbox_code *c, int peek)
 	wait_json_set(o, "received_at", json_integer(c->received_at));
 	wait_json_set(o, "fetched_at", json_integer(c->fetched_at));
 	wait_json_set(o, "claimed", json_boolean(!peek));
-	wait_json_set(o, "claimed_at", c->claimed_at ?
-		      json_integer(c->claimed_at) : json_null());
+	wait_json_set(o, "claimed_at",
+	              c->claimed_at ? json_integer(c->claimed_at)
+	                            : json_null());
 	wait_json_set(o, "claimed_by", wait_json_str(c->claimed_by));
 	wait_json_set(o, "subject", wait_json_str(c->subject));
 	wait_json_set(o, "sender", wait_json_str(c->sender));
@@ -280,8 +299,10 @@ wait_print_error(const char *address, enum otpbox_err err)
 
 	if (o == NULL)
 		return;
-	wait_json_set(o, "error", json_string(err == OTPBOX_ERR_TIMEOUT ?
-					       "timeout" : otpbox_strerror(err)));
+	wait_json_set(o, "error",
+	              json_string(err == OTPBOX_ERR_TIMEOUT
+	                              ? "timeout"
+	                              : otpbox_strerror(err)));
 	wait_json_set(o, "address", json_string(address));
 	text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 	if (text)
@@ -321,23 +342,30 @@ static int
 wait_exit_status(enum otpbox_err err)
 {
 	switch (err) {
-	case OTPBOX_OK: return EX_OK;
-	case OTPBOX_ERR_TIMEOUT: return WAIT_EXIT_TIMEOUT;
+	case OTPBOX_OK:
+		return EX_OK;
+	case OTPBOX_ERR_TIMEOUT:
+		return WAIT_EXIT_TIMEOUT;
 	case OTPBOX_ERR_BAD_ADDRESS:
-	case OTPBOX_ERR_USAGE: return EX_USAGE;
+	case OTPBOX_ERR_USAGE:
+		return EX_USAGE;
 	case OTPBOX_ERR_NO_DB:
 	case OTPBOX_ERR_NOT_OTPBOX_DB:
-	case OTPBOX_ERR_SCHEMA_TOO_NEW: return EX_UNAVAILABLE;
-	case OTPBOX_ERR_CONFIG: return EX_CONFIG;
-	case OTPBOX_ERR_BUSY: return EX_TEMPFAIL;
-	case OTPBOX_ERR_NOMEM: return EX_OSERR;
-	default: return EX_IOERR;
+	case OTPBOX_ERR_SCHEMA_TOO_NEW:
+		return EX_UNAVAILABLE;
+	case OTPBOX_ERR_CONFIG:
+		return EX_CONFIG;
+	case OTPBOX_ERR_BUSY:
+		return EX_TEMPFAIL;
+	case OTPBOX_ERR_NOMEM:
+		return EX_OSERR;
+	default:
+		return EX_IOERR;
 	}
 }
 
 static void
-wait_opts(const struct wait_args *a, int cancel_fd,
-	  struct otpbox_wait_opts *o)
+wait_opts(const struct wait_args *a, int cancel_fd, struct otpbox_wait_opts *o)
 {
 	otpbox_wait_opts_init(o);
 	o->since = a->since;
@@ -351,8 +379,8 @@ wait_opts(const struct wait_args *a, int cancel_fd,
 }
 
 static void
-wait_report(const struct wait_args *a, struct otpbox *box,
-	    enum otpbox_err err, const struct otpbox_code *code)
+wait_report(const struct wait_args *a, struct otpbox *box, enum otpbox_err err,
+            const struct otpbox_code *code)
 {
 	if (err == OTPBOX_OK) {
 		if (a->json)
@@ -360,16 +388,16 @@ wait_report(const struct wait_args *a, struct otpbox *box,
 		else
 			printf("%s\n", code->code);
 		log_verbose("%s %s (wait %lld, message %lld, received %lld)",
-			    a->peek ? "peeked at" : "claimed", code->kind,
-			    (long long)code->wait_id,
-			    (long long)code->message_id,
-			    (long long)code->received_at);
+		            a->peek ? "peeked at" : "claimed", code->kind,
+		            (long long)code->wait_id,
+		            (long long)code->message_id,
+		            (long long)code->received_at);
 		return;
 	}
 	if (a->json)
 		wait_print_error(a->address, err);
 	log_warnx("%s; see the missed_otps view in %s for why",
-		  otpbox_errmsg(box), a->db);
+	          otpbox_errmsg(box), a->db);
 }
 
 /* Opens the database and runs the wait; returns the exit status. */

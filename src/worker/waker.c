@@ -16,8 +16,8 @@
 #include "waker.h"
 
 struct waker {
-	int fd;        /* inotify descriptor, -1 when unavailable */
-	char *wal;     /* base name of the -wal file */
+	int fd;    /* inotify descriptor, -1 when unavailable */
+	char *wal; /* base name of the -wal file */
 	size_t wal_len;
 };
 
@@ -67,8 +67,9 @@ waker_new(const char *db_path, struct waker **out)
 		goto out;
 	/* Any failure here leaves a timer-only waker: slower, still right. */
 	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (w->fd >= 0 && inotify_add_watch(w->fd, dir, IN_MODIFY | IN_CREATE |
-					    IN_MOVED_TO) < 0) {
+	if (w->fd >= 0 &&
+	    inotify_add_watch(w->fd, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO) <
+	        0) {
 		close(w->fd);
 		w->fd = -1;
 	}
@@ -110,7 +111,8 @@ waker_interval_ms(const struct waker *w)
 static int
 waker_drain(struct waker *w)
 {
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	const struct inotify_event *ev;
 	ssize_t n, off;
 	int hint = 0;
@@ -130,15 +132,15 @@ waker_drain(struct waker *w)
 
 enum otpbox_err
 waker_sleep(struct waker *w, int timeout_ms, int cancel_fd,
-	    enum waker_event *ev)
+            enum waker_event *ev)
 {
 	int64_t end = waker_now_ms() + timeout_ms, left;
 	struct pollfd pfd[2];
 	int n;
 
 	*ev = WAKER_TIMEOUT;
-	pfd[0] = (struct pollfd){ .fd = w->fd, .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = cancel_fd, .events = POLLIN };
+	pfd[0] = (struct pollfd){.fd = w->fd, .events = POLLIN};
+	pfd[1] = (struct pollfd){.fd = cancel_fd, .events = POLLIN};
 	while ((left = end - waker_now_ms()) > 0) {
 		n = poll(pfd, 2, (int)left);
 		if (n < 0 && errno == EINTR)

@@ -40,6 +40,6 @@ int waker_interval_ms(const struct waker *w);
  * poll() (OTPBOX_ERR_IO); EINTR counts as a time-out.
  */
 enum otpbox_err waker_sleep(struct waker *w, int timeout_ms, int cancel_fd,
-			    enum waker_event *ev);
+                            enum waker_event *ev);
 
 #endif

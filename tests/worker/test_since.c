@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* --since parsing: Unix seconds and the ISO-8601 forms bots send. */
-#include <CUnit/Basic.h>
+#include "../cunit_main.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -74,4 +74,4 @@ static CU_TestInfo test_cases[] = {
 	CU_TEST_INFO_NULL,
 };
 
-#include "cunit_main.h"
+#include "../cunit_main.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* libotpbox on a real SQLite file: the window, the claim rules, races
  * between processes, waking on another process's commit, and the audit. */
-#include <CUnit/Basic.h>
+#include "../cunit_main.h"
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -644,4 +644,4 @@ static CU_TestInfo test_cases[] = {
 	CU_TEST_INFO_NULL,
 };
 
-#include "cunit_main.h"
+#include "../cunit_main.h"

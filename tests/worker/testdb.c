@@ -34,7 +34,7 @@ testdb_create(char *path)
 void
 testdb_remove(const char *path)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm" };
+	static const char *const suffix[] = {"", "-wal", "-shm"};
 	char name[PATH_MAX + 8], *slash;
 	size_t i;
 
@@ -82,34 +82,38 @@ testdb_step_done(sqlite3 *db, sqlite3_stmt *stmt)
 static void
 testdb_folder(sqlite3 *db)
 {
-	if (sqlite3_exec(db, "INSERT OR IGNORE INTO accounts (id, name,"
-			 " username, host) VALUES (1, 'test', 'catchall@t.test',"
-			 " 'localhost'); INSERT OR IGNORE INTO folders (id,"
-			 " account_id, name, uidvalidity) VALUES (1, 1, 'INBOX',"
-			 " 7)", NULL, NULL, NULL))
+	if (sqlite3_exec(
+	        db,
+	        "INSERT OR IGNORE INTO accounts (id, name,"
+	        " username, host) VALUES (1, 'test', 'catchall@t.test',"
+	        " 'localhost'); INSERT OR IGNORE INTO folders (id,"
+	        " account_id, name, uidvalidity) VALUES (1, 1, 'INBOX',"
+	        " 7)",
+	        NULL, NULL, NULL))
 		testdb_die("folder", sqlite3_errmsg(db));
 }
 
 static int64_t
 testdb_message(sqlite3 *db, const char *address, int64_t received_at,
-	       int64_t fetched_at)
+               int64_t fetched_at)
 {
 	sqlite3_stmt *stmt;
 	int64_t id;
 
-	stmt = testdb_prepare(db, "INSERT INTO messages (folder_id,"
-			      " uidvalidity, uid, message_id, content_hash,"
-			      " received_at, fetched_at, sender, subject, size)"
-			      " VALUES (1, 7, (SELECT coalesce(max(uid), 0) + 1"
-			      " FROM messages), NULL, hex(randomblob(8)), ?1,"
-			      " ?2, 'noreply@service.test', 'Your code', 100)");
+	stmt = testdb_prepare(db,
+	                      "INSERT INTO messages (folder_id,"
+	                      " uidvalidity, uid, message_id, content_hash,"
+	                      " received_at, fetched_at, sender, subject, size)"
+	                      " VALUES (1, 7, (SELECT coalesce(max(uid), 0) + 1"
+	                      " FROM messages), NULL, hex(randomblob(8)), ?1,"
+	                      " ?2, 'noreply@service.test', 'Your code', 100)");
 	sqlite3_bind_int64(stmt, 1, received_at);
 	sqlite3_bind_int64(stmt, 2, fetched_at);
 	testdb_step_done(db, stmt);
 	id = sqlite3_last_insert_rowid(db);
 	stmt = testdb_prepare(db, "INSERT INTO recipients (message_id,"
-			      " address, header) VALUES (?1, lower(?2),"
-			      " 'X-Original-To')");
+	                          " address, header) VALUES (?1, lower(?2),"
+	                          " 'X-Original-To')");
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
 	testdb_step_done(db, stmt);
@@ -118,7 +122,7 @@ testdb_message(sqlite3 *db, const char *address, int64_t received_at,
 
 int64_t
 testdb_add(const char *path, const char *address, const char *kind,
-	   const char *code, int64_t received_at, int64_t fetched_at)
+           const char *code, int64_t received_at, int64_t fetched_at)
 {
 	sqlite3 *db = testdb_open(path);
 	sqlite3_stmt *stmt;
@@ -128,9 +132,10 @@ testdb_add(const char *path, const char *address, const char *kind,
 	testdb_folder(db);
 	id = testdb_message(db, address, received_at, fetched_at);
 	if (code) {
-		stmt = testdb_prepare(db, "INSERT INTO codes (message_id,"
-				      " address, kind, code, received_at)"
-				      " VALUES (?1, lower(?2), ?3, ?4, ?5)");
+		stmt =
+		    testdb_prepare(db, "INSERT INTO codes (message_id,"
+		                       " address, kind, code, received_at)"
+		                       " VALUES (?1, lower(?2), ?3, ?4, ?5)");
 		sqlite3_bind_int64(stmt, 1, id);
 		sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 3, kind, -1, SQLITE_STATIC);

@@ -17,7 +17,7 @@ void testdb_remove(const char *path);
  * fetched at fetched_at; with code non-NULL also a claimable row of kind
  * ("code" or "link"). Returns the message id. */
 int64_t testdb_add(const char *path, const char *address, const char *kind,
-		   const char *code, int64_t received_at, int64_t fetched_at);
+                   const char *code, int64_t received_at, int64_t fetched_at);
 
 /* Runs sql (no parameters) and returns the first column of the first row
  * as an integer (-1 when there is no row). */

@@ -37,12 +37,12 @@ main(int argc, char **argv)
 		return testdb_tool_create(argv[2]);
 	if ((argc != 7 && argc != 8) || strcmp(argv[1], "add")) {
 		fprintf(stderr, "usage: testdb_tool create DB | add DB ADDRESS"
-			" KIND CODE AGE [FETCH_DELAY]\n");
+		                " KIND CODE AGE [FETCH_DELAY]\n");
 		return 64;
 	}
 	kind = strcmp(argv[4], "none") ? argv[4] : NULL;
 	received = now - atoll(argv[6]);
 	testdb_add(argv[2], argv[3], kind, kind ? argv[5] : NULL, received,
-		   argc == 8 ? now + atoll(argv[7]) : now);
+	           argc == 8 ? now + atoll(argv[7]) : now);
 	return 0;
 }

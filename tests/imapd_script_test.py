@@ -4,8 +4,11 @@
 
 Checks the exact bytes the server sends (literal sizes, cuts, absurd sizes,
 {tag} substitution), the client log with secrets redacted, mismatch and
-early-close detection (exit 1), and that every transcript in
-tests/transcripts/ parses. Run by make check; Python 3 stdlib only.
+early-close detection (exit 1), that every transcript in tests/transcripts/
+parses, and what the real parser makes of each transcript's server side
+(tests/common/imap_dump against NAME.parsed; after a deliberate change,
+regenerate those with OTPBOX_WRITE_PARSED=1). Run by make check; Python 3
+standard library only.
 """
 
 import glob
@@ -284,6 +287,57 @@ def test_transcripts_parse():
         check("parses: %s" % os.path.basename(path), ok, True)
 
 
+def server_streams(steps):
+    """The bytes each connection of a transcript sends to a client that
+    uses tags T1, T2, ... (no sockets: S, SN and LITERAL steps only)."""
+    streams, cur, tagno = [], b"", 0
+    server = imapd_script.Server.__new__(imapd_script.Server)
+    server.tag, server.litsize = "*", 0
+    for word, arg in steps:
+        if word == "C":
+            tagno += 1
+            server.tag = "T%d" % tagno
+        elif word == "S":
+            cur += server.subst(arg) + imapd_script.CRLF
+        elif word == "SN":
+            cur += server.subst(arg)
+        elif word == "LITERAL":
+            data = imapd_script.literal_bytes(arg[0], arg[1], server.subst)
+            server.litsize = len(data) - data.index(b"\r\n") - 2
+            cur += data
+        elif word in ("CLOSE", "EXPECT_CLOSE", "ACCEPT") and cur:
+            streams.append(cur)
+            cur = b""
+    if cur:
+        streams.append(cur)
+    return streams
+
+
+def test_transcripts_replay():
+    """Each transcript's server side through the real parser (imap_dump),
+    compared with tests/transcripts/NAME.parsed."""
+    dump = os.path.join(os.environ.get("OTPBOX_BUILDDIR", ""), "tests",
+                        "common", "imap_dump")
+    if not os.access(dump, os.X_OK):
+        print("skip: replay (no %s; run through make check)" % dump)
+        return
+    for path in sorted(glob.glob(os.path.join(SRCDIR, "tests",
+                                              "transcripts", "*.txt"))):
+        out = ""
+        streams = server_streams(imapd_script.parse_transcript(path))
+        for k, data in enumerate(streams):
+            res = subprocess.run([dump], input=data, stdout=subprocess.PIPE)
+            out += "== connection %d (exit %d)\n" % (k + 1, res.returncode)
+            out += res.stdout.decode("utf-8", "backslashreplace")
+        want_path = path[:-len(".txt")] + ".parsed"
+        if os.environ.get("OTPBOX_WRITE_PARSED"):
+            with open(want_path, "w") as f:
+                f.write(out)
+        with open(want_path) as f:
+            want = f.read()
+        check("replays as %s" % os.path.basename(want_path), out, want)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="otpbox-imapd-selftest.")
     try:
@@ -293,6 +347,7 @@ def main():
                      test_after_end, test_tls):
             test(tmp)
         test_transcripts_parse()
+        test_transcripts_replay()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("imapd_script_test: %d passed, %d failed" %

@@ -201,7 +201,7 @@ wait_parse(int argc, char **argv, struct wait_args *a)
 	*a = (struct wait_args){
 	    .timeout = -1, .max_age = -1, .skew = OTPBOX_DEFAULT_SKEW};
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+c:hv", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:hv", opts, NULL)) != -1) {
 		if (c == 'h') {
 			wait_help();
 			return EX_OK;

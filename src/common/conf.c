@@ -790,7 +790,7 @@ conf_database(struct conf *conf, const char *override)
 	else if (conf->database)
 		return conf->database;
 	else if (geteuid() == 0)
-		path = strdup(OTPBOX_LOCALSTATEDIR "/lib/otpbox/otpbox.db");
+		path = strdup(CONF_SYSTEM_DATABASE);
 	else if ((state = getenv("XDG_STATE_HOME")) && *state) {
 		if (asprintf(&path, "%s/otpbox/otpbox.db", state) < 0)
 			path = NULL;

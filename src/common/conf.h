@@ -16,7 +16,10 @@
 #define CONF_DEFAULT_EMAIL_ENV "M365_EMAIL"
 #define CONF_DEFAULT_TOKEN_ENDPOINT \
 	"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
-#define CONF_SYSTEM_FILE OTPBOX_SYSCONFDIR "/otpbox/otpbox.conf"
+/* The system-wide file, a fixed path that scripts and docs rely on. */
+#define CONF_SYSTEM_FILE "/etc/otpbox/otpbox.conf"
+/* The database of a fetcher running as root (systemd StateDirectory). */
+#define CONF_SYSTEM_DATABASE "/var/lib/otpbox/otpbox.db"
 
 enum conf_auth {
 	CONF_AUTH_PASSWORD = 0, /* LOGIN / AUTH=PLAIN with a password */

@@ -744,9 +744,13 @@ extract_code_before(const struct extract_seg *seg, size_t start,
 			continue;
 		if (extract_sentence_has2(seg, h->start, EXTRACT_KW_PROMO, 150,
 					  true)) {
-			*why = "a discount code";
+			/* The nearest code word talks about a discount. */
+			if (best == 0 && !*why)
+				*why = "a discount code";
 			continue;
 		}
+		if (!*why)
+			*why = "";
 		w = 6 * extract_decay(d, 40, 260);
 		if (extract_free_number_between(seg, h->end, start))
 			w *= 0.3;
@@ -773,8 +777,10 @@ extract_score_context(const struct extract_seg *seg, size_t start,
 	long j;
 
 	code = extract_code_before(seg, start, &d, &why);
-	if (why)
+	if (why && *why) {
+		c->score -= 4;
 		extract_reason(c, "%s", why);
+	}
 	if (label) {
 		c->score -= label->cls == EXTRACT_KW_NOTCODE ? 8 : 6;
 		code *= 0.4;

@@ -47,8 +47,10 @@ extract_norm_map(unsigned long cp)
 	if ((cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212 || cp == 0xfe58 ||
 	    cp == 0xfe63)
 		return '-';
-	if (cp == 0x2024 || cp == 0x3002 || cp == 0xff61)
-		return cp == 0x2024 ? '.' : 0;
+	if (cp == 0x3002 || cp == 0xff61)
+		return '.';
+	if (cp == 0x3001)
+		return ',';
 	return 0;
 }
 
@@ -141,6 +143,10 @@ extract_norm_text(const char *in, size_t len, size_t max,
 		if (m > 0) {
 			c = (char)m;
 			extract_norm_put(&o, &c, 1);
+			/* CJK punctuation carries its own spacing. */
+			if (cp == 0x3001 || cp == 0x3002 ||
+			    (cp >= 0xff01 && strchr(",:;!?", c)))
+				extract_norm_put(&o, " ", 1);
 		} else if (m == 0) {
 			extract_norm_put(&o, in + i, used);
 		}

@@ -307,7 +307,10 @@ def cmd_set(args):
 
 def cmd_mint(args):
     state = load_state(args.dir)
-    print(mint(args.dir, state, args.lifetime))
+    token = mint(args.dir, state, args.lifetime)
+    with open(os.path.join(args.dir, "issued"), "a") as f:
+        f.write(token + "\n")
+    print(token)
 
 
 def main():

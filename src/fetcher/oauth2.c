@@ -28,6 +28,8 @@ struct oauth2 {
 	char *endpoint;
 	char *token;        /* the cached access token */
 	time_t renew_at;    /* replace token from then on */
+	time_t expires_at;  /* token is useless from then on */
+	unsigned serial;    /* counts the tokens obtained */
 	time_t not_before;  /* the endpoint asked us to wait until then */
 	long retry_after;   /* seconds asked for by the last reply */
 	char *refresh_mem;  /* a rotated refresh token we could not save */
@@ -621,10 +623,29 @@ oauth2_cache(struct oauth2 *o, struct oauth2_reply *r, time_t now)
 	margin = life / 5;
 	if (margin > OAUTH2_RENEW_MARGIN)
 		margin = OAUTH2_RENEW_MARGIN;
+	oauth2_forget(o);
 	o->token = r->access_token;
 	r->access_token = NULL;
 	o->renew_at = now + life - margin;
+	o->expires_at = now + life;
+	o->serial++;
 	oauth2_explain_claims_read(&o->claims, o->token);
+}
+
+/* Renewal failed while the cached token still works: keep using it, say
+ * so, and try again soon. */
+static bool
+oauth2_keep_old(struct oauth2 *o, time_t now)
+{
+	long wait = o->retry_after > 0 ? o->retry_after : OAUTH2_RETRY_SECONDS;
+
+	if (o->token == NULL || now + OAUTH2_RETRY_SECONDS > o->expires_at)
+		return false;
+	snprintf(o->warning, sizeof(o->warning), "could not renew the access "
+		 "token (%.400s); the current one still works for %ld s",
+		 o->error, (long)(o->expires_at - now));
+	o->renew_at = now + wait;
+	return true;
 }
 
 enum otpbox_err
@@ -638,12 +659,12 @@ oauth2_token_get(struct oauth2 *o, time_t now, const char **token)
 		*token = o->token;
 		return OTPBOX_OK;
 	}
-	oauth2_forget(o);
 	if (now < o->not_before) {
 		oauth2_fail(o, "the token endpoint asked us to wait; %ld "
 			    "seconds to go", (long)(o->not_before - now));
 		o->retry_after = (long)(o->not_before - now);
-		return OTPBOX_ERR_NET;
+		err = OTPBOX_ERR_NET;
+		goto out;
 	}
 	o->retry_after = 0;
 	o->error[0] = '\0';
@@ -651,13 +672,16 @@ oauth2_token_get(struct oauth2 *o, time_t now, const char **token)
 		err = oauth2_command(o, &r);
 	else
 		err = oauth2_request(o, &r);
-	if (err) {
+	if (err)
 		o->not_before = now + o->retry_after;
-		goto out;
-	}
-	oauth2_cache(o, &r, now);
-	*token = o->token;
+	else
+		oauth2_cache(o, &r, now);
 out:
+	if (err && oauth2_keep_old(o, now))
+		err = OTPBOX_OK;
+	else if (err)
+		oauth2_forget(o);
+	*token = err ? NULL : o->token;
 	oauth2_reply_clear(&r);
 	return err;
 }
@@ -672,6 +696,12 @@ time_t
 oauth2_renew_at(const struct oauth2 *o)
 {
 	return o->token ? o->renew_at : 0;
+}
+
+unsigned
+oauth2_token_serial(const struct oauth2 *o)
+{
+	return o->serial;
 }
 
 const char *

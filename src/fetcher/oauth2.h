@@ -20,6 +20,9 @@
 /* How long an access_token_command token is used when it does not say
  * (it is not a JWT with an exp claim). */
 #define OAUTH2_COMMAND_TTL 600
+/* When renewal fails while the cached token still works, it is used on
+ * and renewal retried after this many seconds (or the Retry-After). */
+#define OAUTH2_RETRY_SECONDS 30
 /* Cap on a token endpoint reply; Microsoft's are a few kilobytes. */
 #define OAUTH2_REPLY_MAX (64 * 1024)
 /* Upper bound on one request to the token endpoint, in seconds. */
@@ -50,7 +53,9 @@ void oauth2_free(struct oauth2 *o);
  * Sets *token to an access token valid now, fetching one (client secret
  * and refresh token read at this moment, a rotated refresh token saved)
  * when none is cached or the cached one is due for renewal. *token
- * belongs to o and lives until the next call on o.
+ * belongs to o and lives until the next call on o. When renewal fails
+ * but the cached token still works for OAUTH2_RETRY_SECONDS, that token
+ * is returned with OTPBOX_OK and a warning (oauth2_warning_take()).
  * Errors, with oauth2_error() saying what to do:
  *   OTPBOX_ERR_TOKEN    the endpoint refused us: fix the configuration or
  *                       the app registration (a refused sign-in)
@@ -68,10 +73,14 @@ enum otpbox_err oauth2_token_get(struct oauth2 *o, time_t now,
 void oauth2_token_reject(struct oauth2 *o);
 /* When the cached token should be replaced (0 when none is cached). */
 time_t oauth2_renew_at(const struct oauth2 *o);
+/* Changes whenever a new token was obtained: a session that logged in
+ * with serial s runs on an old token once this differs from s. */
+unsigned oauth2_token_serial(const struct oauth2 *o);
 /* The last error, phrased for the user; never contains a secret. */
 const char *oauth2_error(const struct oauth2 *o);
 /* Copies into buf a note about a problem that did not stop us (a rotated
- * refresh token that could not be saved) and clears it; false if none. */
+ * refresh token that could not be saved, a renewal that failed while the
+ * old token still works) and clears it; false if none. */
 bool oauth2_warning_take(struct oauth2 *o, char *buf, size_t len);
 /* Seconds the endpoint asked us to wait after the last error (0: none). */
 long oauth2_retry_after(const struct oauth2 *o);

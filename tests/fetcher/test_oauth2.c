@@ -389,6 +389,47 @@ test_short_lifetime(void)
 	server_set("lifetime=3599");
 }
 
+static void
+test_renewal_outage(void)
+{
+	struct conf_oauth2 c = app_conf();
+	const char *tok;
+	struct oauth2 *o;
+	char buf[600], *first;
+	time_t now = time(NULL);
+	int before;
+
+	CU_ASSERT_FATAL(oauth2_new(&c, &o, buf, sizeof(buf)) == OTPBOX_OK);
+	TEST_EXPECT_INT("get", oauth2_token_get(o, now, &tok), OTPBOX_OK);
+	CU_ASSERT_FATAL(tok != NULL);
+	first = strdup(tok);
+	TEST_EXPECT_INT("serial", oauth2_token_serial(o), 1);
+	server_set("mode=down");
+	TEST_EXPECT_INT("old token kept", oauth2_token_get(o, now + 3300, &tok),
+			OTPBOX_OK);
+	TEST_EXPECT_STR("old token kept", tok, first);
+	TEST_EXPECT_INT("serial unchanged", oauth2_token_serial(o), 1);
+	CU_ASSERT(oauth2_warning_take(o, buf, sizeof(buf)));
+	if (!strstr(buf, "could not renew"))
+		TEST_EXPECT_STR("warning", buf, "... could not renew ...");
+	TEST_EXPECT_INT("retry soon", oauth2_renew_at(o),
+			now + 3300 + OAUTH2_RETRY_SECONDS);
+	before = server_requests();
+	TEST_EXPECT_INT("cached meanwhile", oauth2_token_get(o, now + 3310,
+							     &tok),
+			OTPBOX_OK);
+	TEST_EXPECT_INT("no request meanwhile", server_requests() - before, 0);
+	TEST_EXPECT_INT("too close to expiry",
+			oauth2_token_get(o, now + 3590, &tok), OTPBOX_ERR_NET);
+	CU_ASSERT(tok == NULL);
+	server_set("mode=ok");
+	TEST_EXPECT_INT("back", oauth2_token_get(o, now + 3600, &tok),
+			OTPBOX_OK);
+	TEST_EXPECT_INT("new serial", oauth2_token_serial(o), 2);
+	free(first);
+	oauth2_free(o);
+}
+
 /* One failing configuration: the error kind and words in the message. */
 static void
 expect_failure(const char *name, struct conf_oauth2 *c,
@@ -656,6 +697,7 @@ static CU_TestInfo test_cases[] = {
 	{ "client credentials, cache, renewal", test_client_credentials },
 	{ "short lifetime renews early", test_short_lifetime },
 	{ "refusals and outages", test_failures },
+	{ "renewal outage keeps the old token", test_renewal_outage },
 	{ "throttling honours Retry-After", test_throttled },
 	{ "refresh token rotation", test_refresh_rotation },
 	{ "rotated token kept when unsaved", test_unsaved_rotation },

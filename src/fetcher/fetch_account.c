@@ -55,6 +55,10 @@ fetch_account_new(const struct conf *conf, size_t index, struct store *st,
 		fa->folders[i].name = fa->acct->folders[i];
 	if ((err = fetch_account_mctx(fa, errbuf, errlen)))
 		goto out;
+	if (fa->acct->auth == CONF_AUTH_XOAUTH2 &&
+	    (err = oauth2_new(&fa->acct->oauth2, &fa->oauth2, errbuf,
+			      errlen)))
+		goto out;
 	fa->sync = (struct fetch_sync_ctx){
 		.st = st, .mctx = fa->mctx, .account = fa->acct->name,
 		.user = fa->acct->user, .host = fa->acct->host,
@@ -78,6 +82,7 @@ fetch_account_free(struct fetch_account *fa)
 	if (fa == NULL)
 		return;
 	message_ctx_free(fa->mctx);
+	oauth2_free(fa->oauth2);
 	free(fa->folders);
 	free(fa);
 }
@@ -113,26 +118,94 @@ fetch_account_opts(const struct conf_account *a, struct imap_client_opts *o,
 	return OTPBOX_OK;
 }
 
-/* Password login; XOAUTH2 (issue 6) plugs in beside it: get an access
- * token, then imap_client_login_xoauth2(cl, user, token, ...). */
+/* Gets an access token; a refusal by the token endpoint counts as a
+ * refused login (exit 77, hard back-off in --watch). */
 static enum otpbox_err
-fetch_account_login(const struct conf_account *a, struct imap_client *cl,
+fetch_account_token(struct fetch_account *fa, const char **token,
+		    char *errbuf, size_t errlen)
+{
+	enum otpbox_err err;
+	char note[600];
+
+	err = oauth2_token_get(fa->oauth2, time(NULL), token);
+	if (oauth2_warning_take(fa->oauth2, note, sizeof(note)))
+		log_warnx("account %s: %s", fa->acct->name, note);
+	if (err == OTPBOX_OK)
+		return OTPBOX_OK;
+	snprintf(errbuf, errlen, "OAuth2: %s", oauth2_error(fa->oauth2));
+	return err == OTPBOX_ERR_TOKEN ? OTPBOX_ERR_AUTH : err;
+}
+
+/* XOAUTH2 login. A refused token is replaced once (it may have been
+ * revoked or expired early); a second refusal is explained. */
+static enum otpbox_err
+fetch_account_login_xoauth2(struct fetch_account *fa, struct imap_client *cl,
+			    char *errbuf, size_t errlen)
+{
+	char refusal[512], why[512];
+	enum otpbox_err err;
+	const char *token;
+	long backoff;
+	int attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((err = fetch_account_token(fa, &token, errbuf, errlen)))
+			return err;
+		fa->token_serial = oauth2_token_serial(fa->oauth2);
+		err = imap_client_login_xoauth2(cl, fa->acct->user, token,
+						errbuf, errlen);
+		if (err != OTPBOX_ERR_AUTH)
+			return err;
+		snprintf(refusal, sizeof(refusal), "%s", errbuf);
+		oauth2_token_reject(fa->oauth2);
+		if (attempt == 0)
+			log_verbose("account %s: token refused; trying once "
+				    "more with a new one", fa->acct->name);
+	}
+	oauth2_refusal_explain(fa->oauth2, refusal, why, sizeof(why),
+			       &backoff);
+	snprintf(errbuf, errlen, "%.400s; %s", refusal, why);
+	return OTPBOX_ERR_AUTH;
+}
+
+static enum otpbox_err
+fetch_account_login(struct fetch_account *fa, struct imap_client *cl,
 		    char *errbuf, size_t errlen)
 {
 	enum otpbox_err err;
 	char *secret = NULL;
 
-	if (a->auth == CONF_AUTH_XOAUTH2) {
-		snprintf(errbuf, errlen, "account %s: auth = \"xoauth2\" is "
-			 "not available in this build yet", a->name);
-		return OTPBOX_ERR_CONFIG;
-	}
-	err = conf_secret_read(&a->password, "password", &secret, errbuf,
-			       errlen);
+	if (fa->oauth2)
+		return fetch_account_login_xoauth2(fa, cl, errbuf, errlen);
+	err = conf_secret_read(&fa->acct->password, "password", &secret,
+			       errbuf, errlen);
 	if (err)
 		return err;
-	err = imap_client_login_password(cl, a->user, secret, errbuf, errlen);
+	err = imap_client_login_password(cl, fa->acct->user, secret, errbuf,
+					 errlen);
 	conf_secret_free(secret);
+	return err;
+}
+
+time_t
+fetch_account_renew_at(const struct fetch_account *fa)
+{
+	return fa->oauth2 ? oauth2_renew_at(fa->oauth2) : 0;
+}
+
+enum otpbox_err
+fetch_account_renew(struct fetch_account *fa, bool *fresh, char *errbuf,
+		    size_t errlen)
+{
+	const char *token;
+	enum otpbox_err err;
+
+	*fresh = false;
+	if (fa->oauth2 == NULL)
+		return OTPBOX_OK;
+	err = fetch_account_token(fa, &token, errbuf, errlen);
+	*fresh = err == OTPBOX_OK &&
+		 oauth2_token_serial(fa->oauth2) != fa->token_serial;
 	return err;
 }
 
@@ -150,7 +223,7 @@ fetch_account_connect(struct fetch_account *fa, struct imap_client **out,
 	if (err == OTPBOX_OK)
 		err = imap_client_open(&o, &cl, errbuf, errlen);
 	if (err == OTPBOX_OK)
-		err = fetch_account_login(fa->acct, cl, errbuf, errlen);
+		err = fetch_account_login(fa, cl, errbuf, errlen);
 	if (err) {
 		imap_client_free(cl);
 		return err;

@@ -5,12 +5,14 @@
 #define OTPBOX_FETCH_ACCOUNT_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "conf.h"
 #include "fetch_sync.h"
 #include "imap_client.h"
 #include "message.h"
+#include "oauth2.h"
 #include "otpbox_err.h"
 #include "store.h"
 
@@ -23,6 +25,8 @@ struct fetch_account {
 	struct fetch_sync_ctx sync;
 	struct fetch_sync_folder *folders; /* one per acct->folders */
 	size_t nfolders;
+	struct oauth2 *oauth2; /* the token source when auth = "xoauth2" */
+	unsigned token_serial; /* of the token the last login used */
 };
 
 /*
@@ -63,6 +67,17 @@ enum otpbox_err fetch_account_sync_new(struct fetch_account *fa,
 /* Deletes messages older than retention_days (0 keeps everything). */
 enum otpbox_err fetch_account_retention(const struct conf *conf,
 					struct store *st);
+
+/* When the access token of the last login must be replaced: a --watch
+ * session calls fetch_account_renew() then (0: never, password login). */
+time_t fetch_account_renew_at(const struct fetch_account *fa);
+/*
+ * Obtains the next access token ahead of its need. *fresh says whether a
+ * new one came (reconnect with it) or the old one is kept for now (the
+ * endpoint failed; a warning was logged). Errors as for connecting.
+ */
+enum otpbox_err fetch_account_renew(struct fetch_account *fa, bool *fresh,
+				    char *errbuf, size_t errlen);
 
 /* The sysexits.h status for an error (75, 77, 78, ...). */
 int fetch_account_exit_status(enum otpbox_err err);

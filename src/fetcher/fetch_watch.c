@@ -24,6 +24,7 @@ struct fetch_watch {
 	bool waiting;
 	long long full_sync_at;    /* ms of the last sync of all folders */
 	long long retention_at;
+	bool renew;                /* reconnect now: a new token is ready */
 	char errbuf[1024];
 };
 
@@ -86,6 +87,39 @@ fetch_watch_full(struct fetch_watch *w, struct imap_client *cl)
 				      sizeof(w->errbuf));
 }
 
+/* Whether the session's access token is due for replacement. */
+static bool
+fetch_watch_renew_due(const struct fetch_watch *w)
+{
+	time_t at = fetch_account_renew_at(w->fa);
+
+	return at != 0 && time(NULL) >= at;
+}
+
+/*
+ * Gets the next access token while the session still runs on the old one.
+ * With a new token the session ends (w->renew) and the loop reconnects at
+ * once; the new session's sync resumes from the committed checkpoint, so
+ * nothing is fetched twice or missed. If the endpoint fails, the session
+ * goes on: the old token keeps working until the server says otherwise.
+ */
+static bool
+fetch_watch_renew(struct fetch_watch *w)
+{
+	enum otpbox_err err;
+	bool fresh;
+
+	err = fetch_account_renew(w->fa, &fresh, w->errbuf, sizeof(w->errbuf));
+	if (err)
+		log_warnx("account %s: %s; staying connected with the current "
+			  "token", w->fa->acct->name, w->errbuf);
+	if (fresh)
+		log_info("account %s: new access token; reconnecting with it",
+			 w->fa->acct->name);
+	w->renew = fresh;
+	return fresh;
+}
+
 /* Why an IDLE or poll wait ended. */
 enum fetch_watch_wake {
 	FETCH_WATCH_CHANGED,
@@ -111,7 +145,8 @@ fetch_watch_wait(struct fetch_watch *w, struct imap_client *cl,
 			*why = FETCH_WATCH_FAST;
 			return OTPBOX_OK;
 		}
-		if (fetch_watch_ms() >= until_ms || fetch_watch_full_due(w)) {
+		if (fetch_watch_ms() >= until_ms || fetch_watch_full_due(w) ||
+		    fetch_watch_renew_due(w)) {
 			*why = FETCH_WATCH_TIMER;
 			return OTPBOX_OK;
 		}
@@ -197,6 +232,8 @@ fetch_watch_session(struct fetch_watch *w, struct imap_client *cl)
 			err = fetch_watch_full(w, cl);
 		if (err)
 			return err;
+		if (fetch_watch_renew_due(w) && fetch_watch_renew(w))
+			return OTPBOX_OK;
 	}
 	return OTPBOX_OK;
 }
@@ -235,6 +272,11 @@ fetch_watch_loop(struct fetch_watch *w)
 		if (err == OTPBOX_OK) {
 			auth_backoff = FETCH_WATCH_AUTH_BACKOFF;
 			err = fetch_watch_session(w, cl);
+			if (err == OTPBOX_OK && w->renew) {
+				w->renew = false;
+				imap_client_free(cl);
+				continue;
+			}
 			if (err == OTPBOX_OK || err == OTPBOX_ERR_INTERRUPTED) {
 				imap_client_free(cl);
 				break;

@@ -210,7 +210,7 @@ fetch_watch_session(struct fetch_watch *w, struct imap_client *cl)
 {
 	bool use_idle = w->conf->fetch.idle && imap_client_has_cap(cl, "IDLE");
 	enum otpbox_err err;
-	bool fast;
+	bool fast, was_fast = false;
 
 	if ((err = fetch_watch_full(w, cl)))
 		return err;
@@ -220,6 +220,14 @@ fetch_watch_session(struct fetch_watch *w, struct imap_client *cl)
 	while (!*w->stop) {
 		fetch_watch_housekeeping(w);
 		fast = fetch_watch_waiting(w);
+		if (fast && !was_fast)
+			log_verbose("account %s: a bot is waiting: checking "
+				    "every %d ms", w->fa->acct->name,
+				    FETCH_WATCH_FAST_MS);
+		else if (!fast && was_fast)
+			log_verbose("account %s: no bot waiting: back to the "
+				    "normal pace", w->fa->acct->name);
+		was_fast = fast;
 		if (use_idle && !fast)
 			err = fetch_watch_idle(w, cl);
 		else

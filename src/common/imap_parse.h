@@ -30,9 +30,9 @@ struct imap_parse_limits {
 	size_t max_line;     /* bytes of one line, literals excluded (64 KiB) */
 	size_t max_literal;  /* bytes of one literal (32 MiB) */
 	size_t max_response; /* bytes of one response, literals included
-				(max_literal + 2 * max_line) */
+	                        (max_literal + 2 * max_line) */
 	size_t max_items;    /* literals per response, FETCH items, capability
-				names, SEARCH numbers (4096) */
+	                        names, SEARCH numbers (4096) */
 };
 
 enum imap_parse_type {
@@ -100,7 +100,7 @@ enum imap_parse_code {
 #define IMAP_PARSE_CAP_AUTH_XOAUTH2 (1u << 7)
 #define IMAP_PARSE_CAP_AUTH_OAUTHBEARER (1u << 8)
 #define IMAP_PARSE_CAP_SASL_IR (1u << 9)
-#define IMAP_PARSE_CAP_LITERALPLUS (1u << 10) /* LITERAL+ */
+#define IMAP_PARSE_CAP_LITERALPLUS (1u << 10)  /* LITERAL+ */
 #define IMAP_PARSE_CAP_LITERALMINUS (1u << 11) /* LITERAL- */
 #define IMAP_PARSE_CAP_UIDPLUS (1u << 12)
 #define IMAP_PARSE_CAP_CONDSTORE (1u << 13)
@@ -149,10 +149,10 @@ struct imap_parse_resp {
 	uint32_t code_number;  /* UIDVALIDITY, UIDNEXT, UNSEEN */
 	const char *text; /* human text (continuation: the rest after "+ ") */
 	enum imap_parse_data data;
-	uint32_t number;               /* EXISTS, EXPUNGE, RECENT, FETCH */
-	unsigned caps;        /* IMAP_PARSE_CAP_* of CAPABILITY data/code */
-	const char *cap_list; /* the capability names, one space between */
-	const uint32_t *search;        /* SEARCH numbers */
+	uint32_t number;        /* EXISTS, EXPUNGE, RECENT, FETCH */
+	unsigned caps;          /* IMAP_PARSE_CAP_* of CAPABILITY data/code */
+	const char *cap_list;   /* the capability names, one space between */
+	const uint32_t *search; /* SEARCH numbers */
 	size_t nsearch;
 	struct imap_parse_fetch fetch; /* DATA_FETCH only */
 	const unsigned char *raw;      /* the whole response, literals incl. */
@@ -166,7 +166,7 @@ struct imap_parse;
  * Errors: OTPBOX_ERR_NOMEM, OTPBOX_ERR_USAGE. Free with imap_parse_free().
  */
 enum otpbox_err imap_parse_new(const struct imap_parse_limits *lim,
-    struct imap_parse **out);
+                               struct imap_parse **out);
 
 /* Frees p and every response it returned. Accepts NULL. */
 void imap_parse_free(struct imap_parse *p);
@@ -179,7 +179,7 @@ void imap_parse_free(struct imap_parse *p);
  * error of an earlier call.
  */
 enum otpbox_err imap_parse_feed(struct imap_parse *p, const void *data,
-    size_t len);
+                                size_t len);
 
 /*
  * Returns the next complete response in *out, or OTPBOX_OK with *out NULL
@@ -189,7 +189,7 @@ enum otpbox_err imap_parse_feed(struct imap_parse *p, const void *data,
  * (malformed response), OTPBOX_ERR_NOMEM. Errors are sticky.
  */
 enum otpbox_err imap_parse_next(struct imap_parse *p,
-    const struct imap_parse_resp **out);
+                                const struct imap_parse_resp **out);
 
 /*
  * Bytes fed but not yet returned as a response. Non-zero when the server
@@ -205,13 +205,6 @@ const char *imap_parse_errmsg(const struct imap_parse *p);
  * (compared case-insensitively, e.g. "IDLE", "AUTH=XOAUTH2", "LITERAL+").
  * Works for any name, not only those with an IMAP_PARSE_CAP_* bit.
  */
-int imap_parse_has_capability(const struct imap_parse_resp *r,
-    const char *cap);
-
-/*
- * Converts an IMAP date-time ("25-Nov-2026 10:14:00 +0100", the day may be
- * space-padded) to UTC seconds. Errors: OTPBOX_ERR_PARSE.
- */
-enum otpbox_err imap_parse_date_time(const char *s, size_t len, time_t *out);
+int imap_parse_has_capability(const struct imap_parse_resp *r, const char *cap);
 
 #endif

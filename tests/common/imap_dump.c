@@ -9,10 +9,11 @@
 
 #define DUMP_MAX_INPUT (64u * 1024 * 1024)
 
-static const char *const dump_status[] = {"", " OK", " NO", " BAD", " BYE",
-    " PREAUTH"};
-static const char *const dump_data[] = {"", " EXISTS", " EXPUNGE", " RECENT",
-    " FETCH", " CAPABILITY", " SEARCH", " FLAGS", " LIST", " OTHER"};
+static const char *const dump_status[] = {"",     " OK",  " NO",
+                                          " BAD", " BYE", " PREAUTH"};
+static const char *const dump_data[] = {
+    "",        " EXISTS", " EXPUNGE", " RECENT", " FETCH", " CAPABILITY",
+    " SEARCH", " FLAGS",  " LIST",    " OTHER"};
 
 static void
 dump_fetch(FILE *out, const struct imap_parse_fetch *f)
@@ -74,7 +75,7 @@ dump_run(const unsigned char *in, size_t n, size_t chunk, FILE *out)
 	}
 	if (err)
 		fprintf(out, "ERROR %s: %s\n", otpbox_strerror(err),
-		    imap_parse_errmsg(p));
+		        imap_parse_errmsg(p));
 	else if (imap_parse_pending(p))
 		fprintf(out, "INCOMPLETE %zu bytes\n", imap_parse_pending(p));
 	imap_parse_free(p);
@@ -110,7 +111,7 @@ main(void)
 	rc = strcmp(whole, bytewise) != 0;
 	if (rc)
 		fprintf(stderr, "imap_dump: byte-by-byte parse differs:\n%s",
-		    bytewise);
+		        bytewise);
 out:
 	if (w)
 		fclose(w);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imap_date.h"
 #include "imap_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -80,8 +81,10 @@ run(const uint8_t *data, size_t size, const uint8_t *cuts, size_t ncuts,
     struct digest *d)
 {
 	static const struct imap_parse_limits lim = {
-		.max_line = 512, .max_literal = 2048, .max_response = 4096,
-		.max_items = 64,
+	    .max_line = 512,
+	    .max_literal = 2048,
+	    .max_response = 4096,
+	    .max_items = 64,
 	};
 	const struct imap_parse_resp *r;
 	struct imap_parse *p = NULL;
@@ -121,6 +124,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (whole.count != chunked.count || whole.h != chunked.h ||
 	    whole.err != chunked.err)
 		abort();
-	(void)imap_parse_date_time((const char *)data, size, &t);
+	(void)imap_date_parse((const char *)data, size, &t);
 	return 0;
 }

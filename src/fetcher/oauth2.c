@@ -26,13 +26,13 @@ struct oauth2 {
 	const struct conf_oauth2 *conf;
 	CURL *curl;
 	char *endpoint;
-	char *token;        /* the cached access token */
-	time_t renew_at;    /* replace token from then on */
-	time_t expires_at;  /* token is useless from then on */
-	unsigned serial;    /* counts the tokens obtained */
-	time_t not_before;  /* the endpoint asked us to wait until then */
-	long retry_after;   /* seconds asked for by the last reply */
-	char *refresh_mem;  /* a rotated refresh token we could not save */
+	char *token;       /* the cached access token */
+	time_t renew_at;   /* replace token from then on */
+	time_t expires_at; /* token is useless from then on */
+	unsigned serial;   /* counts the tokens obtained */
+	time_t not_before; /* the endpoint asked us to wait until then */
+	long retry_after;  /* seconds asked for by the last reply */
+	char *refresh_mem; /* a rotated refresh token we could not save */
 	struct oauth2_explain_claims claims; /* of the cached token */
 	char error[OAUTH2_ERR_MAX];
 	char warning[512];
@@ -57,7 +57,7 @@ oauth2_json_free(void *p)
 }
 
 static void oauth2_fail(struct oauth2 *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void
 oauth2_fail(struct oauth2 *o, const char *fmt, ...)
@@ -96,11 +96,11 @@ oauth2_endpoint_fmt(const char *tmpl, const char *tenant, char **out)
 		return OTPBOX_ERR_CONFIG;
 	for (i = 0; tenant[i]; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyz"
-			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-",
-			    tenant[i]))
+		            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-",
+		            tenant[i]))
 			return OTPBOX_ERR_CONFIG;
 	if (asprintf(out, "%.*s%s%s", (int)(at - tmpl), tmpl, tenant,
-		     at + strlen("{tenant}")) < 0) {
+	             at + strlen("{tenant}")) < 0) {
 		*out = NULL;
 		return OTPBOX_ERR_NOMEM;
 	}
@@ -136,7 +136,7 @@ oauth2_form_fmt(const char *const *pairs, char **out)
 			cap = need * 2;
 		}
 		len += (size_t)snprintf(buf + len, cap - len, "%s%s=%s",
-					len ? "&" : "", pairs[i], esc);
+		                        len ? "&" : "", pairs[i], esc);
 		explicit_bzero(esc, strlen(esc));
 		curl_free(esc);
 	}
@@ -181,8 +181,7 @@ oauth2_token_ok(const char *t)
 }
 
 static enum otpbox_err
-oauth2_reply_error(long status, const json_t *root, char *errbuf,
-		   size_t errlen)
+oauth2_reply_error(long status, const json_t *root, char *errbuf, size_t errlen)
 {
 	const char *error = oauth2_json_str(root, "error");
 	const char *desc = oauth2_json_str(root, "error_description");
@@ -190,23 +189,26 @@ oauth2_reply_error(long status, const json_t *root, char *errbuf,
 
 	oauth2_explain_first_line(desc, first, sizeof(first));
 	if (status == 429) {
-		snprintf(errbuf, errlen, "the token endpoint is throttling "
-			 "us (HTTP 429%s%s); will try again later",
-			 *first ? ": " : "", first);
+		snprintf(errbuf, errlen,
+		         "the token endpoint is throttling "
+		         "us (HTTP 429%s%s); will try again later",
+		         *first ? ": " : "", first);
 		return OTPBOX_ERR_NET;
 	}
 	if (status >= 500 ||
 	    (error && (!strcmp(error, "temporarily_unavailable") ||
-		       !strcmp(error, "server_error")))) {
-		snprintf(errbuf, errlen, "the token endpoint is failing (HTTP "
-			 "%ld%s%s); will try again later", status,
-			 *first ? ": " : "", first);
+	               !strcmp(error, "server_error")))) {
+		snprintf(errbuf, errlen,
+		         "the token endpoint is failing (HTTP "
+		         "%ld%s%s); will try again later",
+		         status, *first ? ": " : "", first);
 		return OTPBOX_ERR_NET;
 	}
 	if (error == NULL) {
-		snprintf(errbuf, errlen, "the token endpoint answered HTTP %ld "
-			 "without an OAuth2 error; check token_endpoint",
-			 status);
+		snprintf(errbuf, errlen,
+		         "the token endpoint answered HTTP %ld "
+		         "without an OAuth2 error; check token_endpoint",
+		         status);
 		return OTPBOX_ERR_PROTOCOL;
 	}
 	oauth2_explain_error(error, desc, errbuf, errlen);
@@ -215,7 +217,7 @@ oauth2_reply_error(long status, const json_t *root, char *errbuf,
 
 enum otpbox_err
 oauth2_reply_parse(long status, const char *body, size_t len,
-		   struct oauth2_reply *r, char *errbuf, size_t errlen)
+                   struct oauth2_reply *r, char *errbuf, size_t errlen)
 {
 	const char *type, *access, *refresh;
 	enum otpbox_err err = OTPBOX_ERR_PROTOCOL;
@@ -224,8 +226,10 @@ oauth2_reply_parse(long status, const char *body, size_t len,
 	memset(r, 0, sizeof(*r));
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(root)) {
-		snprintf(errbuf, errlen, "the token endpoint's reply (HTTP "
-			 "%ld) is not JSON; check token_endpoint", status);
+		snprintf(errbuf, errlen,
+		         "the token endpoint's reply (HTTP "
+		         "%ld) is not JSON; check token_endpoint",
+		         status);
 		if (status == 429 || status >= 500)
 			err = OTPBOX_ERR_NET;
 		goto out;
@@ -239,8 +243,9 @@ oauth2_reply_parse(long status, const char *body, size_t len,
 	refresh = oauth2_json_str(root, "refresh_token");
 	if ((type && strcasecmp(type, "Bearer")) || !oauth2_token_ok(access) ||
 	    (refresh && !oauth2_token_ok(refresh))) {
-		snprintf(errbuf, errlen, "the token endpoint's reply holds no "
-			 "usable bearer token");
+		snprintf(errbuf, errlen,
+		         "the token endpoint's reply holds no "
+		         "usable bearer token");
 		goto out;
 	}
 	r->access_token = strdup(access);
@@ -303,7 +308,7 @@ oauth2_sync_dir(const char *path)
 		snprintf(dir, sizeof(dir), ".");
 	else
 		snprintf(dir, sizeof(dir), "%.*s",
-			 slash == path ? 1 : (int)(slash - path), path);
+		         slash == path ? 1 : (int)(slash - path), path);
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -1;
 	rc = fsync(fd);
@@ -313,7 +318,7 @@ oauth2_sync_dir(const char *path)
 
 enum otpbox_err
 oauth2_refresh_file_write(const char *path, const char *token, char *errbuf,
-			  size_t errlen)
+                          size_t errlen)
 {
 	char tmp[PATH_MAX];
 	int fd = -1, saved;
@@ -347,7 +352,7 @@ fail:
 	errno = saved;
 fail_renamed:
 	snprintf(errbuf, errlen, "could not replace refresh token file %s: %s",
-		 path, strerror(errno));
+	         path, strerror(errno));
 	return OTPBOX_ERR_IO;
 }
 
@@ -368,11 +373,11 @@ oauth2_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 
 enum otpbox_err
 oauth2_new(const struct conf_oauth2 *conf, struct oauth2 **out, char *errbuf,
-	   size_t errlen)
+           size_t errlen)
 {
 	static bool json_wipes;
 	const char *tmpl = conf->token_endpoint ? conf->token_endpoint
-						: CONF_DEFAULT_TOKEN_ENDPOINT;
+	                                        : CONF_DEFAULT_TOKEN_ENDPOINT;
 	enum otpbox_err err = OTPBOX_ERR_NOMEM;
 	struct oauth2 *o;
 
@@ -390,14 +395,16 @@ oauth2_new(const struct conf_oauth2 *conf, struct oauth2 **out, char *errbuf,
 	}
 	err = oauth2_endpoint_fmt(tmpl, conf->tenant, &o->endpoint);
 	if (err == OTPBOX_ERR_CONFIG)
-		snprintf(errbuf, errlen, "oauth2: tenant '%s' must be the "
-			 "Directory (tenant) ID or a domain name",
-			 conf->tenant ? conf->tenant : "");
+		snprintf(errbuf, errlen,
+		         "oauth2: tenant '%s' must be the "
+		         "Directory (tenant) ID or a domain name",
+		         conf->tenant ? conf->tenant : "");
 	if (err)
 		goto out;
 	if (strncasecmp(o->endpoint, "https://", 8)) {
-		snprintf(errbuf, errlen, "oauth2: token_endpoint must start "
-			 "with https:// (the client secret travels in it)");
+		snprintf(errbuf, errlen,
+		         "oauth2: token_endpoint must start "
+		         "with https:// (the client secret travels in it)");
 		err = OTPBOX_ERR_CONFIG;
 		goto out;
 	}
@@ -452,25 +459,28 @@ oauth2_curl_fail(struct oauth2 *o, CURLcode rc, bool too_big)
 
 	if (too_big) {
 		oauth2_fail(o, "the token endpoint's reply exceeds %d bytes",
-			    OAUTH2_REPLY_MAX);
+		            OAUTH2_REPLY_MAX);
 		return OTPBOX_ERR_PROTOCOL;
 	}
 	switch (rc) {
 	case CURLE_SSL_CACERT_BADFILE:
 		oauth2_fail(o, "oauth2 ca_file %s cannot be used: %s",
-			    o->conf->ca_file ? o->conf->ca_file : "", why);
+		            o->conf->ca_file ? o->conf->ca_file : "", why);
 		return OTPBOX_ERR_CONFIG;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
-		oauth2_fail(o, "TLS with the token endpoint %s failed: %s (a "
-			    "private endpoint needs oauth2 ca_file)",
-			    o->endpoint, why);
+		oauth2_fail(o,
+		            "TLS with the token endpoint %s failed: %s (a "
+		            "private endpoint needs oauth2 ca_file)",
+		            o->endpoint, why);
 		return OTPBOX_ERR_TLS;
 	default:
-		oauth2_fail(o, "token endpoint %s unreachable: %s; will try "
-			    "again later", o->endpoint, why);
+		oauth2_fail(o,
+		            "token endpoint %s unreachable: %s; will try "
+		            "again later",
+		            o->endpoint, why);
 		return OTPBOX_ERR_NET;
 	}
 }
@@ -479,7 +489,7 @@ oauth2_curl_fail(struct oauth2 *o, CURLcode rc, bool too_big)
 static enum otpbox_err
 oauth2_post(struct oauth2 *o, const char *form, struct oauth2_reply *r)
 {
-	struct oauth2_buf buf = { NULL, 0, false };
+	struct oauth2_buf buf = {NULL, 0, false};
 	curl_off_t wait = 0;
 	enum otpbox_err err;
 	long status = 0;
@@ -500,7 +510,7 @@ oauth2_post(struct oauth2 *o, const char *form, struct oauth2_reply *r)
 	curl_easy_getinfo(o->curl, CURLINFO_RETRY_AFTER, &wait);
 	o->retry_after = wait > 0 ? (long)wait : 0;
 	err = oauth2_reply_parse(status, buf.data, buf.len, r, o->error,
-				 sizeof(o->error));
+	                         sizeof(o->error));
 out:
 	explicit_bzero(buf.data, buf.len);
 	free(buf.data);
@@ -511,13 +521,13 @@ out:
 static enum otpbox_err
 oauth2_refresh_read(struct oauth2 *o, char **out)
 {
-	struct conf_secret src = { NULL, o->conf->refresh_token_file, NULL };
+	struct conf_secret src = {NULL, o->conf->refresh_token_file, NULL};
 
 	if (o->refresh_mem)
 		return (*out = strdup(o->refresh_mem)) ? OTPBOX_OK
-						       : OTPBOX_ERR_NOMEM;
+		                                       : OTPBOX_ERR_NOMEM;
 	return conf_secret_read(&src, "refresh token", out, o->error,
-				sizeof(o->error));
+	                        sizeof(o->error));
 }
 
 /* Keeps a rotated refresh token: in the file, or in memory if that fails. */
@@ -527,13 +537,15 @@ oauth2_refresh_keep(struct oauth2 *o, const char *token)
 	char why[512];
 
 	if (oauth2_refresh_file_write(o->conf->refresh_token_file, token, why,
-				      sizeof(why)) == OTPBOX_OK) {
+	                              sizeof(why)) == OTPBOX_OK) {
 		oauth2_wipe_free(o->refresh_mem);
 		o->refresh_mem = NULL;
 		return;
 	}
-	snprintf(o->warning, sizeof(o->warning), "%.400s; the new refresh "
-		 "token is kept in memory only, until otpbox stops", why);
+	snprintf(o->warning, sizeof(o->warning),
+	         "%.400s; the new refresh "
+	         "token is kept in memory only, until otpbox stops",
+	         why);
 	oauth2_wipe_free(o->refresh_mem);
 	o->refresh_mem = strdup(token);
 }
@@ -552,7 +564,7 @@ oauth2_request(struct oauth2 *o, struct oauth2_reply *r)
 	if (c->client_secret.env || c->client_secret.file ||
 	    c->client_secret.command)
 		err = conf_secret_read(&c->client_secret, "client secret",
-				       &secret, o->error, sizeof(o->error));
+		                       &secret, o->error, sizeof(o->error));
 	if (err == OTPBOX_OK && delegated)
 		err = oauth2_refresh_read(o, &refresh);
 	if (err)
@@ -562,9 +574,9 @@ oauth2_request(struct oauth2 *o, struct oauth2_reply *r)
 	pairs[n++] = "client_id";
 	pairs[n++] = c->client_id ? c->client_id : "";
 	pairs[n++] = "scope";
-	pairs[n++] = c->scope ? c->scope
-			      : delegated ? OAUTH2_SCOPE_DELEGATED
-					  : OAUTH2_SCOPE_APP;
+	pairs[n++] = c->scope    ? c->scope
+	             : delegated ? OAUTH2_SCOPE_DELEGATED
+	                         : OAUTH2_SCOPE_APP;
 	if (secret) {
 		pairs[n++] = "client_secret";
 		pairs[n++] = secret;
@@ -593,16 +605,16 @@ out:
 static enum otpbox_err
 oauth2_command(struct oauth2 *o, struct oauth2_reply *r)
 {
-	struct conf_secret src = { NULL, NULL, o->conf->access_token_command };
+	struct conf_secret src = {NULL, NULL, o->conf->access_token_command};
 	enum otpbox_err err;
 
 	err = conf_secret_read(&src, "access_token_command", &r->access_token,
-			       o->error, sizeof(o->error));
+	                       o->error, sizeof(o->error));
 	if (err)
 		return err;
 	if (!oauth2_token_ok(r->access_token)) {
 		oauth2_fail(o, "access_token_command printed something that "
-			    "is not a bearer token (one line, no spaces)");
+		               "is not a bearer token (one line, no spaces)");
 		oauth2_reply_clear(r);
 		return OTPBOX_ERR_SECRET;
 	}
@@ -641,9 +653,10 @@ oauth2_keep_old(struct oauth2 *o, time_t now)
 
 	if (o->token == NULL || now + OAUTH2_RETRY_SECONDS > o->expires_at)
 		return false;
-	snprintf(o->warning, sizeof(o->warning), "could not renew the access "
-		 "token (%.400s); the current one still works for %ld s",
-		 o->error, (long)(o->expires_at - now));
+	snprintf(o->warning, sizeof(o->warning),
+	         "could not renew the access "
+	         "token (%.400s); the current one still works for %ld s",
+	         o->error, (long)(o->expires_at - now));
 	o->renew_at = now + wait;
 	return true;
 }
@@ -651,7 +664,7 @@ oauth2_keep_old(struct oauth2 *o, time_t now)
 enum otpbox_err
 oauth2_token_get(struct oauth2 *o, time_t now, const char **token)
 {
-	struct oauth2_reply r = { NULL, NULL, 0 };
+	struct oauth2_reply r = {NULL, NULL, 0};
 	enum otpbox_err err;
 
 	*token = NULL;
@@ -660,8 +673,10 @@ oauth2_token_get(struct oauth2 *o, time_t now, const char **token)
 		return OTPBOX_OK;
 	}
 	if (now < o->not_before) {
-		oauth2_fail(o, "the token endpoint asked us to wait; %ld "
-			    "seconds to go", (long)(o->not_before - now));
+		oauth2_fail(o,
+		            "the token endpoint asked us to wait; %ld "
+		            "seconds to go",
+		            (long)(o->not_before - now));
 		o->retry_after = (long)(o->not_before - now);
 		err = OTPBOX_ERR_NET;
 		goto out;
@@ -728,11 +743,10 @@ oauth2_retry_after(const struct oauth2 *o)
 
 void
 oauth2_refusal_explain(const struct oauth2 *o, const char *server_text,
-		       char *buf, size_t len, long *backoff)
+                       char *buf, size_t len, long *backoff)
 {
 	const bool app = o->conf->flow == CONF_OAUTH2_CLIENT_CREDENTIALS &&
-			 !o->conf->access_token_command;
+	                 !o->conf->access_token_command;
 
-	oauth2_explain_refusal(&o->claims, app, server_text, buf, len,
-			       backoff);
+	oauth2_explain_refusal(&o->claims, app, server_text, buf, len, backoff);
 }

@@ -12,7 +12,7 @@
 
 /* Scopes Exchange Online wants for IMAP, per flow. */
 #define OAUTH2_SCOPE_APP "https://outlook.office365.com/.default"
-#define OAUTH2_SCOPE_DELEGATED                                                \
+#define OAUTH2_SCOPE_DELEGATED                                                 \
 	"https://outlook.office.com/IMAP.AccessAsUser.All offline_access"
 /* A token is replaced this long before it lapses (at most a fifth of its
  * lifetime), so a --watch connection is renewed while the old one works. */
@@ -44,8 +44,8 @@ struct oauth2_reply {
  * network traffic yet. OTPBOX_ERR_CONFIG when the endpoint cannot be
  * built (errbuf says why).
  */
-enum otpbox_err oauth2_new(const struct conf_oauth2 *conf,
-			   struct oauth2 **out, char *errbuf, size_t errlen);
+enum otpbox_err oauth2_new(const struct conf_oauth2 *conf, struct oauth2 **out,
+                           char *errbuf, size_t errlen);
 /* Wipes every token and secret held, then frees o. NULL is fine. */
 void oauth2_free(struct oauth2 *o);
 
@@ -67,7 +67,7 @@ void oauth2_free(struct oauth2 *o);
  *   OTPBOX_ERR_CONFIG   the endpoint URL or ca_file is unusable
  */
 enum otpbox_err oauth2_token_get(struct oauth2 *o, time_t now,
-				 const char **token);
+                                 const char **token);
 /* The server refused the cached token: forget it, so that the next
  * oauth2_token_get() obtains a new one. */
 void oauth2_token_reject(struct oauth2 *o);
@@ -92,14 +92,14 @@ long oauth2_retry_after(const struct oauth2 *o);
  * *backoff is set to the seconds Microsoft asked us to wait, or 0.
  */
 void oauth2_refusal_explain(const struct oauth2 *o, const char *server_text,
-			    char *buf, size_t len, long *backoff);
+                            char *buf, size_t len, long *backoff);
 
 /* The pure parts, exposed for tests. */
 
 /* Replaces "{tenant}" in tmpl. The tenant must be a GUID or domain name
  * (letters, digits, '.', '-'). *out is the caller's to free. */
 enum otpbox_err oauth2_endpoint_fmt(const char *tmpl, const char *tenant,
-				    char **out);
+                                    char **out);
 /* URL-encodes NULL-terminated name, value, name, value... pairs as an
  * application/x-www-form-urlencoded body. *out: wipe, then free. */
 enum otpbox_err oauth2_form_fmt(const char *const *pairs, char **out);
@@ -109,9 +109,9 @@ enum otpbox_err oauth2_form_fmt(const char *const *pairs, char **out);
  * OTPBOX_ERR_NET for a temporary failure (5xx, 429,
  * temporarily_unavailable), OTPBOX_ERR_PROTOCOL for a malformed reply.
  */
-enum otpbox_err oauth2_reply_parse(long status, const char *body,
-				   size_t len, struct oauth2_reply *r,
-				   char *errbuf, size_t errlen);
+enum otpbox_err oauth2_reply_parse(long status, const char *body, size_t len,
+                                   struct oauth2_reply *r, char *errbuf,
+                                   size_t errlen);
 /* Wipes and frees r's strings; the struct itself may be reused. */
 void oauth2_reply_clear(struct oauth2_reply *r);
 /*
@@ -120,5 +120,5 @@ void oauth2_reply_clear(struct oauth2_reply *r);
  * renamed over path, then the directory synced.
  */
 enum otpbox_err oauth2_refresh_file_write(const char *path, const char *token,
-					  char *errbuf, size_t errlen);
+                                          char *errbuf, size_t errlen);
 #endif

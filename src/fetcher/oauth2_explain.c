@@ -11,10 +11,10 @@
 
 /* Exchange Online's audiences: the two URIs and its application id. */
 static const char *const oauth2_explain_exchange_auds[] = {
-	"https://outlook.office365.com",
-	"https://outlook.office.com",
-	"00000002-0000-0ff1-ce00-000000000000",
-	NULL,
+    "https://outlook.office365.com",
+    "https://outlook.office.com",
+    "00000002-0000-0ff1-ce00-000000000000",
+    NULL,
 };
 
 /* What to do about one AADSTS code. Microsoft warns that codes change, so
@@ -44,41 +44,41 @@ struct oauth2_explain_hint {
 	"client_credentials flow"
 
 static const struct oauth2_explain_hint oauth2_explain_codes[] = {
-	{ 7000215, "the client secret is wrong: use the secret's Value "
-		   "(shown once, when it was created), not its Secret ID" },
-	{ 7000222, "the client secret has expired: create a new one under "
-		   "Certificates & secrets in the app registration" },
-	{ 700016, "no app with this client_id in this tenant: copy "
-		  "Application (client) ID and Directory (tenant) ID from the "
-		  "app registration's Overview page" },
-	{ 90002, "tenant not found: set tenant to the Directory (tenant) ID "
-		 "or a verified domain of the organisation" },
-	{ 900023, "tenant is neither a GUID nor a domain name: set tenant to "
-		  "the Directory (tenant) ID" },
-	{ 70011, OAUTH2_EXPLAIN_SCOPE },
-	{ 1002012, OAUTH2_EXPLAIN_SCOPE },
-	{ 500011, "the scope names a service this tenant does not have "
-		  "(wrong audience): use " OAUTH2_SCOPE_APP ", or remove "
-		  "'scope'; the tenant needs Exchange Online" },
-	{ 65001, OAUTH2_EXPLAIN_CONSENT },
-	{ 7000218, "the app wants a client secret: set client_secret_env, "
-		   "client_secret_file or client_secret_command" },
-	{ 700025, "the app is a public client, which takes no secret: remove "
-		  "the client_secret_* settings" },
-	{ 70008, OAUTH2_EXPLAIN_REFRESH },
-	{ 700082, OAUTH2_EXPLAIN_REFRESH },
-	{ 700084, OAUTH2_EXPLAIN_REFRESH },
-	{ 50173, OAUTH2_EXPLAIN_REFRESH },
-	{ 9002313, "the refresh token in refresh_token_file is damaged or "
-		   "incomplete: sign in again and store the whole token" },
-	{ 50076, OAUTH2_EXPLAIN_INTERACTIVE },
-	{ 50079, OAUTH2_EXPLAIN_INTERACTIVE },
-	{ 53003, "a Conditional Access policy blocks this sign-in: ask an "
-		 "administrator to exempt the app, or use client_credentials" },
-	{ 50057, "the user account is disabled" },
-	{ 7000112, "the application is disabled: enable it under Enterprise "
-		   "applications" },
-	{ 0, NULL },
+    {7000215, "the client secret is wrong: use the secret's Value "
+              "(shown once, when it was created), not its Secret ID"},
+    {7000222, "the client secret has expired: create a new one under "
+              "Certificates & secrets in the app registration"},
+    {700016, "no app with this client_id in this tenant: copy "
+             "Application (client) ID and Directory (tenant) ID from the "
+             "app registration's Overview page"},
+    {90002, "tenant not found: set tenant to the Directory (tenant) ID "
+            "or a verified domain of the organisation"},
+    {900023, "tenant is neither a GUID nor a domain name: set tenant to "
+             "the Directory (tenant) ID"},
+    {70011, OAUTH2_EXPLAIN_SCOPE},
+    {1002012, OAUTH2_EXPLAIN_SCOPE},
+    {500011, "the scope names a service this tenant does not have "
+             "(wrong audience): use " OAUTH2_SCOPE_APP ", or remove "
+             "'scope'; the tenant needs Exchange Online"},
+    {65001, OAUTH2_EXPLAIN_CONSENT},
+    {7000218, "the app wants a client secret: set client_secret_env, "
+              "client_secret_file or client_secret_command"},
+    {700025, "the app is a public client, which takes no secret: remove "
+             "the client_secret_* settings"},
+    {70008, OAUTH2_EXPLAIN_REFRESH},
+    {700082, OAUTH2_EXPLAIN_REFRESH},
+    {700084, OAUTH2_EXPLAIN_REFRESH},
+    {50173, OAUTH2_EXPLAIN_REFRESH},
+    {9002313, "the refresh token in refresh_token_file is damaged or "
+              "incomplete: sign in again and store the whole token"},
+    {50076, OAUTH2_EXPLAIN_INTERACTIVE},
+    {50079, OAUTH2_EXPLAIN_INTERACTIVE},
+    {53003, "a Conditional Access policy blocks this sign-in: ask an "
+            "administrator to exempt the app, or use client_credentials"},
+    {50057, "the user account is disabled"},
+    {7000112, "the application is disabled: enable it under Enterprise "
+              "applications"},
+    {0, NULL},
 };
 
 /* When Microsoft's code is unknown, the standard OAuth2 error decides. */
@@ -86,22 +86,22 @@ static const struct {
 	const char *error;
 	const char *hint;
 } oauth2_explain_errors[] = {
-	{ "invalid_client", "client authentication failed: check client_id "
-			    "and the client secret" },
-	{ "unauthorized_client", "this app may not use this flow: check "
-				 "client_id and tenant; without a secret, "
-				 "the refresh_token flow needs 'Allow public "
-				 "client flows' in the app registration" },
-	{ "invalid_scope", OAUTH2_EXPLAIN_SCOPE },
-	{ "invalid_grant", OAUTH2_EXPLAIN_REFRESH },
-	{ "consent_required", OAUTH2_EXPLAIN_CONSENT },
-	{ "interaction_required", OAUTH2_EXPLAIN_INTERACTIVE },
-	{ "unsupported_grant_type", "the endpoint does not take this request: "
-				    "token_endpoint must be a Microsoft "
-				    "identity platform v2.0 /token URL" },
-	{ "invalid_request", "the endpoint does not take this request: check "
-			     "tenant and token_endpoint" },
-	{ NULL, NULL },
+    {"invalid_client", "client authentication failed: check client_id "
+                       "and the client secret"},
+    {"unauthorized_client", "this app may not use this flow: check "
+                            "client_id and tenant; without a secret, "
+                            "the refresh_token flow needs 'Allow public "
+                            "client flows' in the app registration"},
+    {"invalid_scope", OAUTH2_EXPLAIN_SCOPE},
+    {"invalid_grant", OAUTH2_EXPLAIN_REFRESH},
+    {"consent_required", OAUTH2_EXPLAIN_CONSENT},
+    {"interaction_required", OAUTH2_EXPLAIN_INTERACTIVE},
+    {"unsupported_grant_type", "the endpoint does not take this request: "
+                               "token_endpoint must be a Microsoft "
+                               "identity platform v2.0 /token URL"},
+    {"invalid_request", "the endpoint does not take this request: check "
+                        "tenant and token_endpoint"},
+    {NULL, NULL},
 };
 
 void
@@ -117,10 +117,10 @@ oauth2_explain_first_line(const char *s, char *out, size_t len)
 
 void
 oauth2_explain_error(const char *error, const char *description, char *buf,
-		     size_t len)
+                     size_t len)
 {
 	const char *hint = "check the app registration (docs/m365-setup.md, "
-			   "Troubleshooting)";
+	                   "Troubleshooting)";
 	const char *aad;
 	char first[320];
 	long code = 0;
@@ -136,17 +136,16 @@ oauth2_explain_error(const char *error, const char *description, char *buf,
 		if (oauth2_explain_codes[i].code == code)
 			hint = oauth2_explain_codes[i].hint;
 	snprintf(buf, len,
-		 "the token endpoint refused the sign-in: %s [%s%s%s]", hint,
-		 error ? error : "no error code", *first ? ": " : "", first);
+	         "the token endpoint refused the sign-in: %s [%s%s%s]", hint,
+	         error ? error : "no error code", *first ? ": " : "", first);
 }
-
 
 /* Decodes base64url (no padding) into a new NUL-terminated string. */
 static char *
 oauth2_explain_b64url(const char *in, size_t len)
 {
 	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				  "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	                          "abcdefghijklmnopqrstuvwxyz0123456789-_";
 	unsigned long acc = 0;
 	size_t n = 0, bits = 0, i;
 	const char *p;
@@ -216,7 +215,7 @@ oauth2_explain_claim_has(const json_t *v, const char *word)
 	if (json_is_array(v)) {
 		for (i = 0; i < json_array_size(v); i++)
 			if (oauth2_explain_claim_has(json_array_get(v, i),
-						     word))
+			                             word))
 				return true;
 		return false;
 	}
@@ -243,9 +242,9 @@ oauth2_explain_claims_read(struct oauth2_explain_claims *c, const char *token)
 		if (!strcmp(aud, oauth2_explain_exchange_auds[i]))
 			c->exchange = true;
 	c->app_role = oauth2_explain_claim_has(json_object_get(claims, "roles"),
-					       "IMAP.AccessAsApp");
+	                                       "IMAP.AccessAsApp");
 	c->user_scope = oauth2_explain_claim_has(json_object_get(claims, "scp"),
-						 "IMAP.AccessAsUser.All");
+	                                         "IMAP.AccessAsUser.All");
 	json_decref(claims);
 }
 
@@ -265,37 +264,44 @@ oauth2_explain_backoff(const char *text)
 
 void
 oauth2_explain_refusal(const struct oauth2_explain_claims *c, bool app,
-		       const char *server_text, char *buf, size_t len,
-		       long *backoff)
+                       const char *server_text, char *buf, size_t len,
+                       long *backoff)
 {
 	*backoff = oauth2_explain_backoff(server_text ? server_text : "");
 	if (*backoff)
-		snprintf(buf, len, "Microsoft is throttling this client and "
-			 "asks for %ld s of quiet: keep one long-lived "
-			 "connection per mailbox", *backoff);
+		snprintf(buf, len,
+		         "Microsoft is throttling this client and "
+		         "asks for %ld s of quiet: keep one long-lived "
+		         "connection per mailbox",
+		         *backoff);
 	else if (server_text && strcasestr(server_text, "not connected"))
-		snprintf(buf, len, "the token was accepted but it may not open "
-			 "this mailbox: register the app's service principal "
-			 "in Exchange (New-ServicePrincipal, with the "
-			 "Enterprise application's Object ID) and grant it "
-			 "FullAccess on the mailbox (Add-MailboxPermission); "
-			 "'user' must be the mailbox's own address");
+		snprintf(buf, len,
+		         "the token was accepted but it may not open "
+		         "this mailbox: register the app's service principal "
+		         "in Exchange (New-ServicePrincipal, with the "
+		         "Enterprise application's Object ID) and grant it "
+		         "FullAccess on the mailbox (Add-MailboxPermission); "
+		         "'user' must be the mailbox's own address");
 	else if (c->known && c->microsoft && !c->exchange)
-		snprintf(buf, len, "the token is for '%s', not Exchange "
-			 "Online: remove 'scope' from the oauth2 group to use "
-			 "the default", c->aud);
+		snprintf(buf, len,
+		         "the token is for '%s', not Exchange "
+		         "Online: remove 'scope' from the oauth2 group to use "
+		         "the default",
+		         c->aud);
 	else if (c->known && c->microsoft && app && !c->app_role)
-		snprintf(buf, len, "the token carries no IMAP.AccessAsApp "
-			 "role: add Office 365 Exchange Online > "
-			 "IMAP.AccessAsApp to the app's API permissions and "
-			 "grant admin consent");
-	else if (c->known && c->microsoft && !app &&
-		 !c->user_scope)
-		snprintf(buf, len, "the token lacks IMAP.AccessAsUser.All: add "
-			 "that delegated permission and sign in again");
+		snprintf(buf, len,
+		         "the token carries no IMAP.AccessAsApp "
+		         "role: add Office 365 Exchange Online > "
+		         "IMAP.AccessAsApp to the app's API permissions and "
+		         "grant admin consent");
+	else if (c->known && c->microsoft && !app && !c->user_scope)
+		snprintf(buf, len,
+		         "the token lacks IMAP.AccessAsUser.All: add "
+		         "that delegated permission and sign in again");
 	else
-		snprintf(buf, len, "the server refused the token: check that "
-			 "'user' is the mailbox address, IMAP is enabled for "
-			 "the mailbox, and (app-only) the service principal "
-			 "and mailbox permission exist (docs/m365-setup.md)");
+		snprintf(buf, len,
+		         "the server refused the token: check that "
+		         "'user' is the mailbox address, IMAP is enabled for "
+		         "the mailbox, and (app-only) the service principal "
+		         "and mailbox permission exist (docs/m365-setup.md)");
 }

@@ -20,15 +20,15 @@ struct oauth2_explain_claims {
 /* Writes the fix for an OAuth2 error reply (the error code and
  * Microsoft's error_description, either may be NULL) into buf, quoting
  * the description's first line. */
-void oauth2_explain_error(const char *error, const char *description,
-			  char *buf, size_t len);
+void oauth2_explain_error(const char *error, const char *description, char *buf,
+                          size_t len);
 /* Copies the first line of s without control characters (Microsoft
  * puts trace ids on later lines). s may be NULL. */
 void oauth2_explain_first_line(const char *s, char *out, size_t len);
 /* Reads token's claims without checking its signature; c->known is false
  * when it is not a JWT. */
 void oauth2_explain_claims_read(struct oauth2_explain_claims *c,
-				const char *token);
+                                const char *token);
 /* The exp claim of a JWT, signature unchecked; 0 if none. */
 time_t oauth2_explain_jwt_exp(const char *token);
 /* Seconds Microsoft asks for in "Request is throttled. Suggested Backoff
@@ -40,7 +40,7 @@ long oauth2_explain_backoff(const char *server_text);
  * true for the app-only flow. *backoff as oauth2_explain_backoff().
  */
 void oauth2_explain_refusal(const struct oauth2_explain_claims *c, bool app,
-			    const char *server_text, char *buf, size_t len,
-			    long *backoff);
+                            const char *server_text, char *buf, size_t len,
+                            long *backoff);
 
 #endif

@@ -52,7 +52,7 @@ server_requests(void)
 	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/requests.log",
-		 env("OTPBOX_TEST_TOKEN_DIR"));
+	         env("OTPBOX_TEST_TOKEN_DIR"));
 	if ((fp = fopen(path, "r")) == NULL)
 		return 0;
 	while (fgets(line, sizeof(line), fp))
@@ -68,27 +68,28 @@ test_endpoint_fmt(void)
 		const char *tmpl, *tenant, *want;
 		enum otpbox_err err;
 	} cases[] = {
-		{ CONF_DEFAULT_TOKEN_ENDPOINT, "contoso.onmicrosoft.com",
-		  "https://login.microsoftonline.com/contoso.onmicrosoft.com/"
-		  "oauth2/v2.0/token", OTPBOX_OK },
-		{ CONF_DEFAULT_TOKEN_ENDPOINT,
-		  "9188040d-6c67-4c5b-b112-36a304b66dad",
-		  "https://login.microsoftonline.com/"
-		  "9188040d-6c67-4c5b-b112-36a304b66dad/oauth2/v2.0/token",
-		  OTPBOX_OK },
-		{ "https://h/{tenant}/t", "a/b", NULL, OTPBOX_ERR_CONFIG },
-		{ "https://h/{tenant}/t", "x?y=1", NULL, OTPBOX_ERR_CONFIG },
-		{ "https://h/{tenant}/t", NULL, NULL, OTPBOX_ERR_CONFIG },
-		{ "https://h/fixed", NULL, "https://h/fixed", OTPBOX_OK },
+	    {CONF_DEFAULT_TOKEN_ENDPOINT, "contoso.onmicrosoft.com",
+	     "https://login.microsoftonline.com/contoso.onmicrosoft.com/"
+	     "oauth2/v2.0/token",
+	     OTPBOX_OK},
+	    {CONF_DEFAULT_TOKEN_ENDPOINT,
+	     "9188040d-6c67-4c5b-b112-36a304b66dad",
+	     "https://login.microsoftonline.com/"
+	     "9188040d-6c67-4c5b-b112-36a304b66dad/oauth2/v2.0/token",
+	     OTPBOX_OK},
+	    {"https://h/{tenant}/t", "a/b", NULL, OTPBOX_ERR_CONFIG},
+	    {"https://h/{tenant}/t", "x?y=1", NULL, OTPBOX_ERR_CONFIG},
+	    {"https://h/{tenant}/t", NULL, NULL, OTPBOX_ERR_CONFIG},
+	    {"https://h/fixed", NULL, "https://h/fixed", OTPBOX_OK},
 	};
 	size_t i;
 	char *got;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TEST_EXPECT_INT(cases[i].tmpl,
-				oauth2_endpoint_fmt(cases[i].tmpl,
-						    cases[i].tenant, &got),
-				cases[i].err);
+		TEST_EXPECT_INT(
+		    cases[i].tmpl,
+		    oauth2_endpoint_fmt(cases[i].tmpl, cases[i].tenant, &got),
+		    cases[i].err);
 		TEST_EXPECT_STR(cases[i].tmpl, got, cases[i].want);
 		free(got);
 	}
@@ -101,23 +102,22 @@ test_form_fmt(void)
 		const char *pairs[7];
 		const char *want;
 	} cases[] = {
-		{ { "grant_type", "client_credentials", NULL },
-		  "grant_type=client_credentials" },
-		{ { "a", "x y", "b", "1+2&c=3%", NULL },
-		  "a=x%20y&b=1%2B2%26c%3D3%25" },
-		{ { "scope", OAUTH2_SCOPE_DELEGATED, NULL },
-		  "scope=https%3A%2F%2Foutlook.office.com%2F"
-		  "IMAP.AccessAsUser.All%20offline_access" },
-		{ { "k", "", "u", "\xc3\xa9~", NULL }, "k=&u=%C3%A9~" },
-		{ { NULL }, "" },
+	    {{"grant_type", "client_credentials", NULL},
+	     "grant_type=client_credentials"},
+	    {{"a", "x y", "b", "1+2&c=3%", NULL}, "a=x%20y&b=1%2B2%26c%3D3%25"},
+	    {{"scope", OAUTH2_SCOPE_DELEGATED, NULL},
+	     "scope=https%3A%2F%2Foutlook.office.com%2F"
+	     "IMAP.AccessAsUser.All%20offline_access"},
+	    {{"k", "", "u", "\xc3\xa9~", NULL}, "k=&u=%C3%A9~"},
+	    {{NULL}, ""},
 	};
 	size_t i;
 	char *got;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TEST_EXPECT_INT(cases[i].want,
-				oauth2_form_fmt(cases[i].pairs, &got),
-				OTPBOX_OK);
+		                oauth2_form_fmt(cases[i].pairs, &got),
+		                OTPBOX_OK);
 		TEST_EXPECT_STR(cases[i].want, got, cases[i].want);
 		free(got);
 	}
@@ -134,40 +134,41 @@ test_reply_parse(void)
 		long expires;
 		const char *message; /* a part of errbuf */
 	} cases[] = {
-		{ 200, "{\"token_type\":\"Bearer\",\"expires_in\":3599,"
-		       "\"access_token\":\"eyA.eyB.sig\"}",
-		  OTPBOX_OK, "eyA.eyB.sig", NULL, 3599, NULL },
-		{ 200, "{\"token_type\":\"bearer\",\"expires_in\":\"3600\","
-		       "\"access_token\":\"a\",\"refresh_token\":\"r\"}",
-		  OTPBOX_OK, "a", "r", 3600, NULL },
-		{ 200, "{\"access_token\":\"a\"}", OTPBOX_OK, "a", NULL, 0,
-		  NULL },
-		{ 200, "{\"token_type\":\"MAC\",\"access_token\":\"a\"}",
-		  OTPBOX_ERR_PROTOCOL, NULL, NULL, 0, "no usable bearer" },
-		{ 200, "{\"access_token\":\"a b\"}", OTPBOX_ERR_PROTOCOL, NULL,
-		  NULL, 0, "no usable bearer" },
-		{ 200, "{\"access_token\":\"a\",\"access_token\":\"b\"}",
-		  OTPBOX_ERR_PROTOCOL, NULL, NULL, 0, "not JSON" },
-		{ 200, "<html>", OTPBOX_ERR_PROTOCOL, NULL, NULL, 0,
-		  "not JSON" },
-		{ 401, "{\"error\":\"invalid_client\",\"error_description\":"
-		       "\"AADSTS7000215: Invalid client secret provided.\\r\\n"
-		       "Trace ID: 1\"}",
-		  OTPBOX_ERR_TOKEN, NULL, NULL, 0,
-		  "the client secret is wrong: use the secret's Value (shown "
-		  "once, when it was created), not its Secret ID "
-		  "[invalid_client: AADSTS7000215: Invalid client secret "
-		  "provided.]" },
-		{ 400, "{\"error\":\"invalid_grant\"}", OTPBOX_ERR_TOKEN, NULL,
-		  NULL, 0, "refresh token has expired" },
-		{ 429, "{\"error\":\"temporarily_unavailable\"}",
-		  OTPBOX_ERR_NET, NULL, NULL, 0, "throttling" },
-		{ 503, "Service Unavailable", OTPBOX_ERR_NET, NULL, NULL, 0,
-		  "not JSON" },
-		{ 200, "{\"error\":\"temporarily_unavailable\"}",
-		  OTPBOX_ERR_NET, NULL, NULL, 0, "failing" },
-		{ 404, "{}", OTPBOX_ERR_PROTOCOL, NULL, NULL, 0,
-		  "check token_endpoint" },
+	    {200,
+	     "{\"token_type\":\"Bearer\",\"expires_in\":3599,"
+	     "\"access_token\":\"eyA.eyB.sig\"}",
+	     OTPBOX_OK, "eyA.eyB.sig", NULL, 3599, NULL},
+	    {200,
+	     "{\"token_type\":\"bearer\",\"expires_in\":\"3600\","
+	     "\"access_token\":\"a\",\"refresh_token\":\"r\"}",
+	     OTPBOX_OK, "a", "r", 3600, NULL},
+	    {200, "{\"access_token\":\"a\"}", OTPBOX_OK, "a", NULL, 0, NULL},
+	    {200, "{\"token_type\":\"MAC\",\"access_token\":\"a\"}",
+	     OTPBOX_ERR_PROTOCOL, NULL, NULL, 0, "no usable bearer"},
+	    {200, "{\"access_token\":\"a b\"}", OTPBOX_ERR_PROTOCOL, NULL, NULL,
+	     0, "no usable bearer"},
+	    {200, "{\"access_token\":\"a\",\"access_token\":\"b\"}",
+	     OTPBOX_ERR_PROTOCOL, NULL, NULL, 0, "not JSON"},
+	    {200, "<html>", OTPBOX_ERR_PROTOCOL, NULL, NULL, 0, "not JSON"},
+	    {401,
+	     "{\"error\":\"invalid_client\",\"error_description\":"
+	     "\"AADSTS7000215: Invalid client secret provided.\\r\\n"
+	     "Trace ID: 1\"}",
+	     OTPBOX_ERR_TOKEN, NULL, NULL, 0,
+	     "the client secret is wrong: use the secret's Value (shown "
+	     "once, when it was created), not its Secret ID "
+	     "[invalid_client: AADSTS7000215: Invalid client secret "
+	     "provided.]"},
+	    {400, "{\"error\":\"invalid_grant\"}", OTPBOX_ERR_TOKEN, NULL, NULL,
+	     0, "refresh token has expired"},
+	    {429, "{\"error\":\"temporarily_unavailable\"}", OTPBOX_ERR_NET,
+	     NULL, NULL, 0, "throttling"},
+	    {503, "Service Unavailable", OTPBOX_ERR_NET, NULL, NULL, 0,
+	     "not JSON"},
+	    {200, "{\"error\":\"temporarily_unavailable\"}", OTPBOX_ERR_NET,
+	     NULL, NULL, 0, "failing"},
+	    {404, "{}", OTPBOX_ERR_PROTOCOL, NULL, NULL, 0,
+	     "check token_endpoint"},
 	};
 	struct oauth2_reply r;
 	char errbuf[512];
@@ -176,19 +177,18 @@ test_reply_parse(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		errbuf[0] = '\0';
 		TEST_EXPECT_INT(cases[i].body,
-				oauth2_reply_parse(cases[i].status,
-						   cases[i].body,
-						   strlen(cases[i].body), &r,
-						   errbuf, sizeof(errbuf)),
-				cases[i].err);
-		TEST_EXPECT_STR(cases[i].body, r.access_token,
-				cases[i].access);
+		                oauth2_reply_parse(cases[i].status,
+		                                   cases[i].body,
+		                                   strlen(cases[i].body), &r,
+		                                   errbuf, sizeof(errbuf)),
+		                cases[i].err);
+		TEST_EXPECT_STR(cases[i].body, r.access_token, cases[i].access);
 		TEST_EXPECT_STR(cases[i].body, r.refresh_token,
-				cases[i].refresh);
+		                cases[i].refresh);
 		TEST_EXPECT_INT(cases[i].body, r.expires_in, cases[i].expires);
 		if (cases[i].message && !strstr(errbuf, cases[i].message))
 			TEST_EXPECT_STR(cases[i].body, errbuf,
-					cases[i].message);
+			                cases[i].message);
 		oauth2_reply_clear(&r);
 	}
 }
@@ -199,32 +199,41 @@ test_error_explain(void)
 	static const struct {
 		const char *error, *description, *want;
 	} cases[] = {
-		{ "invalid_client", "AADSTS7000222: The provided client secret "
-				    "keys are expired.", "has expired" },
-		{ "unauthorized_client", "AADSTS700016: Application with "
-					 "identifier 'x' was not found",
-		  "Application (client) ID" },
-		{ "invalid_scope", "AADSTS1002012: The provided value for "
-				   "scope x is not valid.", "remove 'scope'" },
-		{ "invalid_request", "AADSTS500011: The resource principal "
-				     "named x was not found",
-		  "wrong audience" },
-		{ "invalid_grant", "AADSTS65001: The user or administrator has "
-				   "not consented", "IMAP.AccessAsApp" },
-		{ "invalid_grant", "AADSTS50076: Due to a configuration change",
-		  "interactive" },
-		{ "invalid_client", NULL, "check client_id and the client "
-					  "secret" },
-		{ "unauthorized_client", "", "Allow public client flows" },
-		{ "something_new", "AADSTS1: new", "docs/m365-setup.md" },
-		{ NULL, NULL, "no error code" },
+	    {"invalid_client",
+	     "AADSTS7000222: The provided client secret "
+	     "keys are expired.",
+	     "has expired"},
+	    {"unauthorized_client",
+	     "AADSTS700016: Application with "
+	     "identifier 'x' was not found",
+	     "Application (client) ID"},
+	    {"invalid_scope",
+	     "AADSTS1002012: The provided value for "
+	     "scope x is not valid.",
+	     "remove 'scope'"},
+	    {"invalid_request",
+	     "AADSTS500011: The resource principal "
+	     "named x was not found",
+	     "wrong audience"},
+	    {"invalid_grant",
+	     "AADSTS65001: The user or administrator has "
+	     "not consented",
+	     "IMAP.AccessAsApp"},
+	    {"invalid_grant", "AADSTS50076: Due to a configuration change",
+	     "interactive"},
+	    {"invalid_client", NULL,
+	     "check client_id and the client "
+	     "secret"},
+	    {"unauthorized_client", "", "Allow public client flows"},
+	    {"something_new", "AADSTS1: new", "docs/m365-setup.md"},
+	    {NULL, NULL, "no error code"},
 	};
 	char buf[1024];
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		oauth2_explain_error(cases[i].error, cases[i].description, buf,
-				     sizeof(buf));
+		                     sizeof(buf));
 		if (!strstr(buf, cases[i].want))
 			TEST_EXPECT_STR(cases[i].want, buf, cases[i].want);
 	}
@@ -237,21 +246,20 @@ test_jwt_exp(void)
 		const char *token;
 		long want;
 	} cases[] = {
-		/* {"alg":"none"} . {"exp":1700000000} */
-		{ "eyJhbGciOiJub25lIn0.eyJleHAiOjE3MDAwMDAwMDB9.x",
-		  1700000000 },
-		/* {"alg":"none"} . {"sub":"a"} */
-		{ "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhIn0.x", 0 },
-		{ "opaque-token", 0 },
-		{ "a.!!!.b", 0 },
-		{ "a.eyJleHAiOiJzb29uIn0.b", 0 }, /* exp is a string */
+	    /* {"alg":"none"} . {"exp":1700000000} */
+	    {"eyJhbGciOiJub25lIn0.eyJleHAiOjE3MDAwMDAwMDB9.x", 1700000000},
+	    /* {"alg":"none"} . {"sub":"a"} */
+	    {"eyJhbGciOiJub25lIn0.eyJzdWIiOiJhIn0.x", 0},
+	    {"opaque-token", 0},
+	    {"a.!!!.b", 0},
+	    {"a.eyJleHAiOiJzb29uIn0.b", 0}, /* exp is a string */
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		TEST_EXPECT_INT(cases[i].token,
-				oauth2_explain_jwt_exp(cases[i].token),
-				cases[i].want);
+		                oauth2_explain_jwt_exp(cases[i].token),
+		                cases[i].want);
 }
 
 static char *
@@ -298,10 +306,10 @@ test_refresh_file_write(void)
 	fputs("old-token\n", fp);
 	fclose(fp);
 	chmod(path, 0644);
-	TEST_EXPECT_INT("write", oauth2_refresh_file_write(path, "new-token",
-							   errbuf,
-							   sizeof(errbuf)),
-			OTPBOX_OK);
+	TEST_EXPECT_INT("write",
+	                oauth2_refresh_file_write(path, "new-token", errbuf,
+	                                          sizeof(errbuf)),
+	                OTPBOX_OK);
 	TEST_EXPECT_STR("content", slurp(path), "new-token\n");
 	CU_ASSERT_EQUAL(stat(path, &st), 0);
 	TEST_EXPECT_INT("mode", st.st_mode & 07777, 0600);
@@ -309,10 +317,10 @@ test_refresh_file_write(void)
 	unlink(path);
 	rmdir(dir);
 	snprintf(path, sizeof(path), "%s/refresh", dir); /* dir is gone */
-	TEST_EXPECT_INT("missing dir",
-			oauth2_refresh_file_write(path, "t", errbuf,
-						  sizeof(errbuf)),
-			OTPBOX_ERR_IO);
+	TEST_EXPECT_INT(
+	    "missing dir",
+	    oauth2_refresh_file_write(path, "t", errbuf, sizeof(errbuf)),
+	    OTPBOX_ERR_IO);
 	if (!strstr(errbuf, "No such file"))
 		TEST_EXPECT_STR("message", errbuf, "... No such file ...");
 }
@@ -344,7 +352,7 @@ test_client_credentials(void)
 	int before;
 
 	CU_ASSERT_FATAL(oauth2_new(&c, &o, errbuf, sizeof(errbuf)) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	before = server_requests();
 	TEST_EXPECT_INT("get", oauth2_token_get(o, now, &tok), OTPBOX_OK);
 	if (tok == NULL) {
@@ -355,16 +363,16 @@ test_client_credentials(void)
 	TEST_EXPECT_INT("renew at", oauth2_renew_at(o), now + 3599 - 300);
 	copy = strdup(tok);
 	TEST_EXPECT_INT("cached", oauth2_token_get(o, now + 3000, &again),
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	TEST_EXPECT_STR("cached", again, copy);
 	TEST_EXPECT_INT("one request", server_requests() - before, 1);
 	TEST_EXPECT_INT("renewed", oauth2_token_get(o, now + 3300, &again),
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	CU_ASSERT(again && strcmp(again, copy) != 0);
 	oauth2_token_reject(o);
 	TEST_EXPECT_INT("after reject", oauth2_renew_at(o), 0);
 	TEST_EXPECT_INT("after reject", oauth2_token_get(o, now, &again),
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	TEST_EXPECT_INT("three requests", server_requests() - before, 3);
 	free(copy);
 	oauth2_free(o);
@@ -381,10 +389,9 @@ test_short_lifetime(void)
 
 	server_set("lifetime=10");
 	CU_ASSERT_FATAL(oauth2_new(&c, &o, errbuf, sizeof(errbuf)) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	TEST_EXPECT_INT("get", oauth2_token_get(o, now, &tok), OTPBOX_OK);
-	TEST_EXPECT_INT("renew at a fifth before", oauth2_renew_at(o),
-			now + 8);
+	TEST_EXPECT_INT("renew at a fifth before", oauth2_renew_at(o), now + 8);
 	oauth2_free(o);
 	server_set("lifetime=3599");
 }
@@ -406,25 +413,24 @@ test_renewal_outage(void)
 	TEST_EXPECT_INT("serial", oauth2_token_serial(o), 1);
 	server_set("mode=down");
 	TEST_EXPECT_INT("old token kept", oauth2_token_get(o, now + 3300, &tok),
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	TEST_EXPECT_STR("old token kept", tok, first);
 	TEST_EXPECT_INT("serial unchanged", oauth2_token_serial(o), 1);
 	CU_ASSERT(oauth2_warning_take(o, buf, sizeof(buf)));
 	if (!strstr(buf, "could not renew"))
 		TEST_EXPECT_STR("warning", buf, "... could not renew ...");
 	TEST_EXPECT_INT("retry soon", oauth2_renew_at(o),
-			now + 3300 + OAUTH2_RETRY_SECONDS);
+	                now + 3300 + OAUTH2_RETRY_SECONDS);
 	before = server_requests();
-	TEST_EXPECT_INT("cached meanwhile", oauth2_token_get(o, now + 3310,
-							     &tok),
-			OTPBOX_OK);
+	TEST_EXPECT_INT("cached meanwhile",
+	                oauth2_token_get(o, now + 3310, &tok), OTPBOX_OK);
 	TEST_EXPECT_INT("no request meanwhile", server_requests() - before, 0);
 	TEST_EXPECT_INT("too close to expiry",
-			oauth2_token_get(o, now + 3590, &tok), OTPBOX_ERR_NET);
+	                oauth2_token_get(o, now + 3590, &tok), OTPBOX_ERR_NET);
 	CU_ASSERT(tok == NULL);
 	server_set("mode=ok");
 	TEST_EXPECT_INT("back", oauth2_token_get(o, now + 3600, &tok),
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	TEST_EXPECT_INT("new serial", oauth2_token_serial(o), 2);
 	free(first);
 	oauth2_free(o);
@@ -432,15 +438,14 @@ test_renewal_outage(void)
 
 /* One failing configuration: the error kind and words in the message. */
 static void
-expect_failure(const char *name, struct conf_oauth2 *c,
-	       enum otpbox_err want, const char *words)
+expect_failure(const char *name, struct conf_oauth2 *c, enum otpbox_err want,
+               const char *words)
 {
 	struct oauth2 *o;
 	const char *tok;
 	char errbuf[256];
 
-	CU_ASSERT_FATAL(oauth2_new(c, &o, errbuf, sizeof(errbuf)) ==
-			OTPBOX_OK);
+	CU_ASSERT_FATAL(oauth2_new(c, &o, errbuf, sizeof(errbuf)) == OTPBOX_OK);
 	TEST_EXPECT_INT(name, oauth2_token_get(o, time(NULL), &tok), want);
 	CU_ASSERT(tok == NULL);
 	if (!strstr(oauth2_error(o), words))
@@ -457,8 +462,7 @@ test_failures(void)
 
 	setenv("WRONG_SECRET", "not-the-secret", 1);
 	c.client_secret.env = "WRONG_SECRET";
-	expect_failure("wrong secret", &c, OTPBOX_ERR_TOKEN,
-		       "AADSTS7000215");
+	expect_failure("wrong secret", &c, OTPBOX_ERR_TOKEN, "AADSTS7000215");
 	c = app_conf();
 	c.client_id = "someone-else";
 	expect_failure("wrong client", &c, OTPBOX_ERR_TOKEN, "AADSTS700016");
@@ -492,19 +496,19 @@ test_throttled(void)
 
 	server_set("mode=throttle");
 	CU_ASSERT_FATAL(oauth2_new(&c, &o, errbuf, sizeof(errbuf)) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	TEST_EXPECT_INT("throttled", oauth2_token_get(o, now, &tok),
-			OTPBOX_ERR_NET);
+	                OTPBOX_ERR_NET);
 	TEST_EXPECT_INT("retry after", oauth2_retry_after(o), 7);
 	before = server_requests();
 	TEST_EXPECT_INT("held back", oauth2_token_get(o, now + 3, &tok),
-			OTPBOX_ERR_NET);
+	                OTPBOX_ERR_NET);
 	TEST_EXPECT_INT("held back", oauth2_retry_after(o), 4);
 	TEST_EXPECT_INT("no request while held back",
-			server_requests() - before, 0);
+	                server_requests() - before, 0);
 	server_set("mode=ok");
 	TEST_EXPECT_INT("after the wait", oauth2_token_get(o, now + 7, &tok),
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	oauth2_free(o);
 }
 
@@ -521,14 +525,14 @@ test_refresh_rotation(void)
 
 	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof(path), "%s/refresh", dir);
-	CU_ASSERT_FATAL(oauth2_refresh_file_write(
-				path, env("OTPBOX_TEST_REFRESH0"), errbuf,
-				sizeof(errbuf)) == OTPBOX_OK);
+	CU_ASSERT_FATAL(
+	    oauth2_refresh_file_write(path, env("OTPBOX_TEST_REFRESH0"), errbuf,
+	                              sizeof(errbuf)) == OTPBOX_OK);
 	c.flow = CONF_OAUTH2_REFRESH_TOKEN;
 	c.client_secret.env = NULL; /* a public client */
 	c.refresh_token_file = path;
 	CU_ASSERT_FATAL(oauth2_new(&c, &o, errbuf, sizeof(errbuf)) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	TEST_EXPECT_INT("first", oauth2_token_get(o, now, &tok), OTPBOX_OK);
 	snprintf(first, sizeof(first), "%s", slurp(path));
 	CU_ASSERT(strncmp(first, "rt-", 3) == 0);
@@ -539,7 +543,7 @@ test_refresh_rotation(void)
 	chmod(path, 0644);
 	oauth2_token_reject(o);
 	TEST_EXPECT_INT("loose mode", oauth2_token_get(o, now, &tok),
-			OTPBOX_ERR_SECRET);
+	                OTPBOX_ERR_SECRET);
 	if (!strstr(oauth2_error(o), "chmod 600"))
 		TEST_EXPECT_STR("loose mode", oauth2_error(o), "chmod 600");
 	chmod(path, 0600);
@@ -563,7 +567,7 @@ test_unsaved_rotation(void)
 	 * in its state; fetch it from there through a fresh file. */
 	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof(path), "%s/state.json",
-		 env("OTPBOX_TEST_TOKEN_DIR"));
+	         env("OTPBOX_TEST_TOKEN_DIR"));
 	snprintf(note, sizeof(note), "%s", slurp(path));
 	snprintf(path, sizeof(path), "%s/refresh", dir);
 	{
@@ -575,14 +579,14 @@ test_unsaved_rotation(void)
 		end = strchr(rt, '"');
 		*end = '\0';
 		CU_ASSERT_FATAL(oauth2_refresh_file_write(path, rt, errbuf,
-							  sizeof(errbuf)) ==
-				OTPBOX_OK);
+		                                          sizeof(errbuf)) ==
+		                OTPBOX_OK);
 	}
 	c.flow = CONF_OAUTH2_REFRESH_TOKEN;
 	c.client_secret.env = NULL;
 	c.refresh_token_file = path;
 	CU_ASSERT_FATAL(oauth2_new(&c, &o, errbuf, sizeof(errbuf)) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	/* No file may grow (this stops root too): the rotated token cannot
 	 * be written back. */
 	signal(SIGXFSZ, SIG_IGN);
@@ -599,7 +603,7 @@ test_unsaved_rotation(void)
 	TEST_EXPECT_INT("file left alone", dir_entries(dir), 1);
 	oauth2_token_reject(o);
 	TEST_EXPECT_INT("from memory", oauth2_token_get(o, now, &tok),
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	oauth2_free(o);
 	unlink(path);
 	rmdir(dir);
@@ -617,32 +621,31 @@ test_command(void)
 	memset(&c, 0, sizeof(c));
 	/* {"alg":"none"} . {"exp":4102444800} (2100-01-01) */
 	c.access_token_command = "printf 'eyJhbGciOiJub25lIn0."
-				 "eyJleHAiOjQxMDI0NDQ4MDB9.x\\n'";
+	                         "eyJleHAiOjQxMDI0NDQ4MDB9.x\\n'";
 	CU_ASSERT_FATAL(oauth2_new(&c, &o, errbuf, sizeof(errbuf)) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	TEST_EXPECT_INT("jwt", oauth2_token_get(o, now, &tok), OTPBOX_OK);
-	TEST_EXPECT_INT("renew from exp", oauth2_renew_at(o),
-			4102444800 - 300);
+	TEST_EXPECT_INT("renew from exp", oauth2_renew_at(o), 4102444800 - 300);
 	oauth2_free(o);
 	c.access_token_command = "echo opaque";
 	CU_ASSERT_FATAL(oauth2_new(&c, &o, errbuf, sizeof(errbuf)) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	TEST_EXPECT_INT("opaque", oauth2_token_get(o, now, &tok), OTPBOX_OK);
 	TEST_EXPECT_STR("opaque", tok, "opaque");
 	TEST_EXPECT_INT("renew after ttl", oauth2_renew_at(o),
-			now + OAUTH2_COMMAND_TTL - OAUTH2_COMMAND_TTL / 5);
+	                now + OAUTH2_COMMAND_TTL - OAUTH2_COMMAND_TTL / 5);
 	oauth2_free(o);
 	c.access_token_command = "echo two words";
 	CU_ASSERT_FATAL(oauth2_new(&c, &o, errbuf, sizeof(errbuf)) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	TEST_EXPECT_INT("bad output", oauth2_token_get(o, now, &tok),
-			OTPBOX_ERR_SECRET);
+	                OTPBOX_ERR_SECRET);
 	oauth2_free(o);
 	c.access_token_command = "exit 3";
 	CU_ASSERT_FATAL(oauth2_new(&c, &o, errbuf, sizeof(errbuf)) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	TEST_EXPECT_INT("failing", oauth2_token_get(o, now, &tok),
-			OTPBOX_ERR_SECRET);
+	                OTPBOX_ERR_SECRET);
 	oauth2_free(o);
 }
 
@@ -653,14 +656,14 @@ test_refusal_explain(void)
 		const char *role_setting, *server_text, *want;
 		long backoff;
 	} cases[] = {
-		{ "app_role=1", "AUTHENTICATE failed.", "service principal",
-		  0 },
-		{ "app_role=0", "AUTHENTICATE failed.", "no IMAP.AccessAsApp",
-		  0 },
-		{ "app_role=1", "User is authenticated but not connected.",
-		  "New-ServicePrincipal", 0 },
-		{ "app_role=1", "Request is throttled. Suggested Backoff Time: "
-				"299961 milliseconds", "throttling", 300 },
+	    {"app_role=1", "AUTHENTICATE failed.", "service principal", 0},
+	    {"app_role=0", "AUTHENTICATE failed.", "no IMAP.AccessAsApp", 0},
+	    {"app_role=1", "User is authenticated but not connected.",
+	     "New-ServicePrincipal", 0},
+	    {"app_role=1",
+	     "Request is throttled. Suggested Backoff Time: "
+	     "299961 milliseconds",
+	     "throttling", 300},
 	};
 	struct conf_oauth2 c = app_conf();
 	struct oauth2 *o;
@@ -672,38 +675,38 @@ test_refusal_explain(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		server_set(cases[i].role_setting);
 		CU_ASSERT_FATAL(oauth2_new(&c, &o, buf, sizeof(buf)) ==
-				OTPBOX_OK);
+		                OTPBOX_OK);
 		TEST_EXPECT_INT("get", oauth2_token_get(o, time(NULL), &tok),
-				OTPBOX_OK);
+		                OTPBOX_OK);
 		oauth2_refusal_explain(o, cases[i].server_text, buf,
-				       sizeof(buf), &backoff);
+		                       sizeof(buf), &backoff);
 		if (!strstr(buf, cases[i].want))
 			TEST_EXPECT_STR(cases[i].server_text, buf,
-					cases[i].want);
+			                cases[i].want);
 		TEST_EXPECT_INT(cases[i].server_text, backoff,
-				cases[i].backoff);
+		                cases[i].backoff);
 		oauth2_free(o);
 	}
 	server_set("app_role=1");
 }
 
 static CU_TestInfo test_cases[] = {
-	{ "endpoint URL from template", test_endpoint_fmt },
-	{ "form body URL-encoded", test_form_fmt },
-	{ "token reply parsing", test_reply_parse },
-	{ "Microsoft errors explained", test_error_explain },
-	{ "JWT exp claim", test_jwt_exp },
-	{ "refresh file rewritten 0600", test_refresh_file_write },
-	{ "client credentials, cache, renewal", test_client_credentials },
-	{ "short lifetime renews early", test_short_lifetime },
-	{ "refusals and outages", test_failures },
-	{ "renewal outage keeps the old token", test_renewal_outage },
-	{ "throttling honours Retry-After", test_throttled },
-	{ "refresh token rotation", test_refresh_rotation },
-	{ "rotated token kept when unsaved", test_unsaved_rotation },
-	{ "access_token_command", test_command },
-	{ "IMAP refusal explained", test_refusal_explain },
-	CU_TEST_INFO_NULL,
+    {"endpoint URL from template", test_endpoint_fmt},
+    {"form body URL-encoded", test_form_fmt},
+    {"token reply parsing", test_reply_parse},
+    {"Microsoft errors explained", test_error_explain},
+    {"JWT exp claim", test_jwt_exp},
+    {"refresh file rewritten 0600", test_refresh_file_write},
+    {"client credentials, cache, renewal", test_client_credentials},
+    {"short lifetime renews early", test_short_lifetime},
+    {"refusals and outages", test_failures},
+    {"renewal outage keeps the old token", test_renewal_outage},
+    {"throttling honours Retry-After", test_throttled},
+    {"refresh token rotation", test_refresh_rotation},
+    {"rotated token kept when unsaved", test_unsaved_rotation},
+    {"access_token_command", test_command},
+    {"IMAP refusal explained", test_refusal_explain},
+    CU_TEST_INFO_NULL,
 };
 
 #define TEST_SUITE_NAME "oauth2"

@@ -25,7 +25,7 @@ check_token(const char *t)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const long statuses[] = { 200, 400, 401, 429, 503 };
+	static const long statuses[] = {200, 400, 401, 429, 503};
 	struct oauth2_explain_claims claims;
 	struct oauth2_reply r;
 	char errbuf[512], *text;
@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	status = statuses[data[0] % 5];
 	if (oauth2_reply_parse(status, (const char *)data + 1, size - 1, &r,
-			       errbuf, sizeof(errbuf)) == OTPBOX_OK) {
+	                       errbuf, sizeof(errbuf)) == OTPBOX_OK) {
 		if (r.access_token == NULL)
 			abort();
 		check_token(r.access_token);
@@ -49,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	oauth2_explain_claims_read(&claims, text);
 	(void)oauth2_explain_jwt_exp(text);
 	oauth2_explain_refusal(&claims, data[0] & 1, text, errbuf,
-			       sizeof(errbuf), &status);
+	                       sizeof(errbuf), &status);
 	if (status < 0 || status > 3600)
 		abort();
 	free(text);

@@ -10,6 +10,7 @@ echo "otpbox benchmarks on $(uname -srm), $(nproc) cores," \
 	"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 # ---- extract ----
+"$BUILDDIR/bench/extract_bench" ${OTPBOX_CORPUS_DIR:+"$OTPBOX_CORPUS_DIR"}
 # ---- fetch ----
 # ---- wait ----
 # ---- end to end (lead) ----

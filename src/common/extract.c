@@ -12,6 +12,7 @@
 #include <pcre2.h>
 
 #include "extract.h"
+#include "extract_kw.h"
 #include "extract_norm.h"
 #include "extract_rules.h"
 
@@ -31,24 +32,31 @@ struct extract_re {
 	pcre2_match_data *md;
 };
 
+struct extract_num {
+	size_t start, end;
+	bool labelled; /* a label names it: "order 1234" */
+};
+
+struct extract_cand;
+
 struct extract_ctx {
 	struct extract_re patterns[8];
-	struct extract_re keywords; /* every class, told apart by (*MARK) */
-	struct extract_re stale;
+	struct extract_kw *kw; /* every keyword class */
 	struct extract_re quote;
 	struct extract_re urls;
 	struct extract_re link_good;
 	struct extract_re link_bad;
-	struct extract_re link_word;
 	struct extract_re custom[EXTRACT_MAX_CUSTOM];
 	size_t ncustom;
 	pcre2_match_context *mctx;
+	/* Scratch space reused for every segment and message, so a run
+	 * allocates little: hits, stale positions, numbers, candidates. */
+	struct extract_kw_hit *hits;
+	size_t *stale;
+	struct extract_num *nums;
+	struct extract_cand *cands;
 };
 
-struct extract_hit {
-	size_t start, end;
-	enum extract_rules_class cls;
-};
 
 /* One segment after normalisation, with its keyword hits. */
 struct extract_seg {
@@ -56,7 +64,7 @@ struct extract_seg {
 	struct extract_norm norm;
 	char *text; /* norm.text, cut at a quoted reply, URLs blanked */
 	size_t len;
-	struct extract_hit *hits;
+	struct extract_kw_hit *hits;
 	size_t nhits;
 	size_t *stale; /* start offsets of stale words */
 	size_t nstale;
@@ -65,10 +73,7 @@ struct extract_seg {
 		size_t start, end; /* where it was in text */
 	} urls[EXTRACT_MAX_URLS];
 	size_t nurls;
-	struct extract_num {
-		size_t start, end;
-		bool labelled; /* a label names it: "order 1234" */
-	} * nums;      /* runs of three digits or more, in order */
+	struct extract_num *nums; /* runs of three digits or more */
 	size_t nnums;
 };
 
@@ -148,35 +153,6 @@ extract_compile_list(struct extract_ctx *ctx, struct extract_re *re,
 	return err;
 }
 
-/* All keyword classes in one pattern: one pass over the text finds
- * every hit, and at one position the earlier class wins. */
-static enum otpbox_err
-extract_compile_keywords(struct extract_ctx *ctx)
-{
-	char *parts[EXTRACT_KW_COUNT] = { 0 }, *pat = NULL;
-	size_t len = 1, i;
-	enum otpbox_err err = OTPBOX_ERR_NOMEM;
-
-	for (i = 0; i < EXTRACT_KW_COUNT; i++) {
-		if (!(parts[i] = extract_join(extract_rules_keywords[i].words)))
-			goto out;
-		len += strlen(parts[i]) + 16;
-	}
-	if (!(pat = malloc(len)))
-		goto out;
-	pat[0] = '\0';
-	for (i = 0; i < EXTRACT_KW_COUNT; i++)
-		sprintf(pat + strlen(pat), "%s(*MARK:%d)%s", i ? "|" : "",
-			(int)extract_rules_keywords[i].cls, parts[i]);
-	err = extract_compile(ctx, &ctx->keywords, pat,
-			      PCRE2_CASELESS | PCRE2_UCP, NULL, 0);
-out:
-	for (i = 0; i < EXTRACT_KW_COUNT; i++)
-		free(parts[i]);
-	free(pat);
-	return err;
-}
-
 static enum otpbox_err
 extract_compile_defaults(struct extract_ctx *ctx)
 {
@@ -187,9 +163,7 @@ extract_compile_defaults(struct extract_ctx *ctx)
 		err = extract_compile(ctx, &ctx->patterns[i],
 				      extract_rules_patterns[i].regex, 0, NULL,
 				      0);
-	if (err || (err = extract_compile_keywords(ctx)) ||
-	    (err = extract_compile_list(ctx, &ctx->stale, extract_rules_stale,
-					PCRE2_CASELESS | PCRE2_UCP)) ||
+	if (err || (err = extract_kw_new(&ctx->kw)) ||
 	    (err = extract_compile_list(ctx, &ctx->quote,
 					extract_rules_quote_intro,
 					PCRE2_MULTILINE)) ||
@@ -199,10 +173,6 @@ extract_compile_defaults(struct extract_ctx *ctx)
 				   PCRE2_CASELESS, NULL, 0)) ||
 	    (err = extract_compile_list(ctx, &ctx->link_good,
 					extract_rules_link_good,
-					PCRE2_CASELESS | PCRE2_UCP)))
-		return err;
-	if ((err = extract_compile_list(ctx, &ctx->link_word,
-					extract_rules_link_word,
 					PCRE2_CASELESS | PCRE2_UCP)))
 		return err;
 	return extract_compile_list(ctx, &ctx->link_bad,
@@ -229,6 +199,14 @@ extract_ctx_new(const char *const *custom, size_t ncustom,
 		return OTPBOX_ERR_NOMEM;
 	ctx->mctx = pcre2_match_context_create(NULL);
 	if (!ctx->mctx) {
+		err = OTPBOX_ERR_NOMEM;
+		goto out;
+	}
+	ctx->hits = malloc(EXTRACT_MAX_HITS * sizeof(*ctx->hits));
+	ctx->stale = malloc(EXTRACT_MAX_HITS * sizeof(*ctx->stale));
+	ctx->nums = malloc(EXTRACT_MAX_NUMS * sizeof(*ctx->nums));
+	ctx->cands = malloc(EXTRACT_MAX_CANDIDATES * 2 * sizeof(*ctx->cands));
+	if (!ctx->hits || !ctx->stale || !ctx->nums || !ctx->cands) {
 		err = OTPBOX_ERR_NOMEM;
 		goto out;
 	}
@@ -268,16 +246,18 @@ extract_ctx_free(struct extract_ctx *ctx)
 		return;
 	for (i = 0; i < sizeof(ctx->patterns) / sizeof(ctx->patterns[0]); i++)
 		extract_re_free(&ctx->patterns[i]);
-	extract_re_free(&ctx->keywords);
-	extract_re_free(&ctx->stale);
+	extract_kw_free(ctx->kw);
 	extract_re_free(&ctx->quote);
 	extract_re_free(&ctx->urls);
 	extract_re_free(&ctx->link_good);
 	extract_re_free(&ctx->link_bad);
-	extract_re_free(&ctx->link_word);
 	for (i = 0; i < ctx->ncustom; i++)
 		extract_re_free(&ctx->custom[i]);
 	pcre2_match_context_free(ctx->mctx);
+	free(ctx->hits);
+	free(ctx->stale);
+	free(ctx->nums);
+	free(ctx->cands);
 	free(ctx);
 }
 
@@ -359,37 +339,19 @@ extract_blank_urls(struct extract_ctx *ctx, struct extract_seg *seg)
 static enum otpbox_err
 extract_find_hits(struct extract_ctx *ctx, struct extract_seg *seg)
 {
-	size_t off = 0;
-	PCRE2_SIZE *ov;
-	PCRE2_SPTR mark;
+	size_t i;
 
-	seg->hits = calloc(EXTRACT_MAX_HITS, sizeof(*seg->hits));
-	seg->stale = calloc(EXTRACT_MAX_HITS, sizeof(*seg->stale));
-	if (!seg->hits || !seg->stale)
-		return OTPBOX_ERR_NOMEM;
-	while (seg->nhits < EXTRACT_MAX_HITS &&
-	       extract_find(ctx, &ctx->keywords, seg->text, seg->len, off)) {
-		ov = pcre2_get_ovector_pointer(ctx->keywords.md);
-		mark = pcre2_get_mark(ctx->keywords.md);
-		seg->hits[seg->nhits].start = ov[0];
-		seg->hits[seg->nhits].end = ov[1];
-		seg->hits[seg->nhits].cls =
-			mark ? (enum extract_rules_class)atoi((const char *)mark)
-			     : EXTRACT_KW_INTENT;
-		seg->nhits++;
-		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
-	}
-	off = 0;
-	while (seg->nstale < EXTRACT_MAX_HITS &&
-	       extract_find(ctx, &ctx->stale, seg->text, seg->len, off)) {
-		ov = pcre2_get_ovector_pointer(ctx->stale.md);
-		seg->stale[seg->nstale++] = ov[0];
-		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
-	}
+	seg->hits = ctx->hits;
+	seg->stale = ctx->stale;
+	seg->nhits = extract_kw_scan(ctx->kw, seg->text, seg->len, seg->hits,
+				     EXTRACT_MAX_HITS);
+	for (i = 0; i < seg->nhits; i++)
+		if (seg->hits[i].cls == EXTRACT_KW_STALE)
+			seg->stale[seg->nstale++] = seg->hits[i].start;
 	return OTPBOX_OK;
 }
 
-static const struct extract_hit *extract_attached_label(
+static const struct extract_kw_hit *extract_attached_label(
 	const struct extract_seg *seg, size_t start);
 
 static bool extract_near_currency(const struct extract_seg *seg,
@@ -414,13 +376,12 @@ extract_plain_quantity(const struct extract_seg *seg, size_t start,
 /* Records every run of three or more digits ("2025", "400-820-8820")
  * and whether a label names it. */
 static enum otpbox_err
-extract_find_numbers(struct extract_seg *seg)
+extract_find_numbers(struct extract_ctx *ctx, struct extract_seg *seg)
 {
 	const char *t = seg->text;
 	size_t i = 0, start, digits;
 
-	if (!(seg->nums = calloc(EXTRACT_MAX_NUMS, sizeof(*seg->nums))))
-		return OTPBOX_ERR_NOMEM;
+	seg->nums = ctx->nums;
 	while (i < seg->len && seg->nnums < EXTRACT_MAX_NUMS) {
 		if (!isdigit((unsigned char)t[i])) {
 			i++;
@@ -466,7 +427,7 @@ extract_prepare(struct extract_ctx *ctx, const struct extract_segment *in,
 	extract_blank_urls(ctx, seg);
 	if ((err = extract_find_hits(ctx, seg)))
 		return err;
-	return extract_find_numbers(seg);
+	return extract_find_numbers(ctx, seg);
 }
 
 static void
@@ -477,9 +438,6 @@ extract_seg_free(struct extract_seg *seg)
 	for (i = 0; i < seg->nurls; i++)
 		free(seg->urls[i].url);
 	extract_norm_free(&seg->norm);
-	free(seg->nums);
-	free(seg->hits);
-	free(seg->stale);
 }
 
 /* ---- candidate set ---- */
@@ -632,7 +590,7 @@ extract_sentence_has2(const struct extract_seg *seg, size_t pos,
 	size_t j;
 
 	for (i = extract_hit_before(seg, pos); i >= 0; i--) {
-		const struct extract_hit *h = &seg->hits[i];
+		const struct extract_kw_hit *h = &seg->hits[i];
 
 		if (pos - h->end > reach || extract_full_stop(seg, h->end, pos))
 			break;
@@ -641,7 +599,7 @@ extract_sentence_has2(const struct extract_seg *seg, size_t pos,
 	}
 	for (j = (size_t)(extract_hit_before(seg, pos) + 1);
 	     both && j < seg->nhits; j++) {
-		const struct extract_hit *h = &seg->hits[j];
+		const struct extract_kw_hit *h = &seg->hits[j];
 
 		if (h->start < pos)
 			continue;
@@ -697,11 +655,11 @@ extract_number_between(const struct extract_seg *seg, size_t a, size_t b)
  * (or ending a line with ':'), with no other number in between. A noun
  * such as "request" only counts when no code word came earlier in the
  * sentence. */
-static const struct extract_hit *
+static const struct extract_kw_hit *
 extract_attached_label(const struct extract_seg *seg, size_t start)
 {
 	long i = extract_hit_before(seg, start);
-	const struct extract_hit *h;
+	const struct extract_kw_hit *h;
 	size_t a;
 
 	if (i < 0)
@@ -736,7 +694,7 @@ extract_code_before(const struct extract_seg *seg, size_t start,
 
 	*why = NULL;
 	for (i = extract_hit_before(seg, start); i >= 0; i--) {
-		const struct extract_hit *h = &seg->hits[i];
+		const struct extract_kw_hit *h = &seg->hits[i];
 
 		if ((d = extract_distance(seg, h->end, start)) > 260)
 			break;
@@ -769,8 +727,8 @@ static void
 extract_score_context(const struct extract_seg *seg, size_t start,
 		      size_t end, struct extract_cand *c)
 {
-	const struct extract_hit *label = extract_attached_label(seg, start);
-	const struct extract_hit *h;
+	const struct extract_kw_hit *label = extract_attached_label(seg, start);
+	const struct extract_kw_hit *h;
 	const char *why;
 	double code, intent = 0;
 	size_t i, d = 0;
@@ -870,7 +828,8 @@ extract_standalone(const struct extract_seg *seg, size_t start, size_t end)
 		a--;
 	if (a == 0 || t[a - 1] == '\n')
 		return true;
-	if (t[a - 1] != ':' && strncmp(t + a - 3, "\xef\xbc\x9a", 3))
+	if (t[a - 1] != ':' &&
+	    (a < 3 || strncmp(t + a - 3, "\xef\xbc\x9a", 3)))
 		return false;
 	while (a > 0 && t[a - 1] != '\n' && start - a < 60)
 		a--;
@@ -1170,6 +1129,7 @@ extract_link_occurrence(struct extract_ctx *ctx, const struct extract_seg *seg,
 {
 	struct extract_cand occ = { .kind = EXTRACT_KIND_LINK };
 	const char *path = strstr(url, "://");
+	bool intent = false, word = false;
 	size_t from;
 	long i;
 
@@ -1190,21 +1150,18 @@ extract_link_occurrence(struct extract_ctx *ctx, const struct extract_seg *seg,
 	from = pos > 300 ? pos - 300 : 0;
 	while (from > 0 && ((unsigned char)seg->text[from] & 0xc0) == 0x80)
 		from--;
-	if (extract_find(ctx, &ctx->link_good, seg->text, pos, from)) {
-		occ.score += 3;
-		extract_reason(&occ, "verification words before it");
-	}
-	if (extract_find(ctx, &ctx->link_word, seg->text, pos, from)) {
-		occ.score += 1;
-		extract_reason(&occ, "the text points at a link");
-	}
 	for (i = extract_hit_before(seg, pos); i >= 0; i--) {
 		if (seg->hits[i].end < from)
 			break;
-		if (seg->hits[i].cls == EXTRACT_KW_INTENT) {
-			occ.score += 2;
-			extract_reason(&occ, "sign-in words before it");
-			break;
+		if (seg->hits[i].cls == EXTRACT_KW_INTENT && !intent) {
+			occ.score += 3;
+			extract_reason(&occ, "verification words before it");
+			intent = true;
+		}
+		if (seg->hits[i].cls == EXTRACT_KW_LINKWORD && !word) {
+			occ.score += 1;
+			extract_reason(&occ, "the text points at a link");
+			word = true;
 		}
 	}
 	if (extract_matches(ctx, &ctx->link_bad, url) ||
@@ -1321,9 +1278,7 @@ extract_run(struct extract_ctx *ctx, const struct extract_segment *segs,
 	size_t i;
 
 	*out = NULL;
-	set.c = calloc(EXTRACT_MAX_CANDIDATES * 2, sizeof(*set.c));
-	if (!set.c)
-		return OTPBOX_ERR_NOMEM;
+	set.c = ctx->cands;
 	for (i = 0; i < nsegs && !err; i++) {
 		memset(&seg, 0, sizeof(seg));
 		err = extract_prepare(ctx, &segs[i], &seg);
@@ -1340,7 +1295,6 @@ extract_run(struct extract_ctx *ctx, const struct extract_segment *segs,
 	}
 	for (i = 0; i < set.n; i++)
 		free(set.c[i].value);
-	free(set.c);
 	return err;
 }
 

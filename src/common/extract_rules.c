@@ -42,7 +42,9 @@ static const char *const extract_rules_notcode[] = {
 	"error codes?", "status codes?", "dress code", "access codes? for guests",
 	"gutscheincodes?", "rabattcodes?", "aktionscodes?", "postleitzahl",
 	"code postal", "codes? promo", "code de réduction",
-	"c[oó]digo postal", "c[oó]digos? (?:de )?(?:descuento|promocional)",
+	"código postal", "codigo postal",
+	"códigos? (?:de )?(?:descuento|promocional)",
+	"codigos? (?:de )?(?:descuento|promocional)",
 	"cupón", "codice (?:postale|sconto|promozionale)", "\\bcap\\b",
 	"kod pocztowy", "kod rabatowy", "kod promocyjny", "posta kodu",
 	"indirim kodu", "kupon", "promocode", "kortingscode", "actiecode",
@@ -55,7 +57,7 @@ static const char *const extract_rules_notcode[] = {
  * left boundary so German and Dutch compounds (Bestätigungscode,
  * inlogcode) count; the not-code list above catches the false ones. */
 static const char *const extract_rules_code[] = {
-	"code", "\\bcodice", "\\bc[oó]digo", "\\bkod", "\\bkód", "\\bclave",
+	"code", "\\bcodice", "\\bcódigo", "\\bcodigo", "\\bkod", "\\bkód", "\\bclave",
 	"\\bpin\\b", "\\bpin-?code", "\\botp\\b", "\\bpass ?code",
 	"one[- ]time", "\\btan\\b", "\\bmtan\\b", "\\btoken",
 	"\\bsecurity key\\b", "\\bsenha\\b", "tek kullanımlık", "\\bşifre",
@@ -98,7 +100,7 @@ static const char *const extract_rules_label[] = {
 	"客服", "هاتف", "\\bgsm\\b", "\\bfreephone", "フリーダイヤル",
 	/* addresses */
 	"\\bzip\\b", "\\bpostal", "\\bpostcode", "\\bplz\\b", "\\bcep\\b",
-	"\\bp\\.? ?o\\.? box", "\\bpostfach", "\\bapartado", "индекс",
+	"\\bpo box", "\\bp\\. ?o\\. box", "\\bp\\.o\\. box", "\\bpostfach", "\\bapartado", "индекс",
 	"〒", "\\bsuite\\b", "\\bapt\\b", "\\bunit\\b", "\\bfloor\\b",
 	"\\broom\\b", "\\bzimmer", "\\bstreet", "\\bstraße", "\\bstrasse",
 	/* money */
@@ -167,7 +169,10 @@ static const char *const extract_rules_intent[] = {
 	"\\binlog", "\\bweryfik", "\\blogowan", "\\bpotwierd", "doğrula",
 	"\\bgiriş", "\\bonay", "подтвержд", "\\bвход", "验证", "登录", "登入",
 	"認証", "確認", "ログイン", "تحقق", "تأكيد", "الدخول", "\\bverificação",
-	"\\bacesso",
+	"\\bacesso", "\\bactivat", "\\baktivier", "\\bactiver",
+	"\\bactivar", "\\battiva", "\\bativar", "\\bactiveer",
+	"\\baktyw", "\\betkinleştir", "активир", "激活", "有効化", "تفعيل",
+	"\\bmagic link",
 	NULL,
 };
 
@@ -181,18 +186,9 @@ static const char *const extract_rules_promo[] = {
 	NULL,
 };
 
-const struct extract_rules_keywords extract_rules_keywords[] = {
-	{ EXTRACT_KW_NOTCODE, "not a code", extract_rules_notcode },
-	{ EXTRACT_KW_PROMO, "promotion", extract_rules_promo },
-	{ EXTRACT_KW_CODE, "code word", extract_rules_code },
-	{ EXTRACT_KW_LABEL, "label", extract_rules_label },
-	{ EXTRACT_KW_NOUN, "noun", extract_rules_noun },
-	{ EXTRACT_KW_ENTER, "enter", extract_rules_enter },
-	{ EXTRACT_KW_INTENT, "intent", extract_rules_intent },
-};
 
 /* A code in a sentence with one of these is an earlier, dead one. */
-const char *const extract_rules_stale[] = {
+static const char *const extract_rules_stale[] = {
 	"\\bearlier\\b", "\\bprevious", "\\bold(?:er)?\\b", "no longer",
 	"\\bexpired\\b", "\\bignore", "\\binvalid", "\\breplaced",
 	"\\bsuperseded", "\\bformer", "\\bfrüher", "\\bvorherig",
@@ -247,7 +243,7 @@ const char *const extract_rules_link_good[] = {
 	NULL,
 };
 
-const char *const extract_rules_link_word[] = {
+static const char *const extract_rules_link_word[] = {
 	"\\blink", "\\bclick", "\\bbutton", "\\bklick", "\\blien\\b",
 	"\\bcliquez", "\\benlace", "\\bhaz clic", "\\bcollegamento",
 	"\\bclicca", "\\bkoppeling", "\\bklik", "\\blink", "\\bodnośnik",
@@ -265,4 +261,16 @@ const char *const extract_rules_link_bad[] = {
 	"wypisz", "отпис", "退订", "配信停止", "download", "apps?\\.apple",
 	"play\\.google", "\\bblog\\b", "careers", "\\bjobs\\b", "status\\.",
 	NULL,
+};
+
+const struct extract_rules_keywords extract_rules_keywords[] = {
+	{ EXTRACT_KW_NOTCODE, "not a code", extract_rules_notcode },
+	{ EXTRACT_KW_PROMO, "promotion", extract_rules_promo },
+	{ EXTRACT_KW_CODE, "code word", extract_rules_code },
+	{ EXTRACT_KW_LABEL, "label", extract_rules_label },
+	{ EXTRACT_KW_NOUN, "noun", extract_rules_noun },
+	{ EXTRACT_KW_ENTER, "enter", extract_rules_enter },
+	{ EXTRACT_KW_INTENT, "intent", extract_rules_intent },
+	{ EXTRACT_KW_STALE, "stale", extract_rules_stale },
+	{ EXTRACT_KW_LINKWORD, "link word", extract_rules_link_word },
 };

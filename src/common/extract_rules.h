@@ -20,7 +20,9 @@ struct extract_rules_pattern {
 	const char *regex; /* PCRE2, UTF mode, case-sensitive */
 };
 
-/* Keyword classes; each is compiled into one case-insensitive pattern. */
+/* Keyword classes, searched case-insensitively in one pass
+ * (extract_kw.c). Each keyword should start with two plain characters
+ * (after an optional \\b) so that it can be looked up by them. */
 enum extract_rules_class {
 	EXTRACT_KW_NOTCODE = 0, /* "promo code", "postal code": not an OTP */
 	EXTRACT_KW_PROMO,       /* "checkout", "% off": shop talk */
@@ -28,7 +30,9 @@ enum extract_rules_class {
 	EXTRACT_KW_LABEL,       /* "order", "tracking", "phone"... */
 	EXTRACT_KW_NOUN,        /* "request", "application": weak labels */
 	EXTRACT_KW_ENTER,       /* "enter", "type": type this number */
-	EXTRACT_KW_INTENT,      /* "verify", "sign in"... */
+	EXTRACT_KW_INTENT,      /* "verify", "sign in", "activate"... */
+	EXTRACT_KW_STALE,       /* "earlier", "no longer": an old code */
+	EXTRACT_KW_LINKWORD,    /* "link", "click", "button" */
 	EXTRACT_KW_COUNT,
 };
 
@@ -42,16 +46,12 @@ extern const struct extract_rules_pattern extract_rules_patterns[];
 extern const size_t extract_rules_npatterns;
 extern const struct extract_rules_keywords extract_rules_keywords[];
 
-/* Words saying a code in the same sentence is an old one. */
-extern const char *const extract_rules_stale[];
 /* Lines that introduce a quoted earlier message; the rest is ignored. */
 extern const char *const extract_rules_quote_intro[];
 /* Currency signs and codes: a number next to one is an amount. */
 extern const char *const extract_rules_currency[];
-/* URL words of a verification link, and of links that never are one;
- * words naming a link in the text ("click the link below"). */
+/* URL words of a verification link, and of links that never are one. */
 extern const char *const extract_rules_link_good[];
-extern const char *const extract_rules_link_word[];
 extern const char *const extract_rules_link_bad[];
 
 #endif

@@ -205,6 +205,8 @@ static const struct extract_case extract_none[] = {
 	  "Patch 4.2.1 is live. Build 20250301 fixes 37 bugs. Server EU-3 "
 	  "restarts at 04:00.\n",
 	  false, NULL, NULL },
+	{ "number right at the start (fuzz find)", "x 123456", "a 654321",
+	  false, NULL, NULL },
 	{ "you are verified", "You're verified",
 	  "Thanks, your e-mail address is now verified. Nothing else to do.\n",
 	  false, NULL, NULL },

@@ -12,6 +12,8 @@ echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 # ---- extract ----
 "$BUILDDIR/bench/extract_bench" ${OTPBOX_CORPUS_DIR:+"$OTPBOX_CORPUS_DIR"}
 # ---- fetch ----
+echo "load average before fetch: $(cut -d' ' -f1-3 /proc/loadavg)"
+sh "$SRCDIR/bench/fetch_bench.sh" "$BUILDDIR" "$SRCDIR"
 # ---- wait ----
 # ---- end to end (lead) ----
 sh "$SRCDIR/bench/e2e.sh" "$BUILDDIR" "$SRCDIR"

@@ -288,15 +288,17 @@ MAIL
 
 dovecot_bulk()
 {
-	new=$DOVECOT_DIR/home/${2:-$DOVECOT_USER}/Maildir/new
-	mkdir -p "$new"
-	i=0
-	for f in "$1"/*; do
-		i=$((i + 1))
-		mv "$f" "$new/$(date +%s).M${i}P$$.otpbox-test"
-	done
-	chown -R "$DOVECOT_MAIL_UID:$DOVECOT_MAIL_UID" \
-		"$DOVECOT_DIR/home/${2:-$DOVECOT_USER}/Maildir"
+	home=$DOVECOT_DIR/home/${2:-$DOVECOT_USER}
+	mkdir -p "$home/Maildir/new"
+	python3 - "$1" "$home/Maildir/new" <<'PY'
+import os, sys, time
+src, dst = sys.argv[1], sys.argv[2]
+stamp = int(time.time())
+for i, name in enumerate(sorted(os.listdir(src))):
+    os.rename(os.path.join(src, name),
+              os.path.join(dst, "%d.M%dP%d.otpbox-test" % (stamp, i, os.getpid())))
+PY
+	chown -R "$DOVECOT_MAIL_UID:$DOVECOT_MAIL_UID" "$home/Maildir"
 }
 
 # dovecot_make_many DIR N [TAG]: N distinct OTP messages (bot1..botN@bots.test,

@@ -91,7 +91,8 @@ sed 's|^fetch = {|fetch = { batch_size = 25;|' "$CONF" >"$T/small.conf"
 "$OTPBOX" fetch -c "$T/small.conf" --db "$DB" --once 2>"$T/kill.err" &
 pid=$!
 i=0
-while [ $i -lt 500 ] && [ "$(q 'select count(*) from messages')" -le 5 ]; do
+while [ $i -lt 500 ] &&
+	! [ "$(q 'select count(*) from messages' 2>/dev/null)" -gt 5 ] 2>/dev/null; do
 	sleep 0.01
 	i=$((i + 1))
 done
@@ -104,6 +105,26 @@ expect_eq "$(q 'select count(distinct message_id) from messages')" $((N + 5)) \
 	"no message stored twice"
 expect_eq "$(q "select code from codes where address = 'bot1234@bots.test'")" \
 	101234 "a bulk message has its own code"
+
+# SIGTERM in the middle of a sync: the batch being read is finished and
+# committed with its checkpoint, the run exits 0, the next run completes.
+rm -f "$DB" "$DB-wal" "$DB-shm"
+"$OTPBOX" fetch -c "$T/small.conf" --db "$DB" --once 2>"$T/term.err" &
+pid=$!
+i=0
+while [ $i -lt 500 ] &&
+	! [ "$(q 'select count(*) from messages' 2>/dev/null)" -gt 0 ] 2>/dev/null; do
+	sleep 0.01
+	i=$((i + 1))
+done
+kill -TERM $pid
+wait $pid
+expect_eq "$?" 0 "SIGTERM during a sync exits 0"
+expect_eq "$(q 'select max(uid) >= last_uid from messages, folders')" 1 \
+	"the checkpoint claims nothing that was not committed"
+expect_status 0 "the run after SIGTERM exits 0" -- fetch --once
+expect_eq "$(q 'select count(*) from messages')" $((N + 5)) \
+	"the run after SIGTERM stores the rest"
 
 # Two --once at the same time: the second exits 0 at once with a notice.
 rm -f "$DB" "$DB-wal" "$DB-shm"

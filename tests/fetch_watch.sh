@@ -115,6 +115,17 @@ stop_watch
 expect_eq "$WATCH_STATUS" 0 "SIGTERM stops --watch with status 0"
 expect_grep "stopped" "$T/watch.log" "the stop is logged"
 
+# Without IDLE (idle = false, as for a server that lacks it): polling.
+sed 's|idle = true|idle = false|' "$CONF" >"$T/poll.conf"
+"$OTPBOX" fetch -c "$T/poll.conf" --db "$DB" --watch 2>"$T/poll.log" &
+WATCH=$!
+until_grep "polling" "$T/poll.log" 10 && pass "idle = false polls" ||
+	fail "idle = false does not say it polls"
+deliver
+until_eq "select count(*) from messages" 6 20 &&
+	pass "polling stores new mail" || fail "polling did not store new mail"
+stop_watch
+
 # A refused login is not retried in a tight loop.
 (umask 077 && echo wrong-password >"$T/badpw")
 sed "s|password_file = .*|password_file = \"$T/badpw\";|" "$CONF" >"$T/bad.conf"
@@ -161,7 +172,7 @@ until_grep "process died (signal 9); restarting" "$T/two.log" 10 &&
 	fail "a killed child was not restarted"
 deliver
 deliver second@otpbox.test
-# Account one has the five messages from above plus this one.
+# Account one has the six messages from above plus this one.
 per()
 {
 	echo "(select count(*) from messages m join folders f
@@ -169,7 +180,7 @@ per()
 	  where a.name = '$1')"
 }
 until_eq "select 'one=' || $(per one) || ' two=' || $(per two)" \
-	"one=6 two=2" 30 &&
+	"one=7 two=2" 30 &&
 	pass "mail is stored after the child's restart" ||
 	fail "mail after the child's restart was not stored"
 stop_watch

@@ -15,6 +15,7 @@
 struct fetch_sync_cmd {
 	char tag[IMAP_CLIENT_TAG_MAX];
 	uint32_t lo, hi; /* hi 0: "lo:*" */
+	bool done;       /* its tagged OK arrived */
 };
 
 /* The state of one run of pipelined UID FETCH commands. */
@@ -60,6 +61,7 @@ fetch_sync_send_one(struct fetch_sync_run *run)
 	c = &run->cmd[slot];
 	c->lo = run->next_lo;
 	c->hi = 0;
+	c->done = false;
 	if (run->to) {
 		c->hi = run->to - c->lo < run->ctx->batch ? run->to
 			: c->lo + run->ctx->batch - 1;
@@ -244,18 +246,27 @@ fetch_sync_untagged(struct fetch_sync_run *run,
 	return fetch_sync_message(run, &r->fetch);
 }
 
-/* The head command finished: commit its messages with the checkpoint. */
+/*
+ * Commands before and including the head are complete: commit what was
+ * stored with the checkpoint moved to the last completed range. Dovecot
+ * runs pipelined FETCHes in parallel, so the transaction may also hold
+ * messages of later ranges; they are stored, the checkpoint just does not
+ * claim them yet (a rerun finds them already there).
+ */
 static enum otpbox_err
 fetch_sync_commit(struct fetch_sync_run *run)
 {
-	struct fetch_sync_cmd *c = &run->cmd[run->head];
 	struct store_fetch_folder *cp = &run->f->cp;
 	struct imap_client_mailbox *mb = imap_client_get_mailbox(run->cl);
 	enum otpbox_err err = OTPBOX_OK;
-	uint32_t upto = c->hi ? c->hi : run->max_uid;
+	uint32_t upto = 0;
 
-	run->head = (run->head + 1) % FETCH_SYNC_PIPELINE;
-	run->count--;
+	while (run->count > 0 && run->cmd[run->head].done) {
+		upto = run->cmd[run->head].hi ? run->cmd[run->head].hi
+					      : run->max_uid;
+		run->head = (run->head + 1) % FETCH_SYNC_PIPELINE;
+		run->count--;
+	}
 	if (!run->in_tx && upto <= cp->last_uid && mb->uidnext <= cp->uidnext)
 		return OTPBOX_OK; /* nothing to write */
 	if (upto > cp->last_uid)
@@ -274,14 +285,23 @@ fetch_sync_commit(struct fetch_sync_run *run)
 	return err;
 }
 
+/* A tagged reply may complete any command in flight (servers may finish
+ * pipelined commands out of order); only a completed prefix commits. */
 static enum otpbox_err
 fetch_sync_tagged(struct fetch_sync_run *run, const struct imap_parse_resp *r)
 {
-	struct fetch_sync_cmd *c = &run->cmd[run->head];
+	struct fetch_sync_cmd *c = NULL;
+	unsigned i;
 
-	if (strcmp(r->tag, c->tag) != 0) {
+	for (i = 0; i < run->count && c == NULL; i++) {
+		c = &run->cmd[(run->head + i) % FETCH_SYNC_PIPELINE];
+		if (strcmp(r->tag, c->tag) != 0)
+			c = NULL;
+	}
+	if (c == NULL) {
 		snprintf(run->errbuf, run->errlen,
-			 "server answered %s while %s was due", r->tag, c->tag);
+			 "server answered tag %.40s, which we never sent",
+			 r->tag);
 		return OTPBOX_ERR_PROTOCOL;
 	}
 	if (r->status != IMAP_PARSE_STATUS_OK) {
@@ -289,6 +309,9 @@ fetch_sync_tagged(struct fetch_sync_run *run, const struct imap_parse_resp *r)
 			 r->text);
 		return OTPBOX_ERR_PROTOCOL;
 	}
+	c->done = true;
+	if (c != &run->cmd[run->head])
+		return OTPBOX_OK;
 	return fetch_sync_commit(run);
 }
 

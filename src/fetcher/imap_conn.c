@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +70,19 @@ imap_conn_seterr(struct imap_conn *c, const char *what, const char *why)
 		 why ? " " : "", why ? why : "");
 }
 
+/* A peer that vanished without a FIN (NAT timeout, cable) is noticed by
+ * the kernel within about two minutes, even while we idle. */
+static void
+imap_conn_keepalive(int fd)
+{
+	int on = 1, idle = 60, intvl = 15, cnt = 4;
+
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
 static int
 imap_conn_try_addr(const struct addrinfo *ai, long long deadline)
 {
@@ -78,6 +93,7 @@ imap_conn_try_addr(const struct addrinfo *ai, long long deadline)
 			SOCK_CLOEXEC, ai->ai_protocol);
 	if (fd < 0)
 		return -1;
+	imap_conn_keepalive(fd);
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 		return fd;
 	if (errno == EINPROGRESS &&

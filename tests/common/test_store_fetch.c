@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/* The fetcher's store calls on a real SQLite file: duplicates by UID and
+ * by Message-ID + content hash across UIDVALIDITY, children rows,
+ * checkpoints, retention and the "is a bot waiting" probe. */
+#include "../cunit_main.h"
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store_fetch.h"
+
+static char test_dir[64];
+static char test_db[128];
+
+static struct store *
+test_open(void)
+{
+	struct store *st = NULL;
+	char errbuf[256];
+
+	if (!test_dir[0]) {
+		snprintf(test_dir, sizeof(test_dir), "/tmp/otpbox-sf.XXXXXX");
+		CU_ASSERT_FATAL(mkdtemp(test_dir) != NULL);
+		snprintf(test_db, sizeof(test_db), "%s/db", test_dir);
+	}
+	CU_ASSERT_FATAL(store_open(test_db, true, &st, errbuf,
+				   sizeof(errbuf)) == OTPBOX_OK);
+	return st;
+}
+
+static long long
+test_int(const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	long long v = -1;
+
+	CU_ASSERT_FATAL(sqlite3_open(test_db, &db) == SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	else
+		fprintf(stderr, "  query failed: %s\n", sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+test_exec(const char *sql)
+{
+	sqlite3 *db = NULL;
+
+	CU_ASSERT_FATAL(sqlite3_open(test_db, &db) == SQLITE_OK);
+	CU_ASSERT(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+}
+
+struct insert_case {
+	const char *name;
+	int64_t uidvalidity, uid;
+	const char *message_id, *hash;
+	bool want_stored;
+};
+
+static const struct insert_case insert_cases[] = {
+	{ "first message", 10, 1, "<a@x>", "h1", true },
+	{ "same UID again", 10, 1, "<a@x>", "h1", false },
+	{ "second message", 10, 2, "<b@x>", "h2", true },
+	{ "same message, new UIDVALIDITY", 20, 1, "<a@x>", "h1", false },
+	{ "same Message-ID, other content", 20, 3, "<a@x>", "h9", true },
+	{ "no Message-ID", 20, 4, NULL, "h4", true },
+	{ "no Message-ID, same content, new UIDVALIDITY", 30, 1, NULL, "h4",
+	  false },
+	{ "new message after the change", 30, 5, "<c@x>", "h5", true },
+};
+
+static void
+test_insert_dedupe(void)
+{
+	struct store *st = test_open();
+	struct store_fetch_folder f;
+	struct store_fetch_msg m;
+	bool stored;
+	size_t i;
+
+	CU_ASSERT_FATAL(store_fetch_folder_get(st, "acct", "u@x", "h",
+					       "INBOX", &f) == OTPBOX_OK);
+	TEST_EXPECT_INT("fresh folder uidvalidity", f.uidvalidity, 0);
+	for (i = 0; i < sizeof(insert_cases) / sizeof(insert_cases[0]); i++) {
+		const struct insert_case *c = &insert_cases[i];
+
+		memset(&m, 0, sizeof(m));
+		m.uid = c->uid;
+		m.message_id = c->message_id;
+		m.content_hash = c->hash;
+		m.received_at = 1000;
+		CU_ASSERT_FATAL(store_begin(st) == OTPBOX_OK);
+		CU_ASSERT(store_fetch_insert(st, f.id, c->uidvalidity, &m,
+					     &stored) == OTPBOX_OK);
+		CU_ASSERT(store_commit(st) == OTPBOX_OK);
+		TEST_EXPECT_INT(c->name, stored, c->want_stored);
+	}
+	TEST_EXPECT_INT("rows stored", test_int("select count(*) from "
+						"messages"), 5);
+	store_close(st);
+}
+
+static void
+test_children_and_checkpoint(void)
+{
+	struct store *st = test_open();
+	struct store_fetch_rcpt rc[2] = { { "Bot1@Bots.test", "X-Original-To" },
+					  { "bot2@bots.test", "To" } };
+	struct store_fetch_cand cd[2] = { { "code", "123456", 0.9, true, "w" },
+					  { "code", "2026", 0.1, false, "y" } };
+	struct store_fetch_msg m = {
+		.uid = 7, .message_id = "<k@x>", .content_hash = "hk",
+		.received_at = 2000, .rcpts = rc, .nrcpts = 2, .cands = cd,
+		.ncands = 2, .code = "123456", .link = "https://x.test/v",
+	};
+	struct store_fetch_folder f, again;
+	bool stored;
+
+	CU_ASSERT_FATAL(store_fetch_folder_get(st, "acct", "u@x", "h",
+					       "Junk", &f) == OTPBOX_OK);
+	CU_ASSERT_FATAL(store_begin(st) == OTPBOX_OK);
+	CU_ASSERT(store_fetch_insert(st, f.id, 5, &m, &stored) == OTPBOX_OK);
+	f.uidvalidity = 5;
+	f.last_uid = 7;
+	f.uidnext = 8;
+	CU_ASSERT(store_fetch_checkpoint(st, &f, 3000) == OTPBOX_OK);
+	CU_ASSERT(store_commit(st) == OTPBOX_OK);
+	TEST_EXPECT_INT("recipients", test_int("select count(*) from recipients"
+		" where address in ('bot1@bots.test', 'bot2@bots.test')"), 2);
+	TEST_EXPECT_INT("candidates", test_int("select count(*) from "
+		"candidates c join messages m on m.id = c.message_id "
+		"where m.uid = 7"), 2);
+	TEST_EXPECT_INT("codes: one per recipient and kind", test_int(
+		"select count(*) from codes where received_at = 2000"), 4);
+	CU_ASSERT(store_fetch_folder_get(st, "acct", "u@x", "h", "Junk",
+					 &again) == OTPBOX_OK);
+	TEST_EXPECT_INT("checkpoint uidvalidity", again.uidvalidity, 5);
+	TEST_EXPECT_INT("checkpoint last uid", again.last_uid, 7);
+	TEST_EXPECT_INT("checkpoint uidnext", again.uidnext, 8);
+	store_close(st);
+}
+
+static void
+test_purge(void)
+{
+	struct store *st = test_open();
+	int64_t deleted = -1;
+
+	CU_ASSERT(store_fetch_purge(st, 1500, &deleted) == OTPBOX_OK);
+	TEST_EXPECT_INT("purged (received before 1500)", deleted, 5);
+	TEST_EXPECT_INT("left", test_int("select count(*) from messages"), 1);
+	TEST_EXPECT_INT("codes of the kept message", test_int(
+		"select count(*) from codes"), 4);
+	CU_ASSERT(store_fetch_purge(st, 2500, &deleted) == OTPBOX_OK);
+	TEST_EXPECT_INT("children go with the message", test_int(
+		"select (select count(*) from codes) + (select count(*) from "
+		"recipients) + (select count(*) from candidates)"), 0);
+	store_close(st);
+}
+
+static void
+test_waiting(void)
+{
+	struct store *st = test_open();
+	int64_t now = 1000000;
+	bool w = true;
+
+	CU_ASSERT(store_fetch_waiting(st, now, &w) == OTPBOX_OK);
+	TEST_EXPECT_INT("nobody waits", w, false);
+	test_exec("insert into waits (address, window_start, started_at) "
+		  "values ('b@x', 0, 999000)");
+	CU_ASSERT(store_fetch_waiting(st, now, &w) == OTPBOX_OK);
+	TEST_EXPECT_INT("a stale wait does not count", w, false);
+	test_exec("insert into waits (address, window_start, started_at) "
+		  "values ('b@x', 0, 999990)");
+	CU_ASSERT(store_fetch_waiting(st, now, &w) == OTPBOX_OK);
+	TEST_EXPECT_INT("a bot waits", w, true);
+	test_exec("update waits set outcome = 'claimed'");
+	CU_ASSERT(store_fetch_waiting(st, now, &w) == OTPBOX_OK);
+	TEST_EXPECT_INT("a finished wait does not count", w, false);
+	store_close(st);
+	unlink(test_db);
+	rmdir(test_dir);
+}
+
+#define TEST_SUITE_NAME "store_fetch"
+static CU_TestInfo test_cases[] = {
+	{ "insert and dedupe", test_insert_dedupe },
+	{ "children and checkpoint", test_children_and_checkpoint },
+	{ "retention purge", test_purge },
+	{ "waiting probe", test_waiting },
+	CU_TEST_INFO_NULL,
+};
+#include "../cunit_main.h"

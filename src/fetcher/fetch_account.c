@@ -136,6 +136,36 @@ fetch_account_token(struct fetch_account *fa, const char **token,
 	return err == OTPBOX_ERR_TOKEN ? OTPBOX_ERR_AUTH : err;
 }
 
+/* Exchange Online answers a token it accepted but will not serve with
+ * "BAD User is authenticated but not connected", to the login or to the
+ * first command after it. It is a refusal to act on, not a broken server. */
+static bool
+fetch_account_not_connected(const char *text)
+{
+	return strcasestr(text, "authenticated but not connected") != NULL;
+}
+
+/* For an XOAUTH2 account, says what a session-ending refusal means:
+ * "not connected" becomes a refused login (exit 77, hard back-off);
+ * throttling stays temporary but names the wait Microsoft asked for. */
+static enum otpbox_err
+fetch_account_session_refused(struct fetch_account *fa, enum otpbox_err err,
+			      char *errbuf, size_t errlen)
+{
+	char text[512], why[512];
+	long backoff;
+
+	if (fa->oauth2 == NULL || err == OTPBOX_OK ||
+	    err == OTPBOX_ERR_INTERRUPTED ||
+	    (!fetch_account_not_connected(errbuf) &&
+	     !strcasestr(errbuf, "throttled")))
+		return err;
+	snprintf(text, sizeof(text), "%s", errbuf);
+	oauth2_refusal_explain(fa->oauth2, text, why, sizeof(why), &backoff);
+	snprintf(errbuf, errlen, "%.400s; %s", text, why);
+	return fetch_account_not_connected(text) ? OTPBOX_ERR_AUTH : err;
+}
+
 /* XOAUTH2 login. A refused token is replaced once (it may have been
  * revoked or expired early); a second refusal is explained. */
 static enum otpbox_err
@@ -154,10 +184,15 @@ fetch_account_login_xoauth2(struct fetch_account *fa, struct imap_client *cl,
 		fa->token_serial = oauth2_token_serial(fa->oauth2);
 		err = imap_client_login_xoauth2(cl, fa->acct->user, token,
 						errbuf, errlen);
+		if (err == OTPBOX_ERR_PROTOCOL &&
+		    fetch_account_not_connected(errbuf))
+			err = OTPBOX_ERR_AUTH;
 		if (err != OTPBOX_ERR_AUTH)
 			return err;
 		snprintf(refusal, sizeof(refusal), "%s", errbuf);
 		oauth2_token_reject(fa->oauth2);
+		if (strcasestr(refusal, "throttled"))
+			break; /* another login now would make it worse */
 		if (attempt == 0)
 			log_verbose("account %s: token refused; trying once "
 				    "more with a new one", fa->acct->name);
@@ -280,7 +315,7 @@ fetch_account_sync_all(struct fetch_account *fa, struct imap_client *cl,
 			fetch_account_log_sync(fa, f, &stats,
 					       fetch_account_now() - t0);
 	}
-	return err;
+	return fetch_account_session_refused(fa, err, errbuf, errlen);
 }
 
 enum otpbox_err
@@ -297,7 +332,7 @@ fetch_account_sync_new(struct fetch_account *fa, struct imap_client *cl,
 	    stats.fetched > 0)
 		fetch_account_log_sync(fa, &fa->folders[0], &stats,
 				       fetch_account_now() - t0);
-	return err;
+	return fetch_account_session_refused(fa, err, errbuf, errlen);
 }
 
 enum otpbox_err

@@ -268,18 +268,10 @@ fetch_watch_loop(struct fetch_watch *w)
 			log_warnx("account %s: %s", name, w->errbuf);
 			return EX_CONFIG;
 		}
-		if (err == OTPBOX_ERR_AUTH) {
-			log_warnx("account %s: %s; check the user name and "
-				  "password (or token); next attempt in %lld s",
-				  name, w->errbuf, auth_backoff);
-			fetch_watch_sleep(w, auth_backoff * 1000);
-			auth_backoff = auth_backoff * 2 > 3600 ? 3600
-							       : auth_backoff * 2;
-			continue;
-		}
 		if (err == OTPBOX_OK) {
-			auth_backoff = FETCH_WATCH_AUTH_BACKOFF;
 			err = fetch_watch_session(w, cl);
+			if (err != OTPBOX_ERR_AUTH)
+				auth_backoff = FETCH_WATCH_AUTH_BACKOFF;
 			if (err == OTPBOX_OK && w->renew) {
 				w->renew = false;
 				imap_client_free(cl);
@@ -291,9 +283,21 @@ fetch_watch_loop(struct fetch_watch *w)
 			}
 			if (w->full_sync_at != 0)
 				backoff = 1000; /* it worked for a while */
-			snprintf(w->errbuf, sizeof(w->errbuf), "%s",
-				 imap_client_errmsg(cl));
+			/* A refusal after login (Exchange's "not connected")
+			 * is explained in errbuf already. */
+			if (err != OTPBOX_ERR_AUTH)
+				snprintf(w->errbuf, sizeof(w->errbuf), "%s",
+					 imap_client_errmsg(cl));
 			imap_client_free(cl);
+		}
+		if (err == OTPBOX_ERR_AUTH) {
+			log_warnx("account %s: %s; check the user name and "
+				  "password (or token); next attempt in %lld s",
+				  name, w->errbuf, auth_backoff);
+			fetch_watch_sleep(w, auth_backoff * 1000);
+			auth_backoff = auth_backoff * 2 > 3600 ? 3600
+							       : auth_backoff * 2;
+			continue;
 		}
 		log_warnx("account %s: %s; reconnecting in about %lld s", name,
 			  w->errbuf[0] ? w->errbuf : otpbox_strerror(err),

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Installs what is missing, builds otpbox twice (warnings as errors, then
 # with AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test,
-# then checks that the release tarball is complete (make distcheck).
+# then checks that the release tarball is complete and passes its own
+# tests (make distcheck).
 # Set OTPBOX_CORPUS_DIR to also check extraction against a labelled corpus.
 set -eu
 top=$(cd "$(dirname "$0")" && pwd)
@@ -43,7 +44,11 @@ run_suite sanitizers --enable-sanitizers
 echo "== distcheck"
 (cd "$top/_build-werror" &&
 	make -s distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror \
-		TESTS= >/dev/null) || { status=1; echo "distcheck FAILED"; }
+		>distcheck.log 2>&1) || {
+	status=1
+	tail -60 "$top/_build-werror/distcheck.log"
+	echo "distcheck FAILED"
+}
 echo "summary:$summary"
 total_pass=$(echo "$summary" | grep -o '[0-9]* passed' | awk '{s+=$1} END {print s+0}')
 total_fail=$(echo "$summary" | grep -o '[0-9]* failed' | awk '{s+=$1} END {print s+0}')

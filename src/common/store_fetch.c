@@ -22,44 +22,39 @@ enum store_fetch_stmt {
 };
 
 static const char *const store_fetch_sql[SF_COUNT] = {
-	[SF_ACCOUNT_UPSERT] =
-		"INSERT INTO accounts (name, username, host) VALUES (?1, ?2, ?3)"
-		" ON CONFLICT (name) DO UPDATE SET username = ?2, host = ?3",
-	[SF_FOLDER_UPSERT] =
-		"INSERT INTO folders (account_id, name)"
-		" SELECT id, ?2 FROM accounts WHERE name = ?1"
-		" ON CONFLICT (account_id, name) DO NOTHING",
-	[SF_FOLDER_GET] =
-		"SELECT f.id, coalesce(f.uidvalidity, 0), f.last_uid,"
-		" coalesce(f.uidnext, 0) FROM folders f"
-		" JOIN accounts a ON a.id = f.account_id"
-		" WHERE a.name = ?1 AND f.name = ?2",
-	[SF_DUPLICATE] =
-		"SELECT 1 FROM messages WHERE folder_id = ?1"
-		" AND message_id IS ?2 AND content_hash = ?3"
-		" AND uidvalidity <> ?4 LIMIT 1",
-	[SF_MESSAGE_INSERT] =
-		"INSERT INTO messages (folder_id, uidvalidity, uid, message_id,"
-		" content_hash, received_at, fetched_at, sender, subject, size,"
-		" truncated, parse_status, parse_error)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-		" ON CONFLICT (folder_id, uidvalidity, uid) DO NOTHING",
-	[SF_RCPT_INSERT] =
-		"INSERT OR IGNORE INTO recipients (message_id, address, header)"
-		" VALUES (?1, lower(?2), ?3)",
-	[SF_CAND_INSERT] =
-		"INSERT INTO candidates (message_id, kind, value, score, chosen,"
-		" reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[SF_CODE_INSERT] =
-		"INSERT OR IGNORE INTO codes (message_id, address, kind, code,"
-		" received_at) VALUES (?1, lower(?2), ?3, ?4, ?5)",
-	[SF_CHECKPOINT] =
-		"UPDATE folders SET uidvalidity = ?2, last_uid = ?3,"
-		" uidnext = nullif(?4, 0), synced_at = ?5 WHERE id = ?1",
-	[SF_PURGE] = "DELETE FROM messages WHERE received_at < ?1",
-	[SF_WAITING] =
-		"SELECT EXISTS (SELECT 1 FROM waits"
-		" WHERE outcome = 'waiting' AND started_at >= ?1)",
+    [SF_ACCOUNT_UPSERT] =
+        "INSERT INTO accounts (name, username, host) VALUES (?1, ?2, ?3)"
+        " ON CONFLICT (name) DO UPDATE SET username = ?2, host = ?3",
+    [SF_FOLDER_UPSERT] = "INSERT INTO folders (account_id, name)"
+                         " SELECT id, ?2 FROM accounts WHERE name = ?1"
+                         " ON CONFLICT (account_id, name) DO NOTHING",
+    [SF_FOLDER_GET] = "SELECT f.id, coalesce(f.uidvalidity, 0), f.last_uid,"
+                      " coalesce(f.uidnext, 0) FROM folders f"
+                      " JOIN accounts a ON a.id = f.account_id"
+                      " WHERE a.name = ?1 AND f.name = ?2",
+    [SF_DUPLICATE] = "SELECT 1 FROM messages WHERE folder_id = ?1"
+                     " AND message_id IS ?2 AND content_hash = ?3"
+                     " AND uidvalidity <> ?4 LIMIT 1",
+    [SF_MESSAGE_INSERT] =
+        "INSERT INTO messages (folder_id, uidvalidity, uid, message_id,"
+        " content_hash, received_at, fetched_at, sender, subject, size,"
+        " truncated, parse_status, parse_error)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+        " ON CONFLICT (folder_id, uidvalidity, uid) DO NOTHING",
+    [SF_RCPT_INSERT] =
+        "INSERT OR IGNORE INTO recipients (message_id, address, header)"
+        " VALUES (?1, lower(?2), ?3)",
+    [SF_CAND_INSERT] =
+        "INSERT INTO candidates (message_id, kind, value, score, chosen,"
+        " reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [SF_CODE_INSERT] =
+        "INSERT OR IGNORE INTO codes (message_id, address, kind, code,"
+        " received_at) VALUES (?1, lower(?2), ?3, ?4, ?5)",
+    [SF_CHECKPOINT] = "UPDATE folders SET uidvalidity = ?2, last_uid = ?3,"
+                      " uidnext = nullif(?4, 0), synced_at = ?5 WHERE id = ?1",
+    [SF_PURGE] = "DELETE FROM messages WHERE received_at < ?1",
+    [SF_WAITING] = "SELECT EXISTS (SELECT 1 FROM waits"
+                   " WHERE outcome = 'waiting' AND started_at >= ?1)",
 };
 
 struct store_fetch {
@@ -123,7 +118,7 @@ store_fetch_run(struct store *st, sqlite3_stmt *s)
 
 static enum otpbox_err
 store_fetch_folder_read(struct store *st, const char *account,
-			const char *folder, struct store_fetch_folder *out)
+                        const char *folder, struct store_fetch_folder *out)
 {
 	sqlite3_stmt *s = store_fetch_stmt(st, SF_FOLDER_GET);
 	enum otpbox_err err = OTPBOX_OK;
@@ -139,7 +134,7 @@ store_fetch_folder_read(struct store *st, const char *account,
 		out->uidnext = sqlite3_column_int64(s, 3);
 	} else {
 		err = rc == SQLITE_DONE ? OTPBOX_ERR_NOT_FOUND
-					: store_p_fail(st, rc);
+		                        : store_p_fail(st, rc);
 	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
@@ -147,9 +142,9 @@ store_fetch_folder_read(struct store *st, const char *account,
 }
 
 enum otpbox_err
-store_fetch_folder_get(struct store *st, const char *account,
-		       const char *user, const char *host, const char *folder,
-		       struct store_fetch_folder *out)
+store_fetch_folder_get(struct store *st, const char *account, const char *user,
+                       const char *host, const char *folder,
+                       struct store_fetch_folder *out)
 {
 	sqlite3_stmt *s;
 	enum otpbox_err err;
@@ -179,7 +174,7 @@ out:
 /* True when the same message was stored under an earlier UIDVALIDITY. */
 static enum otpbox_err
 store_fetch_seen(struct store *st, int64_t folder_id, int64_t uidvalidity,
-		 const struct store_fetch_msg *msg, bool *seen)
+                 const struct store_fetch_msg *msg, bool *seen)
 {
 	sqlite3_stmt *s = store_fetch_stmt(st, SF_DUPLICATE);
 	enum otpbox_err err = OTPBOX_OK;
@@ -200,8 +195,8 @@ store_fetch_seen(struct store *st, int64_t folder_id, int64_t uidvalidity,
 
 static enum otpbox_err
 store_fetch_message_row(struct store *st, int64_t folder_id,
-			int64_t uidvalidity, const struct store_fetch_msg *msg,
-			int64_t *rowid)
+                        int64_t uidvalidity, const struct store_fetch_msg *msg,
+                        int64_t *rowid)
 {
 	sqlite3_stmt *s = store_fetch_stmt(st, SF_MESSAGE_INSERT);
 	enum otpbox_err err;
@@ -218,7 +213,7 @@ store_fetch_message_row(struct store *st, int64_t folder_id,
 	sqlite3_bind_int64(s, 10, msg->size);
 	sqlite3_bind_int(s, 11, msg->truncated);
 	sqlite3_bind_text(s, 12, msg->parse_error ? "error" : "ok", -1,
-			  SQLITE_STATIC);
+	                  SQLITE_STATIC);
 	store_fetch_text(s, 13, msg->parse_error);
 	err = store_fetch_run(st, s);
 	*rowid = 0;
@@ -229,7 +224,7 @@ store_fetch_message_row(struct store *st, int64_t folder_id,
 
 static enum otpbox_err
 store_fetch_children_rcpts(struct store *st, int64_t rowid,
-			   const struct store_fetch_msg *msg)
+                           const struct store_fetch_msg *msg)
 {
 	enum otpbox_err err = OTPBOX_OK;
 	sqlite3_stmt *s;
@@ -239,10 +234,10 @@ store_fetch_children_rcpts(struct store *st, int64_t rowid,
 		s = store_fetch_stmt(st, SF_RCPT_INSERT);
 		sqlite3_bind_int64(s, 1, rowid);
 		sqlite3_bind_text(s, 2, msg->rcpts[i].address, -1,
-				  SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, msg->rcpts[i].header ?
-				  msg->rcpts[i].header : "", -1,
-				  SQLITE_STATIC);
+		                  SQLITE_STATIC);
+		sqlite3_bind_text(
+		    s, 3, msg->rcpts[i].header ? msg->rcpts[i].header : "", -1,
+		    SQLITE_STATIC);
 		err = store_fetch_run(st, s);
 	}
 	return err;
@@ -250,7 +245,7 @@ store_fetch_children_rcpts(struct store *st, int64_t rowid,
 
 static enum otpbox_err
 store_fetch_children_cands(struct store *st, int64_t rowid,
-			   const struct store_fetch_msg *msg)
+                           const struct store_fetch_msg *msg)
 {
 	const struct store_fetch_cand *c;
 	enum otpbox_err err = OTPBOX_OK;
@@ -266,7 +261,7 @@ store_fetch_children_cands(struct store *st, int64_t rowid,
 		sqlite3_bind_double(s, 4, c->score);
 		sqlite3_bind_int(s, 5, c->chosen);
 		sqlite3_bind_text(s, 6, c->reason ? c->reason : "", -1,
-				  SQLITE_STATIC);
+		                  SQLITE_STATIC);
 		err = store_fetch_run(st, s);
 	}
 	return err;
@@ -275,10 +270,10 @@ store_fetch_children_cands(struct store *st, int64_t rowid,
 /* One claimable row per recipient for the code and one for the link. */
 static enum otpbox_err
 store_fetch_children_codes(struct store *st, int64_t rowid,
-			   const struct store_fetch_msg *msg)
+                           const struct store_fetch_msg *msg)
 {
-	const char *kinds[2] = { "code", "link" };
-	const char *values[2] = { msg->code, msg->link };
+	const char *kinds[2] = {"code", "link"};
+	const char *values[2] = {msg->code, msg->link};
 	enum otpbox_err err = OTPBOX_OK;
 	sqlite3_stmt *s;
 	size_t i, k;
@@ -288,7 +283,7 @@ store_fetch_children_codes(struct store *st, int64_t rowid,
 			s = store_fetch_stmt(st, SF_CODE_INSERT);
 			sqlite3_bind_int64(s, 1, rowid);
 			sqlite3_bind_text(s, 2, msg->rcpts[i].address, -1,
-					  SQLITE_STATIC);
+			                  SQLITE_STATIC);
 			sqlite3_bind_text(s, 3, kinds[k], -1, SQLITE_STATIC);
 			sqlite3_bind_text(s, 4, values[k], -1, SQLITE_STATIC);
 			sqlite3_bind_int64(s, 5, msg->received_at);
@@ -300,7 +295,7 @@ store_fetch_children_codes(struct store *st, int64_t rowid,
 
 enum otpbox_err
 store_fetch_insert(struct store *st, int64_t folder_id, int64_t uidvalidity,
-		   const struct store_fetch_msg *msg, bool *stored)
+                   const struct store_fetch_msg *msg, bool *stored)
 {
 	enum otpbox_err err;
 	int64_t rowid = 0;
@@ -325,7 +320,7 @@ store_fetch_insert(struct store *st, int64_t folder_id, int64_t uidvalidity,
 
 enum otpbox_err
 store_fetch_checkpoint(struct store *st, const struct store_fetch_folder *f,
-		       int64_t synced_at)
+                       int64_t synced_at)
 {
 	sqlite3_stmt *s = store_fetch_stmt(st, SF_CHECKPOINT);
 

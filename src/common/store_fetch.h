@@ -21,7 +21,7 @@ struct store_fetch_folder {
 	int64_t id;
 	int64_t uidvalidity; /* 0 when never synced */
 	int64_t last_uid;    /* every UID <= last_uid is stored */
-	int64_t uidnext;     /* the server's UIDNEXT at the last sync, 0 unknown */
+	int64_t uidnext; /* the server's UIDNEXT at the last sync, 0 unknown */
 };
 
 struct store_fetch_rcpt {
@@ -63,9 +63,9 @@ struct store_fetch_msg {
  * checkpoint into *out. Runs its own transaction (call outside one).
  */
 enum otpbox_err store_fetch_folder_get(struct store *st, const char *account,
-				       const char *user, const char *host,
-				       const char *folder,
-				       struct store_fetch_folder *out);
+                                       const char *user, const char *host,
+                                       const char *folder,
+                                       struct store_fetch_folder *out);
 
 /*
  * Stores msg for folder_id under uidvalidity, inside the caller's
@@ -74,23 +74,23 @@ enum otpbox_err store_fetch_folder_get(struct store *st, const char *account,
  * hash under an earlier UIDVALIDITY.
  */
 enum otpbox_err store_fetch_insert(struct store *st, int64_t folder_id,
-				   int64_t uidvalidity,
-				   const struct store_fetch_msg *msg,
-				   bool *stored);
+                                   int64_t uidvalidity,
+                                   const struct store_fetch_msg *msg,
+                                   bool *stored);
 
 /* Moves the checkpoint; call in the transaction that stored the batch. */
 enum otpbox_err store_fetch_checkpoint(struct store *st,
-				       const struct store_fetch_folder *f,
-				       int64_t synced_at);
+                                       const struct store_fetch_folder *f,
+                                       int64_t synced_at);
 
 /* Deletes messages received before `before` (with their recipients,
  * candidates and codes); *deleted gets the count. Own transaction. */
 enum otpbox_err store_fetch_purge(struct store *st, int64_t before,
-				  int64_t *deleted);
+                                  int64_t *deleted);
 
 /* *waiting is true when some bot has an open wait started after
  * now - STORE_FETCH_WAIT_STALE_SECONDS. A short read, no transaction kept. */
 enum otpbox_err store_fetch_waiting(struct store *st, int64_t now,
-				    bool *waiting);
+                                    bool *waiting);
 
 #endif

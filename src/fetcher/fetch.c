@@ -29,28 +29,29 @@ static void
 fetch_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: otpbox fetch [-c FILE] [--db PATH] --once|--watch "
-		"[-v]\n"
-		"Copies new mail from the configured IMAP account(s) into the "
-		"database.\n"
-		"  --once       sync every account and folder once, then exit "
-		"(for cron;\n"
-		"               a run that finds another one running exits 0 "
-		"at once)\n"
-		"  --watch      stay connected: IDLE (or poll), reconnect with "
-		"back-off;\n"
-		"               SIGTERM/SIGINT stop after the current batch, "
-		"SIGHUP reloads\n"
-		"  -c FILE      configuration file (else $OTPBOX_CONFIG, else "
-		"%s)\n"
-		"  --db PATH    database file (else $OTPBOX_DB, else the "
-		"config's `database`)\n"
-		"  -v           log each message's recipient and code decision;"
-		" -vv protocol\n"
-		"  -h, --help   this text\n"
-		"Exit status: 0 ok; 75 server unreachable or temporary failure;"
-		" 77 login\n"
-		"refused; 78 bad configuration.\n", CONF_SYSTEM_FILE);
+	        "usage: otpbox fetch [-c FILE] [--db PATH] --once|--watch "
+	        "[-v]\n"
+	        "Copies new mail from the configured IMAP account(s) into the "
+	        "database.\n"
+	        "  --once       sync every account and folder once, then exit "
+	        "(for cron;\n"
+	        "               a run that finds another one running exits 0 "
+	        "at once)\n"
+	        "  --watch      stay connected: IDLE (or poll), reconnect with "
+	        "back-off;\n"
+	        "               SIGTERM/SIGINT stop after the current batch, "
+	        "SIGHUP reloads\n"
+	        "  -c FILE      configuration file (else $OTPBOX_CONFIG, else "
+	        "%s)\n"
+	        "  --db PATH    database file (else $OTPBOX_DB, else the "
+	        "config's `database`)\n"
+	        "  -v           log each message's recipient and code decision;"
+	        " -vv protocol\n"
+	        "  -h, --help   this text\n"
+	        "Exit status: 0 ok; 75 server unreachable or temporary failure;"
+	        " 77 login\n"
+	        "refused; 78 bad configuration.\n",
+	        CONF_SYSTEM_FILE);
 }
 
 struct fetch_args {
@@ -64,31 +65,45 @@ static int
 fetch_parse_args(int argc, char **argv, struct fetch_args *a)
 {
 	static const struct option opts[] = {
-		{ "once", no_argument, NULL, 'o' },
-		{ "watch", no_argument, NULL, 'w' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"once", no_argument, NULL, 'o'},
+	    {"watch", no_argument, NULL, 'w'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'o': a->once = 1; break;
-		case 'w': a->watch = 1; break;
-		case 'd': a->db = optarg; break;
-		case 'c': a->conf_path = optarg; break;
-		case 'v': a->verbose++; break;
-		case 'h': fetch_usage(stdout); return EX_OK;
-		default: fetch_usage(stderr); return EX_USAGE;
+		case 'o':
+			a->once = 1;
+			break;
+		case 'w':
+			a->watch = 1;
+			break;
+		case 'd':
+			a->db = optarg;
+			break;
+		case 'c':
+			a->conf_path = optarg;
+			break;
+		case 'v':
+			a->verbose++;
+			break;
+		case 'h':
+			fetch_usage(stdout);
+			return EX_OK;
+		default:
+			fetch_usage(stderr);
+			return EX_USAGE;
 		}
 	}
 	if (optind < argc || a->once + a->watch != 1) {
 		fprintf(stderr, "otpbox fetch: give exactly one of --once and "
-			"--watch\n");
+		                "--watch\n");
 		fetch_usage(stderr);
 		return EX_USAGE;
 	}
@@ -98,7 +113,7 @@ fetch_parse_args(int argc, char **argv, struct fetch_args *a)
 static void
 fetch_signals(void)
 {
-	struct sigaction sa = { .sa_handler = fetch_on_stop };
+	struct sigaction sa = {.sa_handler = fetch_on_stop};
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
@@ -116,18 +131,19 @@ fetch_once_account(const struct conf *conf, size_t i, struct store *st)
 	enum otpbox_err err;
 
 	err = fetch_account_new(conf, i, st, &fetch_stop, &fa, errbuf,
-				sizeof(errbuf));
+	                        sizeof(errbuf));
 	if (err == OTPBOX_OK)
 		err = fetch_account_connect(fa, &cl, errbuf, sizeof(errbuf));
 	if (err == OTPBOX_OK)
 		err = fetch_account_sync_all(fa, cl, errbuf, sizeof(errbuf));
 	if (err == OTPBOX_ERR_INTERRUPTED)
 		log_info("account %s: stopped by a signal after a committed "
-			 "batch", conf->accounts[i].name);
+		         "batch",
+		         conf->accounts[i].name);
 	else if (err)
 		log_warnx("account %s (%s:%d): %s", conf->accounts[i].name,
-			  conf->accounts[i].host, conf->accounts[i].port,
-			  errbuf[0] ? errbuf : otpbox_strerror(err));
+		          conf->accounts[i].host, conf->accounts[i].port,
+		          errbuf[0] ? errbuf : otpbox_strerror(err));
 	imap_client_free(cl);
 	fetch_account_free(fa);
 	return fetch_account_exit_status(err);
@@ -137,8 +153,7 @@ fetch_once_account(const struct conf *conf, size_t i, struct store *st)
 static int
 fetch_worse(int a, int b)
 {
-	static const int order[] = { EX_OK, EX_TEMPFAIL, EX_NOPERM,
-				     EX_CONFIG };
+	static const int order[] = {EX_OK, EX_TEMPFAIL, EX_NOPERM, EX_CONFIG};
 	int ra = 4, rb = 4;
 
 	for (int k = 0; k < 4; k++) {
@@ -166,7 +181,7 @@ fetch_once(const struct conf *conf, const char *db)
 	err = fetch_lock_take(db, &lock, errbuf, sizeof(errbuf));
 	if (err == OTPBOX_ERR_LOCKED) {
 		fprintf(stderr, "otpbox fetch: %s; this run does nothing\n",
-			errbuf);
+		        errbuf);
 		store_close(st);
 		return EX_OK;
 	}
@@ -187,7 +202,7 @@ fetch_once(const struct conf *conf, const char *db)
 int
 fetch_main(int argc, char **argv)
 {
-	struct fetch_args a = { 0 };
+	struct fetch_args a = {0};
 	struct conf *conf = NULL;
 	char *errors = NULL;
 	const char *db;
@@ -196,17 +211,19 @@ fetch_main(int argc, char **argv)
 	if ((status = fetch_parse_args(argc, argv, &a)) >= 0)
 		return status;
 	log_init("otpbox fetch", a.verbose >= 2   ? LOG_LEVEL_DEBUG
-				 : a.verbose == 1 ? LOG_LEVEL_VERBOSE
-						  : LOG_LEVEL_INFO);
+	                         : a.verbose == 1 ? LOG_LEVEL_VERBOSE
+	                                          : LOG_LEVEL_INFO);
 	if (conf_load(a.conf_path, &conf, &errors)) {
-		fprintf(stderr, "%s", errors ? errors : "configuration error\n");
+		fprintf(stderr, "%s",
+		        errors ? errors : "configuration error\n");
 		free(errors);
 		return EX_CONFIG;
 	}
 	if (conf->naccounts == 0) {
-		fprintf(stderr, "otpbox fetch: no account configured: add one "
-			"to the configuration file or set %s\n",
-			CONF_DEFAULT_EMAIL_ENV);
+		fprintf(stderr,
+		        "otpbox fetch: no account configured: add one "
+		        "to the configuration file or set %s\n",
+		        CONF_DEFAULT_EMAIL_ENV);
 		conf_free(conf);
 		return EX_CONFIG;
 	}

@@ -25,13 +25,12 @@ fetch_lock_take(const char *db_path, int *fd_out, char *errbuf, size_t errlen)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(errbuf, errlen, "cannot open lock file %s: %s", path,
-			 strerror(errno));
+		         strerror(errno));
 		free(path);
 		return OTPBOX_ERR_IO;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		snprintf(errbuf, errlen, "another otpbox fetch holds %s",
-			 path);
+		snprintf(errbuf, errlen, "another otpbox fetch holds %s", path);
 		close(fd);
 		free(path);
 		return OTPBOX_ERR_LOCKED;

@@ -13,8 +13,8 @@
  * children made by fork() share it. OTPBOX_ERR_LOCKED when another
  * process holds it, OTPBOX_ERR_IO when the file cannot be opened.
  */
-enum otpbox_err fetch_lock_take(const char *db_path, int *fd_out,
-				char *errbuf, size_t errlen);
+enum otpbox_err fetch_lock_take(const char *db_path, int *fd_out, char *errbuf,
+                                size_t errlen);
 void fetch_lock_release(int fd);
 
 #endif

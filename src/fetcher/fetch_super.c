@@ -55,7 +55,7 @@ fetch_super_ms(void)
 static void
 fetch_super_signals(void)
 {
-	struct sigaction sa = { .sa_handler = fetch_super_on_stop };
+	struct sigaction sa = {.sa_handler = fetch_super_on_stop};
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
@@ -68,7 +68,7 @@ fetch_super_signals(void)
 static void
 fetch_super_child_main(const struct conf *conf, size_t i, const char *db)
 {
-	struct sigaction sa = { .sa_handler = fetch_super_on_stop };
+	struct sigaction sa = {.sa_handler = fetch_super_on_stop};
 
 	fetch_super_stop = 0;
 	sigemptyset(&sa.sa_mask);
@@ -83,7 +83,7 @@ fetch_super_child_main(const struct conf *conf, size_t i, const char *db)
 
 static void
 fetch_super_spawn(const struct conf *conf, struct fetch_super_child *c,
-		  size_t i, const char *db)
+                  size_t i, const char *db)
 {
 	pid_t pid;
 
@@ -91,7 +91,7 @@ fetch_super_spawn(const struct conf *conf, struct fetch_super_child *c,
 	pid = fork();
 	if (pid < 0) {
 		log_warn("cannot start the process for account %s",
-			 conf->accounts[i].name);
+		         conf->accounts[i].name);
 		c->start_at = fetch_super_ms() + 5000;
 		return;
 	}
@@ -104,7 +104,7 @@ fetch_super_spawn(const struct conf *conf, struct fetch_super_child *c,
 /* A child ended: decide when (and whether) it comes back. */
 static void
 fetch_super_reap_one(const struct conf *conf, struct fetch_super_child *c,
-		     size_t i, int wstatus)
+                     size_t i, int wstatus)
 {
 	long long now = fetch_super_ms();
 	const char *name = conf->accounts[i].name;
@@ -114,7 +114,8 @@ fetch_super_reap_one(const struct conf *conf, struct fetch_super_child *c,
 		return;
 	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == EX_CONFIG) {
 		log_warnx("account %s: configuration error; fix it and send "
-			  "SIGHUP", name);
+		          "SIGHUP",
+		          name);
 		c->disabled = true;
 		return;
 	}
@@ -127,17 +128,17 @@ fetch_super_reap_one(const struct conf *conf, struct fetch_super_child *c,
 	c->start_at = now + c->backoff;
 	if (WIFSIGNALED(wstatus))
 		log_warnx("account %s: process died (signal %d); restarting "
-			  "in %lld s", name, WTERMSIG(wstatus),
-			  c->backoff / 1000);
+		          "in %lld s",
+		          name, WTERMSIG(wstatus), c->backoff / 1000);
 	else
 		log_warnx("account %s: process exited with %d; restarting in "
-			  "%lld s", name, WEXITSTATUS(wstatus),
-			  c->backoff / 1000);
+		          "%lld s",
+		          name, WEXITSTATUS(wstatus), c->backoff / 1000);
 }
 
 static void
 fetch_super_reap(const struct conf *conf, struct fetch_super_child *kids,
-		 size_t n)
+                 size_t n)
 {
 	int wstatus;
 	pid_t pid;
@@ -146,7 +147,7 @@ fetch_super_reap(const struct conf *conf, struct fetch_super_child *kids,
 		for (size_t i = 0; i < n; i++)
 			if (kids[i].pid == pid)
 				fetch_super_reap_one(conf, &kids[i], i,
-						     wstatus);
+				                     wstatus);
 	}
 }
 
@@ -178,7 +179,7 @@ fetch_super_reload_conf(struct conf **confp, const char *conf_path)
 	if (conf_load(conf_path, &fresh, &errors) != OTPBOX_OK ||
 	    fresh->naccounts == 0) {
 		log_warnx("SIGHUP: configuration not reloaded: %s",
-			  errors ? errors : "no account");
+		          errors ? errors : "no account");
 		free(errors);
 		conf_free(fresh);
 		return false;
@@ -186,7 +187,7 @@ fetch_super_reload_conf(struct conf **confp, const char *conf_path)
 	conf_free(*confp);
 	*confp = fresh;
 	log_info("SIGHUP: configuration reloaded (%zu accounts)",
-		 fresh->naccounts);
+	         fresh->naccounts);
 	return true;
 }
 
@@ -194,7 +195,7 @@ static int
 fetch_super_loop(struct conf **confp, const char *conf_path, const char *db)
 {
 	struct fetch_super_child *kids;
-	struct timespec slice = { 0, 100 * 1000000L };
+	struct timespec slice = {0, 100 * 1000000L};
 	size_t n = (*confp)->naccounts;
 
 	kids = calloc(n, sizeof(*kids));
@@ -226,7 +227,7 @@ fetch_super_loop(struct conf **confp, const char *conf_path, const char *db)
 
 int
 fetch_super_run(struct conf **confp, const char *conf_path,
-		const char *db_override)
+                const char *db_override)
 {
 	const char *db = conf_database(*confp, db_override);
 	struct store *st = NULL;
@@ -248,7 +249,7 @@ fetch_super_run(struct conf **confp, const char *conf_path,
 		return EX_OSERR;
 	fetch_super_signals();
 	log_info("watching %zu account(s); database %s", (*confp)->naccounts,
-		 dbcopy);
+	         dbcopy);
 	status = fetch_super_loop(confp, conf_path, dbcopy);
 	log_info("stopped");
 	free(dbcopy);

@@ -19,6 +19,6 @@
  * database for its whole run. Returns a sysexits.h status.
  */
 int fetch_super_run(struct conf **confp, const char *conf_path,
-		    const char *db_override);
+                    const char *db_override);
 
 #endif

@@ -63,8 +63,9 @@ fetch_sync_send_one(struct fetch_sync_run *run)
 	c->hi = 0;
 	c->done = false;
 	if (run->to) {
-		c->hi = run->to - c->lo < run->ctx->batch ? run->to
-			: c->lo + run->ctx->batch - 1;
+		c->hi = run->to - c->lo < run->ctx->batch
+		            ? run->to
+		            : c->lo + run->ctx->batch - 1;
 		snprintf(range, sizeof(range), "%u:%u", c->lo, c->hi);
 		run->next_lo = c->hi + 1;
 	} else {
@@ -72,9 +73,9 @@ fetch_sync_send_one(struct fetch_sync_run *run)
 		run->star_sent = true;
 	}
 	err = imap_client_send(run->cl, c->tag,
-			       "UID FETCH %s (UID INTERNALDATE RFC822.SIZE "
-			       "BODY.PEEK[]<0.%zu>)", range,
-			       run->ctx->max_bytes);
+	                       "UID FETCH %s (UID INTERNALDATE RFC822.SIZE "
+	                       "BODY.PEEK[]<0.%zu>)",
+	                       range, run->ctx->max_bytes);
 	if (err == OTPBOX_OK)
 		run->count++;
 	return err;
@@ -101,7 +102,7 @@ fetch_sync_send_more(struct fetch_sync_run *run)
 /* Copies the analysis into the store's shape and inserts the row. */
 static enum otpbox_err
 fetch_sync_insert(struct fetch_sync_run *run, struct store_fetch_msg *m,
-		  const struct message_info *info, bool *stored)
+                  const struct message_info *info, bool *stored)
 {
 	struct store_fetch_rcpt *rc = NULL;
 	struct store_fetch_cand *cd = NULL;
@@ -128,7 +129,7 @@ fetch_sync_insert(struct fetch_sync_run *run, struct store_fetch_msg *m,
 	m->cands = cd;
 	m->ncands = info->ncandidates;
 	err = store_fetch_insert(run->ctx->st, run->f->cp.id,
-				 run->f->cp.uidvalidity, m, stored);
+	                         run->f->cp.uidvalidity, m, stored);
 out:
 	free(rc);
 	free(cd);
@@ -138,7 +139,7 @@ out:
 /* -v: which header named the recipient, and which code won and why. */
 static void
 fetch_sync_log_decision(const struct fetch_sync_run *run, uint32_t uid,
-			const struct message_info *info, bool stored)
+                        const struct message_info *info, bool stored)
 {
 	const struct message_candidate *win = NULL;
 	size_t i;
@@ -149,21 +150,21 @@ fetch_sync_log_decision(const struct fetch_sync_run *run, uint32_t uid,
 		if (info->candidates[i].chosen)
 			win = &info->candidates[i];
 	log_verbose("%s/%s uid %u%s: recipient %s (from %s); %s %s%s%s%s",
-		    run->ctx->account, run->f->name, uid,
-		    stored ? "" : " (already stored)",
-		    info->nrecipients ? info->recipients[0].address : "none",
-		    info->nrecipients ? info->recipients[0].header : "-",
-		    win ? win->kind : "code", win ? win->value : "none",
-		    win ? " (" : "", win && win->reason ? win->reason : "",
-		    win ? ")" : "");
+	            run->ctx->account, run->f->name, uid,
+	            stored ? "" : " (already stored)",
+	            info->nrecipients ? info->recipients[0].address : "none",
+	            info->nrecipients ? info->recipients[0].header : "-",
+	            win ? win->kind : "code", win ? win->value : "none",
+	            win ? " (" : "", win && win->reason ? win->reason : "",
+	            win ? ")" : "");
 	if (info->error)
 		log_verbose("%s/%s uid %u: parse problem: %s",
-			    run->ctx->account, run->f->name, uid, info->error);
+		            run->ctx->account, run->f->name, uid, info->error);
 }
 
 static void
 fetch_sync_count(struct fetch_sync_run *run, const struct store_fetch_msg *m,
-		 const struct message_info *info, bool stored)
+                 const struct message_info *info, bool stored)
 {
 	run->stats->fetched++;
 	if (!stored) {
@@ -179,12 +180,12 @@ fetch_sync_count(struct fetch_sync_run *run, const struct store_fetch_msg *m,
 /* Analyses and stores one FETCH response's message. */
 static enum otpbox_err
 fetch_sync_message(struct fetch_sync_run *run,
-		   const struct imap_parse_fetch *fe)
+                   const struct imap_parse_fetch *fe)
 {
 	static const unsigned char empty[1];
 	const unsigned char *body = fe->body_nil ? empty : fe->body;
 	size_t len = fe->body_nil ? 0 : fe->body_len;
-	struct store_fetch_msg m = { 0 };
+	struct store_fetch_msg m = {0};
 	struct message_info *info = NULL;
 	enum otpbox_err err;
 	char hash[65];
@@ -219,7 +220,7 @@ fetch_sync_message(struct fetch_sync_run *run,
  * also returns the highest UID below n, and flag updates come unasked. */
 static bool
 fetch_sync_wanted(const struct fetch_sync_run *run,
-		  const struct imap_parse_fetch *fe)
+                  const struct imap_parse_fetch *fe)
 {
 	if (!fe->has_uid || !fe->has_body || fe->uid <= run->f->cp.last_uid)
 		return false;
@@ -229,12 +230,12 @@ fetch_sync_wanted(const struct fetch_sync_run *run,
 }
 
 static enum otpbox_err
-fetch_sync_untagged(struct fetch_sync_run *run,
-		    const struct imap_parse_resp *r)
+fetch_sync_untagged(struct fetch_sync_run *run, const struct imap_parse_resp *r)
 {
 	enum otpbox_err err;
 
-	if (r->data != IMAP_PARSE_DATA_FETCH || !fetch_sync_wanted(run, &r->fetch))
+	if (r->data != IMAP_PARSE_DATA_FETCH ||
+	    !fetch_sync_wanted(run, &r->fetch))
 		return OTPBOX_OK;
 	if (!run->in_tx) {
 		if ((err = store_begin(run->ctx->st)))
@@ -263,7 +264,7 @@ fetch_sync_commit(struct fetch_sync_run *run)
 
 	while (run->count > 0 && run->cmd[run->head].done) {
 		upto = run->cmd[run->head].hi ? run->cmd[run->head].hi
-					      : run->max_uid;
+		                              : run->max_uid;
 		run->head = (run->head + 1) % FETCH_SYNC_PIPELINE;
 		run->count--;
 	}
@@ -300,13 +301,13 @@ fetch_sync_tagged(struct fetch_sync_run *run, const struct imap_parse_resp *r)
 	}
 	if (c == NULL) {
 		snprintf(run->errbuf, run->errlen,
-			 "server answered tag %.40s, which we never sent",
-			 r->tag);
+		         "server answered tag %.40s, which we never sent",
+		         r->tag);
 		return OTPBOX_ERR_PROTOCOL;
 	}
 	if (r->status != IMAP_PARSE_STATUS_OK) {
 		snprintf(run->errbuf, run->errlen, "UID FETCH refused: %s",
-			 r->text);
+		         r->text);
 		return OTPBOX_ERR_PROTOCOL;
 	}
 	c->done = true;
@@ -329,7 +330,7 @@ fetch_sync_loop(struct fetch_sync_run *run)
 		}
 		if (err) {
 			snprintf(run->errbuf, run->errlen, "%s",
-				 imap_client_errmsg(run->cl));
+			         imap_client_errmsg(run->cl));
 			break;
 		}
 		if (r->type == IMAP_PARSE_UNTAGGED)
@@ -347,13 +348,18 @@ fetch_sync_loop(struct fetch_sync_run *run)
 
 static enum otpbox_err
 fetch_sync_range(const struct fetch_sync_ctx *ctx, struct imap_client *cl,
-		 struct fetch_sync_folder *f, uint32_t to,
-		 struct fetch_sync_stats *stats, char *errbuf, size_t errlen)
+                 struct fetch_sync_folder *f, uint32_t to,
+                 struct fetch_sync_stats *stats, char *errbuf, size_t errlen)
 {
 	struct fetch_sync_run run = {
-		.ctx = ctx, .cl = cl, .f = f, .stats = stats,
-		.next_lo = (uint32_t)f->cp.last_uid + 1, .to = to,
-		.errbuf = errbuf, .errlen = errlen,
+	    .ctx = ctx,
+	    .cl = cl,
+	    .f = f,
+	    .stats = stats,
+	    .next_lo = (uint32_t)f->cp.last_uid + 1,
+	    .to = to,
+	    .errbuf = errbuf,
+	    .errlen = errlen,
 	};
 	enum otpbox_err err;
 
@@ -364,14 +370,14 @@ fetch_sync_range(const struct fetch_sync_ctx *ctx, struct imap_client *cl,
 		store_rollback(ctx->st);
 	if (err && err != OTPBOX_ERR_INTERRUPTED && errbuf && !errbuf[0])
 		snprintf(errbuf, errlen, "%s: %s", otpbox_strerror(err),
-			 store_errmsg(ctx->st));
+		         store_errmsg(ctx->st));
 	return err;
 }
 
 /* Stores a new UIDVALIDITY (and the reset checkpoint) on its own. */
 static enum otpbox_err
 fetch_sync_save_checkpoint(const struct fetch_sync_ctx *ctx,
-			   const struct store_fetch_folder *cp)
+                           const struct store_fetch_folder *cp)
 {
 	enum otpbox_err err = store_begin(ctx->st);
 
@@ -386,14 +392,14 @@ fetch_sync_save_checkpoint(const struct fetch_sync_ctx *ctx,
 
 enum otpbox_err
 fetch_sync_folder(const struct fetch_sync_ctx *ctx, struct imap_client *cl,
-		  struct fetch_sync_folder *f, struct fetch_sync_stats *stats,
-		  char *errbuf, size_t errlen)
+                  struct fetch_sync_folder *f, struct fetch_sync_stats *stats,
+                  char *errbuf, size_t errlen)
 {
 	struct imap_client_mailbox *mb;
 	enum otpbox_err err;
 
 	err = store_fetch_folder_get(ctx->st, ctx->account, ctx->user,
-				     ctx->host, f->name, &f->cp);
+	                             ctx->host, f->name, &f->cp);
 	if (err) {
 		snprintf(errbuf, errlen, "database: %s", store_errmsg(ctx->st));
 		return err;
@@ -405,10 +411,11 @@ fetch_sync_folder(const struct fetch_sync_ctx *ctx, struct imap_client *cl,
 	if (f->cp.uidvalidity != mb->uidvalidity) {
 		if (f->cp.uidvalidity != 0)
 			log_warnx("%s/%s: UIDVALIDITY changed from %lld to %u; "
-				  "re-reading the folder (messages already "
-				  "stored are kept once)", ctx->account,
-				  f->name, (long long)f->cp.uidvalidity,
-				  mb->uidvalidity);
+			          "re-reading the folder (messages already "
+			          "stored are kept once)",
+			          ctx->account, f->name,
+			          (long long)f->cp.uidvalidity,
+			          mb->uidvalidity);
 		f->cp.uidvalidity = mb->uidvalidity;
 		f->cp.last_uid = 0;
 		f->cp.uidnext = 0;
@@ -419,13 +426,13 @@ fetch_sync_folder(const struct fetch_sync_ctx *ctx, struct imap_client *cl,
 	    (mb->uidnext != 0 && mb->uidnext <= f->cp.last_uid + 1))
 		return OTPBOX_OK;
 	return fetch_sync_range(ctx, cl, f, mb->uidnext ? mb->uidnext - 1 : 0,
-				stats, errbuf, errlen);
+	                        stats, errbuf, errlen);
 }
 
 enum otpbox_err
 fetch_sync_new(const struct fetch_sync_ctx *ctx, struct imap_client *cl,
-	       struct fetch_sync_folder *f, struct fetch_sync_stats *stats,
-	       char *errbuf, size_t errlen)
+               struct fetch_sync_folder *f, struct fetch_sync_stats *stats,
+               char *errbuf, size_t errlen)
 {
 	struct imap_client_mailbox *mb = imap_client_get_mailbox(cl);
 

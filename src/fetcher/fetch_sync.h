@@ -55,19 +55,19 @@ struct fetch_sync_folder {
  * the store's. errbuf says what happened.
  */
 enum otpbox_err fetch_sync_folder(const struct fetch_sync_ctx *ctx,
-				  struct imap_client *cl,
-				  struct fetch_sync_folder *f,
-				  struct fetch_sync_stats *stats, char *errbuf,
-				  size_t errlen);
+                                  struct imap_client *cl,
+                                  struct fetch_sync_folder *f,
+                                  struct fetch_sync_stats *stats, char *errbuf,
+                                  size_t errlen);
 
 /*
  * For the folder selected by fetch_sync_folder(): fetches UIDs above the
  * checkpoint with "last+1:*" (after an EXISTS). Errors as above.
  */
 enum otpbox_err fetch_sync_new(const struct fetch_sync_ctx *ctx,
-			       struct imap_client *cl,
-			       struct fetch_sync_folder *f,
-			       struct fetch_sync_stats *stats, char *errbuf,
-			       size_t errlen);
+                               struct imap_client *cl,
+                               struct fetch_sync_folder *f,
+                               struct fetch_sync_stats *stats, char *errbuf,
+                               size_t errlen);
 
 #endif

@@ -29,9 +29,8 @@ struct imap_client {
 	unsigned char buf[16384];
 };
 
-static void
-imap_client_seterr(struct imap_client *cl, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void imap_client_seterr(struct imap_client *cl, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 imap_client_seterr(struct imap_client *cl, const char *fmt, ...)
@@ -91,13 +90,13 @@ imap_client_fill(struct imap_client *cl, int timeout_ms)
 	enum otpbox_err err;
 	size_t n;
 
-	err = imap_conn_read(cl->conn, cl->buf, sizeof(cl->buf), timeout_ms,
-			     &n);
+	err =
+	    imap_conn_read(cl->conn, cl->buf, sizeof(cl->buf), timeout_ms, &n);
 	if (err == OTPBOX_ERR_NET) {
 		imap_client_seterr(cl, "%s%s", imap_conn_errmsg(cl->conn),
-				   imap_parse_pending(cl->parser)
-					   ? " (in the middle of a response)"
-					   : "");
+		                   imap_parse_pending(cl->parser)
+		                       ? " (in the middle of a response)"
+		                       : "");
 		return err;
 	}
 	if (err == OTPBOX_ERR_TIMEOUT)
@@ -112,7 +111,7 @@ imap_client_fill(struct imap_client *cl, int timeout_ms)
 
 enum otpbox_err
 imap_client_next(struct imap_client *cl, int timeout_ms,
-		 const struct imap_parse_resp **out)
+                 const struct imap_parse_resp **out)
 {
 	enum otpbox_err err;
 
@@ -122,14 +121,16 @@ imap_client_next(struct imap_client *cl, int timeout_ms,
 		err = imap_parse_next(cl->parser, out);
 		if (err) {
 			imap_client_seterr(cl, "bad response from server: %s",
-					   imap_parse_errmsg(cl->parser));
+			                   imap_parse_errmsg(cl->parser));
 			return err;
 		}
 		if (*out) {
 			imap_client_note(cl, *out);
 			if ((*out)->status == IMAP_PARSE_STATUS_BYE) {
-				imap_client_seterr(cl, "server closed the "
-						   "session: %s", (*out)->text);
+				imap_client_seterr(cl,
+				                   "server closed the "
+				                   "session: %s",
+				                   (*out)->text);
 				return OTPBOX_ERR_NET;
 			}
 			return OTPBOX_OK;
@@ -157,7 +158,7 @@ imap_client_new_tag(struct imap_client *cl, char tag[IMAP_CLIENT_TAG_MAX])
 
 enum otpbox_err
 imap_client_send(struct imap_client *cl, char tag[IMAP_CLIENT_TAG_MAX],
-		 const char *fmt, ...)
+                 const char *fmt, ...)
 {
 	char line[IMAP_CLIENT_LINE_MAX];
 	va_list ap;
@@ -180,7 +181,7 @@ imap_client_send(struct imap_client *cl, char tag[IMAP_CLIENT_TAG_MAX],
 /* Reads until the tagged reply to tag; *final is that reply. */
 static enum otpbox_err
 imap_client_until(struct imap_client *cl, const char *tag,
-		  const struct imap_parse_resp **final)
+                  const struct imap_parse_resp **final)
 {
 	const struct imap_parse_resp *r;
 	enum otpbox_err err;
@@ -200,7 +201,7 @@ imap_client_until(struct imap_client *cl, const char *tag,
 
 static enum otpbox_err
 imap_client_status_err(struct imap_client *cl, const char *what,
-		       const struct imap_parse_resp *r)
+                       const struct imap_parse_resp *r)
 {
 	if (r->status == IMAP_PARSE_STATUS_OK)
 		return OTPBOX_OK;
@@ -210,7 +211,7 @@ imap_client_status_err(struct imap_client *cl, const char *what,
 
 enum otpbox_err
 imap_client_simple(struct imap_client *cl, const char *cmd, char *errbuf,
-		   size_t errlen)
+                   size_t errlen)
 {
 	const struct imap_parse_resp *r;
 	char tag[IMAP_CLIENT_TAG_MAX];
@@ -255,8 +256,10 @@ imap_client_greeting(struct imap_client *cl)
 		return err;
 	if (r->type != IMAP_PARSE_UNTAGGED ||
 	    r->status != IMAP_PARSE_STATUS_OK) {
-		imap_client_seterr(cl, "unexpected greeting from the server: "
-				   "%.200s", r->text);
+		imap_client_seterr(cl,
+		                   "unexpected greeting from the server: "
+		                   "%.200s",
+		                   r->text);
 		return OTPBOX_ERR_PROTOCOL;
 	}
 	return OTPBOX_OK;
@@ -269,7 +272,7 @@ imap_client_starttls(struct imap_client *cl)
 
 	if (!imap_client_has_cap(cl, "STARTTLS")) {
 		imap_client_seterr(cl, "the server does not offer STARTTLS; "
-				   "use tls = \"implicit\" (port 993)");
+		                       "use tls = \"implicit\" (port 993)");
 		return OTPBOX_ERR_TLS;
 	}
 	if ((err = imap_client_simple(cl, "STARTTLS", NULL, 0)))
@@ -277,7 +280,7 @@ imap_client_starttls(struct imap_client *cl)
 	/* Anything read past the OK came before encryption: refuse it. */
 	if (imap_parse_pending(cl->parser)) {
 		imap_client_seterr(cl, "data injected before the TLS "
-				   "handshake");
+		                       "handshake");
 		return OTPBOX_ERR_TLS;
 	}
 	err = imap_conn_starttls(cl->conn, NULL, 0);
@@ -291,7 +294,7 @@ imap_client_starttls(struct imap_client *cl)
 static enum otpbox_err
 imap_client_setup(struct imap_client *cl, const struct imap_client_opts *o)
 {
-	struct imap_parse_limits lim = { 0 };
+	struct imap_parse_limits lim = {0};
 	enum otpbox_err err;
 
 	lim.max_literal = o->max_literal ? o->max_literal : 1 << 20;
@@ -308,8 +311,8 @@ imap_client_setup(struct imap_client *cl, const struct imap_client_opts *o)
 }
 
 enum otpbox_err
-imap_client_open(const struct imap_client_opts *opts,
-		 struct imap_client **out, char *errbuf, size_t errlen)
+imap_client_open(const struct imap_client_opts *opts, struct imap_client **out,
+                 char *errbuf, size_t errlen)
 {
 	struct imap_client *cl;
 	enum otpbox_err err;
@@ -318,8 +321,8 @@ imap_client_open(const struct imap_client_opts *opts,
 	cl = calloc(1, sizeof(*cl));
 	if (cl == NULL)
 		return OTPBOX_ERR_NOMEM;
-	cl->timeout_ms = opts->conn.timeout_ms > 0 ? opts->conn.timeout_ms
-						   : 30000;
+	cl->timeout_ms =
+	    opts->conn.timeout_ms > 0 ? opts->conn.timeout_ms : 30000;
 	err = imap_conn_open(&opts->conn, &cl->conn, errbuf, errlen);
 	if (err) {
 		free(cl);
@@ -364,8 +367,8 @@ imap_client_errmsg(const struct imap_client *cl)
 /* Sends a line that carries a secret: logged with the secret masked, and
  * wiped afterwards. */
 static enum otpbox_err
-imap_client_send_secret(struct imap_client *cl, const char *shown,
-			char *line, size_t len)
+imap_client_send_secret(struct imap_client *cl, const char *shown, char *line,
+                        size_t len)
 {
 	enum otpbox_err err;
 
@@ -377,8 +380,8 @@ imap_client_send_secret(struct imap_client *cl, const char *shown,
 
 /* Base64 of len bytes into a new CRLF-terminated line after prefix. */
 static char *
-imap_client_b64_line(const char *prefix, const unsigned char *data,
-		     size_t len, size_t *outlen)
+imap_client_b64_line(const char *prefix, const unsigned char *data, size_t len,
+                     size_t *outlen)
 {
 	size_t plen = strlen(prefix), blen = 4 * ((len + 2) / 3);
 	char *line;
@@ -399,8 +402,8 @@ imap_client_b64_line(const char *prefix, const unsigned char *data,
  * message (it names the problem) and answer with an empty line. */
 static enum otpbox_err
 imap_client_sasl_challenge(struct imap_client *cl,
-			   const struct imap_parse_resp *r, char *detail,
-			   size_t dlen)
+                           const struct imap_parse_resp *r, char *detail,
+                           size_t dlen)
 {
 	unsigned char out[512];
 	size_t n = strlen(r->text);
@@ -408,9 +411,10 @@ imap_client_sasl_challenge(struct imap_client *cl,
 
 	if (n > 0 && n < 4 * sizeof(out) / 3 - 4) {
 		m = EVP_DecodeBlock(out, (const unsigned char *)r->text,
-				    (int)n);
+		                    (int)n);
 		if (m > 0) {
-			out[m < (int)sizeof(out) ? m : (int)sizeof(out) - 1] = 0;
+			out[m < (int)sizeof(out) ? m : (int)sizeof(out) - 1] =
+			    0;
 			snprintf(detail, dlen, " %.200s", (char *)out);
 		}
 	}
@@ -418,25 +422,24 @@ imap_client_sasl_challenge(struct imap_client *cl,
 }
 
 static enum otpbox_err
-imap_client_auth_result(struct imap_client *cl,
-			const struct imap_parse_resp *r, const char *mech,
-			const char *detail)
+imap_client_auth_result(struct imap_client *cl, const struct imap_parse_resp *r,
+                        const char *mech, const char *detail)
 {
 	if (r->status == IMAP_PARSE_STATUS_OK)
 		return OTPBOX_OK;
 	imap_client_seterr(cl, "login (%s) refused by the server: %s%s", mech,
-			   r->text, detail);
+	                   r->text, detail);
 	if (r->code == IMAP_PARSE_CODE_UNAVAILABLE)
 		return OTPBOX_ERR_NET;
 	return r->status == IMAP_PARSE_STATUS_NO ? OTPBOX_ERR_AUTH
-						 : OTPBOX_ERR_PROTOCOL;
+	                                         : OTPBOX_ERR_PROTOCOL;
 }
 
 /* Reads an AUTHENTICATE exchange to its end. `line` (the initial response,
  * base64 + CRLF) is sent at the first "+" when SASL-IR was not used. */
 static enum otpbox_err
 imap_client_sasl_finish(struct imap_client *cl, const char *tag,
-			const char *mech, char *line, size_t len)
+                        const char *mech, char *line, size_t len)
 {
 	const struct imap_parse_resp *r;
 	char detail[256] = "";
@@ -450,13 +453,13 @@ imap_client_sasl_finish(struct imap_client *cl, const char *tag,
 			return err;
 		if (r->type == IMAP_PARSE_CONTINUATION && line) {
 			err = imap_client_send_secret(cl, "(SASL response)",
-						      line, len);
+			                              line, len);
 			line = NULL;
 		} else if (r->type == IMAP_PARSE_CONTINUATION) {
 			err = imap_client_sasl_challenge(cl, r, detail,
-							 sizeof(detail));
+			                                 sizeof(detail));
 		} else if (r->type == IMAP_PARSE_TAGGED &&
-			   strcmp(r->tag, tag) == 0) {
+		           strcmp(r->tag, tag) == 0) {
 			return imap_client_auth_result(cl, r, mech, detail);
 		}
 		if (err)
@@ -466,7 +469,7 @@ imap_client_sasl_finish(struct imap_client *cl, const char *tag,
 
 static enum otpbox_err
 imap_client_sasl(struct imap_client *cl, const char *mech,
-		 const unsigned char *ir, size_t irlen)
+                 const unsigned char *ir, size_t irlen)
 {
 	char tag[IMAP_CLIENT_TAG_MAX], prefix[128], shown[96];
 	enum otpbox_err err = OTPBOX_ERR_NOMEM;
@@ -476,7 +479,7 @@ imap_client_sasl(struct imap_client *cl, const char *mech,
 
 	imap_client_new_tag(cl, tag);
 	snprintf(prefix, sizeof(prefix), "%s AUTHENTICATE %s%s", tag, mech,
-		 sasl_ir ? " " : "");
+	         sasl_ir ? " " : "");
 	line = imap_client_b64_line(sasl_ir ? prefix : "", ir, irlen, &len);
 	if (line == NULL)
 		goto out;
@@ -490,8 +493,7 @@ imap_client_sasl(struct imap_client *cl, const char *mech,
 		strcat(prefix, "\r\n");
 		err = imap_client_write(cl, prefix, strlen(prefix));
 		if (err == OTPBOX_OK)
-			err = imap_client_sasl_finish(cl, tag, mech, line,
-						      len);
+			err = imap_client_sasl_finish(cl, tag, mech, line, len);
 	}
 out:
 	if (line)
@@ -503,7 +505,7 @@ out:
 /* user NUL user NUL password, or user=U ^A auth=Bearer T ^A ^A. */
 static unsigned char *
 imap_client_sasl_blob(const char *a, const char *sep1, const char *b,
-		      const char *sep2, const char *c, size_t *len)
+                      const char *sep2, const char *c, size_t *len)
 {
 	size_t la = strlen(a), l1 = strlen(sep1), lb = strlen(b),
 	       l2 = strlen(sep2), lc = strlen(c);
@@ -526,11 +528,11 @@ imap_client_sasl_blob(const char *a, const char *sep1, const char *b,
 /* LOGIN with quoted strings, for servers without AUTH=PLAIN. */
 static enum otpbox_err
 imap_client_login_cmd(struct imap_client *cl, const char *user,
-		      const char *password)
+                      const char *password)
 {
 	char tag[IMAP_CLIENT_TAG_MAX], line[IMAP_CLIENT_SASL_MAX], shown[64];
 	const struct imap_parse_resp *r;
-	const char *s[2] = { user, password };
+	const char *s[2] = {user, password};
 	enum otpbox_err err;
 	size_t n, i;
 
@@ -559,14 +561,14 @@ imap_client_login_cmd(struct imap_client *cl, const char *user,
 bad:
 	OPENSSL_cleanse(line, sizeof(line));
 	imap_client_seterr(cl, "the user name or password cannot be sent "
-			   "with LOGIN (line break or too long)");
+	                       "with LOGIN (line break or too long)");
 	return OTPBOX_ERR_AUTH;
 }
 
 /* After login the capabilities may have changed; learn them again. */
 static enum otpbox_err
 imap_client_after_login(struct imap_client *cl, enum otpbox_err err,
-			char *errbuf, size_t errlen)
+                        char *errbuf, size_t errlen)
 {
 	if (err == OTPBOX_OK)
 		err = imap_client_simple(cl, "CAPABILITY", NULL, 0);
@@ -597,7 +599,7 @@ imap_client_plain_blob(const char *user, const char *password, size_t *len)
 
 enum otpbox_err
 imap_client_login_password(struct imap_client *cl, const char *user,
-			   const char *password, char *errbuf, size_t errlen)
+                           const char *password, char *errbuf, size_t errlen)
 {
 	enum otpbox_err err = OTPBOX_ERR_NOMEM;
 	unsigned char *blob;
@@ -612,7 +614,7 @@ imap_client_login_password(struct imap_client *cl, const char *user,
 		}
 	} else if (imap_client_has_cap(cl, "LOGINDISABLED")) {
 		imap_client_seterr(cl, "the server refuses passwords here "
-				   "(LOGINDISABLED): use TLS or xoauth2");
+		                       "(LOGINDISABLED): use TLS or xoauth2");
 		err = OTPBOX_ERR_AUTH;
 	} else {
 		err = imap_client_login_cmd(cl, user, password);
@@ -622,14 +624,14 @@ imap_client_login_password(struct imap_client *cl, const char *user,
 
 enum otpbox_err
 imap_client_login_xoauth2(struct imap_client *cl, const char *user,
-			  const char *token, char *errbuf, size_t errlen)
+                          const char *token, char *errbuf, size_t errlen)
 {
 	enum otpbox_err err = OTPBOX_ERR_NOMEM;
 	unsigned char *blob;
 	size_t len;
 
 	blob = imap_client_sasl_blob("user=", user, "\1auth=Bearer ", token,
-				     "\1\1", &len);
+	                             "\1\1", &len);
 	if (blob) {
 		err = imap_client_sasl(cl, "XOAUTH2", blob, len);
 		OPENSSL_cleanse(blob, len);
@@ -660,8 +662,8 @@ imap_client_quote(const char *name, char *out, size_t cap)
 }
 
 enum otpbox_err
-imap_client_examine(struct imap_client *cl, const char *mailbox,
-		    char *errbuf, size_t errlen)
+imap_client_examine(struct imap_client *cl, const char *mailbox, char *errbuf,
+                    size_t errlen)
 {
 	char quoted[512], tag[IMAP_CLIENT_TAG_MAX];
 	const struct imap_parse_resp *r;
@@ -670,7 +672,7 @@ imap_client_examine(struct imap_client *cl, const char *mailbox,
 	memset(&cl->mbox, 0, sizeof(cl->mbox));
 	if (!imap_client_quote(mailbox, quoted, sizeof(quoted))) {
 		imap_client_seterr(cl, "folder name \"%s\" is not plain ASCII",
-				   mailbox);
+		                   mailbox);
 		err = OTPBOX_ERR_CONFIG;
 		goto out;
 	}
@@ -679,12 +681,12 @@ imap_client_examine(struct imap_client *cl, const char *mailbox,
 		err = imap_client_until(cl, tag, &r);
 	if (err == OTPBOX_OK && r->status != IMAP_PARSE_STATUS_OK) {
 		imap_client_seterr(cl, "cannot open folder %s: %s", mailbox,
-				   r->text);
+		                   r->text);
 		err = OTPBOX_ERR_NOT_FOUND;
 	}
 	if (err == OTPBOX_OK && cl->mbox.uidvalidity == 0) {
 		imap_client_seterr(cl, "the server sent no UIDVALIDITY for %s",
-				   mailbox);
+		                   mailbox);
 		err = OTPBOX_ERR_PROTOCOL;
 	}
 out:

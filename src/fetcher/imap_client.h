@@ -27,7 +27,8 @@ struct imap_client_mailbox {
 	uint32_t uidvalidity;
 	uint32_t uidnext; /* 0 when the server did not say */
 	uint32_t exists;
-	bool changed; /* EXISTS or EXPUNGE arrived since the caller cleared it */
+	bool
+	    changed; /* EXISTS or EXPUNGE arrived since the caller cleared it */
 };
 
 struct imap_client;
@@ -39,8 +40,8 @@ struct imap_client;
  * greeting that is not OK, OTPBOX_ERR_NET for BYE. errbuf says what to do.
  */
 enum otpbox_err imap_client_open(const struct imap_client_opts *opts,
-				 struct imap_client **out, char *errbuf,
-				 size_t errlen);
+                                 struct imap_client **out, char *errbuf,
+                                 size_t errlen);
 /* Sends LOGOUT without waiting long, closes, frees. Accepts NULL. */
 void imap_client_free(struct imap_client *cl);
 
@@ -51,9 +52,9 @@ void imap_client_free(struct imap_client *cl);
  * errbuf), OTPBOX_ERR_NET when it was temporarily unavailable.
  */
 enum otpbox_err imap_client_login_password(struct imap_client *cl,
-					   const char *user,
-					   const char *password, char *errbuf,
-					   size_t errlen);
+                                           const char *user,
+                                           const char *password, char *errbuf,
+                                           size_t errlen);
 
 /*
  * Logs in with SASL XOAUTH2 and an OAuth2 access token (issue 6). Errors
@@ -61,17 +62,16 @@ enum otpbox_err imap_client_login_password(struct imap_client *cl,
  * server's decoded JSON status when it sent one.
  */
 enum otpbox_err imap_client_login_xoauth2(struct imap_client *cl,
-					  const char *user, const char *token,
-					  char *errbuf, size_t errlen);
+                                          const char *user, const char *token,
+                                          char *errbuf, size_t errlen);
 
 /* Whether the server offers a capability (e.g. "IDLE"). */
 bool imap_client_has_cap(const struct imap_client *cl, const char *cap);
 
 /* EXAMINEs mailbox (read-only) and resets the mailbox state from the
  * reply. OTPBOX_ERR_NOT_FOUND when the server says NO. */
-enum otpbox_err imap_client_examine(struct imap_client *cl,
-				    const char *mailbox, char *errbuf,
-				    size_t errlen);
+enum otpbox_err imap_client_examine(struct imap_client *cl, const char *mailbox,
+                                    char *errbuf, size_t errlen);
 
 /* The selected mailbox's state; belongs to cl. */
 struct imap_client_mailbox *imap_client_get_mailbox(struct imap_client *cl);
@@ -82,9 +82,8 @@ struct imap_client_mailbox *imap_client_get_mailbox(struct imap_client *cl);
  * logged at debug level.
  */
 enum otpbox_err imap_client_send(struct imap_client *cl,
-				 char tag[IMAP_CLIENT_TAG_MAX],
-				 const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+                                 char tag[IMAP_CLIENT_TAG_MAX], const char *fmt,
+                                 ...) __attribute__((format(printf, 3, 4)));
 
 /*
  * Returns the next response, reading from the server for at most
@@ -95,12 +94,12 @@ enum otpbox_err imap_client_send(struct imap_client *cl,
  * OTPBOX_ERR_TOO_BIG (the stream is unusable; drop the session).
  */
 enum otpbox_err imap_client_next(struct imap_client *cl, int timeout_ms,
-				 const struct imap_parse_resp **out);
+                                 const struct imap_parse_resp **out);
 
 /* Sends a command and reads until its tagged reply; untagged responses
  * only update state. OTPBOX_ERR_PROTOCOL on NO/BAD (text in errbuf). */
 enum otpbox_err imap_client_simple(struct imap_client *cl, const char *cmd,
-				   char *errbuf, size_t errlen);
+                                   char *errbuf, size_t errlen);
 
 /* Enters IDLE (waits for the server's "+"). */
 enum otpbox_err imap_client_idle_start(struct imap_client *cl);
@@ -109,8 +108,7 @@ enum otpbox_err imap_client_idle_start(struct imap_client *cl);
  * OTPBOX_OK when the mailbox changed, OTPBOX_ERR_TIMEOUT when it did not,
  * other errors as imap_client_next().
  */
-enum otpbox_err imap_client_idle_wait(struct imap_client *cl,
-				      int timeout_ms);
+enum otpbox_err imap_client_idle_wait(struct imap_client *cl, int timeout_ms);
 /* Leaves IDLE: sends DONE and reads until the tagged reply. */
 enum otpbox_err imap_client_idle_done(struct imap_client *cl);
 

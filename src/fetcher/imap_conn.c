@@ -55,7 +55,7 @@ imap_conn_left(long long deadline)
 static int
 imap_conn_wait(int fd, short events, long long deadline)
 {
-	struct pollfd p = { .fd = fd, .events = events };
+	struct pollfd p = {.fd = fd, .events = events};
 	int rc = poll(&p, 1, imap_conn_left(deadline));
 
 	if (rc < 0)
@@ -66,8 +66,8 @@ imap_conn_wait(int fd, short events, long long deadline)
 static void
 imap_conn_seterr(struct imap_conn *c, const char *what, const char *why)
 {
-	snprintf(c->errmsg, sizeof(c->errmsg), "%s:%s%s", what,
-		 why ? " " : "", why ? why : "");
+	snprintf(c->errmsg, sizeof(c->errmsg), "%s:%s%s", what, why ? " " : "",
+	         why ? why : "");
 }
 
 /* A peer that vanished without a FIN (NAT timeout, cable) is noticed by
@@ -89,8 +89,9 @@ imap_conn_try_addr(const struct addrinfo *ai, long long deadline)
 	int fd, err = 0;
 	socklen_t len = sizeof(err);
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-			SOCK_CLOEXEC, ai->ai_protocol);
+	fd = socket(ai->ai_family,
+	            ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	            ai->ai_protocol);
 	if (fd < 0)
 		return -1;
 	imap_conn_keepalive(fd);
@@ -113,7 +114,7 @@ imap_conn_try_addr(const struct addrinfo *ai, long long deadline)
 static enum otpbox_err
 imap_conn_connect(struct imap_conn *c, const struct imap_conn_opts *o)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
 	long long deadline = imap_conn_now_ms() + o->timeout_ms;
 	char port[16];
 	int rc;
@@ -130,7 +131,7 @@ imap_conn_connect(struct imap_conn *c, const struct imap_conn_opts *o)
 	freeaddrinfo(res);
 	if (c->fd < 0) {
 		imap_conn_seterr(c, "cannot connect",
-				 strerror(errno ? errno : ECONNREFUSED));
+		                 strerror(errno ? errno : ECONNREFUSED));
 		return OTPBOX_ERR_NET;
 	}
 	return OTPBOX_OK;
@@ -146,14 +147,15 @@ imap_conn_tls_error(struct imap_conn *c)
 
 	if (vr != X509_V_OK) {
 		snprintf(c->errmsg, sizeof(c->errmsg),
-			 "TLS certificate of %s refused: %s (set ca_file for "
-			 "a private CA; the host must match the certificate)",
-			 c->host, X509_verify_cert_error_string(vr));
+		         "TLS certificate of %s refused: %s (set ca_file for "
+		         "a private CA; the host must match the certificate)",
+		         c->host, X509_verify_cert_error_string(vr));
 		return;
 	}
 	ERR_error_string_n(e, buf, sizeof(buf));
-	snprintf(c->errmsg, sizeof(c->errmsg), "TLS handshake with %s failed: %s",
-		 c->host, e ? buf : "connection closed");
+	snprintf(c->errmsg, sizeof(c->errmsg),
+	         "TLS handshake with %s failed: %s", c->host,
+	         e ? buf : "connection closed");
 }
 
 static enum otpbox_err
@@ -165,13 +167,13 @@ imap_conn_ctx(struct imap_conn *c)
 	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
 	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_mode(c->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-			 SSL_MODE_ENABLE_PARTIAL_WRITE);
+	                             SSL_MODE_ENABLE_PARTIAL_WRITE);
 	if (SSL_CTX_set_default_verify_paths(c->ctx) != 1)
 		ERR_clear_error();
 	if (c->ca_file && *c->ca_file &&
 	    SSL_CTX_load_verify_locations(c->ctx, c->ca_file, NULL) != 1) {
-		snprintf(c->errmsg, sizeof(c->errmsg),
-			 "cannot load ca_file %s", c->ca_file);
+		snprintf(c->errmsg, sizeof(c->errmsg), "cannot load ca_file %s",
+		         c->ca_file);
 		return OTPBOX_ERR_TLS;
 	}
 	return OTPBOX_OK;
@@ -239,7 +241,7 @@ imap_conn_copyerr(const struct imap_conn *c, char *errbuf, size_t errlen)
 
 enum otpbox_err
 imap_conn_open(const struct imap_conn_opts *opts, struct imap_conn **out,
-	       char *errbuf, size_t errlen)
+               char *errbuf, size_t errlen)
 {
 	struct imap_conn *c;
 	enum otpbox_err err;
@@ -298,7 +300,7 @@ imap_conn_free(struct imap_conn *c)
 
 static enum otpbox_err
 imap_conn_write_tls(struct imap_conn *c, const char *p, size_t len,
-		    long long deadline)
+                    long long deadline)
 {
 	int rc, step;
 
@@ -313,7 +315,8 @@ imap_conn_write_tls(struct imap_conn *c, const char *p, size_t len,
 		step = imap_conn_ssl_step(c, rc, deadline);
 		if (step == 0 || step == -2) {
 			imap_conn_seterr(c, "write to server",
-					 step ? "connection lost" : "timed out");
+			                 step ? "connection lost"
+			                      : "timed out");
 			return OTPBOX_ERR_NET;
 		}
 	}
@@ -322,7 +325,7 @@ imap_conn_write_tls(struct imap_conn *c, const char *p, size_t len,
 
 static enum otpbox_err
 imap_conn_write_plain(struct imap_conn *c, const char *p, size_t len,
-		      long long deadline)
+                      long long deadline)
 {
 	ssize_t n;
 	int w;
@@ -373,7 +376,7 @@ imap_conn_wait_err(struct imap_conn *c, int w)
 
 static enum otpbox_err
 imap_conn_read_tls(struct imap_conn *c, void *buf, size_t cap,
-		   long long deadline, size_t *n)
+                   long long deadline, size_t *n)
 {
 	int rc, w;
 
@@ -393,7 +396,7 @@ imap_conn_read_tls(struct imap_conn *c, void *buf, size_t cap,
 			break;
 		default:
 			imap_conn_seterr(c, "read from server",
-					 "connection closed");
+			                 "connection closed");
 			return OTPBOX_ERR_NET;
 		}
 		if (w != 1)
@@ -403,7 +406,7 @@ imap_conn_read_tls(struct imap_conn *c, void *buf, size_t cap,
 
 static enum otpbox_err
 imap_conn_read_plain(struct imap_conn *c, void *buf, size_t cap,
-		     long long deadline, size_t *n)
+                     long long deadline, size_t *n)
 {
 	ssize_t got;
 	int w;
@@ -416,8 +419,8 @@ imap_conn_read_plain(struct imap_conn *c, void *buf, size_t cap,
 		}
 		if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
 			imap_conn_seterr(c, "read from server",
-					 got ? strerror(errno)
-					     : "connection closed");
+			                 got ? strerror(errno)
+			                     : "connection closed");
 			return OTPBOX_ERR_NET;
 		}
 		w = imap_conn_wait(c->fd, POLLIN, deadline);
@@ -428,10 +431,10 @@ imap_conn_read_plain(struct imap_conn *c, void *buf, size_t cap,
 
 enum otpbox_err
 imap_conn_read(struct imap_conn *c, void *buf, size_t cap, int timeout_ms,
-	       size_t *n)
+               size_t *n)
 {
-	long long deadline = timeout_ms < 0 ? -1
-					    : imap_conn_now_ms() + timeout_ms;
+	long long deadline =
+	    timeout_ms < 0 ? -1 : imap_conn_now_ms() + timeout_ms;
 
 	*n = 0;
 	if (c->ssl)

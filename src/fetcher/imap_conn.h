@@ -34,20 +34,20 @@ struct imap_conn;
  * says which), OTPBOX_ERR_NOMEM. *out is freed with imap_conn_free().
  */
 enum otpbox_err imap_conn_open(const struct imap_conn_opts *opts,
-			       struct imap_conn **out, char *errbuf,
-			       size_t errlen);
+                               struct imap_conn **out, char *errbuf,
+                               size_t errlen);
 
 /* Upgrades a plain connection to verified TLS (after the server's OK to
  * STARTTLS). Errors as for imap_conn_open(). */
 enum otpbox_err imap_conn_starttls(struct imap_conn *c, char *errbuf,
-				   size_t errlen);
+                                   size_t errlen);
 
 /* Closes the connection (TLS close_notify is best effort) and frees c. */
 void imap_conn_free(struct imap_conn *c);
 
 /* Writes all len bytes before the timeout. OTPBOX_ERR_NET on failure. */
 enum otpbox_err imap_conn_write(struct imap_conn *c, const void *buf,
-				size_t len);
+                                size_t len);
 
 /*
  * Reads what is available (at least one byte) into buf, waiting at most
@@ -56,7 +56,7 @@ enum otpbox_err imap_conn_write(struct imap_conn *c, const void *buf,
  * OTPBOX_ERR_NET when the peer closed or the socket failed.
  */
 enum otpbox_err imap_conn_read(struct imap_conn *c, void *buf, size_t cap,
-			       int timeout_ms, size_t *n);
+                               int timeout_ms, size_t *n);
 
 /* True when bytes are already decrypted and waiting (poll would not see
  * them). */

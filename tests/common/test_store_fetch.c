@@ -25,7 +25,7 @@ test_open(void)
 		snprintf(test_db, sizeof(test_db), "%s/db", test_dir);
 	}
 	CU_ASSERT_FATAL(store_open(test_db, true, &st, errbuf,
-				   sizeof(errbuf)) == OTPBOX_OK);
+	                           sizeof(errbuf)) == OTPBOX_OK);
 	return st;
 }
 
@@ -65,15 +65,14 @@ struct insert_case {
 };
 
 static const struct insert_case insert_cases[] = {
-	{ "first message", 10, 1, "<a@x>", "h1", true },
-	{ "same UID again", 10, 1, "<a@x>", "h1", false },
-	{ "second message", 10, 2, "<b@x>", "h2", true },
-	{ "same message, new UIDVALIDITY", 20, 1, "<a@x>", "h1", false },
-	{ "same Message-ID, other content", 20, 3, "<a@x>", "h9", true },
-	{ "no Message-ID", 20, 4, NULL, "h4", true },
-	{ "no Message-ID, same content, new UIDVALIDITY", 30, 1, NULL, "h4",
-	  false },
-	{ "new message after the change", 30, 5, "<c@x>", "h5", true },
+    {"first message", 10, 1, "<a@x>", "h1", true},
+    {"same UID again", 10, 1, "<a@x>", "h1", false},
+    {"second message", 10, 2, "<b@x>", "h2", true},
+    {"same message, new UIDVALIDITY", 20, 1, "<a@x>", "h1", false},
+    {"same Message-ID, other content", 20, 3, "<a@x>", "h9", true},
+    {"no Message-ID", 20, 4, NULL, "h4", true},
+    {"no Message-ID, same content, new UIDVALIDITY", 30, 1, NULL, "h4", false},
+    {"new message after the change", 30, 5, "<c@x>", "h5", true},
 };
 
 static void
@@ -85,8 +84,8 @@ test_insert_dedupe(void)
 	bool stored;
 	size_t i;
 
-	CU_ASSERT_FATAL(store_fetch_folder_get(st, "acct", "u@x", "h",
-					       "INBOX", &f) == OTPBOX_OK);
+	CU_ASSERT_FATAL(store_fetch_folder_get(st, "acct", "u@x", "h", "INBOX",
+	                                       &f) == OTPBOX_OK);
 	TEST_EXPECT_INT("fresh folder uidvalidity", f.uidvalidity, 0);
 	for (i = 0; i < sizeof(insert_cases) / sizeof(insert_cases[0]); i++) {
 		const struct insert_case *c = &insert_cases[i];
@@ -98,12 +97,14 @@ test_insert_dedupe(void)
 		m.received_at = 1000;
 		CU_ASSERT_FATAL(store_begin(st) == OTPBOX_OK);
 		CU_ASSERT(store_fetch_insert(st, f.id, c->uidvalidity, &m,
-					     &stored) == OTPBOX_OK);
+		                             &stored) == OTPBOX_OK);
 		CU_ASSERT(store_commit(st) == OTPBOX_OK);
 		TEST_EXPECT_INT(c->name, stored, c->want_stored);
 	}
-	TEST_EXPECT_INT("rows stored", test_int("select count(*) from "
-						"messages"), 5);
+	TEST_EXPECT_INT("rows stored",
+	                test_int("select count(*) from "
+	                         "messages"),
+	                5);
 	store_close(st);
 }
 
@@ -111,20 +112,27 @@ static void
 test_children_and_checkpoint(void)
 {
 	struct store *st = test_open();
-	struct store_fetch_rcpt rc[2] = { { "Bot1@Bots.test", "X-Original-To" },
-					  { "bot2@bots.test", "To" } };
-	struct store_fetch_cand cd[2] = { { "code", "123456", 0.9, true, "w" },
-					  { "code", "2026", 0.1, false, "y" } };
+	struct store_fetch_rcpt rc[2] = {{"Bot1@Bots.test", "X-Original-To"},
+	                                 {"bot2@bots.test", "To"}};
+	struct store_fetch_cand cd[2] = {{"code", "123456", 0.9, true, "w"},
+	                                 {"code", "2026", 0.1, false, "y"}};
 	struct store_fetch_msg m = {
-		.uid = 7, .message_id = "<k@x>", .content_hash = "hk",
-		.received_at = 2000, .rcpts = rc, .nrcpts = 2, .cands = cd,
-		.ncands = 2, .code = "123456", .link = "https://x.test/v",
+	    .uid = 7,
+	    .message_id = "<k@x>",
+	    .content_hash = "hk",
+	    .received_at = 2000,
+	    .rcpts = rc,
+	    .nrcpts = 2,
+	    .cands = cd,
+	    .ncands = 2,
+	    .code = "123456",
+	    .link = "https://x.test/v",
 	};
 	struct store_fetch_folder f, again;
 	bool stored;
 
-	CU_ASSERT_FATAL(store_fetch_folder_get(st, "acct", "u@x", "h",
-					       "Junk", &f) == OTPBOX_OK);
+	CU_ASSERT_FATAL(store_fetch_folder_get(st, "acct", "u@x", "h", "Junk",
+	                                       &f) == OTPBOX_OK);
 	CU_ASSERT_FATAL(store_begin(st) == OTPBOX_OK);
 	CU_ASSERT(store_fetch_insert(st, f.id, 5, &m, &stored) == OTPBOX_OK);
 	f.uidvalidity = 5;
@@ -132,15 +140,22 @@ test_children_and_checkpoint(void)
 	f.uidnext = 8;
 	CU_ASSERT(store_fetch_checkpoint(st, &f, 3000) == OTPBOX_OK);
 	CU_ASSERT(store_commit(st) == OTPBOX_OK);
-	TEST_EXPECT_INT("recipients", test_int("select count(*) from recipients"
-		" where address in ('bot1@bots.test', 'bot2@bots.test')"), 2);
-	TEST_EXPECT_INT("candidates", test_int("select count(*) from "
-		"candidates c join messages m on m.id = c.message_id "
-		"where m.uid = 7"), 2);
-	TEST_EXPECT_INT("codes: one per recipient and kind", test_int(
-		"select count(*) from codes where received_at = 2000"), 4);
+	TEST_EXPECT_INT(
+	    "recipients",
+	    test_int("select count(*) from recipients"
+	             " where address in ('bot1@bots.test', 'bot2@bots.test')"),
+	    2);
+	TEST_EXPECT_INT(
+	    "candidates",
+	    test_int("select count(*) from "
+	             "candidates c join messages m on m.id = c.message_id "
+	             "where m.uid = 7"),
+	    2);
+	TEST_EXPECT_INT(
+	    "codes: one per recipient and kind",
+	    test_int("select count(*) from codes where received_at = 2000"), 4);
 	CU_ASSERT(store_fetch_folder_get(st, "acct", "u@x", "h", "Junk",
-					 &again) == OTPBOX_OK);
+	                                 &again) == OTPBOX_OK);
 	TEST_EXPECT_INT("checkpoint uidvalidity", again.uidvalidity, 5);
 	TEST_EXPECT_INT("checkpoint last uid", again.last_uid, 7);
 	TEST_EXPECT_INT("checkpoint uidnext", again.uidnext, 8);
@@ -156,12 +171,15 @@ test_purge(void)
 	CU_ASSERT(store_fetch_purge(st, 1500, &deleted) == OTPBOX_OK);
 	TEST_EXPECT_INT("purged (received before 1500)", deleted, 5);
 	TEST_EXPECT_INT("left", test_int("select count(*) from messages"), 1);
-	TEST_EXPECT_INT("codes of the kept message", test_int(
-		"select count(*) from codes"), 4);
+	TEST_EXPECT_INT("codes of the kept message",
+	                test_int("select count(*) from codes"), 4);
 	CU_ASSERT(store_fetch_purge(st, 2500, &deleted) == OTPBOX_OK);
-	TEST_EXPECT_INT("children go with the message", test_int(
-		"select (select count(*) from codes) + (select count(*) from "
-		"recipients) + (select count(*) from candidates)"), 0);
+	TEST_EXPECT_INT(
+	    "children go with the message",
+	    test_int(
+	        "select (select count(*) from codes) + (select count(*) from "
+	        "recipients) + (select count(*) from candidates)"),
+	    0);
 	store_close(st);
 }
 
@@ -175,11 +193,11 @@ test_waiting(void)
 	CU_ASSERT(store_fetch_waiting(st, now, &w) == OTPBOX_OK);
 	TEST_EXPECT_INT("nobody waits", w, false);
 	test_exec("insert into waits (address, window_start, started_at) "
-		  "values ('b@x', 0, 999000)");
+	          "values ('b@x', 0, 999000)");
 	CU_ASSERT(store_fetch_waiting(st, now, &w) == OTPBOX_OK);
 	TEST_EXPECT_INT("a stale wait does not count", w, false);
 	test_exec("insert into waits (address, window_start, started_at) "
-		  "values ('b@x', 0, 999990)");
+	          "values ('b@x', 0, 999990)");
 	CU_ASSERT(store_fetch_waiting(st, now, &w) == OTPBOX_OK);
 	TEST_EXPECT_INT("a bot waits", w, true);
 	test_exec("update waits set outcome = 'claimed'");
@@ -192,10 +210,10 @@ test_waiting(void)
 
 #define TEST_SUITE_NAME "store_fetch"
 static CU_TestInfo test_cases[] = {
-	{ "insert and dedupe", test_insert_dedupe },
-	{ "children and checkpoint", test_children_and_checkpoint },
-	{ "retention purge", test_purge },
-	{ "waiting probe", test_waiting },
-	CU_TEST_INFO_NULL,
+    {"insert and dedupe", test_insert_dedupe},
+    {"children and checkpoint", test_children_and_checkpoint},
+    {"retention purge", test_purge},
+    {"waiting probe", test_waiting},
+    CU_TEST_INFO_NULL,
 };
 #include "../cunit_main.h"

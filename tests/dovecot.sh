@@ -5,7 +5,7 @@
 #
 # Functions:
 #   dovecot_start            start the server; sets the variables below
-#   dovecot_deliver FILE [U] deliver FILE into U's INBOX with dovecot-lda
+#   dovecot_deliver FILE [U] [FOLDER]  deliver FILE with dovecot-lda
 #   dovecot_append FILE [U] [FOLDER]  APPEND over IMAP (as a client would)
 #   dovecot_restart          stop and start again on the same ports
 #   dovecot_set_uidvalidity N [U] [FOLDER]  force a new UIDVALIDITY
@@ -218,7 +218,8 @@ dovecot_restart()
 dovecot_deliver()
 {
 	/usr/lib/dovecot/dovecot-lda -c "$DOVECOT_DIR/dovecot.conf" \
-		-d "${2:-$DOVECOT_USER}" -f sender@otpbox.test <"$1"
+		-d "${2:-$DOVECOT_USER}" -m "${3:-INBOX}" \
+		-f sender@otpbox.test <"$1"
 }
 
 dovecot_append()

@@ -139,6 +139,23 @@ expect_eq "$(wc -l <"$T/err")" 1 "the notice is one line"
 wait $pid
 expect_eq "$?" 0 "the first run finishes normally"
 
+# Several folders: each is synced; one the server lacks is skipped.
+doveadm -c "$DOVECOT_DIR/dovecot.conf" mailbox create -u "$DOVECOT_USER" Junk
+dovecot_make_mail "$T/junk.eml" junkbot@bots.test 770077 junk.1
+dovecot_deliver "$T/junk.eml" "$DOVECOT_USER" Junk
+sed 's|folders = .*|folders = [ "INBOX", "Junk", "Missing" ];|' "$CONF" \
+	>"$T/folders.conf"
+expect_status 0 "several folders: --once exits 0" -- \
+	"$OTPBOX" fetch -c "$T/folders.conf" --db "$T/folders.db" --once
+expect_eq "$(sqlite3 "$T/folders.db" "select count(*) from messages m
+	join folders f on f.id = m.folder_id where f.name = 'Junk'")" 1 \
+	"the Junk folder's message is stored"
+expect_eq "$(sqlite3 "$T/folders.db" "select f.name from codes c
+	join messages m on m.id = c.message_id join folders f
+	on f.id = m.folder_id where c.address = 'junkbot@bots.test'")" Junk \
+	"its code is recorded with its folder"
+expect_grep "Missing.*skipped" "$T/err" "a missing folder is skipped with a warning"
+
 # No secret in any output.
 if grep -rqF "$DOVECOT_PASSWORD" "$T"/*.err "$T/err" "$T/out" 2>/dev/null; then
 	fail "the password appears in output"

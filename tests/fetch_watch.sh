@@ -141,6 +141,13 @@ expect_eq "$((after - before))" 1 "a refused login is tried once, then backs off
 stop_watch
 expect_eq "$WATCH_STATUS" 0 "SIGTERM during the back-off exits 0"
 
+# A configuration problem retrying cannot fix ends --watch with 78.
+sed "s|password_file = .*|password_file = \"$T/missing\";|" "$CONF" \
+	>"$T/nopw.conf"
+expect_status 78 "--watch with an unreadable password exits 78" -- \
+	"$OTPBOX" fetch -c "$T/nopw.conf" --db "$T/nopw.db" --watch
+expect_grep "configuration" "$T/err" "the configuration problem is named"
+
 # Two accounts: one child each; a killed child is restarted.
 cat >"$T/two.conf" <<CONF
 accounts = ( {

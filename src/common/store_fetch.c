@@ -116,9 +116,12 @@ store_fetch_run(struct store *st, sqlite3_stmt *s)
 	return err;
 }
 
+/* Reads the checkpoint; *current is false when the account row's user
+ * or host differ from the configuration's. */
 static enum otpbox_err
 store_fetch_folder_read(struct store *st, const char *account,
-                        const char *folder, struct store_fetch_folder *out)
+			const char *user, const char *host, const char *folder,
+			struct store_fetch_folder *out, bool *current)
 {
 	sqlite3_stmt *s = store_fetch_stmt(st, SF_FOLDER_GET);
 	enum otpbox_err err = OTPBOX_OK;
@@ -126,12 +129,15 @@ store_fetch_folder_read(struct store *st, const char *account,
 
 	sqlite3_bind_text(s, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, folder, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, host, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(s, 0);
 		out->uidvalidity = sqlite3_column_int64(s, 1);
 		out->last_uid = sqlite3_column_int64(s, 2);
 		out->uidnext = sqlite3_column_int64(s, 3);
+		*current = sqlite3_column_int(s, 4) != 0;
 	} else {
 		err = rc == SQLITE_DONE ? OTPBOX_ERR_NOT_FOUND
 		                        : store_p_fail(st, rc);
@@ -141,13 +147,15 @@ store_fetch_folder_read(struct store *st, const char *account,
 	return err;
 }
 
-enum otpbox_err
-store_fetch_folder_get(struct store *st, const char *account, const char *user,
-                       const char *host, const char *folder,
-                       struct store_fetch_folder *out)
+/* Creates or updates the account and folder rows, then reads them. */
+static enum otpbox_err
+store_fetch_folder_make(struct store *st, const char *account,
+			const char *user, const char *host, const char *folder,
+			struct store_fetch_folder *out)
 {
 	sqlite3_stmt *s;
 	enum otpbox_err err;
+	bool current;
 
 	if ((err = store_begin(st)))
 		return err;
@@ -162,13 +170,33 @@ store_fetch_folder_get(struct store *st, const char *account, const char *user,
 	sqlite3_bind_text(s, 2, folder, -1, SQLITE_STATIC);
 	if ((err = store_fetch_run(st, s)))
 		goto out;
-	if ((err = store_fetch_folder_read(st, account, folder, out)))
-		goto out;
-	err = store_commit(st);
+	err = store_fetch_folder_read(st, account, user, host, folder, out,
+				      &current);
+	if (err == OTPBOX_OK)
+		err = store_commit(st);
 out:
 	if (err)
 		store_rollback(st);
 	return err;
+}
+
+/* Nothing is written when the rows exist and match: a sync that finds
+ * nothing new leaves the database (and its waiters) alone. */
+enum otpbox_err
+store_fetch_folder_get(struct store *st, const char *account, const char *user,
+		       const char *host, const char *folder,
+		       struct store_fetch_folder *out)
+{
+	enum otpbox_err err;
+	bool current = false;
+
+	err = store_fetch_folder_read(st, account, user, host, folder, out,
+				      &current);
+	if (err == OTPBOX_OK && current)
+		return OTPBOX_OK;
+	if (err && err != OTPBOX_ERR_NOT_FOUND)
+		return err;
+	return store_fetch_folder_make(st, account, user, host, folder, out);
 }
 
 /* True when the same message was stored under an earlier UIDVALIDITY. */

@@ -59,8 +59,10 @@ struct store_fetch_msg {
 };
 
 /*
- * Makes sure the account and folder rows exist and reads the folder's
- * checkpoint into *out. Runs its own transaction (call outside one).
+ * Makes sure the account and folder rows exist (and the account's user and
+ * host are current) and reads the folder's checkpoint into *out. Writes,
+ * in its own transaction, only when something was missing or changed:
+ * call it outside a transaction.
  */
 enum otpbox_err store_fetch_folder_get(struct store *st, const char *account,
                                        const char *user, const char *host,

@@ -113,9 +113,8 @@ fetch_super_reap_one(const struct conf *conf, struct fetch_super_child *c,
 	if (fetch_super_stop)
 		return;
 	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == EX_CONFIG) {
-		log_warnx("account %s: configuration error; fix it and send "
-		          "SIGHUP",
-		          name);
+		log_warnx("account %s: configuration error; not restarted "
+			  "until the configuration is fixed (SIGHUP)", name);
 		c->disabled = true;
 		return;
 	}
@@ -191,6 +190,15 @@ fetch_super_reload_conf(struct conf **confp, const char *conf_path)
 	return true;
 }
 
+static bool
+fetch_super_all_disabled(const struct fetch_super_child *kids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!kids[i].disabled)
+			return false;
+	return true;
+}
+
 static int
 fetch_super_loop(struct conf **confp, const char *conf_path, const char *db)
 {
@@ -208,6 +216,11 @@ fetch_super_loop(struct conf **confp, const char *conf_path, const char *db)
 				fetch_super_spawn(*confp, &kids[i], i, db);
 		nanosleep(&slice, NULL);
 		fetch_super_reap(*confp, kids, n);
+		if (fetch_super_all_disabled(kids, n)) {
+			log_warnx("no account can be watched: stopping");
+			free(kids);
+			return EX_CONFIG;
+		}
 		if (fetch_super_reload) {
 			fetch_super_reload = 0;
 			if (!fetch_super_reload_conf(confp, conf_path))

@@ -83,6 +83,7 @@ struct extract_cand {
 	double score;
 	char reason[EXTRACT_REASON_MAX];
 	int occurrences;
+	bool year; /* 19xx or 20xx, forgiven right after "code:" */
 	bool stale;
 	bool rejected;
 };
@@ -749,7 +750,11 @@ extract_score_context(const struct extract_seg *seg, size_t start,
 	}
 	if (code > 0) {
 		c->score += code;
-		extract_reason(c, "code word %zu bytes before", d);
+		extract_reason(c, "code word %zu characters before", d);
+		if (c->year && !label && d <= 15 && code > 5.9) {
+			c->score += 3.5;
+			extract_reason(c, "but right after it");
+		}
 	}
 	for (j = extract_hit_before(seg, start); j >= 0; j--) {
 		h = &seg->hits[j];
@@ -933,6 +938,7 @@ extract_digits_base(const char *raw, size_t n, const char *value,
 	if (digits == 4 && ng == 1 &&
 	    (!strncmp(value, "19", 2) || !strncmp(value, "20", 2))) {
 		c->score -= 5;
+		c->year = true;
 		extract_reason(c, "looks like a year");
 	}
 	return true;
@@ -952,12 +958,25 @@ extract_alnum_base(enum extract_rules_form form, const char *raw, size_t n,
 		else
 			letters++;
 	}
-	if (len < 4 || len > 10 || letters == 0)
+	if (len < 4 || len > 10 || (letters == 0 && form != EXTRACT_FORM_LINES))
 		return false;
 	while (first < n && raw[first] != '-')
 		first++;
-	if (form == EXTRACT_FORM_CELLS && digits == 0)
+	if (form == EXTRACT_FORM_LINES && letters == 0 && len <= 8) {
+		c->score = 2.5;
+		extract_reason(c, "one digit per line");
+		return true;
+	}
+	if ((form == EXTRACT_FORM_CELLS || form == EXTRACT_FORM_LINES) &&
+	    digits == 0)
 		return false;
+	if (form == EXTRACT_FORM_MIXED) {
+		if (len < 5 || digits < 2 || letters < 2)
+			return false;
+		c->score = 0;
+		extract_reason(c, "mixed-case letters and digits");
+		return true;
+	}
 	if (digits == 0) {
 		/* Only "WDJB-MJHT": even groups of at least four letters. */
 		if (!dash || first < 4 || n - first - 1 != first ||
@@ -969,9 +988,9 @@ extract_alnum_base(enum extract_rules_form form, const char *raw, size_t n,
 	}
 	if (dash && first <= 3 && digits == (size_t)(n - first - 1))
 		return false; /* "AB-1234" is a prefixed code */
-	c->score = form == EXTRACT_FORM_CELLS ? 2.5 : 1.5;
-	extract_reason(c, form == EXTRACT_FORM_CELLS ? "one character per cell"
-						     : "letters and digits");
+	c->score = form == EXTRACT_FORM_ALNUM ? 1.5 : 2.5;
+	extract_reason(c, form == EXTRACT_FORM_ALNUM ? "letters and digits"
+						     : "one character per cell");
 	return true;
 }
 

@@ -10,21 +10,34 @@
  * token, so "40 1938 2245" is one run that is too long, not "40 1938".
  * extract.c then checks lengths, shapes and the surroundings.
  */
-#define EXTRACT_RULES_LEFT "(?<![\\p{L}\\p{N}_#@&=/\\\\%+$\\x{20AC}\\x{A3}-])"
+/* Characters that may not come right before a candidate's first
+ * character (written as a class for a two-character lookbehind, so
+ * each pattern starts with the character it consumes and PCRE2 can skip
+ * ahead to it). */
+#define EXTRACT_RULES_NOT_BEFORE "[\\p{L}\\p{N}_#@&=/\\\\%+$\\x{20AC}\\x{A3}.-]"
 const struct extract_rules_pattern extract_rules_patterns[] = {
 	{ "digits", EXTRACT_FORM_DIGITS,
-	  EXTRACT_RULES_LEFT "(?<![0-9][.,:])(?<![0-9][ -])"
-	  "[0-9]+(?:[ .-][0-9]+)*"
+	  "[0-9](?<![\\p{L}\\p{N}_#@&=/\\\\%+$\\x{20AC}\\x{A3}-][0-9])"
+	  "(?<![0-9][.,:][0-9])(?<![0-9][ -][0-9])"
+	  "[0-9]*(?:[ .-][0-9]+)*"
 	  "(?![\\p{L}\\p{N}_@%/]|[.,: -]?[0-9])" },
 	{ "prefixed", EXTRACT_FORM_PREFIXED,
-	  EXTRACT_RULES_LEFT "(?<!\\.)[A-Z]{1,3}-([0-9]{4,8})"
+	  "[A-Z](?<!" EXTRACT_RULES_NOT_BEFORE "[A-Z])[A-Z]{0,2}-([0-9]{4,8})"
 	  "(?![\\p{L}\\p{N}_@%/]|[.,:-]?[0-9])" },
 	{ "alnum", EXTRACT_FORM_ALNUM,
-	  EXTRACT_RULES_LEFT "(?<!\\.)[A-Z0-9]{2,10}(?:-[A-Z0-9]{2,10}){0,2}"
+	  "[A-Z0-9](?<!" EXTRACT_RULES_NOT_BEFORE "[A-Z0-9])"
+	  "[A-Z0-9]{1,9}(?:-[A-Z0-9]{2,10}){0,2}"
 	  "(?![\\p{L}\\p{N}_@/]|-[\\p{L}\\p{N}])" },
+	{ "mixed case", EXTRACT_FORM_MIXED,
+	  "[A-Za-z0-9](?<!" EXTRACT_RULES_NOT_BEFORE "[A-Za-z0-9])"
+	  "(?=[A-Za-z0-9]{0,9}[a-z])[A-Za-z0-9]{4,9}"
+	  "(?![\\p{L}\\p{N}_@/-])" },
 	{ "cells", EXTRACT_FORM_CELLS,
-	  "(?<![\\p{L}\\p{N}_ ])(?<![\\p{L}\\p{N}_] )"
-	  "[A-Z0-9](?: [A-Z0-9]){3,9}(?![\\p{L}\\p{N}_]| [\\p{L}\\p{N}])" },
+	  "[A-Z0-9](?<![\\p{L}\\p{N}_ ][A-Z0-9])"
+	  "(?<![\\p{L}\\p{N}_] [A-Z0-9])"
+	  "(?: [A-Z0-9]){3,9}(?![\\p{L}\\p{N}_]| [\\p{L}\\p{N}])" },
+	{ "lines", EXTRACT_FORM_LINES,
+	  "[A-Z0-9](?<![^\\n][A-Z0-9])(?:\\n[A-Z0-9]){3,9}(?![^\\n])" },
 };
 const size_t extract_rules_npatterns =
 	sizeof(extract_rules_patterns) / sizeof(extract_rules_patterns[0]);

@@ -12,6 +12,8 @@ enum extract_rules_form {
 	EXTRACT_FORM_CELLS,      /* one character per cell: "3 B 7 K Q" */
 	EXTRACT_FORM_PREFIXED,   /* "G-123456": capture group 1 is typed */
 	EXTRACT_FORM_LETTERS,    /* "WDJB-MJHT": letters only, grouped */
+	EXTRACT_FORM_MIXED,      /* "x7Kp29": lower-case letters and digits */
+	EXTRACT_FORM_LINES,      /* one character per line (block per digit) */
 };
 
 struct extract_rules_pattern {

@@ -138,6 +138,15 @@ static const struct extract_case extract_codes[] = {
 	  "<div style=\"display:none\">Your code 111111</div>"
 	  "<p>Your verification code:</p><h1>520773</h1></body></html>",
 	  true, "520773", NULL },
+	{ "year-like code right after the code word", "Login",
+	  "Your login code: 2024\nIt expires in 5 minutes.\n", false, "2024",
+	  NULL },
+	{ "mixed-case code", "Your code",
+	  "Your one-time code is: x7Kp29\n", false, "x7Kp29", NULL },
+	{ "one block per digit", "Verify",
+	  "<p>Your verification code:</p><div>3</div><div>0</div><div>9</div>"
+	  "<div>1</div><div>4</div><div>7</div><p>Valid 10 minutes.</p>",
+	  true, "309147", NULL },
 	{ "custom pattern style text", "Code",
 	  "Verification code (valid for 10 minutes): 441902\n", false,
 	  "441902", NULL },
@@ -206,6 +215,10 @@ static const struct extract_case extract_none[] = {
 	  "restarts at 04:00.\n",
 	  false, NULL, NULL },
 	{ "number right at the start (fuzz find)", "x 123456", "a 654321",
+	  false, NULL, NULL },
+	{ "device names and years", "New sign-in",
+	  "A new sign-in from iPhone15 on iOS 17.2 in 2025. If this was you, "
+	  "nothing to do.\n",
 	  false, NULL, NULL },
 	{ "you are verified", "You're verified",
 	  "Thanks, your e-mail address is now verified. Nothing else to do.\n",

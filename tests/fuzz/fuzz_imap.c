@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imap_cmd.h"
 #include "imap_date.h"
 #include "imap_parse.h"
 
@@ -106,6 +107,20 @@ run(const uint8_t *data, size_t size, const uint8_t *cuts, size_t ncuts,
 	imap_parse_free(p);
 }
 
+/* Mailbox names from configuration: any bytes, never past the buffer. */
+static void
+fuzz_mailbox(const uint8_t *data, size_t size)
+{
+	char name[256], out[128];
+	size_t n = size < sizeof(name) - 1 ? size : sizeof(name) - 1;
+
+	memcpy(name, data, n);
+	name[n] = '\0';
+	if (imap_cmd_mailbox(name, out, sizeof(out)) == OTPBOX_OK &&
+	    (out[0] != '"' || strlen(out) >= sizeof(out)))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -125,5 +140,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    whole.err != chunked.err)
 		abort();
 	(void)imap_date_parse((const char *)data, size, &t);
+	fuzz_mailbox(data, size);
 	return 0;
 }

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sysexits.h>
 
 #include "../cmd.h"
@@ -199,6 +201,29 @@ fetch_once(const struct conf *conf, const char *db)
 	return status;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define FETCH_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FETCH_SANITIZED 1
+#endif
+#endif
+
+/* The fetcher holds passwords and tokens: no core file may keep them
+ * (DESIGN.md invariant 5), and being non-dumpable also keeps other
+ * processes of the same user from reading its memory. Sanitizer builds
+ * stay dumpable: their leak check needs to ptrace the process. */
+static void
+fetch_no_core(void)
+{
+	struct rlimit none = {0, 0};
+
+	setrlimit(RLIMIT_CORE, &none);
+#ifndef FETCH_SANITIZED
+	prctl(PR_SET_DUMPABLE, 0);
+#endif
+}
+
 int
 fetch_main(int argc, char **argv)
 {
@@ -213,6 +238,7 @@ fetch_main(int argc, char **argv)
 	log_init("otpbox fetch", a.verbose >= 2   ? LOG_LEVEL_DEBUG
 	                         : a.verbose == 1 ? LOG_LEVEL_VERBOSE
 	                                          : LOG_LEVEL_INFO);
+	fetch_no_core();
 	if (conf_load(a.conf_path, &conf, &errors)) {
 		fprintf(stderr, "%s",
 		        errors ? errors : "configuration error\n");

@@ -222,6 +222,9 @@ else
 	fail "--watch: nothing stored after the endpoint came back"
 fi
 
+expect_eq "$(awk '/^Max core file size/ { print $5 $6 }' \
+	"/proc/$WATCH_PID/limits")" 00 "--watch: no core file can hold a token"
+
 # ---- --watch: tokens expire during the session ----
 # Ten-second tokens are renewed two seconds before they lapse: the session
 # reconnects with a new token. Mail keeps arriving all the while (some of

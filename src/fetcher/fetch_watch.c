@@ -135,6 +135,7 @@ fetch_watch_wait(struct fetch_watch *w, struct imap_client *cl,
 		 enum fetch_watch_wake *why)
 {
 	enum otpbox_err err;
+	long long left;
 
 	for (;;) {
 		if (*w->stop) {
@@ -150,7 +151,10 @@ fetch_watch_wait(struct fetch_watch *w, struct imap_client *cl,
 			*why = FETCH_WATCH_TIMER;
 			return OTPBOX_OK;
 		}
-		err = imap_client_idle_wait(cl, FETCH_WATCH_SLICE_MS);
+		left = until_ms - fetch_watch_ms();
+		err = imap_client_idle_wait(cl, left < FETCH_WATCH_SLICE_MS
+							? (int)left
+							: FETCH_WATCH_SLICE_MS);
 		if (err == OTPBOX_OK) {
 			*why = FETCH_WATCH_CHANGED;
 			return OTPBOX_OK;

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer harness: the IMAP response parser must never crash, and
- * must return the same responses however the input is cut into chunks. */
+ * must return the same responses however the input is cut into chunks.
+ * Run from a build dir configured with CC=clang --enable-fuzz:
+ *   mkdir -p corpus && tests/fuzz/fuzz_imap -dict=../tests/fuzz/imap.dict \
+ *       -max_len=4096 -max_total_time=600 corpus
+ * The first input byte picks how many of the next bytes give chunk sizes. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -38,22 +38,22 @@ bench_cat(char **buf, size_t *len, const char *fmt, ...)
 static void
 bench_headers(char **m, size_t *len, int i, const char *subject)
 {
-	bench_cat(m, len,
-		  "Return-Path: <no-reply@svc%d.example>\r\n"
-		  "Delivered-To: admin@bots.test\r\n"
-		  "X-Original-To: bot%d@bots.test\r\n"
-		  "Received: from mx1.bots.test (mx1 [10.0.0.1])\r\n"
-		  "\tby mail.bots.test (Postfix) with ESMTP id %X\r\n"
-		  "\tfor <admin@bots.test>; Mon, 3 Mar 2025 10:00:%02d +0000\r\n"
-		  "Date: Mon, 3 Mar 2025 10:00:%02d +0000\r\n"
-		  "From: Service %d <no-reply@svc%d.example>\r\n"
-		  "To: bot%d@bots.test\r\n"
-		  "Subject: %s\r\n"
-		  "Message-ID: <%08x.%d@svc%d.example>\r\n"
-		  "MIME-Version: 1.0\r\n",
-		  i % 97, i % 500, (unsigned)i * 2654435761u, i % 60, i % 60,
-		  i % 97, i % 97, i % 500, subject, (unsigned)i * 40503u, i,
-		  i % 97);
+	bench_cat(
+	    m, len,
+	    "Return-Path: <no-reply@svc%d.example>\r\n"
+	    "Delivered-To: admin@bots.test\r\n"
+	    "X-Original-To: bot%d@bots.test\r\n"
+	    "Received: from mx1.bots.test (mx1 [10.0.0.1])\r\n"
+	    "\tby mail.bots.test (Postfix) with ESMTP id %X\r\n"
+	    "\tfor <admin@bots.test>; Mon, 3 Mar 2025 10:00:%02d +0000\r\n"
+	    "Date: Mon, 3 Mar 2025 10:00:%02d +0000\r\n"
+	    "From: Service %d <no-reply@svc%d.example>\r\n"
+	    "To: bot%d@bots.test\r\n"
+	    "Subject: %s\r\n"
+	    "Message-ID: <%08x.%d@svc%d.example>\r\n"
+	    "MIME-Version: 1.0\r\n",
+	    i % 97, i % 500, (unsigned)i * 2654435761u, i % 60, i % 60, i % 97,
+	    i % 97, i % 500, subject, (unsigned)i * 40503u, i, i % 97);
 }
 
 /* One message of kind i % BENCH_KINDS with code 100000 + i. */
@@ -67,85 +67,90 @@ bench_message(int i, size_t *len)
 	switch (i % BENCH_KINDS) {
 	case 0: /* short plain text */
 		bench_headers(&m, len, i, "Your verification code");
-		bench_cat(&m, len,
-			  "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-			  "Hello,\r\n\r\nYour verification code is %d.\r\n"
-			  "It expires in 10 minutes. Request from 192.0.2.%d at "
-			  "12:%02d UTC.\r\n\r\nSupport: +1 555 0100\r\n",
-			  code, i % 250, i % 60);
+		bench_cat(
+		    &m, len,
+		    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+		    "Hello,\r\n\r\nYour verification code is %d.\r\n"
+		    "It expires in 10 minutes. Request from 192.0.2.%d at "
+		    "12:%02d UTC.\r\n\r\nSupport: +1 555 0100\r\n",
+		    code, i % 250, i % 60);
 		break;
 	case 1: /* HTML, one cell per digit, QP */
 		bench_headers(&m, len, i, "Sign in to your account");
-		bench_cat(&m, len,
-			  "Content-Type: text/html; charset=utf-8\r\n"
-			  "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-			  "<html><head><style>body{color:#333333}</style></head>"
-			  "<body><div style=3D\"display:none\">Code inside</div>"
-			  "<table width=3D\"600\"><tr><td>Enter this code to "
-			  "sign in:</td></tr><tr>");
+		bench_cat(
+		    &m, len,
+		    "Content-Type: text/html; charset=utf-8\r\n"
+		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+		    "<html><head><style>body{color:#333333}</style></head>"
+		    "<body><div style=3D\"display:none\">Code inside</div>"
+		    "<table width=3D\"600\"><tr><td>Enter this code to "
+		    "sign in:</td></tr><tr>");
 		for (int d = 0; d < 6; d++)
 			bench_cat(&m, len,
-				  "<td style=3D\"font-size:28px;font-weight:"
-				  "bold\">%d</td>=\r\n",
-				  (code / (int[]){ 100000, 10000, 1000, 100, 10,
-						   1 }[d]) %
-					  10);
-		bench_cat(&m, len,
-			  "</tr></table><p>Order #%d ships on 12/03/2025.</p>"
-			  "<p style=3D\"color:#999999\">&copy; 2025 Example Inc, "
-			  "1 Main St, Springfield 62701</p>"
-			  "<img src=3D\"https://t.example/o.gif?u=3D%d\" "
-			  "width=3D\"1\" height=3D\"1\"></body></html>\r\n",
-			  5000000 + i, i);
+			          "<td style=3D\"font-size:28px;font-weight:"
+			          "bold\">%d</td>=\r\n",
+			          (code / (int[]){100000, 10000, 1000, 100, 10,
+			                          1}[d]) %
+			              10);
+		bench_cat(
+		    &m, len,
+		    "</tr></table><p>Order #%d ships on 12/03/2025.</p>"
+		    "<p style=3D\"color:#999999\">&copy; 2025 Example Inc, "
+		    "1 Main St, Springfield 62701</p>"
+		    "<img src=3D\"https://t.example/o.gif?u=3D%d\" "
+		    "width=3D\"1\" height=3D\"1\"></body></html>\r\n",
+		    5000000 + i, i);
 		break;
 	case 2: /* multipart/alternative, text + base64-looking html */
 		bench_headers(&m, len, i, "=?UTF-8?B?RG9nPXJ1bGFtYSBrb2R1?=");
-		bench_cat(&m, len,
-			  "Content-Type: multipart/alternative; boundary=\"b%d\""
-			  "\r\n\r\n--b%d\r\nContent-Type: text/plain; "
-			  "charset=ISO-8859-9\r\nContent-Transfer-Encoding: "
-			  "quoted-printable\r\n\r\nDo=F0rulama kodunuz: %03d =\r\n"
-			  "%03d\r\nKod 5 dakika ge=E7erlidir. Sipari=FE no: "
-			  "%d\r\n--b%d\r\nContent-Type: text/html; charset=utf-8"
-			  "\r\n\r\n<p>Doğrulama kodunuz:</p><h2>%03d %03d</h2>"
-			  "<p>Sipariş no: %d</p>\r\n--b%d--\r\n",
-			  i, i, code / 1000, code % 1000, 700000 + i, i,
-			  code / 1000, code % 1000, 700000 + i, i);
+		bench_cat(
+		    &m, len,
+		    "Content-Type: multipart/alternative; boundary=\"b%d\""
+		    "\r\n\r\n--b%d\r\nContent-Type: text/plain; "
+		    "charset=ISO-8859-9\r\nContent-Transfer-Encoding: "
+		    "quoted-printable\r\n\r\nDo=F0rulama kodunuz: %03d =\r\n"
+		    "%03d\r\nKod 5 dakika ge=E7erlidir. Sipari=FE no: "
+		    "%d\r\n--b%d\r\nContent-Type: text/html; charset=utf-8"
+		    "\r\n\r\n<p>Doğrulama kodunuz:</p><h2>%03d %03d</h2>"
+		    "<p>Sipariş no: %d</p>\r\n--b%d--\r\n",
+		    i, i, code / 1000, code % 1000, 700000 + i, i, code / 1000,
+		    code % 1000, 700000 + i, i);
 		break;
 	case 3: /* negative: receipt */
 		bench_headers(&m, len, i, "Your receipt");
 		bench_cat(&m, len,
-			  "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-			  "Thanks for your order #%d.\r\nTotal: $%d.99\r\n"
-			  "Tracking number 1Z%dAA10123456784\r\nDelivery on "
-			  "14 March 2025 between 09:00 and 13:00.\r\n"
-			  "Questions? Call 1-800-555-0199.\r\n",
-			  8800000 + i, i % 300, i % 1000);
+		          "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+		          "Thanks for your order #%d.\r\nTotal: $%d.99\r\n"
+		          "Tracking number 1Z%dAA10123456784\r\nDelivery on "
+		          "14 March 2025 between 09:00 and 13:00.\r\n"
+		          "Questions? Call 1-800-555-0199.\r\n",
+		          8800000 + i, i % 300, i % 1000);
 		break;
 	case 4: /* link only */
 		bench_headers(&m, len, i, "Confirm your e-mail address");
-		bench_cat(&m, len,
-			  "Content-Type: text/html; charset=utf-8\r\n\r\n"
-			  "<p>Please confirm your e-mail address.</p><p><a href="
-			  "\"https://app%d.example/confirm?t=%08x%08x&amp;u=%d\">"
-			  "Confirm e-mail</a></p><p><a href=\"https://app.example"
-			  "/unsubscribe\">Unsubscribe</a></p>\r\n",
-			  i % 50, (unsigned)i * 2654435761u,
-			  (unsigned)i * 40503u, i);
+		bench_cat(
+		    &m, len,
+		    "Content-Type: text/html; charset=utf-8\r\n\r\n"
+		    "<p>Please confirm your e-mail address.</p><p><a href="
+		    "\"https://app%d.example/confirm?t=%08x%08x&amp;u=%d\">"
+		    "Confirm e-mail</a></p><p><a href=\"https://app.example"
+		    "/unsubscribe\">Unsubscribe</a></p>\r\n",
+		    i % 50, (unsigned)i * 2654435761u, (unsigned)i * 40503u, i);
 		break;
 	default: /* longer newsletter-style HTML with a code */
 		bench_headers(&m, len, i, "Your login code");
-		bench_cat(&m, len, "Content-Type: text/html; charset=utf-8\r\n"
-				   "\r\n<html><body>");
+		bench_cat(&m, len,
+		          "Content-Type: text/html; charset=utf-8\r\n"
+		          "\r\n<html><body>");
 		for (int p = 0; p < 12; p++)
 			bench_cat(&m, len,
-				  "<p>Paragraph %d: our %d stores opened at "
-				  "09:%02d with %d%% off selected items.</p>",
-				  p, 100 + p, p, 10 + p);
+			          "<p>Paragraph %d: our %d stores opened at "
+			          "09:%02d with %d%% off selected items.</p>",
+			          p, 100 + p, p, 10 + p);
 		bench_cat(&m, len,
-			  "<p>Your login code:</p><p><strong>%d</strong></p>"
-			  "</body></html>\r\n",
-			  code);
+		          "<p>Your login code:</p><p><strong>%d</strong></p>"
+		          "</body></html>\r\n",
+		          code);
 		break;
 	}
 	return m;
@@ -171,8 +176,8 @@ bench_cpu(void)
 
 /* Runs all messages round-robin for BENCH_SECONDS; prints the rate. */
 static void
-bench_run(struct message_ctx *ctx, const char *label, char **msgs,
-	  size_t *lens, size_t n)
+bench_run(struct message_ctx *ctx, const char *label, char **msgs, size_t *lens,
+          size_t n)
 {
 	struct message_info *info;
 	double t0 = bench_now(), c0 = bench_cpu(), t;
@@ -191,8 +196,8 @@ bench_run(struct message_ctx *ctx, const char *label, char **msgs,
 	} while (t < BENCH_SECONDS);
 	printf("extract %-26s %8.0f msg/s wall, %8.0f msg/s per CPU second "
 	       "(%zu messages, %.1f KiB average, %.0f%% with a code)\n",
-	       label, (double)done / t, (double)done / (bench_cpu() - c0),
-	       done, (double)bytes / (double)done / 1024.0,
+	       label, (double)done / t, (double)done / (bench_cpu() - c0), done,
+	       (double)bytes / (double)done / 1024.0,
 	       100.0 * (double)codes / (double)done);
 }
 
@@ -222,7 +227,8 @@ bench_load_dir(const char *dir, char ***msgs, size_t **lens)
 		sz = ftell(f);
 		rewind(f);
 		buf = malloc(sz > 0 ? (size_t)sz : 1);
-		if (buf && sz > 0 && fread(buf, 1, (size_t)sz, f) == (size_t)sz) {
+		if (buf && sz > 0 &&
+		    fread(buf, 1, (size_t)sz, f) == (size_t)sz) {
 			*msgs = realloc(*msgs, (n + 1) * sizeof(**msgs));
 			*lens = realloc(*lens, (n + 1) * sizeof(**lens));
 			(*msgs)[n] = buf;
@@ -240,10 +246,9 @@ bench_load_dir(const char *dir, char ***msgs, size_t **lens)
 int
 main(int argc, char **argv)
 {
-	static char *domains[] = { "bots.test" };
-	struct message_opts opts = { .mailbox = "admin@bots.test",
-				     .domains = domains,
-				     .ndomains = 1 };
+	static char *domains[] = {"bots.test"};
+	struct message_opts opts = {
+	    .mailbox = "admin@bots.test", .domains = domains, .ndomains = 1};
 	struct message_ctx *ctx;
 	struct rusage ru;
 	size_t n = 3000, i, *lens;

@@ -27,40 +27,41 @@ struct extract_cli {
 static void
 extract_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: otpbox extract [--mailbox ADDR] [--domain D]... "
-		"[-c FILE] [--json] [FILE.eml...]\n"
-		"\n"
-		"Analyses raw messages (stdin when no FILE is given) and prints "
-		"one line per\nmessage: FILE<TAB>RECIPIENTS<TAB>CODE<TAB>LINK "
-		"('-' for none, recipients\ncomma-separated, stdin named '-').\n"
-		"\n"
-		"  --mailbox ADDR  the catch-all's own address, never a "
-		"recipient\n"
-		"  --domain D      keep only recipients on bot domain D "
-		"(repeatable)\n"
-		"  -c FILE         read custom patterns, bot domains and the "
-		"mailbox from\n"
-		"                  the configuration (options given here win)\n"
-		"  --json          one JSON object per message with every "
-		"candidate, its\n"
-		"                  score and the reason it won or lost\n"
-		"  -h, --help      this text\n"
-		"\n"
-		"Exit status: 0, or 65 when an input file could not be read "
-		"(the others\nare still analysed).\n");
+	fprintf(
+	    out,
+	    "usage: otpbox extract [--mailbox ADDR] [--domain D]... "
+	    "[-c FILE] [--json] [FILE.eml...]\n"
+	    "\n"
+	    "Analyses raw messages (stdin when no FILE is given) and prints "
+	    "one line per\nmessage: FILE<TAB>RECIPIENTS<TAB>CODE<TAB>LINK "
+	    "('-' for none, recipients\ncomma-separated, stdin named '-').\n"
+	    "\n"
+	    "  --mailbox ADDR  the catch-all's own address, never a "
+	    "recipient\n"
+	    "  --domain D      keep only recipients on bot domain D "
+	    "(repeatable)\n"
+	    "  -c FILE         read custom patterns, bot domains and the "
+	    "mailbox from\n"
+	    "                  the configuration (options given here win)\n"
+	    "  --json          one JSON object per message with every "
+	    "candidate, its\n"
+	    "                  score and the reason it won or lost\n"
+	    "  -h, --help      this text\n"
+	    "\n"
+	    "Exit status: 0, or 65 when an input file could not be read "
+	    "(the others\nare still analysed).\n");
 }
 
 static int
 extract_parse_args(int argc, char **argv, struct extract_cli *cli)
 {
 	static const struct option longopts[] = {
-		{ "mailbox", required_argument, NULL, 'm' },
-		{ "domain", required_argument, NULL, 'd' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"mailbox", required_argument, NULL, 'm'},
+	    {"domain", required_argument, NULL, 'd'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 
@@ -73,7 +74,7 @@ extract_parse_args(int argc, char **argv, struct extract_cli *cli)
 		case 'd':
 			if (cli->ndomains >= EXTRACT_MAX_DOMAINS) {
 				fprintf(stderr, "otpbox extract: too many "
-						"--domain options\n");
+				                "--domain options\n");
 				return EX_USAGE;
 			}
 			cli->domains[cli->ndomains++] = optarg;
@@ -98,7 +99,7 @@ extract_parse_args(int argc, char **argv, struct extract_cli *cli)
 /* Fills opts from the command line, then from the configuration. */
 static void
 extract_fill_opts(struct extract_cli *cli, struct conf *conf,
-		  struct message_opts *opts)
+                  struct message_opts *opts)
 {
 	size_t i, j;
 
@@ -115,10 +116,10 @@ extract_fill_opts(struct extract_cli *cli, struct conf *conf,
 		if (cli->ndomains)
 			continue;
 		for (j = 0; j < conf->accounts[i].ndomains &&
-			    opts->ndomains < EXTRACT_MAX_DOMAINS;
+		            opts->ndomains < EXTRACT_MAX_DOMAINS;
 		     j++)
 			cli->domains[opts->ndomains++] =
-				conf->accounts[i].domains[j];
+			    conf->accounts[i].domains[j];
 	}
 }
 
@@ -173,24 +174,24 @@ extract_print_json(const char *name, const struct message_info *info)
 
 	for (i = 0; i < info->nrecipients; i++)
 		json_array_append_new(
-			rec, json_pack("{s:s, s:s}", "address",
-				       info->recipients[i].address, "header",
-				       info->recipients[i].header));
+		    rec, json_pack("{s:s, s:s}", "address",
+		                   info->recipients[i].address, "header",
+		                   info->recipients[i].header));
 	for (i = 0; i < info->ncandidates; i++) {
 		const struct message_candidate *c = &info->candidates[i];
 
 		json_array_append_new(
-			cands, json_pack("{s:s, s:s, s:f, s:b, s:s}", "kind",
-					 c->kind, "value", c->value, "score",
-					 c->score, "chosen", c->chosen,
-					 "reason", c->reason ? c->reason : ""));
+		    cands,
+		    json_pack("{s:s, s:s, s:f, s:b, s:s}", "kind", c->kind,
+		              "value", c->value, "score", c->score, "chosen",
+		              c->chosen, "reason", c->reason ? c->reason : ""));
 	}
 	json_object_set_new(o, "file", json_string(name));
 	json_object_set_new(o, "recipients", rec);
 	json_object_set_new(o, "code", extract_json_str(info->code));
 	json_object_set_new(o, "link", extract_json_str(info->link));
 	json_object_set_new(o, "message_id",
-			    extract_json_str(info->message_id));
+	                    extract_json_str(info->message_id));
 	json_object_set_new(o, "sender", extract_json_str(info->sender));
 	json_object_set_new(o, "subject", extract_json_str(info->subject));
 	json_object_set_new(o, "date", json_integer((json_int_t)info->date));
@@ -269,8 +270,8 @@ extract_one(struct message_ctx *ctx, const char *path, int json)
 int
 extract_main(int argc, char **argv)
 {
-	struct extract_cli cli = { 0 };
-	struct message_opts opts = { 0 };
+	struct extract_cli cli = {0};
+	struct message_opts opts = {0};
 	struct message_ctx *ctx = NULL;
 	struct conf *conf = NULL;
 	char *errors = NULL, errbuf[256];

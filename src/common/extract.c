@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Finding and scoring one-time codes and verification links in text. */
-#define PCRE2_CODE_UNIT_WIDTH 8
+/* Finding and scoring one-time codes and verification links in text:
+ * the context, segment preparation, the candidate set and the result. */
+#include "extract_p.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -9,108 +10,24 @@
 #include <string.h>
 #include <strings.h>
 
-#include <pcre2.h>
-
-#include "extract.h"
-#include "extract_kw.h"
-#include "extract_norm.h"
-#include "extract_rules.h"
-
-/* Bounds for every PCRE2 match, so no pattern and no input runs away. */
-#define EXTRACT_MATCH_LIMIT 200000
-#define EXTRACT_DEPTH_LIMIT 2000
-#define EXTRACT_MAX_HITS 4096  /* keyword hits kept per segment */
-#define EXTRACT_MAX_CUSTOM 64  /* custom patterns */
-#define EXTRACT_CHOOSE_CODE 6.0 /* a code needs this score to be chosen */
-#define EXTRACT_CHOOSE_LINK 8.0 /* and a link this */
-#define EXTRACT_REASON_MAX 240
-#define EXTRACT_MAX_URLS 64 /* URLs written out in one segment */
-#define EXTRACT_MAX_NUMS 1024 /* numbers tracked in one segment */
-
-struct extract_re {
-	pcre2_code *code;
-	pcre2_match_data *md;
-};
-
-struct extract_num {
-	size_t start, end;
-	bool labelled; /* a label names it: "order 1234" */
-};
-
-struct extract_cand;
-
-struct extract_ctx {
-	struct extract_re patterns[8];
-	struct extract_kw *kw; /* every keyword class */
-	struct extract_re quote;
-	struct extract_re urls;
-	struct extract_re link_good;
-	struct extract_re link_bad;
-	struct extract_re custom[EXTRACT_MAX_CUSTOM];
-	size_t ncustom;
-	pcre2_match_context *mctx;
-	/* Scratch space reused for every segment and message, so a run
-	 * allocates little: hits, stale positions, numbers, candidates. */
-	struct extract_kw_hit *hits;
-	size_t *stale;
-	struct extract_num *nums;
-	struct extract_cand *cands;
-};
-
-
-/* One segment after normalisation, with its keyword hits. */
-struct extract_seg {
-	const struct extract_segment *in;
-	struct extract_norm norm;
-	char *text; /* norm.text, cut at a quoted reply, URLs blanked */
-	size_t len;
-	struct extract_kw_hit *hits;
-	size_t nhits;
-	size_t *stale; /* start offsets of stale words */
-	size_t nstale;
-	struct extract_url {
-		char *url;
-		size_t start, end; /* where it was in text */
-	} urls[EXTRACT_MAX_URLS];
-	size_t nurls;
-	struct extract_num *nums; /* runs of three digits or more */
-	size_t nnums;
-};
-
-struct extract_cand {
-	enum extract_kind kind;
-	char *value;
-	double score;
-	char reason[EXTRACT_REASON_MAX];
-	int occurrences;
-	bool year; /* 19xx or 20xx, forgiven right after "code:" */
-	bool stale;
-	bool rejected;
-};
-
-struct extract_set {
-	struct extract_cand *c;
-	size_t n;
-};
-
 static enum otpbox_err
 extract_compile(struct extract_ctx *ctx, struct extract_re *re,
-		const char *pattern, uint32_t flags, char *errbuf,
-		size_t errlen)
+                const char *pattern, uint32_t flags, char *errbuf,
+                size_t errlen)
 {
 	int errcode;
 	PCRE2_SIZE erroff;
 	PCRE2_UCHAR msg[160];
 
 	re->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-				 flags | PCRE2_UTF | PCRE2_NO_UTF_CHECK,
-				 &errcode, &erroff, NULL);
+	                         flags | PCRE2_UTF | PCRE2_NO_UTF_CHECK,
+	                         &errcode, &erroff, NULL);
 	if (!re->code) {
 		pcre2_get_error_message(errcode, msg, sizeof(msg));
 		if (errbuf && errlen)
 			snprintf(errbuf, errlen,
-				 "pattern '%.80s' at offset %zu: %s", pattern,
-				 (size_t)erroff, (const char *)msg);
+			         "pattern '%.80s' at offset %zu: %s", pattern,
+			         (size_t)erroff, (const char *)msg);
 		return OTPBOX_ERR_CONFIG;
 	}
 	pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
@@ -142,7 +59,7 @@ extract_join(const char *const *words)
 
 static enum otpbox_err
 extract_compile_list(struct extract_ctx *ctx, struct extract_re *re,
-		     const char *const *words, uint32_t flags)
+                     const char *const *words, uint32_t flags)
 {
 	char *pat = extract_join(words);
 	enum otpbox_err err;
@@ -162,28 +79,27 @@ extract_compile_defaults(struct extract_ctx *ctx)
 
 	for (i = 0; i < extract_rules_npatterns && !err; i++)
 		err = extract_compile(ctx, &ctx->patterns[i],
-				      extract_rules_patterns[i].regex, 0, NULL,
-				      0);
+		                      extract_rules_patterns[i].regex, 0, NULL,
+		                      0);
 	if (err || (err = extract_kw_new(&ctx->kw)) ||
 	    (err = extract_compile_list(ctx, &ctx->quote,
-					extract_rules_quote_intro,
-					PCRE2_MULTILINE)) ||
+	                                extract_rules_quote_intro,
+	                                PCRE2_MULTILINE)) ||
 	    (err = extract_compile(ctx, &ctx->urls,
-				   "(?:https?://|www\\.)[^\\s<>\"]+"
-				   "|[\\w.+-]+@[\\w-]+(?:\\.[\\w-]+)+",
-				   PCRE2_CASELESS, NULL, 0)) ||
+	                           "(?:https?://|www\\.)[^\\s<>\"]+"
+	                           "|[\\w.+-]+@[\\w-]+(?:\\.[\\w-]+)+",
+	                           PCRE2_CASELESS, NULL, 0)) ||
 	    (err = extract_compile_list(ctx, &ctx->link_good,
-					extract_rules_link_good,
-					PCRE2_CASELESS | PCRE2_UCP)))
+	                                extract_rules_link_good,
+	                                PCRE2_CASELESS | PCRE2_UCP)))
 		return err;
-	return extract_compile_list(ctx, &ctx->link_bad,
-				    extract_rules_link_bad,
-				    PCRE2_CASELESS | PCRE2_UCP);
+	return extract_compile_list(ctx, &ctx->link_bad, extract_rules_link_bad,
+	                            PCRE2_CASELESS | PCRE2_UCP);
 }
 
 enum otpbox_err
 extract_ctx_new(const char *const *custom, size_t ncustom,
-		struct extract_ctx **out, char *errbuf, size_t errlen)
+                struct extract_ctx **out, char *errbuf, size_t errlen)
 {
 	struct extract_ctx *ctx;
 	enum otpbox_err err;
@@ -193,7 +109,7 @@ extract_ctx_new(const char *const *custom, size_t ncustom,
 	if (ncustom > EXTRACT_MAX_CUSTOM) {
 		if (errbuf && errlen)
 			snprintf(errbuf, errlen, "more than %d custom patterns",
-				 EXTRACT_MAX_CUSTOM);
+			         EXTRACT_MAX_CUSTOM);
 		return OTPBOX_ERR_CONFIG;
 	}
 	if (!(ctx = calloc(1, sizeof(*ctx))))
@@ -217,7 +133,7 @@ extract_ctx_new(const char *const *custom, size_t ncustom,
 		goto out;
 	for (i = 0; i < ncustom; i++) {
 		err = extract_compile(ctx, &ctx->custom[i], custom[i], 0,
-				      errbuf, errlen);
+		                      errbuf, errlen);
 		if (err)
 			goto out;
 		ctx->ncustom++;
@@ -264,26 +180,26 @@ extract_ctx_free(struct extract_ctx *ctx)
 
 /* Runs re on s[0..len) from off; returns 1 with the match in md, 0 when
  * there is none (or a limit was hit). */
-static int
+int
 extract_find(struct extract_ctx *ctx, struct extract_re *re, const char *s,
-	     size_t len, size_t off)
+             size_t len, size_t off)
 {
 	int rc;
 
 	if (!re->code || off > len)
 		return 0;
 	rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, off, PCRE2_NO_UTF_CHECK,
-			 re->md, ctx->mctx);
+	                 re->md, ctx->mctx);
 	return rc > 0;
 }
 
-static bool
+bool
 extract_matches(struct extract_ctx *ctx, struct extract_re *re, const char *s)
 {
 	return extract_find(ctx, re, s, strlen(s), 0);
 }
 
-static void
+void
 extract_reason(struct extract_cand *c, const char *fmt, ...)
 {
 	size_t used = strlen(c->reason);
@@ -299,7 +215,6 @@ extract_reason(struct extract_cand *c, const char *fmt, ...)
 	vsnprintf(c->reason + used, sizeof(c->reason) - used, fmt, ap);
 	va_end(ap);
 }
-
 
 /* ---- segment preparation ---- */
 
@@ -329,7 +244,7 @@ extract_blank_urls(struct extract_ctx *ctx, struct extract_seg *seg)
 		if (!strncasecmp(seg->text + ov[0], "http", 4) &&
 		    seg->nurls < EXTRACT_MAX_URLS &&
 		    (seg->urls[seg->nurls].url =
-			     strndup(seg->text + ov[0], ov[1] - ov[0])))
+		         strndup(seg->text + ov[0], ov[1] - ov[0])))
 			seg->urls[seg->nurls].start = ov[0],
 			seg->urls[seg->nurls++].end = ov[1];
 		memset(seg->text + ov[0], ' ', ov[1] - ov[0]);
@@ -345,81 +260,22 @@ extract_find_hits(struct extract_ctx *ctx, struct extract_seg *seg)
 	seg->hits = ctx->hits;
 	seg->stale = ctx->stale;
 	seg->nhits = extract_kw_scan(ctx->kw, seg->text, seg->len, seg->hits,
-				     EXTRACT_MAX_HITS);
+	                             EXTRACT_MAX_HITS);
 	for (i = 0; i < seg->nhits; i++)
 		if (seg->hits[i].cls == EXTRACT_KW_STALE)
 			seg->stale[seg->nstale++] = seg->hits[i].start;
 	return OTPBOX_OK;
 }
 
-static const struct extract_kw_hit *extract_attached_label(
-	const struct extract_seg *seg, size_t start);
-
-static bool extract_near_currency(const struct extract_seg *seg,
-				  size_t start, size_t end);
-
-/* Times, dates and sums of money: numbers that explain themselves. */
-static bool
-extract_plain_quantity(const struct extract_seg *seg, size_t start,
-		       size_t end)
-{
-	const char *t = seg->text;
-
-	if (memchr(t + start, ':', end - start) ||
-	    memchr(t + start, '/', end - start))
-		return true;
-	if (end - start >= 4 && (t[end - 3] == '.' || t[end - 3] == ',') &&
-	    isdigit((unsigned char)t[end - 1]))
-		return true;
-	return extract_near_currency(seg, start, end);
-}
-
-/* Records every run of three or more digits ("2025", "400-820-8820")
- * and whether a label names it. */
-static enum otpbox_err
-extract_find_numbers(struct extract_ctx *ctx, struct extract_seg *seg)
-{
-	const char *t = seg->text;
-	size_t i = 0, start, digits;
-
-	seg->nums = ctx->nums;
-	while (i < seg->len && seg->nnums < EXTRACT_MAX_NUMS) {
-		if (!isdigit((unsigned char)t[i])) {
-			i++;
-			continue;
-		}
-		start = i;
-		digits = 0;
-		for (;;) {
-			while (i < seg->len && isdigit((unsigned char)t[i]))
-				i++, digits++;
-			if (i + 1 < seg->len && strchr(" .,/:-", t[i]) &&
-			    isdigit((unsigned char)t[i + 1]))
-				i++;
-			else
-				break;
-		}
-		if (digits < 3)
-			continue;
-		seg->nums[seg->nnums].start = start;
-		seg->nums[seg->nnums].end = i;
-		seg->nums[seg->nnums].labelled =
-			extract_attached_label(seg, start) != NULL ||
-			extract_plain_quantity(seg, start, i);
-		seg->nnums++;
-	}
-	return OTPBOX_OK;
-}
-
 static enum otpbox_err
 extract_prepare(struct extract_ctx *ctx, const struct extract_segment *in,
-		struct extract_seg *seg)
+                struct extract_seg *seg)
 {
 	enum otpbox_err err;
 
 	seg->in = in;
 	err = extract_norm_text(in->text ? in->text : "", in->len,
-				EXTRACT_MAX_SEGMENT, &seg->norm);
+	                        EXTRACT_MAX_SEGMENT, &seg->norm);
 	if (err)
 		return err;
 	seg->text = seg->norm.text;
@@ -428,7 +284,7 @@ extract_prepare(struct extract_ctx *ctx, const struct extract_segment *in,
 	extract_blank_urls(ctx, seg);
 	if ((err = extract_find_hits(ctx, seg)))
 		return err;
-	return extract_find_numbers(ctx, seg);
+	return extract_code_find_numbers(ctx, seg);
 }
 
 static void
@@ -445,7 +301,7 @@ extract_seg_free(struct extract_seg *seg)
 
 static struct extract_cand *
 extract_set_get(struct extract_set *set, enum extract_kind kind,
-		const char *value, size_t len)
+                const char *value, size_t len)
 {
 	struct extract_cand *c;
 	size_t i;
@@ -468,7 +324,7 @@ extract_set_get(struct extract_set *set, enum extract_kind kind,
 
 /* Records one scored occurrence: the best occurrence gives the score and
  * the reason, a stale occurrence marks the value stale for good. */
-static void
+void
 extract_set_add(struct extract_set *set, const struct extract_cand *occ)
 {
 	struct extract_cand *c;
@@ -482,737 +338,6 @@ extract_set_add(struct extract_set *set, const struct extract_cand *occ)
 		c->score = occ->score;
 		c->rejected = occ->rejected;
 		memcpy(c->reason, occ->reason, sizeof(c->reason));
-	}
-}
-
-/* ---- code scoring ---- */
-
-/* Distance from a to b (a <= b) in characters, a line break counting
- * 12 (so "Code:" on the line above is still near). */
-static size_t
-extract_distance(const struct extract_seg *seg, size_t a, size_t b)
-{
-	size_t d = 0, i;
-
-	for (i = a; i < b; i++) {
-		if (seg->text[i] == '\n')
-			d += 12;
-		if (((unsigned char)seg->text[i] & 0xc0) != 0x80)
-			d++;
-	}
-	return d;
-}
-
-static double
-extract_decay(size_t d, size_t full, size_t zero)
-{
-	if (d <= full)
-		return 1.0;
-	if (d >= zero)
-		return 0.0;
-	return 1.0 - (double)(d - full) / (double)(zero - full);
-}
-
-/* Whether a sentence ends between offsets a and b: . ! ? followed by a
- * space or line break, a blank line, or (in HTML) any line break. */
-static bool
-extract_sentence_break(const struct extract_seg *seg, size_t a, size_t b)
-{
-	const char *t = seg->text;
-	size_t i;
-
-	for (i = a; i < b && i + 1 < seg->len; i++) {
-		if ((t[i] == '.' || t[i] == '!' || t[i] == '?') &&
-		    (t[i + 1] == ' ' || t[i + 1] == '\n') && i + 1 <= b)
-			return true;
-		if (t[i] == '\n' && (t[i + 1] == '\n' || seg->in->html))
-			return true;
-		if (!strncmp(t + i, "\xe3\x80\x82", 3) ||
-		    !strncmp(t + i, "\xef\xbc\x81", 3))
-			return true;
-	}
-	return false;
-}
-
-static const char *const extract_kw_names[] = {
-	[EXTRACT_KW_NOTCODE] = "not-a-code phrase",
-	[EXTRACT_KW_PROMO] = "sales word",
-	[EXTRACT_KW_CODE] = "code word",
-	[EXTRACT_KW_LABEL] = "label",
-	[EXTRACT_KW_NOUN] = "label",
-	[EXTRACT_KW_ENTER] = "instruction",
-	[EXTRACT_KW_INTENT] = "sign-in word",
-};
-
-/* Index of the last hit ending at or before pos, or -1. */
-static long
-extract_hit_before(const struct extract_seg *seg, size_t pos)
-{
-	size_t lo = 0, hi = seg->nhits;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (seg->hits[mid].end <= pos)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (long)lo - 1;
-}
-
-/* Whether a sentence ends between a and b: only punctuation or a blank
- * line count, not a plain line break. */
-static bool
-extract_full_stop(const struct extract_seg *seg, size_t a, size_t b)
-{
-	const char *t = seg->text;
-	size_t i;
-
-	for (i = a; i < b && i + 1 < seg->len; i++) {
-		if ((t[i] == '.' || t[i] == '!' || t[i] == '?') &&
-		    (t[i + 1] == ' ' || t[i + 1] == '\n'))
-			return true;
-		if (t[i] == '\n' && t[i + 1] == '\n')
-			return true;
-		if (!strncmp(t + i, "\xe3\x80\x82", 3))
-			return true;
-	}
-	return false;
-}
-
-/* Whether a hit of class cls lies in the same sentence as pos, before
- * it (or after it too, when both is set). */
-static bool
-extract_sentence_has2(const struct extract_seg *seg, size_t pos,
-		      enum extract_rules_class cls, size_t reach, bool both)
-{
-	long i;
-	size_t j;
-
-	for (i = extract_hit_before(seg, pos); i >= 0; i--) {
-		const struct extract_kw_hit *h = &seg->hits[i];
-
-		if (pos - h->end > reach || extract_full_stop(seg, h->end, pos))
-			break;
-		if (h->cls == cls)
-			return true;
-	}
-	for (j = (size_t)(extract_hit_before(seg, pos) + 1);
-	     both && j < seg->nhits; j++) {
-		const struct extract_kw_hit *h = &seg->hits[j];
-
-		if (h->start < pos)
-			continue;
-		if (h->start - pos > reach ||
-		    extract_full_stop(seg, pos, h->start))
-			break;
-		if (h->cls == cls)
-			return true;
-	}
-	return false;
-}
-
-static bool
-extract_sentence_has(const struct extract_seg *seg, size_t pos,
-		     enum extract_rules_class cls, size_t reach)
-{
-	return extract_sentence_has2(seg, pos, cls, reach, false);
-}
-
-/* Whether a number that no label names lies in (a, b). */
-static bool
-extract_free_number_between(const struct extract_seg *seg, size_t a,
-			    size_t b)
-{
-	size_t i;
-
-	for (i = 0; i < seg->nnums; i++) {
-		if (seg->nums[i].start >= b)
-			break;
-		if (seg->nums[i].start >= a && seg->nums[i].end <= b &&
-		    !seg->nums[i].labelled)
-			return true;
-	}
-	return false;
-}
-
-static bool
-extract_number_between(const struct extract_seg *seg, size_t a, size_t b)
-{
-	size_t i;
-
-	for (i = 0; i < seg->nnums; i++) {
-		if (seg->nums[i].start >= b)
-			break;
-		if (seg->nums[i].start >= a && seg->nums[i].end <= b)
-			return true;
-	}
-	return false;
-}
-
-/* The label that names the number at start ("Order #", "Tel.", "ID"):
- * the nearest keyword before it, at most 30 bytes away, on the same line
- * (or ending a line with ':'), with no other number in between. A noun
- * such as "request" only counts when no code word came earlier in the
- * sentence. */
-static const struct extract_kw_hit *
-extract_attached_label(const struct extract_seg *seg, size_t start)
-{
-	long i = extract_hit_before(seg, start);
-	const struct extract_kw_hit *h;
-	size_t a;
-
-	if (i < 0)
-		return NULL;
-	h = &seg->hits[i];
-	if ((h->cls != EXTRACT_KW_LABEL && h->cls != EXTRACT_KW_NOTCODE &&
-	     h->cls != EXTRACT_KW_NOUN) ||
-	    start - h->end > 30 || extract_number_between(seg, h->end, start))
-		return NULL;
-	if (memchr(seg->text + h->end, '\n', start - h->end)) {
-		a = start;
-		while (a > h->end && (seg->text[a - 1] == ' ' ||
-				      seg->text[a - 1] == '\n'))
-			a--;
-		if (a == h->end || seg->text[a - 1] != ':')
-			return NULL;
-	}
-	if (h->cls == EXTRACT_KW_NOUN &&
-	    extract_sentence_has(seg, h->start, EXTRACT_KW_CODE, 200))
-		return NULL;
-	return h;
-}
-
-/* Weight of the best code word before start (0 when none). */
-static double
-extract_code_before(const struct extract_seg *seg, size_t start,
-		    size_t *dist, const char **why)
-{
-	double best = 0, w;
-	long i;
-	size_t d;
-
-	*why = NULL;
-	for (i = extract_hit_before(seg, start); i >= 0; i--) {
-		const struct extract_kw_hit *h = &seg->hits[i];
-
-		if ((d = extract_distance(seg, h->end, start)) > 260)
-			break;
-		if (h->cls != EXTRACT_KW_CODE)
-			continue;
-		if (extract_sentence_has2(seg, h->start, EXTRACT_KW_PROMO, 150,
-					  true)) {
-			/* The nearest code word talks about a discount. */
-			if (best == 0 && !*why)
-				*why = "a discount code";
-			continue;
-		}
-		if (!*why)
-			*why = "";
-		w = 6 * extract_decay(d, 40, 260);
-		if (extract_free_number_between(seg, h->end, start))
-			w *= 0.3;
-		if (extract_full_stop(seg, h->end, start))
-			w *= 0.4;
-		if (w > best) {
-			best = w;
-			*dist = d;
-		}
-	}
-	return best;
-}
-
-/* Scores the keywords before and after [start, end). */
-static void
-extract_score_context(const struct extract_seg *seg, size_t start,
-		      size_t end, struct extract_cand *c)
-{
-	const struct extract_kw_hit *label = extract_attached_label(seg, start);
-	const struct extract_kw_hit *h;
-	const char *why;
-	double code, intent = 0;
-	size_t i, d = 0;
-	long j;
-
-	code = extract_code_before(seg, start, &d, &why);
-	if (why && *why) {
-		c->score -= 4;
-		extract_reason(c, "%s", why);
-	}
-	if (label) {
-		c->score -= label->cls == EXTRACT_KW_NOTCODE ? 8 : 6;
-		code *= 0.4;
-		extract_reason(c, "named by a %s '%.*s'",
-			       extract_kw_names[label->cls],
-			       (int)(label->end - label->start),
-			       seg->text + label->start);
-	}
-	if (code > 0) {
-		c->score += code;
-		extract_reason(c, "code word %zu characters before", d);
-		if (c->year && !label && d <= 15 && code > 5.9) {
-			c->score += 3.5;
-			extract_reason(c, "but right after it");
-		}
-	}
-	for (j = extract_hit_before(seg, start); j >= 0; j--) {
-		h = &seg->hits[j];
-		d = extract_distance(seg, h->end, start);
-		if (d > 200)
-			break;
-		if (h->cls == EXTRACT_KW_ENTER && d <= 20 && !label) {
-			c->score += 4;
-			extract_reason(c, "after '%.*s'",
-				       (int)(h->end - h->start),
-				       seg->text + h->start);
-		}
-		if ((h->cls == EXTRACT_KW_INTENT || h->cls == EXTRACT_KW_ENTER) &&
-		    intent == 0)
-			intent = 2 * extract_decay(d, 40, 200);
-	}
-	for (i = (size_t)(extract_hit_before(seg, end) + 1); i < seg->nhits;
-	     i++) {
-		h = &seg->hits[i];
-		d = extract_distance(seg, end, h->start);
-		if (d > 60 || extract_full_stop(seg, end, h->start))
-			break;
-		if (h->cls == EXTRACT_KW_CODE) {
-			c->score += 4 * extract_decay(d, 25, 60);
-			extract_reason(c, "code word after it");
-			break;
-		}
-		if (h->cls == EXTRACT_KW_INTENT && intent < 1.5)
-			intent = 1.5;
-		if ((h->cls == EXTRACT_KW_LABEL || h->cls == EXTRACT_KW_NOTCODE) &&
-		    d <= 12) {
-			c->score -= 3;
-			extract_reason(c, "followed by a %s",
-				       extract_kw_names[h->cls]);
-			break;
-		}
-	}
-	c->score += intent;
-	if (extract_sentence_has2(seg, start, EXTRACT_KW_PROMO, 150, true)) {
-		c->score -= 3;
-		extract_reason(c, "in a sales pitch");
-	}
-}
-
-/* Whether a stale word ("earlier", "no longer") shares the sentence. */
-static bool
-extract_is_stale(const struct extract_seg *seg, size_t start, size_t end)
-{
-	size_t i, p;
-
-	for (i = 0; i < seg->nstale; i++) {
-		p = seg->stale[i];
-		if (p < start && start - p < 160 &&
-		    !extract_sentence_break(seg, p, start))
-			return true;
-		if (p >= end && p - end < 100 &&
-		    !extract_sentence_break(seg, end, p))
-			return true;
-	}
-	return false;
-}
-
-/* A code shown on a line of its own, or after "Code:" on its line. */
-static bool
-extract_standalone(const struct extract_seg *seg, size_t start, size_t end)
-{
-	const char *t = seg->text;
-	size_t a = start, b = end;
-
-	while (b < seg->len && t[b] != '\n' &&
-	       strchr(" .!)]\"'", t[b]))
-		b++;
-	if (b < seg->len && t[b] != '\n')
-		return false;
-	while (a > 0 && t[a - 1] == ' ')
-		a--;
-	if (a == 0 || t[a - 1] == '\n')
-		return true;
-	if (t[a - 1] != ':' &&
-	    (a < 3 || strncmp(t + a - 3, "\xef\xbc\x9a", 3)))
-		return false;
-	while (a > 0 && t[a - 1] != '\n' && start - a < 60)
-		a--;
-	return a == 0 || t[a - 1] == '\n';
-}
-
-static bool
-extract_emphasised(const struct extract_seg *seg, size_t start, size_t end)
-{
-	size_t i;
-
-	for (i = 0; i < seg->norm.nemph; i++)
-		if (seg->norm.emph[i][0] < end && seg->norm.emph[i][1] > start)
-			return true;
-	return false;
-}
-
-/* Whether a currency sign or code sits right before or after. */
-static bool
-extract_near_currency(const struct extract_seg *seg, size_t start, size_t end)
-{
-	const char *t = seg->text, *cur;
-	size_t i, n, b = end;
-
-	while (b < seg->len && t[b] == ' ' && b - end < 1)
-		b++;
-	for (i = 0; (cur = extract_rules_currency[i]) != NULL; i++) {
-		n = strlen(cur);
-		if (b + n <= seg->len && !strncmp(t + b, cur, n) &&
-		    (b + n == seg->len || !isalpha((unsigned char)t[b + n])))
-			return true;
-		if (start >= n && !strncmp(t + start - n, cur, n))
-			return true;
-		if (start >= n + 1 && t[start - 1] == ' ' &&
-		    !strncmp(t + start - 1 - n, cur, n))
-			return true;
-	}
-	return false;
-}
-
-/* Splits a digit run "12 34-56" into group lengths; returns the count
- * of digits and sets *dots when a '.' separated groups. */
-static size_t
-extract_digit_groups(const char *s, size_t n, int *groups, int *ngroups,
-		     bool *dots)
-{
-	size_t i, digits = 0;
-
-	*ngroups = 0;
-	*dots = false;
-	groups[0] = 0;
-	for (i = 0; i < n; i++) {
-		if (isdigit((unsigned char)s[i])) {
-			digits++;
-			groups[*ngroups]++;
-		} else if (*ngroups < 15) {
-			*dots |= s[i] == '.';
-			groups[++*ngroups] = 0;
-		}
-	}
-	(*ngroups)++;
-	return digits;
-}
-
-static bool
-extract_is_date(const int *g, int ng, const char *v)
-{
-	if (ng != 3)
-		return false;
-	if (g[0] == 4 && g[1] <= 2 && g[2] <= 2)
-		return !strncmp(v, "19", 2) || !strncmp(v, "20", 2);
-	if (g[0] <= 2 && g[1] <= 2 && (g[2] == 4 || g[2] == 2))
-		return atoi(v) <= 31;
-	return false;
-}
-
-/* Base score of a digit run; false when it cannot be a code. */
-static bool
-extract_digits_base(const char *raw, size_t n, const char *value,
-		    struct extract_cand *c)
-{
-	int g[16], ng, i;
-	bool dots, even = true;
-	size_t digits = extract_digit_groups(raw, n, g, &ng, &dots);
-
-	if (digits < 4 || digits > 8)
-		return false;
-	if (dots && !(ng == 2 && g[0] == 3 && g[1] == 3))
-		return false;
-	if (extract_is_date(g, ng, value))
-		return false;
-	c->score = digits == 6 ? 3.0 : 1.5;
-	extract_reason(c, "%zu digits", digits);
-	for (i = 1; i < ng; i++)
-		if (g[i] != g[0])
-			even = false;
-	if (ng > 1 && !even && !(ng == 2 && g[0] >= 3 && g[1] >= 2)) {
-		c->score -= 1.5;
-		extract_reason(c, "uneven groups");
-	}
-	if (digits == 4 && ng == 1 &&
-	    (!strncmp(value, "19", 2) || !strncmp(value, "20", 2))) {
-		c->score -= 5;
-		c->year = true;
-		extract_reason(c, "looks like a year");
-	}
-	return true;
-}
-
-/* Base score of letters-and-digits forms; false when it cannot be one. */
-static bool
-extract_alnum_base(enum extract_rules_form form, const char *raw, size_t n,
-		   const char *value, struct extract_cand *c)
-{
-	size_t len = strlen(value), i, letters = 0, digits = 0, first = 0;
-	const char *dash = memchr(raw, '-', n);
-
-	for (i = 0; i < len; i++) {
-		if (isdigit((unsigned char)value[i]))
-			digits++;
-		else
-			letters++;
-	}
-	if (len < 4 || len > 10 || (letters == 0 && form != EXTRACT_FORM_LINES))
-		return false;
-	while (first < n && raw[first] != '-')
-		first++;
-	if (form == EXTRACT_FORM_LINES && letters == 0 && len <= 8) {
-		c->score = 2.5;
-		extract_reason(c, "one digit per line");
-		return true;
-	}
-	if ((form == EXTRACT_FORM_CELLS || form == EXTRACT_FORM_LINES) &&
-	    digits == 0)
-		return false;
-	if (form == EXTRACT_FORM_MIXED) {
-		if (len < 5 || digits < 2 || letters < 2)
-			return false;
-		c->score = 0;
-		extract_reason(c, "mixed-case letters and digits");
-		return true;
-	}
-	if (digits == 0) {
-		/* Only "WDJB-MJHT": even groups of at least four letters. */
-		if (!dash || first < 4 || n - first - 1 != first ||
-		    memchr(dash + 1, '-', n - first - 1))
-			return false;
-		c->score = 0.5;
-		extract_reason(c, "grouped letters");
-		return true;
-	}
-	if (dash && first <= 3 && digits == (size_t)(n - first - 1))
-		return false; /* "AB-1234" is a prefixed code */
-	c->score = form == EXTRACT_FORM_ALNUM ? 1.5 : 2.5;
-	extract_reason(c, form == EXTRACT_FORM_ALNUM ? "letters and digits"
-						     : "one character per cell");
-	return true;
-}
-
-/* Copies the typed form of raw: letters and digits only. */
-static char *
-extract_typed(const char *raw, size_t n)
-{
-	char *out = malloc(n + 1), *o = out;
-	size_t i;
-
-	if (!out)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if (isalnum((unsigned char)raw[i]))
-			*o++ = raw[i];
-	*o = '\0';
-	return out;
-}
-
-/* Scores one match of a candidate pattern at [start, end); [vs, ve) is
- * the part the user types. */
-static void
-extract_code_occurrence(const struct extract_seg *seg,
-			enum extract_rules_form form, size_t start, size_t end,
-			size_t vs, size_t ve, struct extract_set *set)
-{
-	struct extract_cand occ = { .kind = EXTRACT_KIND_CODE };
-	char *value = extract_typed(seg->text + vs, ve - vs);
-	bool ok;
-
-	if (!value)
-		return;
-	occ.value = value;
-	if (form == EXTRACT_FORM_DIGITS)
-		ok = extract_digits_base(seg->text + vs, ve - vs, value, &occ);
-	else if (form == EXTRACT_FORM_PREFIXED)
-		ok = (occ.score = 3.5, extract_reason(&occ, "prefixed code"),
-		      true);
-	else
-		ok = extract_alnum_base(form, seg->text + vs, ve - vs, value,
-					&occ);
-	if (!ok)
-		goto out;
-	if (form != EXTRACT_FORM_ALNUM && extract_near_currency(seg, start, end)) {
-		occ.score -= 10;
-		extract_reason(&occ, "an amount of money");
-	}
-	if (start >= 2 && seg->text[start - 1] == ' ' &&
-	    seg->text[start - 2] == ')') {
-		occ.score -= 6;
-		extract_reason(&occ, "after a bracketed area code");
-	}
-	extract_score_context(seg, start, end, &occ);
-	if (extract_standalone(seg, start, end)) {
-		occ.score += 1.5;
-		extract_reason(&occ, "on a line of its own");
-	}
-	if (extract_emphasised(seg, start, end)) {
-		occ.score += 1.5;
-		extract_reason(&occ, "emphasised");
-	}
-	if (seg->in->subject) {
-		occ.score += 1;
-		extract_reason(&occ, "in the subject");
-	}
-	if ((occ.stale = extract_is_stale(seg, start, end)))
-		extract_reason(&occ, "an earlier code");
-	extract_set_add(set, &occ);
-out:
-	free(value);
-}
-
-static void
-extract_codes_in(struct extract_ctx *ctx, const struct extract_seg *seg,
-		 struct extract_set *set)
-{
-	const struct extract_rules_pattern *p;
-	struct extract_re *re;
-	PCRE2_SIZE *ov;
-	size_t i, off;
-	int nsub;
-
-	for (i = 0; i < extract_rules_npatterns; i++) {
-		p = &extract_rules_patterns[i];
-		re = &ctx->patterns[i];
-		off = 0;
-		while (extract_find(ctx, re, seg->text, seg->len, off)) {
-			ov = pcre2_get_ovector_pointer(re->md);
-			nsub = (int)pcre2_get_ovector_count(re->md);
-			if (p->form == EXTRACT_FORM_PREFIXED && nsub > 1)
-				extract_code_occurrence(seg, p->form, ov[0],
-							ov[1], ov[2], ov[3],
-							set);
-			else
-				extract_code_occurrence(seg, p->form, ov[0],
-							ov[1], ov[0], ov[1],
-							set);
-			off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
-		}
-	}
-}
-
-/* Custom patterns: the first capture group (or the match) wins. */
-static void
-extract_custom_in(struct extract_ctx *ctx, const struct extract_seg *seg,
-		  struct extract_set *set)
-{
-	struct extract_cand occ = { .kind = EXTRACT_KIND_CODE };
-	PCRE2_SIZE *ov;
-	size_t i, a, b;
-
-	for (i = 0; i < ctx->ncustom; i++) {
-		if (!extract_find(ctx, &ctx->custom[i], seg->text, seg->len, 0))
-			continue;
-		ov = pcre2_get_ovector_pointer(ctx->custom[i].md);
-		a = ov[0], b = ov[1];
-		if (pcre2_get_ovector_count(ctx->custom[i].md) > 1 &&
-		    ov[2] != PCRE2_UNSET)
-			a = ov[2], b = ov[3];
-		if (b <= a || !(occ.value = extract_typed(seg->text + a, b - a)))
-			continue;
-		occ.score = 100 - (double)i;
-		occ.reason[0] = '\0';
-		extract_reason(&occ, "custom pattern %zu", i + 1);
-		if (occ.value[0])
-			extract_set_add(set, &occ);
-		free(occ.value);
-	}
-}
-
-/* ---- links ---- */
-
-/* Whether the query or path carries a long random-looking token. */
-static bool
-extract_has_token(const char *url)
-{
-	size_t run = 0;
-	const char *p = strchr(url, '?');
-
-	for (p = p ? p : url; *p; p++) {
-		if (isalnum((unsigned char)*p) || *p == '-' || *p == '_')
-			run++;
-		else
-			run = 0;
-		if (run >= 12)
-			return true;
-	}
-	return false;
-}
-
-static void
-extract_link_occurrence(struct extract_ctx *ctx, const struct extract_seg *seg,
-			const char *url, const char *anchor, size_t pos,
-			struct extract_set *set)
-{
-	struct extract_cand occ = { .kind = EXTRACT_KIND_LINK };
-	const char *path = strstr(url, "://");
-	bool intent = false, word = false;
-	size_t from;
-	long i;
-
-	path = path ? strchr(path + 3, '/') : NULL;
-	occ.value = (char *)url;
-	if (path && extract_matches(ctx, &ctx->link_good, path)) {
-		occ.score += 4;
-		extract_reason(&occ, "verification word in the URL");
-	}
-	if (anchor && extract_matches(ctx, &ctx->link_good, anchor)) {
-		occ.score += 4;
-		extract_reason(&occ, "verification word in the link text");
-	}
-	if (extract_has_token(url)) {
-		occ.score += 2;
-		extract_reason(&occ, "carries a token");
-	}
-	from = pos > 300 ? pos - 300 : 0;
-	while (from > 0 && ((unsigned char)seg->text[from] & 0xc0) == 0x80)
-		from--;
-	for (i = extract_hit_before(seg, pos); i >= 0; i--) {
-		if (seg->hits[i].end < from)
-			break;
-		if (seg->hits[i].cls == EXTRACT_KW_INTENT && !intent) {
-			occ.score += 3;
-			extract_reason(&occ, "verification words before it");
-			intent = true;
-		}
-		if (seg->hits[i].cls == EXTRACT_KW_LINKWORD && !word) {
-			occ.score += 1;
-			extract_reason(&occ, "the text points at a link");
-			word = true;
-		}
-	}
-	if (extract_matches(ctx, &ctx->link_bad, url) ||
-	    (anchor && extract_matches(ctx, &ctx->link_bad, anchor))) {
-		occ.score -= 10;
-		extract_reason(&occ, "unsubscribe, help or tracking link");
-	}
-	extract_set_add(set, &occ);
-}
-
-static void
-extract_links_in(struct extract_ctx *ctx, const struct extract_seg *seg,
-		 struct extract_set *set)
-{
-	const struct extract_segment *in = seg->in;
-	size_t i, pos;
-
-	for (i = 0; i < in->nlinks; i++) {
-		pos = i < seg->norm.nlinks ? seg->norm.links[i] : seg->len;
-		if (pos > seg->len)
-			continue;
-		extract_link_occurrence(ctx, seg, in->links[i].url,
-					in->links[i].text, pos, set);
-	}
-	for (i = 0; i < seg->nurls; i++) {
-		char *u = seg->urls[i].url;
-		size_t n = strlen(u);
-
-		while (n > 0 && strchr(".,;:!?)]}>'\"", u[n - 1]))
-			u[--n] = '\0';
-		extract_link_occurrence(ctx, seg, u, NULL, seg->urls[i].start,
-					set);
 	}
 }
 
@@ -1260,17 +385,18 @@ extract_result_from(struct extract_set *set, struct extract_result **out)
 	bool have_code = false;
 
 	if (!res || !(res->candidates = calloc(set->n ? set->n : 1,
-					       sizeof(*res->candidates)))) {
+	                                       sizeof(*res->candidates)))) {
 		free(res);
 		return OTPBOX_ERR_NOMEM;
 	}
 	for (i = 0; i < set->n; i++) {
 		c = &set->c[i];
-		if (c->kind == EXTRACT_KIND_CODE ? ncode++ >= EXTRACT_MAX_CANDIDATES
-						 : nlink++ >= EXTRACT_MAX_CANDIDATES)
+		if (c->kind == EXTRACT_KIND_CODE
+		        ? ncode++ >= EXTRACT_MAX_CANDIDATES
+		        : nlink++ >= EXTRACT_MAX_CANDIDATES)
 			continue;
 		struct extract_candidate *r =
-			&res->candidates[res->ncandidates++];
+		    &res->candidates[res->ncandidates++];
 		r->kind = c->kind;
 		r->value = c->value;
 		c->value = NULL;
@@ -1280,7 +406,7 @@ extract_result_from(struct extract_set *set, struct extract_result **out)
 		    c->score >= EXTRACT_CHOOSE_CODE)
 			r->chosen = have_code = true;
 		else if (c->kind == EXTRACT_KIND_LINK && nlink == 1 &&
-			 !have_code && c->score >= EXTRACT_CHOOSE_LINK)
+		         !have_code && c->score >= EXTRACT_CHOOSE_LINK)
 			r->chosen = true;
 	}
 	*out = res;
@@ -1289,9 +415,9 @@ extract_result_from(struct extract_set *set, struct extract_result **out)
 
 enum otpbox_err
 extract_run(struct extract_ctx *ctx, const struct extract_segment *segs,
-	    size_t nsegs, struct extract_result **out)
+            size_t nsegs, struct extract_result **out)
 {
-	struct extract_set set = { 0 };
+	struct extract_set set = {0};
 	struct extract_seg seg;
 	enum otpbox_err err = OTPBOX_OK;
 	size_t i;
@@ -1302,9 +428,9 @@ extract_run(struct extract_ctx *ctx, const struct extract_segment *segs,
 		memset(&seg, 0, sizeof(seg));
 		err = extract_prepare(ctx, &segs[i], &seg);
 		if (!err) {
-			extract_custom_in(ctx, &seg, &set);
-			extract_codes_in(ctx, &seg, &set);
-			extract_links_in(ctx, &seg, &set);
+			extract_code_custom(ctx, &seg, &set);
+			extract_code_scan(ctx, &seg, &set);
+			extract_link_scan(ctx, &seg, &set);
 		}
 		extract_seg_free(&seg);
 	}

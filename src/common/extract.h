@@ -9,7 +9,7 @@
 #include "html_text.h"
 #include "otpbox_err.h"
 
-#define EXTRACT_MAX_CANDIDATES 64 /* candidates kept per kind */
+#define EXTRACT_MAX_CANDIDATES 64         /* candidates kept per kind */
 #define EXTRACT_MAX_SEGMENT (256u * 1024) /* bytes of one text examined */
 
 enum extract_kind {
@@ -50,8 +50,8 @@ struct extract_ctx;
  * OTPBOX_ERR_CONFIG with errbuf naming the pattern that does not compile.
  */
 enum otpbox_err extract_ctx_new(const char *const *custom, size_t ncustom,
-				struct extract_ctx **out, char *errbuf,
-				size_t errlen);
+                                struct extract_ctx **out, char *errbuf,
+                                size_t errlen);
 void extract_ctx_free(struct extract_ctx *ctx);
 
 /*
@@ -60,8 +60,8 @@ void extract_ctx_free(struct extract_ctx *ctx);
  * *out belongs to the caller (extract_result_free()).
  */
 enum otpbox_err extract_run(struct extract_ctx *ctx,
-			    const struct extract_segment *segs, size_t nsegs,
-			    struct extract_result **out);
+                            const struct extract_segment *segs, size_t nsegs,
+                            struct extract_result **out);
 void extract_result_free(struct extract_result *res);
 
 #endif

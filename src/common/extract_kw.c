@@ -53,8 +53,7 @@ extract_kw_char(const unsigned char *s, size_t n, size_t *used)
 static unsigned long
 extract_kw_fold(unsigned long c)
 {
-	if ((c >= 'A' && c <= 'Z') ||
-	    (c >= 0xc0 && c <= 0xde && c != 0xd7) ||
+	if ((c >= 'A' && c <= 'Z') || (c >= 0xc0 && c <= 0xde && c != 0xd7) ||
 	    (c >= 0x391 && c <= 0x3a9) || (c >= 0x410 && c <= 0x42f))
 		return c + 0x20;
 	if (c >= 0x400 && c <= 0x40f)
@@ -72,7 +71,7 @@ static size_t
 extract_kw_key(unsigned long a, unsigned long b)
 {
 	return (size_t)((extract_kw_fold(a) * 2654435761u) ^
-			(extract_kw_fold(b) * 40503u)) %
+	                (extract_kw_fold(b) * 40503u)) %
 	       EXTRACT_KW_BUCKETS;
 }
 
@@ -130,8 +129,8 @@ extract_kw_append(char **pattern, const char *frag, int cls)
 
 	if (!p)
 		return false;
-	snprintf(p + old, need - old, "%s(*MARK:%d)(?:%s)", old ? "|" : "",
-		 cls, frag);
+	snprintf(p + old, need - old, "%s(*MARK:%d)(?:%s)", old ? "|" : "", cls,
+	         frag);
 	*pattern = p;
 	return true;
 }
@@ -139,7 +138,7 @@ extract_kw_append(char **pattern, const char *frag, int cls)
 /* Files one fragment under the bucket of its first two characters. */
 static enum otpbox_err
 extract_kw_add(struct extract_kw *kw, char **fallback, const char *frag,
-	       int cls)
+               int cls)
 {
 	const char *p = frag;
 	unsigned long a, b;
@@ -153,11 +152,11 @@ extract_kw_add(struct extract_kw *kw, char **fallback, const char *frag,
 	if (!a || !b) {
 		kw->nfallback++;
 		return extract_kw_append(fallback, frag, cls)
-			       ? OTPBOX_OK
-			       : OTPBOX_ERR_NOMEM;
+		           ? OTPBOX_OK
+		           : OTPBOX_ERR_NOMEM;
 	}
-	if (!extract_kw_append(&kw->buckets[extract_kw_key(a, b)].pattern,
-			       frag, cls))
+	if (!extract_kw_append(&kw->buckets[extract_kw_key(a, b)].pattern, frag,
+	                       cls))
 		return OTPBOX_ERR_NOMEM;
 	return OTPBOX_OK;
 }
@@ -170,9 +169,9 @@ extract_kw_compile(const char *pattern)
 	PCRE2_SIZE erroff;
 
 	code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-			     PCRE2_UTF | PCRE2_NO_UTF_CHECK | PCRE2_CASELESS |
-				     PCRE2_UCP,
-			     &errcode, &erroff, NULL);
+	                     PCRE2_UTF | PCRE2_NO_UTF_CHECK | PCRE2_CASELESS |
+	                         PCRE2_UCP,
+	                     &errcode, &erroff, NULL);
 	if (code)
 		pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 	return code;
@@ -186,7 +185,8 @@ extract_kw_compile_all(struct extract_kw *kw, char *fallback)
 	for (i = 0; i < EXTRACT_KW_BUCKETS; i++) {
 		if (!kw->buckets[i].pattern)
 			continue;
-		kw->buckets[i].code = extract_kw_compile(kw->buckets[i].pattern);
+		kw->buckets[i].code =
+		    extract_kw_compile(kw->buckets[i].pattern);
 		free(kw->buckets[i].pattern);
 		kw->buckets[i].pattern = NULL;
 		if (!kw->buckets[i].code)
@@ -213,7 +213,7 @@ extract_kw_new(struct extract_kw **out)
 		list = &extract_rules_keywords[i];
 		for (j = 0; list->words[j] && !err; j++)
 			err = extract_kw_add(kw, &fallback, list->words[j],
-					     (int)list->cls);
+			                     (int)list->cls);
 	}
 	if (!err)
 		err = extract_kw_compile_all(kw, fallback);
@@ -258,15 +258,15 @@ extract_kw_nfallback(const struct extract_kw *kw)
 /* Tries code anchored at pos; fills *hit on a match. */
 static bool
 extract_kw_try(struct extract_kw *kw, pcre2_code *code, const char *text,
-	       size_t len, size_t pos, uint32_t opts,
-	       struct extract_kw_hit *hit)
+               size_t len, size_t pos, uint32_t opts,
+               struct extract_kw_hit *hit)
 {
 	PCRE2_SIZE *ov;
 	PCRE2_SPTR mark;
 
-	if (!code || pcre2_match(code, (PCRE2_SPTR)text, len, pos,
-				 opts | PCRE2_NO_UTF_CHECK, kw->md,
-				 kw->mctx) <= 0)
+	if (!code ||
+	    pcre2_match(code, (PCRE2_SPTR)text, len, pos,
+	                opts | PCRE2_NO_UTF_CHECK, kw->md, kw->mctx) <= 0)
 		return false;
 	ov = pcre2_get_ovector_pointer(kw->md);
 	mark = pcre2_get_mark(kw->md);
@@ -275,14 +275,14 @@ extract_kw_try(struct extract_kw *kw, pcre2_code *code, const char *text,
 	hit->start = ov[0];
 	hit->end = ov[1];
 	hit->cls = mark ? (enum extract_rules_class)atoi((const char *)mark)
-			: EXTRACT_KW_INTENT;
+	                : EXTRACT_KW_INTENT;
 	return true;
 }
 
 /* The bucketed hit starting at pos, if any. */
 static bool
-extract_kw_at(struct extract_kw *kw, const char *text, size_t len,
-	      size_t pos, struct extract_kw_hit *hit)
+extract_kw_at(struct extract_kw *kw, const char *text, size_t len, size_t pos,
+              struct extract_kw_hit *hit)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	unsigned long a, b = 0;
@@ -292,12 +292,11 @@ extract_kw_at(struct extract_kw *kw, const char *text, size_t len,
 	if (pos + used < len)
 		b = extract_kw_char(s + pos + used, len - pos - used, &used2);
 	if (b && extract_kw_try(kw, kw->buckets[extract_kw_key(a, b)].code,
-				text, len, pos, PCRE2_ANCHORED, hit))
+	                        text, len, pos, PCRE2_ANCHORED, hit))
 		return true;
-	return extract_kw_try(kw,
-			      kw->buckets[extract_kw_key(a, EXTRACT_KW_ANY)]
-				      .code,
-			      text, len, pos, PCRE2_ANCHORED, hit);
+	return extract_kw_try(
+	    kw, kw->buckets[extract_kw_key(a, EXTRACT_KW_ANY)].code, text, len,
+	    pos, PCRE2_ANCHORED, hit);
 }
 
 static int
@@ -313,9 +312,8 @@ extract_kw_hit_cmp(const void *a, const void *b)
 /* Adds the fallback pattern's hits, then drops hits overlapping an
  * earlier one. */
 static size_t
-extract_kw_merge_fallback(struct extract_kw *kw, const char *text,
-			  size_t len, struct extract_kw_hit *hits, size_t n,
-			  size_t max)
+extract_kw_merge_fallback(struct extract_kw *kw, const char *text, size_t len,
+                          struct extract_kw_hit *hits, size_t n, size_t max)
 {
 	struct extract_kw_hit hit;
 	size_t pos = 0, i, out = 0;
@@ -334,7 +332,7 @@ extract_kw_merge_fallback(struct extract_kw *kw, const char *text,
 
 size_t
 extract_kw_scan(struct extract_kw *kw, const char *text, size_t len,
-		struct extract_kw_hit *hits, size_t max)
+                struct extract_kw_hit *hits, size_t max)
 {
 	struct extract_kw_hit hit;
 	const unsigned char *s = (const unsigned char *)text;

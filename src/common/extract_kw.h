@@ -36,6 +36,6 @@ size_t extract_kw_nfallback(const struct extract_kw *kw);
  * most max hits are stored; returns how many.
  */
 size_t extract_kw_scan(struct extract_kw *kw, const char *text, size_t len,
-		       struct extract_kw_hit *hits, size_t max);
+                       struct extract_kw_hit *hits, size_t max);
 
 #endif

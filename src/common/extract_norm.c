@@ -75,9 +75,10 @@ extract_norm_mark(struct extract_norm_out *o, char m)
 			nm->links[nm->nlinks++] = o->len;
 	} else if (m == HTML_TEXT_EMPH_ON) {
 		if (o->emph_depth++ == 0 && nm->nemph < EXTRACT_NORM_MAX_MARKS)
-			nm->emph[nm->nemph][0] = nm->emph[nm->nemph][1] = o->len;
+			nm->emph[nm->nemph][0] = nm->emph[nm->nemph][1] =
+			    o->len;
 	} else if (o->emph_depth > 0 && --o->emph_depth == 0 &&
-		   nm->nemph < EXTRACT_NORM_MAX_MARKS) {
+	           nm->nemph < EXTRACT_NORM_MAX_MARKS) {
 		nm->emph[nm->nemph][1] = o->len;
 		if (nm->emph[nm->nemph][1] > nm->emph[nm->nemph][0])
 			nm->nemph++;
@@ -87,8 +88,9 @@ extract_norm_mark(struct extract_norm_out *o, char m)
 static void
 extract_norm_put(struct extract_norm_out *o, const char *s, size_t n)
 {
-	if (n == 1 && (s[0] == HTML_TEXT_EMPH_ON || s[0] == HTML_TEXT_EMPH_OFF ||
-		       s[0] == HTML_TEXT_LINK_MARK)) {
+	if (n == 1 &&
+	    (s[0] == HTML_TEXT_EMPH_ON || s[0] == HTML_TEXT_EMPH_OFF ||
+	     s[0] == HTML_TEXT_LINK_MARK)) {
 		extract_norm_mark(o, s[0]);
 		return;
 	}
@@ -102,7 +104,7 @@ extract_norm_put(struct extract_norm_out *o, const char *s, size_t n)
 		if (o->line_quoted)
 			o->len = o->line_begin;
 		else if (o->len >= 2 && o->buf[o->len - 1] == '\n' &&
-			 o->buf[o->len - 2] == '\n')
+		         o->buf[o->len - 2] == '\n')
 			goto newline;
 		else if (o->len == 0)
 			goto newline;
@@ -123,10 +125,10 @@ extract_norm_put(struct extract_norm_out *o, const char *s, size_t n)
 
 enum otpbox_err
 extract_norm_text(const char *in, size_t len, size_t max,
-		  struct extract_norm *out)
+                  struct extract_norm *out)
 {
 	const unsigned char *s = (const unsigned char *)in;
-	struct extract_norm_out o = { .line_start = true, .norm = out };
+	struct extract_norm_out o = {.line_start = true, .norm = out};
 	size_t i = 0, used;
 	unsigned long cp;
 	int m;

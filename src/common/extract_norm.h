@@ -27,7 +27,7 @@ struct extract_norm {
  * positions recorded. Free with extract_norm_free().
  */
 enum otpbox_err extract_norm_text(const char *in, size_t len, size_t max,
-				  struct extract_norm *out);
+                                  struct extract_norm *out);
 void extract_norm_free(struct extract_norm *norm);
 
 #endif

@@ -25,34 +25,34 @@ static const struct {
 	const char *name;
 	enum html_text_role role;
 } html_text_roles[] = {
-	{ "head", HTML_ROLE_SKIP },	 { "style", HTML_ROLE_SKIP },
-	{ "script", HTML_ROLE_SKIP },	 { "title", HTML_ROLE_SKIP },
-	{ "noscript", HTML_ROLE_SKIP },	 { "template", HTML_ROLE_SKIP },
-	{ "svg", HTML_ROLE_SKIP },	 { "object", HTML_ROLE_SKIP },
-	{ "iframe", HTML_ROLE_SKIP },	 { "blockquote", HTML_ROLE_SKIP },
-	{ "p", HTML_ROLE_BLOCK },	 { "div", HTML_ROLE_BLOCK },
-	{ "br", HTML_ROLE_BLOCK },	 { "tr", HTML_ROLE_BLOCK },
-	{ "li", HTML_ROLE_BLOCK },	 { "ul", HTML_ROLE_BLOCK },
-	{ "ol", HTML_ROLE_BLOCK },	 { "table", HTML_ROLE_BLOCK },
-	{ "h1", HTML_ROLE_BLOCK },	 { "h2", HTML_ROLE_BLOCK },
-	{ "h3", HTML_ROLE_BLOCK },	 { "h4", HTML_ROLE_BLOCK },
-	{ "h5", HTML_ROLE_BLOCK },	 { "h6", HTML_ROLE_BLOCK },
-	{ "hr", HTML_ROLE_BLOCK },	 { "pre", HTML_ROLE_BLOCK },
-	{ "section", HTML_ROLE_BLOCK },	 { "article", HTML_ROLE_BLOCK },
-	{ "header", HTML_ROLE_BLOCK },	 { "footer", HTML_ROLE_BLOCK },
-	{ "center", HTML_ROLE_BLOCK },	 { "dl", HTML_ROLE_BLOCK },
-	{ "dt", HTML_ROLE_BLOCK },	 { "dd", HTML_ROLE_BLOCK },
-	{ "form", HTML_ROLE_BLOCK },	 { "address", HTML_ROLE_BLOCK },
-	{ "main", HTML_ROLE_BLOCK },	 { "nav", HTML_ROLE_BLOCK },
-	{ "tbody", HTML_ROLE_BLOCK },	 { "thead", HTML_ROLE_BLOCK },
-	{ "tfoot", HTML_ROLE_BLOCK },	 { "caption", HTML_ROLE_BLOCK },
-	{ "td", HTML_ROLE_CELL },	 { "th", HTML_ROLE_CELL },
+    {"head", HTML_ROLE_SKIP},     {"style", HTML_ROLE_SKIP},
+    {"script", HTML_ROLE_SKIP},   {"title", HTML_ROLE_SKIP},
+    {"noscript", HTML_ROLE_SKIP}, {"template", HTML_ROLE_SKIP},
+    {"svg", HTML_ROLE_SKIP},      {"object", HTML_ROLE_SKIP},
+    {"iframe", HTML_ROLE_SKIP},   {"blockquote", HTML_ROLE_SKIP},
+    {"p", HTML_ROLE_BLOCK},       {"div", HTML_ROLE_BLOCK},
+    {"br", HTML_ROLE_BLOCK},      {"tr", HTML_ROLE_BLOCK},
+    {"li", HTML_ROLE_BLOCK},      {"ul", HTML_ROLE_BLOCK},
+    {"ol", HTML_ROLE_BLOCK},      {"table", HTML_ROLE_BLOCK},
+    {"h1", HTML_ROLE_BLOCK},      {"h2", HTML_ROLE_BLOCK},
+    {"h3", HTML_ROLE_BLOCK},      {"h4", HTML_ROLE_BLOCK},
+    {"h5", HTML_ROLE_BLOCK},      {"h6", HTML_ROLE_BLOCK},
+    {"hr", HTML_ROLE_BLOCK},      {"pre", HTML_ROLE_BLOCK},
+    {"section", HTML_ROLE_BLOCK}, {"article", HTML_ROLE_BLOCK},
+    {"header", HTML_ROLE_BLOCK},  {"footer", HTML_ROLE_BLOCK},
+    {"center", HTML_ROLE_BLOCK},  {"dl", HTML_ROLE_BLOCK},
+    {"dt", HTML_ROLE_BLOCK},      {"dd", HTML_ROLE_BLOCK},
+    {"form", HTML_ROLE_BLOCK},    {"address", HTML_ROLE_BLOCK},
+    {"main", HTML_ROLE_BLOCK},    {"nav", HTML_ROLE_BLOCK},
+    {"tbody", HTML_ROLE_BLOCK},   {"thead", HTML_ROLE_BLOCK},
+    {"tfoot", HTML_ROLE_BLOCK},   {"caption", HTML_ROLE_BLOCK},
+    {"td", HTML_ROLE_CELL},       {"th", HTML_ROLE_CELL},
 };
 
 /* Class names mail clients give to the quoted earlier message. */
 static const char *const html_text_quote_classes[] = {
-	"gmail_quote", "moz-cite-prefix", "yahoo_quoted", "divRplyFwdMsg",
-	"OutlookMessageHeader",
+    "gmail_quote",   "moz-cite-prefix",      "yahoo_quoted",
+    "divRplyFwdMsg", "OutlookMessageHeader",
 };
 
 struct html_text_buf {
@@ -165,8 +165,9 @@ html_text_style_zero(const char *style, const char *prop)
 	size_t n = strlen(prop);
 
 	while ((p = strstr(p, prop)) != NULL) {
-		if ((p == style || p[-1] == ';' || p[-1] == '"') && p[n] == '0' &&
-		    !isdigit((unsigned char)p[n + 1]) && p[n + 1] != '.')
+		if ((p == style || p[-1] == ';' || p[-1] == '"') &&
+		    p[n] == '0' && !isdigit((unsigned char)p[n + 1]) &&
+		    p[n + 1] != '.')
 			return true;
 		p += n;
 	}
@@ -183,17 +184,17 @@ html_text_hidden(xmlNode *node, const char *style)
 	if (xmlHasProp(node, (const xmlChar *)"hidden"))
 		return true;
 	if (style && (strstr(style, "display:none") ||
-		      strstr(style, "visibility:hidden") ||
-		      strstr(style, "mso-hide:all") ||
-		      html_text_style_zero(style, "opacity:") ||
-		      html_text_style_zero(style, "max-height:")))
+	              strstr(style, "visibility:hidden") ||
+	              strstr(style, "mso-hide:all") ||
+	              html_text_style_zero(style, "opacity:") ||
+	              html_text_style_zero(style, "max-height:")))
 		return true;
 	if ((cls = xmlGetProp(node, (const xmlChar *)"class")) == NULL)
 		cls = xmlGetProp(node, (const xmlChar *)"id");
 	if (!cls)
 		return false;
 	for (i = 0; i < sizeof(html_text_quote_classes) /
-				sizeof(html_text_quote_classes[0]);
+	                    sizeof(html_text_quote_classes[0]);
 	     i++)
 		if (strstr((const char *)cls, html_text_quote_classes[i]))
 			hidden = true;
@@ -226,8 +227,7 @@ html_text_emphasis(const char *name, const char *style)
 	return false;
 }
 
-static void html_text_walk(struct html_text_buf *b, xmlNode *node,
-			   int depth);
+static void html_text_walk(struct html_text_buf *b, xmlNode *node, int depth);
 
 static void
 html_text_link(struct html_text_buf *b, xmlNode *node, size_t start)
@@ -242,8 +242,8 @@ html_text_link(struct html_text_buf *b, xmlNode *node, size_t start)
 	    (strncasecmp((const char *)href, "http://", 7) &&
 	     strncasecmp((const char *)href, "https://", 8)))
 		goto out;
-	if (!ht->links && !(ht->links = calloc(HTML_TEXT_MAX_LINKS,
-					       sizeof(*ht->links))))
+	if (!ht->links &&
+	    !(ht->links = calloc(HTML_TEXT_MAX_LINKS, sizeof(*ht->links))))
 		goto out;
 	l = &ht->links[ht->nlinks];
 	if (n > HTML_TEXT_MAX_ANCHOR)
@@ -320,19 +320,18 @@ html_text_walk(struct html_text_buf *b, xmlNode *node, int depth)
 enum otpbox_err
 html_text_convert(const char *html, size_t len, struct html_text **out)
 {
-	struct html_text_buf b = { 0 };
+	struct html_text_buf b = {0};
 	htmlDocPtr doc;
 	int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-		   HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-		   HTML_PARSE_IGNORE_ENC;
+	           HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+	           HTML_PARSE_IGNORE_ENC;
 
 	*out = NULL;
 	if (!(b.ht = calloc(1, sizeof(*b.ht))))
 		return OTPBOX_ERR_NOMEM;
 	if (len > (size_t)INT32_MAX)
 		len = (size_t)INT32_MAX;
-	doc = len ? htmlReadMemory(html, (int)len, NULL, "UTF-8", opts)
-		  : NULL;
+	doc = len ? htmlReadMemory(html, (int)len, NULL, "UTF-8", opts) : NULL;
 	if (doc) {
 		html_text_walk(&b, xmlDocGetRootElement(doc), 0);
 		xmlFreeDoc(doc);

@@ -39,7 +39,7 @@ struct html_text {
  * gives text. *out belongs to the caller (html_text_free()).
  */
 enum otpbox_err html_text_convert(const char *html, size_t len,
-				  struct html_text **out);
+                                  struct html_text **out);
 void html_text_free(struct html_text *ht);
 
 #endif

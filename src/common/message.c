@@ -30,7 +30,7 @@ message_errf(char *errbuf, size_t errlen, const char *fmt, ...)
 
 enum otpbox_err
 message_ctx_new(const struct message_opts *opts, struct message_ctx **out,
-		char *errbuf, size_t errlen)
+                char *errbuf, size_t errlen)
 {
 	struct message_ctx *ctx;
 	enum otpbox_err err;
@@ -47,8 +47,8 @@ message_ctx_new(const struct message_opts *opts, struct message_ctx **out,
 	if (ctx->opts.max_bytes == 0)
 		ctx->opts.max_bytes = MESSAGE_DEFAULT_MAX_BYTES;
 	err = extract_ctx_new((const char *const *)opts->custom_patterns,
-			      opts->ncustom_patterns, &ctx->extract, errbuf,
-			      errlen);
+	                      opts->ncustom_patterns, &ctx->extract, errbuf,
+	                      errlen);
 	if (err) {
 		message_ctx_free(ctx);
 		return err;
@@ -68,21 +68,21 @@ message_ctx_free(struct message_ctx *ctx)
 
 static enum otpbox_err
 message_take_recipients(struct message_ctx *ctx, struct mime_doc *doc,
-			struct message_info *info)
+                        struct message_info *info)
 {
 	struct recipient_filter filter = {
-		.mailbox = ctx->opts.mailbox,
-		.domains = ctx->opts.domains,
-		.ndomains = ctx->opts.ndomains,
-		.max = MESSAGE_MAX_RECIPIENTS,
+	    .mailbox = ctx->opts.mailbox,
+	    .domains = ctx->opts.domains,
+	    .ndomains = ctx->opts.ndomains,
+	    .max = MESSAGE_MAX_RECIPIENTS,
 	};
 	struct recipient *list;
 	size_t n, i;
 	bool truncated;
 	enum otpbox_err err;
 
-	err = recipient_resolve(doc->headers, doc->nheaders, &filter, &list,
-				&n, &truncated);
+	err = recipient_resolve(doc->headers, doc->nheaders, &filter, &list, &n,
+	                        &truncated);
 	if (err)
 		return err;
 	if (truncated)
@@ -113,15 +113,15 @@ message_take_candidates(struct extract_result *res, struct message_info *info)
 	size_t i;
 
 	info->candidates = calloc(res->ncandidates ? res->ncandidates : 1,
-				  sizeof(*info->candidates));
+	                          sizeof(*info->candidates));
 	if (!info->candidates)
 		return OTPBOX_ERR_NOMEM;
 	for (i = 0; i < res->ncandidates; i++) {
 		struct message_candidate *c = &info->candidates[i];
 		struct extract_candidate *e = &res->candidates[i];
 
-		c->kind = strdup(e->kind == EXTRACT_KIND_LINK ? "link"
-							      : "code");
+		c->kind =
+		    strdup(e->kind == EXTRACT_KIND_LINK ? "link" : "code");
 		c->value = e->value;
 		c->reason = e->reason;
 		e->value = e->reason = NULL;
@@ -142,8 +142,8 @@ message_take_candidates(struct extract_result *res, struct message_info *info)
  * parts become text (kept alive in html[] until extraction is done). */
 static enum otpbox_err
 message_segments(struct mime_doc *doc, const char *subject,
-		 struct extract_segment *segs, size_t *nsegs,
-		 struct html_text **html)
+                 struct extract_segment *segs, size_t *nsegs,
+                 struct html_text **html)
 {
 	struct extract_segment *s;
 	enum otpbox_err err;
@@ -177,10 +177,10 @@ message_segments(struct mime_doc *doc, const char *subject,
 
 static enum otpbox_err
 message_fill(struct message_ctx *ctx, struct mime_doc *doc,
-	     struct message_info *info)
+             struct message_info *info)
 {
 	struct extract_segment segs[MIME_MAX_TEXTS + 1];
-	struct html_text *html[MIME_MAX_TEXTS] = { 0 };
+	struct html_text *html[MIME_MAX_TEXTS] = {0};
 	struct extract_result *res = NULL;
 	enum otpbox_err err;
 	size_t nsegs, i;
@@ -206,7 +206,7 @@ message_fill(struct message_ctx *ctx, struct mime_doc *doc,
 
 enum otpbox_err
 message_analyse(struct message_ctx *ctx, const char *raw, size_t len,
-		struct message_info **out)
+                struct message_info **out)
 {
 	struct message_info *info;
 	struct mime_doc *doc = NULL;
@@ -226,7 +226,7 @@ message_analyse(struct message_ctx *ctx, const char *raw, size_t len,
 		goto out;
 	if (trimmed)
 		mime_doc_set_error(doc, "message larger than the limit; "
-					"only its beginning was read");
+		                        "only its beginning was read");
 	if ((err = message_fill(ctx, doc, info)))
 		goto out;
 	info->error = doc->error;

@@ -35,8 +35,8 @@ struct message_ctx;
  * it. On success *out belongs to the caller (message_ctx_free()).
  */
 enum otpbox_err message_ctx_new(const struct message_opts *opts,
-				struct message_ctx **out, char *errbuf,
-				size_t errlen);
+                                struct message_ctx **out, char *errbuf,
+                                size_t errlen);
 void message_ctx_free(struct message_ctx *ctx);
 
 struct message_recipient {
@@ -70,7 +70,7 @@ struct message_info {
  * belongs to the caller (message_info_free()).
  */
 enum otpbox_err message_analyse(struct message_ctx *ctx, const char *raw,
-				size_t len, struct message_info **out);
+                                size_t len, struct message_info **out);
 void message_info_free(struct message_info *info);
 
 #endif

@@ -60,7 +60,7 @@ mime_utf8_dup(const char *s, size_t len)
 		}
 		/* NUL and the control bytes html_text.c uses as markers go. */
 		if (!(n == 1 && (p[i] < 0x09 || (p[i] >= 0x0e && p[i] < 0x20) ||
-				 p[i] == 0x7f))) {
+		                 p[i] == 0x7f))) {
 			memcpy(o, p + i, n);
 			o += n;
 		}
@@ -142,9 +142,9 @@ mime_copy_headers(struct mime_doc *doc, GMimeObject *obj)
 		if (!h || !g_mime_header_get_name(h))
 			continue;
 		doc->headers[doc->nheaders].name =
-			mime_str_dup(g_mime_header_get_name(h));
+		    mime_str_dup(g_mime_header_get_name(h));
 		doc->headers[doc->nheaders].value =
-			mime_unfold_dup(raw ? raw : "");
+		    mime_unfold_dup(raw ? raw : "");
 		if (!doc->headers[doc->nheaders].name ||
 		    !doc->headers[doc->nheaders].value) {
 			doc->nheaders++;
@@ -165,10 +165,10 @@ mime_fallback_utf8(const char *s, size_t len)
 	if (g_utf8_validate(s, (gssize)len, NULL))
 		return mime_utf8_dup(s, len);
 	conv = g_convert(s, (gssize)len, "UTF-8", "WINDOWS-1252", NULL, NULL,
-			 NULL);
+	                 NULL);
 	if (!conv)
 		conv = g_convert(s, (gssize)len, "UTF-8", "ISO-8859-1", NULL,
-				 NULL, NULL);
+		                 NULL, NULL);
 	if (conv) {
 		char *out = mime_utf8_dup(conv, strlen(conv));
 
@@ -182,8 +182,8 @@ mime_fallback_utf8(const char *s, size_t len)
 static bool
 mime_charset_known(GMimeObject *part)
 {
-	const char *cs = g_mime_object_get_content_type_parameter(part,
-								 "charset");
+	const char *cs =
+	    g_mime_object_get_content_type_parameter(part, "charset");
 	iconv_t cd;
 
 	if (!cs)
@@ -197,7 +197,7 @@ mime_charset_known(GMimeObject *part)
 
 static enum otpbox_err
 mime_add_text(struct mime_doc *doc, GMimeObject *part, bool html,
-	      bool forwarded)
+              bool forwarded)
 {
 	struct mime_text *t;
 	char *raw;
@@ -216,8 +216,7 @@ mime_add_text(struct mime_doc *doc, GMimeObject *part, bool html,
 		len = MIME_MAX_TEXT_BYTES;
 	}
 	t = &doc->texts[doc->ntexts];
-	if (mime_charset_known(part) && g_utf8_validate(raw, (gssize)len,
-							 NULL))
+	if (mime_charset_known(part) && g_utf8_validate(raw, (gssize)len, NULL))
 		t->text = mime_utf8_dup(raw, len);
 	else
 		t->text = mime_fallback_utf8(raw, len);
@@ -250,24 +249,26 @@ mime_walk(struct mime_doc *doc, GMimeObject *obj, int depth, bool fwd)
 	if (!obj)
 		return OTPBOX_OK;
 	if (depth > MIME_MAX_DEPTH) {
-		mime_doc_set_error(doc, "parts nested too deeply; rest ignored");
+		mime_doc_set_error(doc,
+		                   "parts nested too deeply; rest ignored");
 		return OTPBOX_OK;
 	}
 	if (GMIME_IS_MULTIPART(obj)) {
 		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
 		for (i = 0; i < n && !err; i++)
-			err = mime_walk(doc,
-					g_mime_multipart_get_part(
-						GMIME_MULTIPART(obj), i),
-					depth + 1, fwd);
+			err = mime_walk(
+			    doc,
+			    g_mime_multipart_get_part(GMIME_MULTIPART(obj), i),
+			    depth + 1, fwd);
 		return err;
 	}
 	if (GMIME_IS_MESSAGE_PART(obj)) {
-		inner = g_mime_message_part_get_message(
-			GMIME_MESSAGE_PART(obj));
+		inner =
+		    g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
 		if (inner)
-			err = mime_walk(doc, g_mime_message_get_mime_part(inner),
-					depth + 1, true);
+			err =
+			    mime_walk(doc, g_mime_message_get_mime_part(inner),
+			              depth + 1, true);
 		return err;
 	}
 	if (!GMIME_IS_TEXT_PART(obj) || mime_is_attachment(obj))
@@ -289,7 +290,7 @@ mime_copy_summary(struct mime_doc *doc, GMimeMessage *msg)
 
 	if (g_mime_message_get_message_id(msg) &&
 	    !(doc->message_id =
-		      mime_str_dup(g_mime_message_get_message_id(msg))))
+	          mime_str_dup(g_mime_message_get_message_id(msg))))
 		return OTPBOX_ERR_NOMEM;
 	if (g_mime_message_get_subject(msg) &&
 	    !(doc->subject = mime_str_dup(g_mime_message_get_subject(msg))))

@@ -45,8 +45,7 @@ void mime_init(void);
  * read is described in (*out)->error. Only OTPBOX_ERR_NOMEM is returned.
  * *out belongs to the caller (mime_doc_free()).
  */
-enum otpbox_err mime_parse(const char *raw, size_t len,
-			   struct mime_doc **out);
+enum otpbox_err mime_parse(const char *raw, size_t len, struct mime_doc **out);
 void mime_doc_free(struct mime_doc *doc);
 
 /* Returns a NUL-terminated copy of s[0..len) that is valid UTF-8:

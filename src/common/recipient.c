@@ -15,20 +15,20 @@ static const struct recipient_source {
 	const char *name;
 	int group;
 } recipient_sources[] = {
-	{ "X-Original-To", 0 },
-	{ "Delivered-To", 1 },
-	{ "Envelope-To", 2 },
-	{ "X-Envelope-To", 3 },
-	{ "X-MS-Exchange-Organization-OriginalEnvelopeRecipients", 4 },
-	{ "X-Forwarded-To", 5 },
-	{ "X-Forwarded-For", 6 },
-	{ "Received", 7 },
-	{ "Resent-To", 8 },
-	{ "To", 9 },
-	{ "Cc", 9 },
+    {"X-Original-To", 0},
+    {"Delivered-To", 1},
+    {"Envelope-To", 2},
+    {"X-Envelope-To", 3},
+    {"X-MS-Exchange-Organization-OriginalEnvelopeRecipients", 4},
+    {"X-Forwarded-To", 5},
+    {"X-Forwarded-For", 6},
+    {"Received", 7},
+    {"Resent-To", 8},
+    {"To", 9},
+    {"Cc", 9},
 };
 
-#define RECIPIENT_NSOURCES \
+#define RECIPIENT_NSOURCES                                                     \
 	(sizeof(recipient_sources) / sizeof(recipient_sources[0]))
 
 struct recipient_set {
@@ -59,15 +59,15 @@ recipient_is_bot(const char *address, const struct recipient_filter *filter)
 /* Adds addr (lower-cased) when it is a bot not yet in the set. */
 static enum otpbox_err
 recipient_add(struct recipient_set *set, const char *addr, size_t len,
-	      const char *header)
+              const char *header)
 {
 	char *copy;
 	size_t i;
 
 	while (len > 0 && (*addr == '<' || isspace((unsigned char)*addr)))
 		addr++, len--;
-	while (len > 0 && (addr[len - 1] == '>' ||
-			   isspace((unsigned char)addr[len - 1])))
+	while (len > 0 &&
+	       (addr[len - 1] == '>' || isspace((unsigned char)addr[len - 1])))
 		len--;
 	if (len == 0 || len > 320 || !(copy = strndup(addr, len)))
 		return len == 0 || len > 320 ? OTPBOX_OK : OTPBOX_ERR_NOMEM;
@@ -92,7 +92,7 @@ recipient_add(struct recipient_set *set, const char *addr, size_t len,
 
 static enum otpbox_err
 recipient_add_list(struct recipient_set *set, InternetAddressList *list,
-		   const char *header, int depth)
+                   const char *header, int depth)
 {
 	InternetAddress *ia;
 	const char *addr;
@@ -103,16 +103,16 @@ recipient_add_list(struct recipient_set *set, InternetAddressList *list,
 		ia = internet_address_list_get_address(list, i);
 		if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
 			addr = internet_address_mailbox_get_addr(
-				INTERNET_ADDRESS_MAILBOX(ia));
+			    INTERNET_ADDRESS_MAILBOX(ia));
 			if (addr)
 				err = recipient_add(set, addr, strlen(addr),
-						    header);
+				                    header);
 		} else if (INTERNET_ADDRESS_IS_GROUP(ia) && depth < 2) {
 			err = recipient_add_list(
-				set,
-				internet_address_group_get_members(
-					INTERNET_ADDRESS_GROUP(ia)),
-				header, depth + 1);
+			    set,
+			    internet_address_group_get_members(
+			        INTERNET_ADDRESS_GROUP(ia)),
+			    header, depth + 1);
 		}
 	}
 	return err;
@@ -120,7 +120,7 @@ recipient_add_list(struct recipient_set *set, InternetAddressList *list,
 
 static enum otpbox_err
 recipient_add_header(struct recipient_set *set, const char *value,
-		     const char *header)
+                     const char *header)
 {
 	InternetAddressList *list = internet_address_list_parse(NULL, value);
 	enum otpbox_err err;
@@ -148,8 +148,8 @@ recipient_add_received(struct recipient_set *set, const char *value)
 				p++;
 			if (memchr(start, '@', (size_t)(p - start)))
 				return recipient_add(set, start,
-						     (size_t)(p - start),
-						     "Received");
+				                     (size_t)(p - start),
+				                     "Received");
 		} else {
 			p += 3;
 		}
@@ -161,7 +161,7 @@ recipient_add_received(struct recipient_set *set, const char *value)
  * (for Received: by the topmost one whose "for" clause names a bot). */
 static enum otpbox_err
 recipient_from_source(struct recipient_set *set, const struct mime_header *h,
-		      size_t nh, const char *name)
+                      size_t nh, const char *name)
 {
 	enum otpbox_err err = OTPBOX_OK;
 	bool received = !strcasecmp(name, "Received");
@@ -181,10 +181,10 @@ recipient_from_source(struct recipient_set *set, const struct mime_header *h,
 
 enum otpbox_err
 recipient_resolve(const struct mime_header *headers, size_t nheaders,
-		  const struct recipient_filter *filter,
-		  struct recipient **out, size_t *n, bool *truncated)
+                  const struct recipient_filter *filter, struct recipient **out,
+                  size_t *n, bool *truncated)
 {
-	struct recipient_set set = { .filter = filter };
+	struct recipient_set set = {.filter = filter};
 	enum otpbox_err err = OTPBOX_OK;
 	size_t i;
 
@@ -196,10 +196,10 @@ recipient_resolve(const struct mime_header *headers, size_t nheaders,
 		return OTPBOX_ERR_NOMEM;
 	for (i = 0; i < RECIPIENT_NSOURCES && !err; i++) {
 		if (set.n > 0 && (i == 0 || recipient_sources[i].group !=
-						    recipient_sources[i - 1].group))
+		                                recipient_sources[i - 1].group))
 			break;
 		err = recipient_from_source(&set, headers, nheaders,
-					    recipient_sources[i].name);
+		                            recipient_sources[i].name);
 	}
 	if (err) {
 		recipient_free(set.list, set.n);

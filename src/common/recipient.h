@@ -33,14 +33,14 @@ struct recipient {
  * more than filter->max bots were named.
  */
 enum otpbox_err recipient_resolve(const struct mime_header *headers,
-				  size_t nheaders,
-				  const struct recipient_filter *filter,
-				  struct recipient **out, size_t *n,
-				  bool *truncated);
+                                  size_t nheaders,
+                                  const struct recipient_filter *filter,
+                                  struct recipient **out, size_t *n,
+                                  bool *truncated);
 void recipient_free(struct recipient *list, size_t n);
 
 /* Whether address (any case) is a bot under filter. */
 bool recipient_is_bot(const char *address,
-		      const struct recipient_filter *filter);
+                      const struct recipient_filter *filter);
 
 #endif

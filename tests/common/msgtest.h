@@ -10,23 +10,22 @@
 
 static inline void
 msgtest_str(const char *name, const char *what, const char *got,
-	    const char *want)
+            const char *want)
 {
 	int ok = (!got && !want) || (got && want && !strcmp(got, want));
 
 	if (!ok)
 		fprintf(stderr, "\n  %s: %s: got '%s', wanted '%s'", name, what,
-			got ? got : "(none)", want ? want : "(none)");
+		        got ? got : "(none)", want ? want : "(none)");
 	CU_ASSERT(ok);
 }
 
 static inline void
-msgtest_int(const char *name, const char *what, long long got,
-	    long long want)
+msgtest_int(const char *name, const char *what, long long got, long long want)
 {
 	if (got != want)
 		fprintf(stderr, "\n  %s: %s: got %lld, wanted %lld", name, what,
-			got, want);
+		        got, want);
 	CU_ASSERT_EQUAL(got, want);
 }
 

@@ -22,234 +22,230 @@ struct extract_case {
 
 /* Messages that carry a code, in many shapes and languages. */
 static const struct extract_case extract_codes[] = {
-	{ "plain six digits", "Your sign-in code",
-	  "Hi,\n\nYour sign-in code is 482913.\nIt expires in 10 minutes.\n",
-	  false, "482913", NULL },
-	{ "code on its own line", "Confirm your address",
-	  "Use the code below to confirm your address:\n\n    660145\n\n"
-	  "Thanks, the Orbit team\n",
-	  false, "660145", NULL },
-	{ "leading zero kept", "Login",
-	  "Your one-time passcode: 031877\nDo not share it.\n", false,
-	  "031877", NULL },
-	{ "spaced groups", "Verification",
-	  "Verification code: 552 019\nRequested at 14:22 from 198.51.100.7\n",
-	  false, "552019", NULL },
-	{ "hyphenated groups", "Code",
-	  "Enter the code 771-204 in the app. Order 5512-3380 is on its way.\n",
-	  false, "771204", NULL },
-	{ "digit per space", "Code",
-	  "Your PIN:\n  4 9 1 7\nValid for 3 minutes.\n", false, "4917",
-	  NULL },
-	{ "eight digits near an amount", "Payment approval",
-	  "You are paying EUR 1.240,00 to Kiosk GmbH on 03/04/2025.\n"
-	  "Your TAN is 80417736. Call 030 1234 5678 if this was not you.\n",
-	  false, "80417736", NULL },
-	{ "code after the number", "Welcome",
-	  "918273 is your Tallyho verification code.\n", false, "918273",
-	  NULL },
-	{ "prefixed code", "Account code",
-	  "Your code is Q-458120. Type only the digits after Q-.\n", false,
-	  "458120", NULL },
-	{ "alphanumeric grouped", "Approve",
-	  "Enter this one-time token to approve: 9KX4-T2WQ\n"
-	  "Version 3.12.0 was published on 12.02.2025.\n",
-	  false, "9KX4T2WQ", NULL },
-	{ "alphanumeric short", "Steam-like guard",
-	  "Here is the guard code you need to log in: 7QM4X\n"
-	  "Login attempt from 203.0.113.9.\n",
-	  false, "7QM4X", NULL },
-	{ "letters only grouped", "Device login",
-	  "Open https://devices.example/activate and enter this user code:\n\n"
-	  "    KTPW-XMRD\n\nIt expires in 15 minutes.\n",
-	  false, "KTPWXMRD", NULL },
-	{ "new code, earlier one invalid", "New code",
-	  "We sent you a new code.\n\nYour code: 338 120\n\n"
-	  "The code we sent earlier (902 114) no longer works.\n",
-	  false, "338120", NULL },
-	{ "old code mentioned first", "Your code",
-	  "The previous code 114922 has expired.\nNew code: 600731\n", false,
-	  "600731", NULL },
-	{ "code in subject only", "Your code is 30 41 77",
-	  "Open the app and type the code from the subject line.\n", false,
-	  "304177", NULL },
-	{ "quoted older message ignored", "Re: access",
-	  "Hello,\nhere is a fresh code: 582047\n\nOn Tue, 4 Mar 2025 at 10:00, "
-	  "Desk <desk@example.org> wrote:\n> Your code is 119933.\n",
-	  false, "582047", NULL },
-	{ "German", "Ihr Bestätigungscode",
-	  "Hallo,\nIhr Bestätigungscode lautet 447 190.\nKundennummer: "
-	  "55012337, PLZ 10115 Berlin.\n",
-	  false, "447190", NULL },
-	{ "French", "Votre code",
-	  "Bonjour,\nvotre code de vérification est : 203 944\nMontant : "
-	  "49,90 €, commande n° 7781230.\n",
-	  false, "203944", NULL },
-	{ "Spanish", "Código",
-	  "Tu código de acceso es 6120. Caduca en 5 minutos.\nTel. 912 345 "
-	  "678\n",
-	  false, "6120", NULL },
-	{ "Italian", "Codice",
-	  "Il tuo codice di verifica: 90317\nOrdine n. 4471203, CAP 00184.\n",
-	  false, "90317", NULL },
-	{ "Dutch", "Inlogcode",
-	  "Je inlogcode is 771 402. Postcode 1012 AB.\n", false, "771402",
-	  NULL },
-	{ "Polish", "Kod",
-	  "Twój kod weryfikacyjny: 318 802\nZamówienie nr 90112233.\n", false,
-	  "318802", NULL },
-	{ "Turkish", "Doğrulama kodu",
-	  "Doğrulama kodunuz: 509 318\nSipariş numaranız 3342198710.\n",
-	  false, "509318", NULL },
-	{ "Russian", "Код подтверждения",
-	  "Ваш код подтверждения: 73190\nНомер заказа 55120098.\n", false,
-	  "73190", NULL },
-	{ "Chinese", "验证码",
-	  "您的验证码是：428017，10分钟内有效。订单号 20250301123456789。\n",
-	  false, "428017", NULL },
-	{ "Japanese full-width", "認証コード",
-	  "認証コード：３８１９０５\n有効期限は30分です。\n", false, "381905",
-	  NULL },
-	{ "Arabic", "رمز التحقق",
-	  "رمز التحقق الخاص بك هو: 902716\nللاستفسار: 800123456\n", false,
-	  "902716", NULL },
-	{ "Portuguese", "Código",
-	  "Seu código de verificação é 7720. CEP 01310-100.\n", false, "7720",
-	  NULL },
-	{ "enter instruction without code word", "Confirm your e-mail",
-	  "Almost done! Enter 5521 in the app to confirm your e-mail.\n",
-	  false, "5521", NULL },
-	{ "zero-width and no-break spaces removed", "Code",
-	  "Your code: 12\xe2\x80\x8b" "34\xc2\xa0" "56\n", false, "123456",
-	  NULL },
-	{ "html cells", "Sign in",
-	  "<html><body><p>Enter this code to sign in:</p><table><tr>"
-	  "<td>4</td><td>0</td><td>9</td><td>1</td><td>7</td><td>3</td>"
-	  "</tr></table><p style=\"color:#333333\">Support: +1 555 0100</p>"
-	  "</body></html>",
-	  true, "409173", NULL },
-	{ "html spans", "Sign in",
-	  "<div>Your code is <b><span>8</span><span>8</span><span>1</span>"
-	  "<span>0</span><span>2</span><span>6</span></b></div>"
-	  "<div>&copy; 2025 Example Ltd, 12 High St</div>",
-	  true, "881026", NULL },
-	{ "hidden preheader and style", "Code",
-	  "<html><head><style>.a{color:#121212}</style></head><body>"
-	  "<div style=\"display:none\">Your code 111111</div>"
-	  "<p>Your verification code:</p><h1>520773</h1></body></html>",
-	  true, "520773", NULL },
-	{ "year-like code right after the code word", "Login",
-	  "Your login code: 2024\nIt expires in 5 minutes.\n", false, "2024",
-	  NULL },
-	{ "mixed-case code", "Your code",
-	  "Your one-time code is: x7Kp29\n", false, "x7Kp29", NULL },
-	{ "one block per digit", "Verify",
-	  "<p>Your verification code:</p><div>3</div><div>0</div><div>9</div>"
-	  "<div>1</div><div>4</div><div>7</div><p>Valid 10 minutes.</p>",
-	  true, "309147", NULL },
-	{ "custom pattern style text", "Code",
-	  "Verification code (valid for 10 minutes): 441902\n", false,
-	  "441902", NULL },
+    {"plain six digits", "Your sign-in code",
+     "Hi,\n\nYour sign-in code is 482913.\nIt expires in 10 minutes.\n", false,
+     "482913", NULL},
+    {"code on its own line", "Confirm your address",
+     "Use the code below to confirm your address:\n\n    660145\n\n"
+     "Thanks, the Orbit team\n",
+     false, "660145", NULL},
+    {"leading zero kept", "Login",
+     "Your one-time passcode: 031877\nDo not share it.\n", false, "031877",
+     NULL},
+    {"spaced groups", "Verification",
+     "Verification code: 552 019\nRequested at 14:22 from 198.51.100.7\n",
+     false, "552019", NULL},
+    {"hyphenated groups", "Code",
+     "Enter the code 771-204 in the app. Order 5512-3380 is on its way.\n",
+     false, "771204", NULL},
+    {"digit per space", "Code", "Your PIN:\n  4 9 1 7\nValid for 3 minutes.\n",
+     false, "4917", NULL},
+    {"eight digits near an amount", "Payment approval",
+     "You are paying EUR 1.240,00 to Kiosk GmbH on 03/04/2025.\n"
+     "Your TAN is 80417736. Call 030 1234 5678 if this was not you.\n",
+     false, "80417736", NULL},
+    {"code after the number", "Welcome",
+     "918273 is your Tallyho verification code.\n", false, "918273", NULL},
+    {"prefixed code", "Account code",
+     "Your code is Q-458120. Type only the digits after Q-.\n", false, "458120",
+     NULL},
+    {"alphanumeric grouped", "Approve",
+     "Enter this one-time token to approve: 9KX4-T2WQ\n"
+     "Version 3.12.0 was published on 12.02.2025.\n",
+     false, "9KX4T2WQ", NULL},
+    {"alphanumeric short", "Steam-like guard",
+     "Here is the guard code you need to log in: 7QM4X\n"
+     "Login attempt from 203.0.113.9.\n",
+     false, "7QM4X", NULL},
+    {"letters only grouped", "Device login",
+     "Open https://devices.example/activate and enter this user code:\n\n"
+     "    KTPW-XMRD\n\nIt expires in 15 minutes.\n",
+     false, "KTPWXMRD", NULL},
+    {"new code, earlier one invalid", "New code",
+     "We sent you a new code.\n\nYour code: 338 120\n\n"
+     "The code we sent earlier (902 114) no longer works.\n",
+     false, "338120", NULL},
+    {"old code mentioned first", "Your code",
+     "The previous code 114922 has expired.\nNew code: 600731\n", false,
+     "600731", NULL},
+    {"code in subject only", "Your code is 30 41 77",
+     "Open the app and type the code from the subject line.\n", false, "304177",
+     NULL},
+    {"quoted older message ignored", "Re: access",
+     "Hello,\nhere is a fresh code: 582047\n\nOn Tue, 4 Mar 2025 at 10:00, "
+     "Desk <desk@example.org> wrote:\n> Your code is 119933.\n",
+     false, "582047", NULL},
+    {"German", "Ihr Bestätigungscode",
+     "Hallo,\nIhr Bestätigungscode lautet 447 190.\nKundennummer: "
+     "55012337, PLZ 10115 Berlin.\n",
+     false, "447190", NULL},
+    {"French", "Votre code",
+     "Bonjour,\nvotre code de vérification est : 203 944\nMontant : "
+     "49,90 €, commande n° 7781230.\n",
+     false, "203944", NULL},
+    {"Spanish", "Código",
+     "Tu código de acceso es 6120. Caduca en 5 minutos.\nTel. 912 345 "
+     "678\n",
+     false, "6120", NULL},
+    {"Italian", "Codice",
+     "Il tuo codice di verifica: 90317\nOrdine n. 4471203, CAP 00184.\n", false,
+     "90317", NULL},
+    {"Dutch", "Inlogcode", "Je inlogcode is 771 402. Postcode 1012 AB.\n",
+     false, "771402", NULL},
+    {"Polish", "Kod",
+     "Twój kod weryfikacyjny: 318 802\nZamówienie nr 90112233.\n", false,
+     "318802", NULL},
+    {"Turkish", "Doğrulama kodu",
+     "Doğrulama kodunuz: 509 318\nSipariş numaranız 3342198710.\n", false,
+     "509318", NULL},
+    {"Russian", "Код подтверждения",
+     "Ваш код подтверждения: 73190\nНомер заказа 55120098.\n", false, "73190",
+     NULL},
+    {"Chinese", "验证码",
+     "您的验证码是：428017，10分钟内有效。订单号 20250301123456789。\n", false,
+     "428017", NULL},
+    {"Japanese full-width", "認証コード",
+     "認証コード：３８１９０５\n有効期限は30分です。\n", false, "381905", NULL},
+    {"Arabic", "رمز التحقق",
+     "رمز التحقق الخاص بك هو: 902716\nللاستفسار: 800123456\n", false, "902716",
+     NULL},
+    {"Portuguese", "Código",
+     "Seu código de verificação é 7720. CEP 01310-100.\n", false, "7720", NULL},
+    {"enter instruction without code word", "Confirm your e-mail",
+     "Almost done! Enter 5521 in the app to confirm your e-mail.\n", false,
+     "5521", NULL},
+    {"zero-width and no-break spaces removed", "Code",
+     "Your code: 12\xe2\x80\x8b"
+     "34\xc2\xa0"
+     "56\n",
+     false, "123456", NULL},
+    {"html cells", "Sign in",
+     "<html><body><p>Enter this code to sign in:</p><table><tr>"
+     "<td>4</td><td>0</td><td>9</td><td>1</td><td>7</td><td>3</td>"
+     "</tr></table><p style=\"color:#333333\">Support: +1 555 0100</p>"
+     "</body></html>",
+     true, "409173", NULL},
+    {"html spans", "Sign in",
+     "<div>Your code is <b><span>8</span><span>8</span><span>1</span>"
+     "<span>0</span><span>2</span><span>6</span></b></div>"
+     "<div>&copy; 2025 Example Ltd, 12 High St</div>",
+     true, "881026", NULL},
+    {"hidden preheader and style", "Code",
+     "<html><head><style>.a{color:#121212}</style></head><body>"
+     "<div style=\"display:none\">Your code 111111</div>"
+     "<p>Your verification code:</p><h1>520773</h1></body></html>",
+     true, "520773", NULL},
+    {"year-like code right after the code word", "Login",
+     "Your login code: 2024\nIt expires in 5 minutes.\n", false, "2024", NULL},
+    {"mixed-case code", "Your code", "Your one-time code is: x7Kp29\n", false,
+     "x7Kp29", NULL},
+    {"one block per digit", "Verify",
+     "<p>Your verification code:</p><div>3</div><div>0</div><div>9</div>"
+     "<div>1</div><div>4</div><div>7</div><p>Valid 10 minutes.</p>",
+     true, "309147", NULL},
+    {"custom pattern style text", "Code",
+     "Verification code (valid for 10 minutes): 441902\n", false, "441902",
+     NULL},
 };
 
 /* Messages that must not give a code. */
 static const struct extract_case extract_none[] = {
-	{ "receipt", "Your receipt",
-	  "Order #88120447\nTotal: $129.99\nPaid on 2025-03-12 at 14:05\n"
-	  "Questions? Call 1-800-555-0199.\n",
-	  false, NULL, NULL },
-	{ "shipping", "Your parcel is on its way",
-	  "Tracking number: 1Z999AA10123456784\nEstimated delivery: 14 March "
-	  "2025 between 09:00 and 13:00.\nDepot: 4471 Logistics Park, ZIP "
-	  "60601.\n",
-	  false, NULL, NULL },
-	{ "promo code", "Spring sale",
-	  "Save 20% this weekend. Use promo code SPRING25 at checkout.\n"
-	  "Offer ends 31/03/2025.\n",
-	  false, NULL, NULL },
-	{ "discount code in a box", "Our gift to you",
-	  "<p>Enjoy 15% off your next order. Enter the code below at "
-	  "checkout.</p><h2>WELCOME15</h2><p>&copy; 2025 Shopz</p>",
-	  true, NULL, NULL },
-	{ "years and dates", "Newsletter",
-	  "Since 2012 we have planted 40,000 trees. Our 2025 report is out on "
-	  "12.05.2025. See you in 2026!\n",
-	  false, NULL, NULL },
-	{ "times and phones", "Opening hours",
-	  "Open 09:00-17:30. Phone +44 20 7946 0958 or 0800 123 4567.\n",
-	  false, NULL, NULL },
-	{ "prices", "Price drop",
-	  "The Aero 5000 is now 1299 EUR (was 1499 EUR). Free shipping over "
-	  "50 EUR.\n",
-	  false, NULL, NULL },
-	{ "booking reference", "Booking confirmed",
-	  "Booking reference: XKJ7PQ\nFlight LH 2041 departs 07:35, seat "
-	  "14C, gate B12.\nE-ticket 220-4412345678.\n",
-	  false, NULL, NULL },
-	{ "password changed", "Your password was changed",
-	  "The password for your account was changed on 3 March 2025 at "
-	  "11:02 from IP 192.0.2.44. Reference 55012. If this wasn't you, "
-	  "contact support.\n",
-	  false, NULL, NULL },
-	{ "css colours and sizes", "Weekly digest",
-	  "<html><head><style>body{color:#333333} .x{width:1440px}</style>"
-	  "</head><body><p>You have 12 new followers and 140 likes.</p>"
-	  "<p style=\"color:#999999\">Member since 2019</p></body></html>",
-	  true, NULL, NULL },
-	{ "url digits", "Your statement",
-	  "Your statement is ready: https://bank.example/s/884120?id=552011\n",
-	  false, NULL, NULL },
-	{ "postal code phrase", "Address updated",
-	  "We updated your address. Postal code 02142, suite 400.\n", false,
-	  NULL, NULL },
-	{ "invoice", "Invoice 2025-0114",
-	  "Invoice number 77120934 for 49.00 USD is attached. Customer ID "
-	  "330019.\n",
-	  false, NULL, NULL },
-	{ "only an old code", "Re: your code",
-	  "Thanks. The code 440192 you mentioned has expired and is no "
-	  "longer valid.\n",
-	  false, NULL, NULL },
-	{ "version numbers", "Patch notes",
-	  "Patch 4.2.1 is live. Build 20250301 fixes 37 bugs. Server EU-3 "
-	  "restarts at 04:00.\n",
-	  false, NULL, NULL },
-	{ "number right at the start (fuzz find)", "x 123456", "a 654321",
-	  false, NULL, NULL },
-	{ "device names and years", "New sign-in",
-	  "A new sign-in from iPhone15 on iOS 17.2 in 2025. If this was you, "
-	  "nothing to do.\n",
-	  false, NULL, NULL },
-	{ "you are verified", "You're verified",
-	  "Thanks, your e-mail address is now verified. Nothing else to do.\n",
-	  false, NULL, NULL },
+    {"receipt", "Your receipt",
+     "Order #88120447\nTotal: $129.99\nPaid on 2025-03-12 at 14:05\n"
+     "Questions? Call 1-800-555-0199.\n",
+     false, NULL, NULL},
+    {"shipping", "Your parcel is on its way",
+     "Tracking number: 1Z999AA10123456784\nEstimated delivery: 14 March "
+     "2025 between 09:00 and 13:00.\nDepot: 4471 Logistics Park, ZIP "
+     "60601.\n",
+     false, NULL, NULL},
+    {"promo code", "Spring sale",
+     "Save 20% this weekend. Use promo code SPRING25 at checkout.\n"
+     "Offer ends 31/03/2025.\n",
+     false, NULL, NULL},
+    {"discount code in a box", "Our gift to you",
+     "<p>Enjoy 15% off your next order. Enter the code below at "
+     "checkout.</p><h2>WELCOME15</h2><p>&copy; 2025 Shopz</p>",
+     true, NULL, NULL},
+    {"years and dates", "Newsletter",
+     "Since 2012 we have planted 40,000 trees. Our 2025 report is out on "
+     "12.05.2025. See you in 2026!\n",
+     false, NULL, NULL},
+    {"times and phones", "Opening hours",
+     "Open 09:00-17:30. Phone +44 20 7946 0958 or 0800 123 4567.\n", false,
+     NULL, NULL},
+    {"prices", "Price drop",
+     "The Aero 5000 is now 1299 EUR (was 1499 EUR). Free shipping over "
+     "50 EUR.\n",
+     false, NULL, NULL},
+    {"booking reference", "Booking confirmed",
+     "Booking reference: XKJ7PQ\nFlight LH 2041 departs 07:35, seat "
+     "14C, gate B12.\nE-ticket 220-4412345678.\n",
+     false, NULL, NULL},
+    {"password changed", "Your password was changed",
+     "The password for your account was changed on 3 March 2025 at "
+     "11:02 from IP 192.0.2.44. Reference 55012. If this wasn't you, "
+     "contact support.\n",
+     false, NULL, NULL},
+    {"css colours and sizes", "Weekly digest",
+     "<html><head><style>body{color:#333333} .x{width:1440px}</style>"
+     "</head><body><p>You have 12 new followers and 140 likes.</p>"
+     "<p style=\"color:#999999\">Member since 2019</p></body></html>",
+     true, NULL, NULL},
+    {"url digits", "Your statement",
+     "Your statement is ready: https://bank.example/s/884120?id=552011\n",
+     false, NULL, NULL},
+    {"postal code phrase", "Address updated",
+     "We updated your address. Postal code 02142, suite 400.\n", false, NULL,
+     NULL},
+    {"invoice", "Invoice 2025-0114",
+     "Invoice number 77120934 for 49.00 USD is attached. Customer ID "
+     "330019.\n",
+     false, NULL, NULL},
+    {"only an old code", "Re: your code",
+     "Thanks. The code 440192 you mentioned has expired and is no "
+     "longer valid.\n",
+     false, NULL, NULL},
+    {"version numbers", "Patch notes",
+     "Patch 4.2.1 is live. Build 20250301 fixes 37 bugs. Server EU-3 "
+     "restarts at 04:00.\n",
+     false, NULL, NULL},
+    {"number right at the start (fuzz find)", "x 123456", "a 654321", false,
+     NULL, NULL},
+    {"device names and years", "New sign-in",
+     "A new sign-in from iPhone15 on iOS 17.2 in 2025. If this was you, "
+     "nothing to do.\n",
+     false, NULL, NULL},
+    {"you are verified", "You're verified",
+     "Thanks, your e-mail address is now verified. Nothing else to do.\n",
+     false, NULL, NULL},
 };
 
 /* Link-only verification mail, and links that are not for clicking. */
 static const struct extract_case extract_links[] = {
-	{ "activation link", "Activate your account",
-	  "Welcome! To activate your account, open this link (valid 48 "
-	  "hours):\nhttps://app.example/account/activate?u=77&k=Q9X2Z8WQ4\n",
-	  false, NULL, "https://app.example/account/activate?u=77&k=Q9X2Z8WQ4" },
-	{ "html confirm button", "Confirm your e-mail",
-	  "<p>Please confirm your e-mail address.</p>"
-	  "<a href=\"https://mail.example/confirm?t=8f3a9c2d1e7b&amp;u=12\">"
-	  "Confirm e-mail</a>"
-	  "<p><a href=\"https://mail.example/unsubscribe?u=12\">Unsubscribe"
-	  "</a></p>",
-	  true, NULL, "https://mail.example/confirm?t=8f3a9c2d1e7b&u=12" },
-	{ "code beats link", "Verify",
-	  "Your verification code is 610992, or click "
-	  "https://v.example/verify?t=abcdef123456789\n",
-	  false, "610992", NULL },
-	{ "newsletter links", "News",
-	  "<p>Read more on our <a href=\"https://news.example/blog/42\">blog"
-	  "</a>.</p><a href=\"https://news.example/unsubscribe\">Unsubscribe"
-	  "</a>",
-	  true, NULL, NULL },
-	{ "statement sign in", "Statement ready",
-	  "Sign in to view your statement: https://bank.example/login\n",
-	  false, NULL, NULL },
+    {"activation link", "Activate your account",
+     "Welcome! To activate your account, open this link (valid 48 "
+     "hours):\nhttps://app.example/account/activate?u=77&k=Q9X2Z8WQ4\n",
+     false, NULL, "https://app.example/account/activate?u=77&k=Q9X2Z8WQ4"},
+    {"html confirm button", "Confirm your e-mail",
+     "<p>Please confirm your e-mail address.</p>"
+     "<a href=\"https://mail.example/confirm?t=8f3a9c2d1e7b&amp;u=12\">"
+     "Confirm e-mail</a>"
+     "<p><a href=\"https://mail.example/unsubscribe?u=12\">Unsubscribe"
+     "</a></p>",
+     true, NULL, "https://mail.example/confirm?t=8f3a9c2d1e7b&u=12"},
+    {"code beats link", "Verify",
+     "Your verification code is 610992, or click "
+     "https://v.example/verify?t=abcdef123456789\n",
+     false, "610992", NULL},
+    {"newsletter links", "News",
+     "<p>Read more on our <a href=\"https://news.example/blog/42\">blog"
+     "</a>.</p><a href=\"https://news.example/unsubscribe\">Unsubscribe"
+     "</a>",
+     true, NULL, NULL},
+    {"statement sign in", "Statement ready",
+     "Sign in to view your statement: https://bank.example/login\n", false,
+     NULL, NULL},
 };
 
 static const char *
@@ -258,7 +254,8 @@ extract_chosen(const struct extract_result *res, enum extract_kind kind)
 	size_t i;
 
 	for (i = 0; i < res->ncandidates; i++)
-		if (res->candidates[i].chosen && res->candidates[i].kind == kind)
+		if (res->candidates[i].chosen &&
+		    res->candidates[i].kind == kind)
 			return res->candidates[i].value;
 	return NULL;
 }
@@ -283,8 +280,8 @@ extract_check(const struct extract_case *tc, size_t n)
 		segs[1].len = strlen(tc->body);
 		if (tc->html) {
 			CU_ASSERT_FATAL(html_text_convert(tc->body,
-							  strlen(tc->body),
-							  &ht) == OTPBOX_OK);
+			                                  strlen(tc->body),
+			                                  &ht) == OTPBOX_OK);
 			segs[1].text = ht->text;
 			segs[1].len = ht->len;
 			segs[1].html = true;
@@ -293,9 +290,9 @@ extract_check(const struct extract_case *tc, size_t n)
 		}
 		CU_ASSERT_FATAL(extract_run(ctx, segs, 2, &res) == OTPBOX_OK);
 		msgtest_str(tc->name, "code",
-			    extract_chosen(res, EXTRACT_KIND_CODE), tc->code);
+		            extract_chosen(res, EXTRACT_KIND_CODE), tc->code);
 		msgtest_str(tc->name, "link",
-			    extract_chosen(res, EXTRACT_KIND_LINK), tc->link);
+		            extract_chosen(res, EXTRACT_KIND_LINK), tc->link);
 		extract_result_free(res);
 		html_text_free(ht);
 	}
@@ -306,45 +303,45 @@ static void
 test_extract_codes(void)
 {
 	extract_check(extract_codes,
-		      sizeof(extract_codes) / sizeof(extract_codes[0]));
+	              sizeof(extract_codes) / sizeof(extract_codes[0]));
 }
 
 static void
 test_extract_none(void)
 {
 	extract_check(extract_none,
-		      sizeof(extract_none) / sizeof(extract_none[0]));
+	              sizeof(extract_none) / sizeof(extract_none[0]));
 }
 
 static void
 test_extract_links(void)
 {
 	extract_check(extract_links,
-		      sizeof(extract_links) / sizeof(extract_links[0]));
+	              sizeof(extract_links) / sizeof(extract_links[0]));
 }
 
 /* Custom patterns win, take their first group, and bad ones are refused. */
 static void
 test_extract_custom(void)
 {
-	const char *pats[] = { "Ticket PIN ([0-9]{5})" };
-	const char *bad[] = { "unclosed (group" };
+	const char *pats[] = {"Ticket PIN ([0-9]{5})"};
+	const char *bad[] = {"unclosed (group"};
 	struct extract_ctx *ctx = NULL;
-	struct extract_segment seg = { 0 };
+	struct extract_segment seg = {0};
 	struct extract_result *res;
 	char err[200] = "";
 
 	CU_ASSERT_FATAL(extract_ctx_new(pats, 1, &ctx, err, sizeof(err)) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	seg.text = "Your code is 111222. Ticket PIN 90210 for the desk.";
 	seg.len = strlen(seg.text);
 	CU_ASSERT_FATAL(extract_run(ctx, &seg, 1, &res) == OTPBOX_OK);
 	msgtest_str("custom", "code", extract_chosen(res, EXTRACT_KIND_CODE),
-		    "90210");
+	            "90210");
 	extract_result_free(res);
 	extract_ctx_free(ctx);
 	CU_ASSERT(extract_ctx_new(bad, 1, &ctx, err, sizeof(err)) ==
-		  OTPBOX_ERR_CONFIG);
+	          OTPBOX_ERR_CONFIG);
 	CU_ASSERT(strstr(err, "unclosed") != NULL);
 }
 
@@ -354,7 +351,7 @@ test_extract_hostile(void)
 {
 	static char big[200001];
 	struct extract_ctx *ctx = NULL;
-	struct extract_segment seg = { 0 };
+	struct extract_segment seg = {0};
 	struct extract_result *res;
 	size_t i;
 
@@ -370,12 +367,12 @@ test_extract_hostile(void)
 }
 
 static CU_TestInfo test_cases[] = {
-	{ "codes in many shapes", test_extract_codes },
-	{ "no code in ordinary mail", test_extract_none },
-	{ "links", test_extract_links },
-	{ "custom patterns", test_extract_custom },
-	{ "hostile text", test_extract_hostile },
-	CU_TEST_INFO_NULL,
+    {"codes in many shapes", test_extract_codes},
+    {"no code in ordinary mail", test_extract_none},
+    {"links", test_extract_links},
+    {"custom patterns", test_extract_custom},
+    {"hostile text", test_extract_hostile},
+    CU_TEST_INFO_NULL,
 };
 
 #include "../cunit_main.h"

@@ -13,21 +13,21 @@
 
 #define TEST_SUITE_NAME "message"
 
-static char *test_domains[] = { "bots.test" };
+static char *test_domains[] = {"bots.test"};
 
 static struct message_ctx *
 test_ctx(void)
 {
 	struct message_opts opts = {
-		.mailbox = "catchall@bots.test",
-		.domains = test_domains,
-		.ndomains = 1,
+	    .mailbox = "catchall@bots.test",
+	    .domains = test_domains,
+	    .ndomains = 1,
 	};
 	struct message_ctx *ctx = NULL;
 	char err[128];
 
 	CU_ASSERT_FATAL(message_ctx_new(&opts, &ctx, err, sizeof(err)) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	return ctx;
 }
 
@@ -43,7 +43,7 @@ test_recipients(const struct message_info *info)
 		if (i)
 			strcat(buf, ",");
 		strncat(buf, info->recipients[i].address,
-			sizeof(buf) - strlen(buf) - 2);
+		        sizeof(buf) - strlen(buf) - 2);
 	}
 	return info->nrecipients ? buf : NULL;
 }
@@ -57,78 +57,77 @@ struct message_case {
 };
 
 static const struct message_case message_cases[] = {
-	{ "delivery header beats forged To",
-	  "Delivered-To: catchall@bots.test\r\n"
-	  "X-Original-To: bot7@bots.test\r\n"
-	  "From: Svc <no-reply@svc.example>\r\n"
-	  "To: bot99@bots.test\r\n"
-	  "X-Original-To: bot98@bots.test\r\n"
-	  "Subject: Your code\r\n\r\nYour code is 552910.\r\n",
-	  "bot7@bots.test", "552910", NULL },
-	{ "received for clause",
-	  "Received: from mx (mx [10.0.0.1]) by box for <catchall@bots.test>;"
-	  " Mon, 3 Mar 2025 10:00:00 +0000\n"
-	  "Received: from out.example by mx\n\tfor <Bot3@Bots.Test>; Mon, 3 Mar"
-	  " 2025 09:59:59 +0000\n"
-	  "To: undisclosed-recipients:;\nSubject: Login\n\n"
-	  "Login code: 7731\n",
-	  "bot3@bots.test", "7731", NULL },
-	{ "exchange envelope header",
-	  "X-MS-Exchange-Organization-OriginalEnvelopeRecipients: "
-	  "bot44@bots.test\nTo: someone@else.example\nSubject: c\n\n"
-	  "Your verification code: 310 884\n",
-	  "bot44@bots.test", "310884", NULL },
-	{ "resent-to",
-	  "Resent-To: bot29@bots.test\nTo: desk@clinic.example\nSubject: Fwd\n"
-	  "\nYour appointment PIN is 7712.\n",
-	  "bot29@bots.test", "7712", NULL },
-	{ "to and cc, two bots, catch-all and look-alike skipped",
-	  "To: \"bot1@bots.test\" <catchall@bots.test>, x@bots.test.example\n"
-	  "Cc: Bot Two <BOT2@bots.test>, bot3+signup@bots.test\n"
-	  "Subject: =?UTF-8?B?Q29kZTog4pyT?=\n\nCode: 901 442\n",
-	  "bot2@bots.test,bot3+signup@bots.test", "901442", NULL },
-	{ "rfc 2047 subject only",
-	  "To: bot5@bots.test\nSubject: =?ISO-8859-1?Q?Ihr_Code_lautet_40_93_17?="
-	  "\n\nBitte geben Sie den Code aus dem Betreff ein.\n",
-	  "bot5@bots.test", "409317", NULL },
-	{ "quoted-printable soft break inside the code",
-	  "To: bot6@bots.test\nSubject: Code\nMIME-Version: 1.0\n"
-	  "Content-Type: text/plain; charset=windows-1254\n"
-	  "Content-Transfer-Encoding: quoted-printable\n\n"
-	  "Do=F0rulama kodunuz: 58=\n20=\n44\nTe=FEekk=FCrler.\n",
-	  "bot6@bots.test", "582044", NULL },
-	{ "base64 html in multipart/alternative",
-	  "To: bot8@bots.test\nSubject: Sign in\nMIME-Version: 1.0\n"
-	  "Content-Type: multipart/alternative; boundary=\"b1\"\n\n--b1\n"
-	  "Content-Type: text/html; charset=utf-8\n"
-	  "Content-Transfer-Encoding: base64\n\n"
-	  "PHA+WW91ciBjb2RlOjwvcD48aDE+NzcwMTI0PC9oMT4=\n--b1--\n",
-	  "bot8@bots.test", "770124", NULL },
-	{ "attachments ignored",
-	  "To: bot9@bots.test\nSubject: Invoice\nMIME-Version: 1.0\n"
-	  "Content-Type: multipart/mixed; boundary=zz\n\n--zz\n"
-	  "Content-Type: text/plain\n\nYour invoice is attached.\n--zz\n"
-	  "Content-Type: text/plain; name=code.txt\n"
-	  "Content-Disposition: attachment; filename=code.txt\n\n"
-	  "Your code is 123456\n--zz--\n",
-	  "bot9@bots.test", NULL, NULL },
-	{ "link only",
-	  "To: bot10@bots.test\nSubject: Confirm your e-mail\n"
-	  "Content-Type: text/html\n\n<p>Confirm your address:</p>"
-	  "<a href=\"https://x.example/confirm?t=7f1e2d3c4b5a69&amp;u=9\">"
-	  "Confirm</a>\n",
-	  "bot10@bots.test", NULL,
-	  "https://x.example/confirm?t=7f1e2d3c4b5a69&u=9" },
-	{ "forwarded message/rfc822",
-	  "To: bot11@bots.test\nSubject: Fwd: code\nMIME-Version: 1.0\n"
-	  "Content-Type: multipart/mixed; boundary=q\n\n--q\n"
-	  "Content-Type: text/plain\n\nSee below.\n--q\n"
-	  "Content-Type: message/rfc822\n\nTo: other@else.example\n"
-	  "Subject: Your code\n\nYour sign-in code is 640021.\n--q--\n",
-	  "bot11@bots.test", "640021", NULL },
-	{ "no recipient on the bot domain",
-	  "To: someone@else.example\nSubject: Code\n\nCode: 401122\n", NULL,
-	  "401122", NULL },
+    {"delivery header beats forged To",
+     "Delivered-To: catchall@bots.test\r\n"
+     "X-Original-To: bot7@bots.test\r\n"
+     "From: Svc <no-reply@svc.example>\r\n"
+     "To: bot99@bots.test\r\n"
+     "X-Original-To: bot98@bots.test\r\n"
+     "Subject: Your code\r\n\r\nYour code is 552910.\r\n",
+     "bot7@bots.test", "552910", NULL},
+    {"received for clause",
+     "Received: from mx (mx [10.0.0.1]) by box for <catchall@bots.test>;"
+     " Mon, 3 Mar 2025 10:00:00 +0000\n"
+     "Received: from out.example by mx\n\tfor <Bot3@Bots.Test>; Mon, 3 Mar"
+     " 2025 09:59:59 +0000\n"
+     "To: undisclosed-recipients:;\nSubject: Login\n\n"
+     "Login code: 7731\n",
+     "bot3@bots.test", "7731", NULL},
+    {"exchange envelope header",
+     "X-MS-Exchange-Organization-OriginalEnvelopeRecipients: "
+     "bot44@bots.test\nTo: someone@else.example\nSubject: c\n\n"
+     "Your verification code: 310 884\n",
+     "bot44@bots.test", "310884", NULL},
+    {"resent-to",
+     "Resent-To: bot29@bots.test\nTo: desk@clinic.example\nSubject: Fwd\n"
+     "\nYour appointment PIN is 7712.\n",
+     "bot29@bots.test", "7712", NULL},
+    {"to and cc, two bots, catch-all and look-alike skipped",
+     "To: \"bot1@bots.test\" <catchall@bots.test>, x@bots.test.example\n"
+     "Cc: Bot Two <BOT2@bots.test>, bot3+signup@bots.test\n"
+     "Subject: =?UTF-8?B?Q29kZTog4pyT?=\n\nCode: 901 442\n",
+     "bot2@bots.test,bot3+signup@bots.test", "901442", NULL},
+    {"rfc 2047 subject only",
+     "To: bot5@bots.test\nSubject: =?ISO-8859-1?Q?Ihr_Code_lautet_40_93_17?="
+     "\n\nBitte geben Sie den Code aus dem Betreff ein.\n",
+     "bot5@bots.test", "409317", NULL},
+    {"quoted-printable soft break inside the code",
+     "To: bot6@bots.test\nSubject: Code\nMIME-Version: 1.0\n"
+     "Content-Type: text/plain; charset=windows-1254\n"
+     "Content-Transfer-Encoding: quoted-printable\n\n"
+     "Do=F0rulama kodunuz: 58=\n20=\n44\nTe=FEekk=FCrler.\n",
+     "bot6@bots.test", "582044", NULL},
+    {"base64 html in multipart/alternative",
+     "To: bot8@bots.test\nSubject: Sign in\nMIME-Version: 1.0\n"
+     "Content-Type: multipart/alternative; boundary=\"b1\"\n\n--b1\n"
+     "Content-Type: text/html; charset=utf-8\n"
+     "Content-Transfer-Encoding: base64\n\n"
+     "PHA+WW91ciBjb2RlOjwvcD48aDE+NzcwMTI0PC9oMT4=\n--b1--\n",
+     "bot8@bots.test", "770124", NULL},
+    {"attachments ignored",
+     "To: bot9@bots.test\nSubject: Invoice\nMIME-Version: 1.0\n"
+     "Content-Type: multipart/mixed; boundary=zz\n\n--zz\n"
+     "Content-Type: text/plain\n\nYour invoice is attached.\n--zz\n"
+     "Content-Type: text/plain; name=code.txt\n"
+     "Content-Disposition: attachment; filename=code.txt\n\n"
+     "Your code is 123456\n--zz--\n",
+     "bot9@bots.test", NULL, NULL},
+    {"link only",
+     "To: bot10@bots.test\nSubject: Confirm your e-mail\n"
+     "Content-Type: text/html\n\n<p>Confirm your address:</p>"
+     "<a href=\"https://x.example/confirm?t=7f1e2d3c4b5a69&amp;u=9\">"
+     "Confirm</a>\n",
+     "bot10@bots.test", NULL, "https://x.example/confirm?t=7f1e2d3c4b5a69&u=9"},
+    {"forwarded message/rfc822",
+     "To: bot11@bots.test\nSubject: Fwd: code\nMIME-Version: 1.0\n"
+     "Content-Type: multipart/mixed; boundary=q\n\n--q\n"
+     "Content-Type: text/plain\n\nSee below.\n--q\n"
+     "Content-Type: message/rfc822\n\nTo: other@else.example\n"
+     "Subject: Your code\n\nYour sign-in code is 640021.\n--q--\n",
+     "bot11@bots.test", "640021", NULL},
+    {"no recipient on the bot domain",
+     "To: someone@else.example\nSubject: Code\n\nCode: 401122\n", NULL,
+     "401122", NULL},
 };
 
 static void
@@ -142,9 +141,9 @@ test_message_cases(void)
 		const struct message_case *tc = &message_cases[i];
 
 		CU_ASSERT_FATAL(message_analyse(ctx, tc->raw, strlen(tc->raw),
-						&info) == OTPBOX_OK);
+		                                &info) == OTPBOX_OK);
 		msgtest_str(tc->name, "recipients", test_recipients(info),
-			    tc->recipients);
+		            tc->recipients);
 		msgtest_str(tc->name, "code", info->code, tc->code);
 		msgtest_str(tc->name, "link", info->link, tc->link);
 		message_info_free(info);
@@ -161,10 +160,10 @@ test_message_provenance(void)
 	const char *raw = message_cases[0].raw;
 
 	CU_ASSERT_FATAL(message_analyse(ctx, raw, strlen(raw), &info) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	CU_ASSERT_FATAL(info->nrecipients == 1);
 	msgtest_str("provenance", "header", info->recipients[0].header,
-		    "X-Original-To");
+	            "X-Original-To");
 	message_info_free(info);
 	message_ctx_free(ctx);
 }
@@ -177,16 +176,15 @@ struct charset_case {
 };
 
 static const struct charset_case charset_cases[] = {
-	{ "windows-1254", "8bit", "Doğrulama kodunuz: 318 204. Şifre.\n",
-	  "318204" },
-	{ "ISO-8859-9", "base64", "Giriş için kod: 7740\n", "7740" },
-	{ "KOI8-R", "8bit", "Ваш код подтверждения: 55021\n", "55021" },
-	{ "ISO-2022-JP", "7bit", "認証コード：３８１９０５\n有効期限は30分です。\n",
-	  "381905" },
-	{ "GB2312", "base64", "您的验证码是：604411，请勿泄露。\n", "604411" },
-	{ "Big5", "base64", "您的驗證碼為 271730，十分鐘內有效。\n", "271730" },
-	{ "ISO-8859-2", "8bit", "Twój kod: 902 113. Łódź 90-006.\n", "902113" },
-	{ "windows-1256", "8bit", "رمز التحقق: 448201\n", "448201" },
+    {"windows-1254", "8bit", "Doğrulama kodunuz: 318 204. Şifre.\n", "318204"},
+    {"ISO-8859-9", "base64", "Giriş için kod: 7740\n", "7740"},
+    {"KOI8-R", "8bit", "Ваш код подтверждения: 55021\n", "55021"},
+    {"ISO-2022-JP", "7bit", "認証コード：３８１９０５\n有効期限は30分です。\n",
+     "381905"},
+    {"GB2312", "base64", "您的验证码是：604411，请勿泄露。\n", "604411"},
+    {"Big5", "base64", "您的驗證碼為 271730，十分鐘內有效。\n", "271730"},
+    {"ISO-8859-2", "8bit", "Twój kod: 902 113. Łódź 90-006.\n", "902113"},
+    {"windows-1256", "8bit", "رمز التحقق: 448201\n", "448201"},
 };
 
 static char *
@@ -214,11 +212,11 @@ test_message_charsets(void)
 		body = test_convert(tc->text, tc->charset, &len);
 		raw = g_string_new(NULL);
 		g_string_append_printf(raw,
-				       "To: bot1@bots.test\nSubject: x\n"
-				       "MIME-Version: 1.0\nContent-Type: "
-				       "text/plain; charset=%s\n"
-				       "Content-Transfer-Encoding: %s\n\n",
-				       tc->charset, tc->encoding);
+		                       "To: bot1@bots.test\nSubject: x\n"
+		                       "MIME-Version: 1.0\nContent-Type: "
+		                       "text/plain; charset=%s\n"
+		                       "Content-Transfer-Encoding: %s\n\n",
+		                       tc->charset, tc->encoding);
 		if (!strcmp(tc->encoding, "base64")) {
 			b64 = g_base64_encode((const guchar *)body, len);
 			g_string_append(raw, b64);
@@ -227,7 +225,7 @@ test_message_charsets(void)
 			g_string_append_len(raw, body, (gssize)len);
 		}
 		CU_ASSERT_FATAL(message_analyse(ctx, raw->str, raw->len,
-						&info) == OTPBOX_OK);
+		                                &info) == OTPBOX_OK);
 		msgtest_str(tc->charset, "code", info->code, tc->code);
 		message_info_free(info);
 		g_string_free(raw, TRUE);
@@ -252,7 +250,7 @@ test_check_sane(const char *name, const struct message_info *info)
 	ok &= info->nrecipients <= MESSAGE_MAX_RECIPIENTS;
 	if (!ok)
 		fprintf(stderr, "\n  %s: invalid UTF-8 or too many recipients",
-			name);
+		        name);
 	CU_ASSERT(ok);
 }
 
@@ -260,14 +258,14 @@ static GString *
 test_nested(int depth)
 {
 	GString *s = g_string_new("To: bot1@bots.test\nSubject: deep\n"
-				  "MIME-Version: 1.0\n");
+	                          "MIME-Version: 1.0\n");
 	int i;
 
 	for (i = 0; i < depth; i++)
 		g_string_append_printf(s,
-				       "Content-Type: multipart/mixed; "
-				       "boundary=\"b%d\"\n\n--b%d\n",
-				       i, i);
+		                       "Content-Type: multipart/mixed; "
+		                       "boundary=\"b%d\"\n\n--b%d\n",
+		                       i, i);
 	g_string_append(s, "Content-Type: text/plain\n\nYour code: 660215\n");
 	for (i = depth - 1; i >= 0; i--)
 		g_string_append_printf(s, "\n--b%d--\n", i);
@@ -278,11 +276,11 @@ static GString *
 test_big_body(size_t bytes)
 {
 	GString *s = g_string_new("To: bot1@bots.test\nSubject: big\n\n"
-				  "Your code: 404211\n");
+	                          "Your code: 404211\n");
 
 	while (s->len < bytes)
 		g_string_append(s, "Lorem ipsum 2025 dolor 12:30 sit amet, "
-				   "order 55120 consectetur.\n");
+		                   "order 55120 consectetur.\n");
 	return s;
 }
 
@@ -306,7 +304,8 @@ test_many_recipients(int n)
 	int i;
 
 	for (i = 0; i < n; i++)
-		g_string_append_printf(s, "%sbot%d@bots.test", i ? ", " : "", i);
+		g_string_append_printf(s, "%sbot%d@bots.test", i ? ", " : "",
+		                       i);
 	g_string_append(s, "\n\nYour code: 551200\n");
 	return s;
 }
@@ -327,25 +326,30 @@ static void
 test_message_hostile(void)
 {
 	static const char truncated[] =
-		"To: bot1@bots.test\nSubject: cut\nMIME-Version: 1.0\n"
-		"Content-Type: multipart/alternative; boundary=\"x\"\n\n--x\n"
-		"Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
-		"WW91ciBjb2RlOiA0";
+	    "To: bot1@bots.test\nSubject: cut\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/alternative; boundary=\"x\"\n\n--x\n"
+	    "Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
+	    "WW91ciBjb2RlOiA0";
 	static const char noboundary[] =
-		"To: bot1@bots.test\nSubject: nb\nMIME-Version: 1.0\n"
-		"Content-Type: multipart/mixed\n\n--zzz\nContent-Type: text/plain"
-		"\n\nYour code: 303030\n--zzz--\n";
+	    "To: bot1@bots.test\nSubject: nb\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed\n\n--zzz\nContent-Type: text/plain"
+	    "\n\nYour code: 303030\n--zzz--\n";
 	static const char badutf8[] =
-		"To: bot1@bots.test\nSubject: Code \xff\xfe\xc3 for you\n"
-		"From: \xe2\x82 <a@b.example>\n\nCode: 118\xff" "822\n";
+	    "To: bot1@bots.test\nSubject: Code \xff\xfe\xc3 for you\n"
+	    "From: \xe2\x82 <a@b.example>\n\nCode: 118\xff"
+	    "822\n";
 	static const char nuls[] = "To: bot1@bots.test\nSubject: n\0ul\n\n"
-				   "Your code:\0 919191\n";
+	                           "Your code:\0 919191\n";
 	struct message_ctx *ctx = test_ctx();
 	struct message_info *info;
 	GString *inputs[7];
-	const char *names[7] = { "100 deep", "20 MB", "binary garbage",
-				 "10,000 recipients", "1 MB header line",
-				 "1000 deep", "garbage with headers" };
+	const char *names[7] = {"100 deep",
+	                        "20 MB",
+	                        "binary garbage",
+	                        "10,000 recipients",
+	                        "1 MB header line",
+	                        "1000 deep",
+	                        "garbage with headers"};
 	size_t i;
 
 	inputs[0] = test_nested(100);
@@ -358,14 +362,14 @@ test_message_hostile(void)
 	g_string_prepend(inputs[6], "To: bot1@bots.test\n\n");
 	for (i = 0; i < 7; i++) {
 		CU_ASSERT_FATAL(message_analyse(ctx, inputs[i]->str,
-						inputs[i]->len,
-						&info) == OTPBOX_OK);
+		                                inputs[i]->len,
+		                                &info) == OTPBOX_OK);
 		test_check_sane(names[i], info);
 		if (i == 1)
 			msgtest_str(names[i], "code", info->code, "404211");
 		if (i == 3) {
 			msgtest_int(names[i], "recipients", info->nrecipients,
-				    MESSAGE_MAX_RECIPIENTS);
+			            MESSAGE_MAX_RECIPIENTS);
 			CU_ASSERT(info->error != NULL);
 			msgtest_str(names[i], "code", info->code, "551200");
 		}
@@ -375,22 +379,21 @@ test_message_hostile(void)
 		g_string_free(inputs[i], TRUE);
 	}
 	CU_ASSERT_FATAL(message_analyse(ctx, truncated, sizeof(truncated) - 1,
-					&info) == OTPBOX_OK);
+	                                &info) == OTPBOX_OK);
 	test_check_sane("truncated", info);
 	message_info_free(info);
-	CU_ASSERT_FATAL(message_analyse(ctx, noboundary,
-					sizeof(noboundary) - 1,
-					&info) == OTPBOX_OK);
+	CU_ASSERT_FATAL(message_analyse(ctx, noboundary, sizeof(noboundary) - 1,
+	                                &info) == OTPBOX_OK);
 	test_check_sane("missing boundary", info);
 	message_info_free(info);
 	CU_ASSERT_FATAL(message_analyse(ctx, badutf8, sizeof(badutf8) - 1,
-					&info) == OTPBOX_OK);
+	                                &info) == OTPBOX_OK);
 	test_check_sane("invalid UTF-8", info);
 	msgtest_str("invalid UTF-8", "recipient", test_recipients(info),
-		    "bot1@bots.test");
+	            "bot1@bots.test");
 	message_info_free(info);
 	CU_ASSERT_FATAL(message_analyse(ctx, nuls, sizeof(nuls) - 1, &info) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	test_check_sane("NUL bytes", info);
 	message_info_free(info);
 	CU_ASSERT_FATAL(message_analyse(ctx, "", 0, &info) == OTPBOX_OK);
@@ -403,15 +406,16 @@ test_message_hostile(void)
 static void
 test_message_limit(void)
 {
-	struct message_opts opts = { .max_bytes = 64 };
+	struct message_opts opts = {.max_bytes = 64};
 	struct message_ctx *ctx = NULL;
 	struct message_info *info;
-	const char *raw = "To: bot1@bots.test\nSubject: x\n\n"
-			  "Hello there, this is a long enough body. Code 552211";
+	const char *raw =
+	    "To: bot1@bots.test\nSubject: x\n\n"
+	    "Hello there, this is a long enough body. Code 552211";
 
 	CU_ASSERT_FATAL(message_ctx_new(&opts, &ctx, NULL, 0) == OTPBOX_OK);
 	CU_ASSERT_FATAL(message_analyse(ctx, raw, strlen(raw), &info) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	CU_ASSERT(info->error != NULL);
 	msgtest_str("limit", "code", info->code, NULL);
 	message_info_free(info);
@@ -419,12 +423,12 @@ test_message_limit(void)
 }
 
 static CU_TestInfo test_cases[] = {
-	{ "recipients, codes and links", test_message_cases },
-	{ "recipient provenance", test_message_provenance },
-	{ "charsets", test_message_charsets },
-	{ "hostile input", test_message_hostile },
-	{ "size limit", test_message_limit },
-	CU_TEST_INFO_NULL,
+    {"recipients, codes and links", test_message_cases},
+    {"recipient provenance", test_message_provenance},
+    {"charsets", test_message_charsets},
+    {"hostile input", test_message_hostile},
+    {"size limit", test_message_limit},
+    CU_TEST_INFO_NULL,
 };
 
 #include "../cunit_main.h"

@@ -16,73 +16,69 @@
 struct rcpt_case {
 	const char *name;
 	struct mime_header headers[RCPT_MAXH]; /* name NULL ends the list */
-	const char *want;   /* "addr<header>,addr<header>" or NULL */
+	const char *want; /* "addr<header>,addr<header>" or NULL */
 };
 
 static const struct rcpt_case rcpt_cases[] = {
-	{ "to only",
-	  { { "To", "Bot 4 <Bot4@Bots.Test>" } },
-	  "bot4@bots.test<To>" },
-	{ "x-original-to beats a forged to",
-	  { { "Delivered-To", "catchall@bots.test" },
-	    { "X-Original-To", "bot1@bots.test" },
-	    { "To", "bot2@bots.test" } },
-	  "bot1@bots.test<X-Original-To>" },
-	{ "only the topmost x-original-to counts",
-	  { { "X-Original-To", "bot1@bots.test" },
-	    { "X-Original-To", "bot9@bots.test" } },
-	  "bot1@bots.test<X-Original-To>" },
-	{ "topmost delivery header naming the catch-all gives nothing",
-	  { { "X-Original-To", "catchall@bots.test" },
-	    { "X-Original-To", "bot9@bots.test" },
-	    { "To", "bot3@bots.test" } },
-	  "bot3@bots.test<To>" },
-	{ "delivered-to when it names a bot",
-	  { { "Delivered-To", "bot5@bots.test" }, { "To", "x@y.example" } },
-	  "bot5@bots.test<Delivered-To>" },
-	{ "envelope-to",
-	  { { "Envelope-To", "bot6@bots.test" },
-	    { "To", "undisclosed-recipients:;" } },
-	  "bot6@bots.test<Envelope-To>" },
-	{ "exchange original envelope recipients",
-	  { { "X-MS-Exchange-Organization-OriginalEnvelopeRecipients",
-	      "bot7@bots.test" },
-	    { "To", "list@other.example" } },
-	  "bot7@bots.test<X-MS-Exchange-Organization-OriginalEnvelopeRecipients>" },
-	{ "received for, catch-all hop skipped",
-	  { { "Received", "from a by b for <catchall@bots.test>; Mon, 1 Jan" },
-	    { "Received", "from c by a with ESMTPS id 1 for <bot8@bots.test>;"
-			  " Mon, 1 Jan" },
-	    { "To", "undisclosed-recipients:;" } },
-	  "bot8@bots.test<Received>" },
-	{ "resent-to before to",
-	  { { "Resent-To", "bot9@bots.test" }, { "To", "desk@x.example" } },
-	  "bot9@bots.test<Resent-To>" },
-	{ "to and cc merged",
-	  { { "To", "bot1@bots.test, outside@x.example" },
-	    { "Cc", "\"Two\" <bot2@bots.test>" } },
-	  "bot1@bots.test<To>,bot2@bots.test<Cc>" },
-	{ "display name that looks like an address is ignored",
-	  { { "To", "\"bot5@bots.test\" <catchall@bots.test>" } },
-	  NULL },
-	{ "look-alike domain is not a bot",
-	  { { "To", "bot1@bots.test.example, bot2@xbots.test" } },
-	  NULL },
-	{ "plus address kept as written",
-	  { { "To", "Bot7+Signup@bots.test" } },
-	  "bot7+signup@bots.test<To>" },
-	{ "rfc 2047 display name",
-	  { { "To", "=?UTF-8?B?w5xtaXQ=?= <bot12@bots.test>" } },
-	  "bot12@bots.test<To>" },
-	{ "group syntax",
-	  { { "To", "Bots: bot1@bots.test, bot2@bots.test;" } },
-	  "bot1@bots.test<To>,bot2@bots.test<To>" },
-	{ "garbage",
-	  { { "To", "<<<@@@>>> ,,, \"unclosed" }, { "Received", "for" } },
-	  NULL },
-	{ "duplicates once",
-	  { { "To", "bot1@bots.test, BOT1@bots.test" } },
-	  "bot1@bots.test<To>" },
+    {"to only", {{"To", "Bot 4 <Bot4@Bots.Test>"}}, "bot4@bots.test<To>"},
+    {"x-original-to beats a forged to",
+     {{"Delivered-To", "catchall@bots.test"},
+      {"X-Original-To", "bot1@bots.test"},
+      {"To", "bot2@bots.test"}},
+     "bot1@bots.test<X-Original-To>"},
+    {"only the topmost x-original-to counts",
+     {{"X-Original-To", "bot1@bots.test"}, {"X-Original-To", "bot9@bots.test"}},
+     "bot1@bots.test<X-Original-To>"},
+    {"topmost delivery header naming the catch-all gives nothing",
+     {{"X-Original-To", "catchall@bots.test"},
+      {"X-Original-To", "bot9@bots.test"},
+      {"To", "bot3@bots.test"}},
+     "bot3@bots.test<To>"},
+    {"delivered-to when it names a bot",
+     {{"Delivered-To", "bot5@bots.test"}, {"To", "x@y.example"}},
+     "bot5@bots.test<Delivered-To>"},
+    {"envelope-to",
+     {{"Envelope-To", "bot6@bots.test"}, {"To", "undisclosed-recipients:;"}},
+     "bot6@bots.test<Envelope-To>"},
+    {"exchange original envelope recipients",
+     {{"X-MS-Exchange-Organization-OriginalEnvelopeRecipients",
+       "bot7@bots.test"},
+      {"To", "list@other.example"}},
+     "bot7@bots.test<X-MS-Exchange-Organization-OriginalEnvelopeRecipients>"},
+    {"received for, catch-all hop skipped",
+     {{"Received", "from a by b for <catchall@bots.test>; Mon, 1 Jan"},
+      {"Received", "from c by a with ESMTPS id 1 for <bot8@bots.test>;"
+                   " Mon, 1 Jan"},
+      {"To", "undisclosed-recipients:;"}},
+     "bot8@bots.test<Received>"},
+    {"resent-to before to",
+     {{"Resent-To", "bot9@bots.test"}, {"To", "desk@x.example"}},
+     "bot9@bots.test<Resent-To>"},
+    {"to and cc merged",
+     {{"To", "bot1@bots.test, outside@x.example"},
+      {"Cc", "\"Two\" <bot2@bots.test>"}},
+     "bot1@bots.test<To>,bot2@bots.test<Cc>"},
+    {"display name that looks like an address is ignored",
+     {{"To", "\"bot5@bots.test\" <catchall@bots.test>"}},
+     NULL},
+    {"look-alike domain is not a bot",
+     {{"To", "bot1@bots.test.example, bot2@xbots.test"}},
+     NULL},
+    {"plus address kept as written",
+     {{"To", "Bot7+Signup@bots.test"}},
+     "bot7+signup@bots.test<To>"},
+    {"rfc 2047 display name",
+     {{"To", "=?UTF-8?B?w5xtaXQ=?= <bot12@bots.test>"}},
+     "bot12@bots.test<To>"},
+    {"group syntax",
+     {{"To", "Bots: bot1@bots.test, bot2@bots.test;"}},
+     "bot1@bots.test<To>,bot2@bots.test<To>"},
+    {"garbage",
+     {{"To", "<<<@@@>>> ,,, \"unclosed"}, {"Received", "for"}},
+     NULL},
+    {"duplicates once",
+     {{"To", "bot1@bots.test, BOT1@bots.test"}},
+     "bot1@bots.test<To>"},
 };
 
 static void
@@ -93,15 +89,14 @@ rcpt_format(const struct recipient *r, size_t n, char *buf, size_t len)
 	buf[0] = '\0';
 	for (i = 0; i < n; i++)
 		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s<%s>",
-			 i ? "," : "", r[i].address, r[i].header);
+		         i ? "," : "", r[i].address, r[i].header);
 }
 
 static void
 test_recipient_cases(void)
 {
-	char *domains[] = { "bots.test" };
-	struct recipient_filter filter = { "catchall@bots.test", domains, 1,
-					   64 };
+	char *domains[] = {"bots.test"};
+	struct recipient_filter filter = {"catchall@bots.test", domains, 1, 64};
 	struct recipient *r;
 	char buf[1024];
 	size_t i, nh, n;
@@ -113,7 +108,7 @@ test_recipient_cases(void)
 		for (nh = 0; nh < RCPT_MAXH && tc->headers[nh].name; nh++)
 			;
 		CU_ASSERT_FATAL(recipient_resolve(tc->headers, nh, &filter, &r,
-						  &n, &truncated) == OTPBOX_OK);
+		                                  &n, &truncated) == OTPBOX_OK);
 		rcpt_format(r, n, buf, sizeof(buf));
 		msgtest_str(tc->name, "recipients", n ? buf : NULL, tc->want);
 		recipient_free(r, n);
@@ -124,15 +119,15 @@ test_recipient_cases(void)
 static void
 test_recipient_any_domain(void)
 {
-	struct mime_header h[] = { { "To", "a@x.example, box@y.example" } };
-	struct recipient_filter filter = { "BOX@y.example", NULL, 0, 64 };
+	struct mime_header h[] = {{"To", "a@x.example, box@y.example"}};
+	struct recipient_filter filter = {"BOX@y.example", NULL, 0, 64};
 	struct recipient *r;
 	size_t n;
 	bool truncated;
 	char buf[256];
 
 	CU_ASSERT_FATAL(recipient_resolve(h, 1, &filter, &r, &n, &truncated) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	rcpt_format(r, n, buf, sizeof(buf));
 	msgtest_str("any domain", "recipients", buf, "a@x.example<To>");
 	recipient_free(r, n);
@@ -142,16 +137,16 @@ test_recipient_any_domain(void)
 static void
 test_recipient_cap(void)
 {
-	struct mime_header h[] = { { "To", "b1@bots.test, b2@bots.test, "
-					   "b3@bots.test" } };
-	char *domains[] = { "bots.test" };
-	struct recipient_filter filter = { NULL, domains, 1, 2 };
+	struct mime_header h[] = {{"To", "b1@bots.test, b2@bots.test, "
+	                                 "b3@bots.test"}};
+	char *domains[] = {"bots.test"};
+	struct recipient_filter filter = {NULL, domains, 1, 2};
 	struct recipient *r;
 	size_t n;
 	bool truncated;
 
 	CU_ASSERT_FATAL(recipient_resolve(h, 1, &filter, &r, &n, &truncated) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	msgtest_int("cap", "count", (long long)n, 2);
 	msgtest_int("cap", "truncated", truncated, 1);
 	recipient_free(r, n);
@@ -164,11 +159,11 @@ test_recipient_init(void)
 }
 
 static CU_TestInfo test_cases[] = {
-	{ "init", test_recipient_init },
-	{ "trust order and filters", test_recipient_cases },
-	{ "any domain", test_recipient_any_domain },
-	{ "cap", test_recipient_cap },
-	CU_TEST_INFO_NULL,
+    {"init", test_recipient_init},
+    {"trust order and filters", test_recipient_cases},
+    {"any domain", test_recipient_any_domain},
+    {"cap", test_recipient_cap},
+    CU_TEST_INFO_NULL,
 };
 
 #include "../cunit_main.h"

@@ -1,0 +1,702 @@
+/* SPDX-License-Identifier: MIT */
+/* Scoring candidate codes: shapes, labels, code words, old codes. */
+#include "extract_p.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct extract_kw_hit *
+extract_attached_label(const struct extract_seg *seg, size_t start);
+
+static bool extract_near_currency(const struct extract_seg *seg, size_t start,
+                                  size_t end);
+
+/* Times, dates and sums of money: numbers that explain themselves. */
+static bool
+extract_plain_quantity(const struct extract_seg *seg, size_t start, size_t end)
+{
+	const char *t = seg->text;
+
+	if (memchr(t + start, ':', end - start) ||
+	    memchr(t + start, '/', end - start))
+		return true;
+	if (end - start >= 4 && (t[end - 3] == '.' || t[end - 3] == ',') &&
+	    isdigit((unsigned char)t[end - 1]))
+		return true;
+	return extract_near_currency(seg, start, end);
+}
+
+/* Records every run of three or more digits ("2025", "400-820-8820")
+ * and whether a label names it. */
+enum otpbox_err
+extract_code_find_numbers(struct extract_ctx *ctx, struct extract_seg *seg)
+{
+	const char *t = seg->text;
+	size_t i = 0, start, digits;
+
+	seg->nums = ctx->nums;
+	while (i < seg->len && seg->nnums < EXTRACT_MAX_NUMS) {
+		if (!isdigit((unsigned char)t[i])) {
+			i++;
+			continue;
+		}
+		start = i;
+		digits = 0;
+		for (;;) {
+			while (i < seg->len && isdigit((unsigned char)t[i]))
+				i++, digits++;
+			if (i + 1 < seg->len && strchr(" .,/:-", t[i]) &&
+			    isdigit((unsigned char)t[i + 1]))
+				i++;
+			else
+				break;
+		}
+		if (digits < 3)
+			continue;
+		seg->nums[seg->nnums].start = start;
+		seg->nums[seg->nnums].end = i;
+		seg->nums[seg->nnums].labelled =
+		    extract_attached_label(seg, start) != NULL ||
+		    extract_plain_quantity(seg, start, i);
+		seg->nnums++;
+	}
+	return OTPBOX_OK;
+}
+
+/* ---- code scoring ---- */
+
+/* Distance from a to b (a <= b) in characters, a line break counting
+ * 12 (so "Code:" on the line above is still near). */
+static size_t
+extract_distance(const struct extract_seg *seg, size_t a, size_t b)
+{
+	size_t d = 0, i;
+
+	for (i = a; i < b; i++) {
+		if (seg->text[i] == '\n')
+			d += 12;
+		if (((unsigned char)seg->text[i] & 0xc0) != 0x80)
+			d++;
+	}
+	return d;
+}
+
+static double
+extract_decay(size_t d, size_t full, size_t zero)
+{
+	if (d <= full)
+		return 1.0;
+	if (d >= zero)
+		return 0.0;
+	return 1.0 - (double)(d - full) / (double)(zero - full);
+}
+
+/* Whether a sentence ends between offsets a and b: . ! ? followed by a
+ * space or line break, a blank line, or (in HTML) any line break. */
+static bool
+extract_sentence_break(const struct extract_seg *seg, size_t a, size_t b)
+{
+	const char *t = seg->text;
+	size_t i;
+
+	for (i = a; i < b && i + 1 < seg->len; i++) {
+		if ((t[i] == '.' || t[i] == '!' || t[i] == '?') &&
+		    (t[i + 1] == ' ' || t[i + 1] == '\n') && i + 1 <= b)
+			return true;
+		if (t[i] == '\n' && (t[i + 1] == '\n' || seg->in->html))
+			return true;
+		if (!strncmp(t + i, "\xe3\x80\x82", 3) ||
+		    !strncmp(t + i, "\xef\xbc\x81", 3))
+			return true;
+	}
+	return false;
+}
+
+static const char *const extract_kw_names[] = {
+    [EXTRACT_KW_NOTCODE] = "not-a-code phrase",
+    [EXTRACT_KW_PROMO] = "sales word",
+    [EXTRACT_KW_CODE] = "code word",
+    [EXTRACT_KW_LABEL] = "label",
+    [EXTRACT_KW_NOUN] = "label",
+    [EXTRACT_KW_ENTER] = "instruction",
+    [EXTRACT_KW_INTENT] = "sign-in word",
+};
+
+/* Index of the last hit ending at or before pos, or -1. */
+long
+extract_code_hit_before(const struct extract_seg *seg, size_t pos)
+{
+	size_t lo = 0, hi = seg->nhits;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (seg->hits[mid].end <= pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (long)lo - 1;
+}
+
+/* Whether a sentence ends between a and b: only punctuation or a blank
+ * line count, not a plain line break. */
+static bool
+extract_full_stop(const struct extract_seg *seg, size_t a, size_t b)
+{
+	const char *t = seg->text;
+	size_t i;
+
+	for (i = a; i < b && i + 1 < seg->len; i++) {
+		if ((t[i] == '.' || t[i] == '!' || t[i] == '?') &&
+		    (t[i + 1] == ' ' || t[i + 1] == '\n'))
+			return true;
+		if (t[i] == '\n' && t[i + 1] == '\n')
+			return true;
+		if (!strncmp(t + i, "\xe3\x80\x82", 3))
+			return true;
+	}
+	return false;
+}
+
+/* Whether a hit of class cls lies in the same sentence as pos, before
+ * it (or after it too, when both is set). */
+static bool
+extract_sentence_has2(const struct extract_seg *seg, size_t pos,
+                      enum extract_rules_class cls, size_t reach, bool both)
+{
+	long i;
+	size_t j;
+
+	for (i = extract_code_hit_before(seg, pos); i >= 0; i--) {
+		const struct extract_kw_hit *h = &seg->hits[i];
+
+		if (pos - h->end > reach || extract_full_stop(seg, h->end, pos))
+			break;
+		if (h->cls == cls)
+			return true;
+	}
+	for (j = (size_t)(extract_code_hit_before(seg, pos) + 1);
+	     both && j < seg->nhits; j++) {
+		const struct extract_kw_hit *h = &seg->hits[j];
+
+		if (h->start < pos)
+			continue;
+		if (h->start - pos > reach ||
+		    extract_full_stop(seg, pos, h->start))
+			break;
+		if (h->cls == cls)
+			return true;
+	}
+	return false;
+}
+
+static bool
+extract_sentence_has(const struct extract_seg *seg, size_t pos,
+                     enum extract_rules_class cls, size_t reach)
+{
+	return extract_sentence_has2(seg, pos, cls, reach, false);
+}
+
+/* Whether a number that no label names lies in (a, b). */
+static bool
+extract_free_number_between(const struct extract_seg *seg, size_t a, size_t b)
+{
+	size_t i;
+
+	for (i = 0; i < seg->nnums; i++) {
+		if (seg->nums[i].start >= b)
+			break;
+		if (seg->nums[i].start >= a && seg->nums[i].end <= b &&
+		    !seg->nums[i].labelled)
+			return true;
+	}
+	return false;
+}
+
+static bool
+extract_number_between(const struct extract_seg *seg, size_t a, size_t b)
+{
+	size_t i;
+
+	for (i = 0; i < seg->nnums; i++) {
+		if (seg->nums[i].start >= b)
+			break;
+		if (seg->nums[i].start >= a && seg->nums[i].end <= b)
+			return true;
+	}
+	return false;
+}
+
+/* The label that names the number at start ("Order #", "Tel.", "ID"):
+ * the nearest keyword before it, at most 30 bytes away, on the same line
+ * (or ending a line with ':'), with no other number in between. A noun
+ * such as "request" only counts when no code word came earlier in the
+ * sentence. */
+static const struct extract_kw_hit *
+extract_attached_label(const struct extract_seg *seg, size_t start)
+{
+	long i = extract_code_hit_before(seg, start);
+	const struct extract_kw_hit *h;
+	size_t a;
+
+	if (i < 0)
+		return NULL;
+	h = &seg->hits[i];
+	if ((h->cls != EXTRACT_KW_LABEL && h->cls != EXTRACT_KW_NOTCODE &&
+	     h->cls != EXTRACT_KW_NOUN) ||
+	    start - h->end > 30 || extract_number_between(seg, h->end, start))
+		return NULL;
+	if (memchr(seg->text + h->end, '\n', start - h->end)) {
+		a = start;
+		while (a > h->end &&
+		       (seg->text[a - 1] == ' ' || seg->text[a - 1] == '\n'))
+			a--;
+		if (a == h->end || seg->text[a - 1] != ':')
+			return NULL;
+	}
+	if (h->cls == EXTRACT_KW_NOUN &&
+	    extract_sentence_has(seg, h->start, EXTRACT_KW_CODE, 200))
+		return NULL;
+	return h;
+}
+
+/* Weight of the best code word before start (0 when none). */
+static double
+extract_code_before(const struct extract_seg *seg, size_t start, size_t *dist,
+                    const char **why)
+{
+	double best = 0, w;
+	long i;
+	size_t d;
+
+	*why = NULL;
+	for (i = extract_code_hit_before(seg, start); i >= 0; i--) {
+		const struct extract_kw_hit *h = &seg->hits[i];
+
+		if ((d = extract_distance(seg, h->end, start)) > 260)
+			break;
+		if (h->cls != EXTRACT_KW_CODE)
+			continue;
+		if (extract_sentence_has2(seg, h->start, EXTRACT_KW_PROMO, 150,
+		                          true)) {
+			/* The nearest code word talks about a discount. */
+			if (best == 0 && !*why)
+				*why = "a discount code";
+			continue;
+		}
+		if (!*why)
+			*why = "";
+		w = 6 * extract_decay(d, 40, 260);
+		if (extract_free_number_between(seg, h->end, start))
+			w *= 0.3;
+		if (extract_full_stop(seg, h->end, start))
+			w *= 0.4;
+		if (w > best) {
+			best = w;
+			*dist = d;
+		}
+	}
+	return best;
+}
+
+/* Scores the keywords before and after [start, end). */
+static void
+extract_score_context(const struct extract_seg *seg, size_t start, size_t end,
+                      struct extract_cand *c)
+{
+	const struct extract_kw_hit *label = extract_attached_label(seg, start);
+	const struct extract_kw_hit *h;
+	const char *why;
+	double code, intent = 0;
+	size_t i, d = 0;
+	long j;
+
+	code = extract_code_before(seg, start, &d, &why);
+	if (why && *why) {
+		c->score -= 4;
+		extract_reason(c, "%s", why);
+	}
+	if (label) {
+		c->score -= label->cls == EXTRACT_KW_NOTCODE ? 8 : 6;
+		code *= 0.4;
+		extract_reason(
+		    c, "named by a %s '%.*s'", extract_kw_names[label->cls],
+		    (int)(label->end - label->start), seg->text + label->start);
+	}
+	if (code > 0) {
+		c->score += code;
+		extract_reason(c, "code word %zu characters before", d);
+		if (c->year && !label && d <= 15 && code > 5.9) {
+			c->score += 3.5;
+			extract_reason(c, "but right after it");
+		}
+	}
+	for (j = extract_code_hit_before(seg, start); j >= 0; j--) {
+		h = &seg->hits[j];
+		d = extract_distance(seg, h->end, start);
+		if (d > 200)
+			break;
+		if (h->cls == EXTRACT_KW_ENTER && d <= 20 && !label) {
+			c->score += 4;
+			extract_reason(c, "after '%.*s'",
+			               (int)(h->end - h->start),
+			               seg->text + h->start);
+		}
+		if ((h->cls == EXTRACT_KW_INTENT ||
+		     h->cls == EXTRACT_KW_ENTER) &&
+		    intent == 0)
+			intent = 2 * extract_decay(d, 40, 200);
+	}
+	for (i = (size_t)(extract_code_hit_before(seg, end) + 1);
+	     i < seg->nhits; i++) {
+		h = &seg->hits[i];
+		d = extract_distance(seg, end, h->start);
+		if (d > 60 || extract_full_stop(seg, end, h->start))
+			break;
+		if (h->cls == EXTRACT_KW_CODE) {
+			c->score += 4 * extract_decay(d, 25, 60);
+			extract_reason(c, "code word after it");
+			break;
+		}
+		if (h->cls == EXTRACT_KW_INTENT && intent < 1.5)
+			intent = 1.5;
+		if ((h->cls == EXTRACT_KW_LABEL ||
+		     h->cls == EXTRACT_KW_NOTCODE) &&
+		    d <= 12) {
+			c->score -= 3;
+			extract_reason(c, "followed by a %s",
+			               extract_kw_names[h->cls]);
+			break;
+		}
+	}
+	c->score += intent;
+	if (extract_sentence_has2(seg, start, EXTRACT_KW_PROMO, 150, true)) {
+		c->score -= 3;
+		extract_reason(c, "in a sales pitch");
+	}
+}
+
+/* Whether a stale word ("earlier", "no longer") shares the sentence. */
+static bool
+extract_is_stale(const struct extract_seg *seg, size_t start, size_t end)
+{
+	size_t i, p;
+
+	for (i = 0; i < seg->nstale; i++) {
+		p = seg->stale[i];
+		if (p < start && start - p < 160 &&
+		    !extract_sentence_break(seg, p, start))
+			return true;
+		if (p >= end && p - end < 100 &&
+		    !extract_sentence_break(seg, end, p))
+			return true;
+	}
+	return false;
+}
+
+/* A code shown on a line of its own, or after "Code:" on its line. */
+static bool
+extract_standalone(const struct extract_seg *seg, size_t start, size_t end)
+{
+	const char *t = seg->text;
+	size_t a = start, b = end;
+
+	while (b < seg->len && t[b] != '\n' && strchr(" .!)]\"'", t[b]))
+		b++;
+	if (b < seg->len && t[b] != '\n')
+		return false;
+	while (a > 0 && t[a - 1] == ' ')
+		a--;
+	if (a == 0 || t[a - 1] == '\n')
+		return true;
+	if (t[a - 1] != ':' && (a < 3 || strncmp(t + a - 3, "\xef\xbc\x9a", 3)))
+		return false;
+	while (a > 0 && t[a - 1] != '\n' && start - a < 60)
+		a--;
+	return a == 0 || t[a - 1] == '\n';
+}
+
+static bool
+extract_emphasised(const struct extract_seg *seg, size_t start, size_t end)
+{
+	size_t i;
+
+	for (i = 0; i < seg->norm.nemph; i++)
+		if (seg->norm.emph[i][0] < end && seg->norm.emph[i][1] > start)
+			return true;
+	return false;
+}
+
+/* Whether a currency sign or code sits right before or after. */
+static bool
+extract_near_currency(const struct extract_seg *seg, size_t start, size_t end)
+{
+	const char *t = seg->text, *cur;
+	size_t i, n, b = end;
+
+	while (b < seg->len && t[b] == ' ' && b - end < 1)
+		b++;
+	for (i = 0; (cur = extract_rules_currency[i]) != NULL; i++) {
+		n = strlen(cur);
+		if (b + n <= seg->len && !strncmp(t + b, cur, n) &&
+		    (b + n == seg->len || !isalpha((unsigned char)t[b + n])))
+			return true;
+		if (start >= n && !strncmp(t + start - n, cur, n))
+			return true;
+		if (start >= n + 1 && t[start - 1] == ' ' &&
+		    !strncmp(t + start - 1 - n, cur, n))
+			return true;
+	}
+	return false;
+}
+
+/* Splits a digit run "12 34-56" into group lengths; returns the count
+ * of digits and sets *dots when a '.' separated groups. */
+static size_t
+extract_digit_groups(const char *s, size_t n, int *groups, int *ngroups,
+                     bool *dots)
+{
+	size_t i, digits = 0;
+
+	*ngroups = 0;
+	*dots = false;
+	groups[0] = 0;
+	for (i = 0; i < n; i++) {
+		if (isdigit((unsigned char)s[i])) {
+			digits++;
+			groups[*ngroups]++;
+		} else if (*ngroups < 15) {
+			*dots |= s[i] == '.';
+			groups[++*ngroups] = 0;
+		}
+	}
+	(*ngroups)++;
+	return digits;
+}
+
+static bool
+extract_is_date(const int *g, int ng, const char *v)
+{
+	if (ng != 3)
+		return false;
+	if (g[0] == 4 && g[1] <= 2 && g[2] <= 2)
+		return !strncmp(v, "19", 2) || !strncmp(v, "20", 2);
+	if (g[0] <= 2 && g[1] <= 2 && (g[2] == 4 || g[2] == 2))
+		return atoi(v) <= 31;
+	return false;
+}
+
+/* Base score of a digit run; false when it cannot be a code. */
+static bool
+extract_digits_base(const char *raw, size_t n, const char *value,
+                    struct extract_cand *c)
+{
+	int g[16], ng, i;
+	bool dots, even = true;
+	size_t digits = extract_digit_groups(raw, n, g, &ng, &dots);
+
+	if (digits < 4 || digits > 8)
+		return false;
+	if (dots && !(ng == 2 && g[0] == 3 && g[1] == 3))
+		return false;
+	if (extract_is_date(g, ng, value))
+		return false;
+	c->score = digits == 6 ? 3.0 : 1.5;
+	extract_reason(c, "%zu digits", digits);
+	for (i = 1; i < ng; i++)
+		if (g[i] != g[0])
+			even = false;
+	if (ng > 1 && !even && !(ng == 2 && g[0] >= 3 && g[1] >= 2)) {
+		c->score -= 1.5;
+		extract_reason(c, "uneven groups");
+	}
+	if (digits == 4 && ng == 1 &&
+	    (!strncmp(value, "19", 2) || !strncmp(value, "20", 2))) {
+		c->score -= 5;
+		c->year = true;
+		extract_reason(c, "looks like a year");
+	}
+	return true;
+}
+
+/* Base score of letters-and-digits forms; false when it cannot be one. */
+static bool
+extract_alnum_base(enum extract_rules_form form, const char *raw, size_t n,
+                   const char *value, struct extract_cand *c)
+{
+	size_t len = strlen(value), i, letters = 0, digits = 0, first = 0;
+	const char *dash = memchr(raw, '-', n);
+
+	for (i = 0; i < len; i++) {
+		if (isdigit((unsigned char)value[i]))
+			digits++;
+		else
+			letters++;
+	}
+	if (len < 4 || len > 10 || (letters == 0 && form != EXTRACT_FORM_LINES))
+		return false;
+	while (first < n && raw[first] != '-')
+		first++;
+	if (form == EXTRACT_FORM_LINES && letters == 0 && len <= 8) {
+		c->score = 2.5;
+		extract_reason(c, "one digit per line");
+		return true;
+	}
+	if ((form == EXTRACT_FORM_CELLS || form == EXTRACT_FORM_LINES) &&
+	    digits == 0)
+		return false;
+	if (form == EXTRACT_FORM_MIXED) {
+		if (len < 5 || digits < 2 || letters < 2)
+			return false;
+		c->score = 0;
+		extract_reason(c, "mixed-case letters and digits");
+		return true;
+	}
+	if (digits == 0) {
+		/* Only "WDJB-MJHT": even groups of at least four letters. */
+		if (!dash || first < 4 || n - first - 1 != first ||
+		    memchr(dash + 1, '-', n - first - 1))
+			return false;
+		c->score = 0.5;
+		extract_reason(c, "grouped letters");
+		return true;
+	}
+	if (dash && first <= 3 && digits == (size_t)(n - first - 1))
+		return false; /* "AB-1234" is a prefixed code */
+	c->score = form == EXTRACT_FORM_ALNUM ? 1.5 : 2.5;
+	extract_reason(c, form == EXTRACT_FORM_ALNUM
+	                      ? "letters and digits"
+	                      : "one character per cell");
+	return true;
+}
+
+/* Copies the typed form of raw: letters and digits only. */
+static char *
+extract_typed(const char *raw, size_t n)
+{
+	char *out = malloc(n + 1), *o = out;
+	size_t i;
+
+	if (!out)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (isalnum((unsigned char)raw[i]))
+			*o++ = raw[i];
+	*o = '\0';
+	return out;
+}
+
+/* Scores one match of a candidate pattern at [start, end); [vs, ve) is
+ * the part the user types. */
+static void
+extract_code_occurrence(const struct extract_seg *seg,
+                        enum extract_rules_form form, size_t start, size_t end,
+                        size_t vs, size_t ve, struct extract_set *set)
+{
+	struct extract_cand occ = {.kind = EXTRACT_KIND_CODE};
+	char *value = extract_typed(seg->text + vs, ve - vs);
+	bool ok;
+
+	if (!value)
+		return;
+	occ.value = value;
+	if (form == EXTRACT_FORM_DIGITS)
+		ok = extract_digits_base(seg->text + vs, ve - vs, value, &occ);
+	else if (form == EXTRACT_FORM_PREFIXED)
+		ok = (occ.score = 3.5, extract_reason(&occ, "prefixed code"),
+		      true);
+	else
+		ok = extract_alnum_base(form, seg->text + vs, ve - vs, value,
+		                        &occ);
+	if (!ok)
+		goto out;
+	if (form != EXTRACT_FORM_ALNUM &&
+	    extract_near_currency(seg, start, end)) {
+		occ.score -= 10;
+		extract_reason(&occ, "an amount of money");
+	}
+	if (start >= 2 && seg->text[start - 1] == ' ' &&
+	    seg->text[start - 2] == ')') {
+		occ.score -= 6;
+		extract_reason(&occ, "after a bracketed area code");
+	}
+	extract_score_context(seg, start, end, &occ);
+	if (extract_standalone(seg, start, end)) {
+		occ.score += 1.5;
+		extract_reason(&occ, "on a line of its own");
+	}
+	if (extract_emphasised(seg, start, end)) {
+		occ.score += 1.5;
+		extract_reason(&occ, "emphasised");
+	}
+	if (seg->in->subject) {
+		occ.score += 1;
+		extract_reason(&occ, "in the subject");
+	}
+	if ((occ.stale = extract_is_stale(seg, start, end)))
+		extract_reason(&occ, "an earlier code");
+	extract_set_add(set, &occ);
+out:
+	free(value);
+}
+
+void
+extract_code_scan(struct extract_ctx *ctx, const struct extract_seg *seg,
+                  struct extract_set *set)
+{
+	const struct extract_rules_pattern *p;
+	struct extract_re *re;
+	PCRE2_SIZE *ov;
+	size_t i, off;
+	int nsub;
+
+	for (i = 0; i < extract_rules_npatterns; i++) {
+		p = &extract_rules_patterns[i];
+		re = &ctx->patterns[i];
+		off = 0;
+		while (extract_find(ctx, re, seg->text, seg->len, off)) {
+			ov = pcre2_get_ovector_pointer(re->md);
+			nsub = (int)pcre2_get_ovector_count(re->md);
+			if (p->form == EXTRACT_FORM_PREFIXED && nsub > 1)
+				extract_code_occurrence(seg, p->form, ov[0],
+				                        ov[1], ov[2], ov[3],
+				                        set);
+			else
+				extract_code_occurrence(seg, p->form, ov[0],
+				                        ov[1], ov[0], ov[1],
+				                        set);
+			off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		}
+	}
+}
+
+/* Custom patterns: the first capture group (or the match) wins. */
+void
+extract_code_custom(struct extract_ctx *ctx, const struct extract_seg *seg,
+                    struct extract_set *set)
+{
+	struct extract_cand occ = {.kind = EXTRACT_KIND_CODE};
+	PCRE2_SIZE *ov;
+	size_t i, a, b;
+
+	for (i = 0; i < ctx->ncustom; i++) {
+		if (!extract_find(ctx, &ctx->custom[i], seg->text, seg->len, 0))
+			continue;
+		ov = pcre2_get_ovector_pointer(ctx->custom[i].md);
+		a = ov[0], b = ov[1];
+		if (pcre2_get_ovector_count(ctx->custom[i].md) > 1 &&
+		    ov[2] != PCRE2_UNSET)
+			a = ov[2], b = ov[3];
+		if (b <= a ||
+		    !(occ.value = extract_typed(seg->text + a, b - a)))
+			continue;
+		occ.score = 100 - (double)i;
+		occ.reason[0] = '\0';
+		extract_reason(&occ, "custom pattern %zu", i + 1);
+		if (occ.value[0])
+			extract_set_add(set, &occ);
+		free(occ.value);
+	}
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* Scoring verification links, for mail whose purpose is a click. */
+#include "extract_p.h"
+
+#include <ctype.h>
+#include <string.h>
+
+/* ---- links ---- */
+
+/* Whether the query or path carries a long random-looking token. */
+static bool
+extract_has_token(const char *url)
+{
+	size_t run = 0;
+	const char *p = strchr(url, '?');
+
+	for (p = p ? p : url; *p; p++) {
+		if (isalnum((unsigned char)*p) || *p == '-' || *p == '_')
+			run++;
+		else
+			run = 0;
+		if (run >= 12)
+			return true;
+	}
+	return false;
+}
+
+static void
+extract_link_occurrence(struct extract_ctx *ctx, const struct extract_seg *seg,
+                        const char *url, const char *anchor, size_t pos,
+                        struct extract_set *set)
+{
+	struct extract_cand occ = {.kind = EXTRACT_KIND_LINK};
+	const char *path = strstr(url, "://");
+	bool intent = false, word = false;
+	size_t from;
+	long i;
+
+	path = path ? strchr(path + 3, '/') : NULL;
+	occ.value = (char *)url;
+	if (path && extract_matches(ctx, &ctx->link_good, path)) {
+		occ.score += 4;
+		extract_reason(&occ, "verification word in the URL");
+	}
+	if (anchor && extract_matches(ctx, &ctx->link_good, anchor)) {
+		occ.score += 4;
+		extract_reason(&occ, "verification word in the link text");
+	}
+	if (extract_has_token(url)) {
+		occ.score += 2;
+		extract_reason(&occ, "carries a token");
+	}
+	from = pos > 300 ? pos - 300 : 0;
+	while (from > 0 && ((unsigned char)seg->text[from] & 0xc0) == 0x80)
+		from--;
+	for (i = extract_code_hit_before(seg, pos); i >= 0; i--) {
+		if (seg->hits[i].end < from)
+			break;
+		if (seg->hits[i].cls == EXTRACT_KW_INTENT && !intent) {
+			occ.score += 3;
+			extract_reason(&occ, "verification words before it");
+			intent = true;
+		}
+		if (seg->hits[i].cls == EXTRACT_KW_LINKWORD && !word) {
+			occ.score += 1;
+			extract_reason(&occ, "the text points at a link");
+			word = true;
+		}
+	}
+	if (extract_matches(ctx, &ctx->link_bad, url) ||
+	    (anchor && extract_matches(ctx, &ctx->link_bad, anchor))) {
+		occ.score -= 10;
+		extract_reason(&occ, "unsubscribe, help or tracking link");
+	}
+	extract_set_add(set, &occ);
+}
+
+void
+extract_link_scan(struct extract_ctx *ctx, const struct extract_seg *seg,
+                  struct extract_set *set)
+{
+	const struct extract_segment *in = seg->in;
+	size_t i, pos;
+
+	for (i = 0; i < in->nlinks; i++) {
+		pos = i < seg->norm.nlinks ? seg->norm.links[i] : seg->len;
+		if (pos > seg->len)
+			continue;
+		extract_link_occurrence(ctx, seg, in->links[i].url,
+		                        in->links[i].text, pos, set);
+	}
+	for (i = 0; i < seg->nurls; i++) {
+		char *u = seg->urls[i].url;
+		size_t n = strlen(u);
+
+		while (n > 0 && strchr(".,;:!?)]}>'\"", u[n - 1]))
+			u[--n] = '\0';
+		extract_link_occurrence(ctx, seg, u, NULL, seg->urls[i].start,
+		                        set);
+	}
+}

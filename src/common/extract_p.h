@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* Names shared by extract.c, extract_code.c and extract_link.c only. */
+#ifndef OTPBOX_EXTRACT_P_H
+#define OTPBOX_EXTRACT_P_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <pcre2.h>
+
+#include "extract.h"
+#include "extract_kw.h"
+#include "extract_norm.h"
+#include "extract_rules.h"
+
+/* Bounds for every PCRE2 match, so no pattern and no input runs away. */
+#define EXTRACT_MATCH_LIMIT 200000
+#define EXTRACT_DEPTH_LIMIT 2000
+#define EXTRACT_MAX_HITS 4096   /* keyword hits kept per segment */
+#define EXTRACT_MAX_CUSTOM 64   /* custom patterns */
+#define EXTRACT_CHOOSE_CODE 6.0 /* a code needs this score to be chosen */
+#define EXTRACT_CHOOSE_LINK 8.0 /* and a link this */
+#define EXTRACT_REASON_MAX 240
+#define EXTRACT_MAX_URLS 64   /* URLs written out in one segment */
+#define EXTRACT_MAX_NUMS 1024 /* numbers tracked in one segment */
+
+struct extract_re {
+	pcre2_code *code;
+	pcre2_match_data *md;
+};
+
+struct extract_num {
+	size_t start, end;
+	bool labelled; /* a label names it: "order 1234" */
+};
+
+struct extract_cand;
+
+struct extract_ctx {
+	struct extract_re patterns[8];
+	struct extract_kw *kw; /* every keyword class */
+	struct extract_re quote;
+	struct extract_re urls;
+	struct extract_re link_good;
+	struct extract_re link_bad;
+	struct extract_re custom[EXTRACT_MAX_CUSTOM];
+	size_t ncustom;
+	pcre2_match_context *mctx;
+	/* Scratch space reused for every segment and message, so a run
+	 * allocates little: hits, stale positions, numbers, candidates. */
+	struct extract_kw_hit *hits;
+	size_t *stale;
+	struct extract_num *nums;
+	struct extract_cand *cands;
+};
+
+/* One segment after normalisation, with its keyword hits. */
+struct extract_seg {
+	const struct extract_segment *in;
+	struct extract_norm norm;
+	char *text; /* norm.text, cut at a quoted reply, URLs blanked */
+	size_t len;
+	struct extract_kw_hit *hits;
+	size_t nhits;
+	size_t *stale; /* start offsets of stale words */
+	size_t nstale;
+	struct extract_url {
+		char *url;
+		size_t start, end; /* where it was in text */
+	} urls[EXTRACT_MAX_URLS];
+	size_t nurls;
+	struct extract_num *nums; /* runs of three digits or more */
+	size_t nnums;
+};
+
+struct extract_cand {
+	enum extract_kind kind;
+	char *value;
+	double score;
+	char reason[EXTRACT_REASON_MAX];
+	int occurrences;
+	bool year; /* 19xx or 20xx, forgiven right after "code:" */
+	bool stale;
+	bool rejected;
+};
+
+struct extract_set {
+	struct extract_cand *c;
+	size_t n;
+};
+
+/* ---- extract.c ---- */
+/* Runs re on s[0..len) from off: 1 with the match in re->md, else 0. */
+int extract_find(struct extract_ctx *ctx, struct extract_re *re, const char *s,
+                 size_t len, size_t off);
+bool extract_matches(struct extract_ctx *ctx, struct extract_re *re,
+                     const char *s);
+/* Appends "; " and a formatted part to c->reason (truncating). */
+void extract_reason(struct extract_cand *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Records one scored occurrence under its value. */
+void extract_set_add(struct extract_set *set, const struct extract_cand *occ);
+
+/* ---- extract_code.c ---- */
+/* Records the runs of three or more digits of seg (needs its hits). */
+enum otpbox_err extract_code_find_numbers(struct extract_ctx *ctx,
+                                          struct extract_seg *seg);
+/* Scores every candidate code of seg into set. */
+void extract_code_scan(struct extract_ctx *ctx, const struct extract_seg *seg,
+                       struct extract_set *set);
+/* Adds the custom patterns' matches (they win). */
+void extract_code_custom(struct extract_ctx *ctx, const struct extract_seg *seg,
+                         struct extract_set *set);
+/* Index of the last keyword hit ending at or before pos, or -1. */
+long extract_code_hit_before(const struct extract_seg *seg, size_t pos);
+
+/* ---- extract_link.c ---- */
+/* Scores the links of seg (HTML anchors and written-out URLs). */
+void extract_link_scan(struct extract_ctx *ctx, const struct extract_seg *seg,
+                       struct extract_set *set);
+
+#endif

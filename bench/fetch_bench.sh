@@ -29,7 +29,8 @@ dovecot_start >/dev/null || exit 1
 trap cleanup EXIT
 dovecot_conf "$B/otpbox.conf"
 
-echo "fetch: backlog of $N messages (loopback Dovecot, implicit TLS)"
+echo "fetch: backlog of $N messages (loopback Dovecot, implicit TLS;" \
+	"load average $(cut -d' ' -f1-3 /proc/loadavg))"
 dovecot_make_many "$B/mail" "$N" bench
 dovecot_bulk "$B/mail"
 # Let Dovecot index the new mail once, so neither client pays for it.
@@ -99,7 +100,8 @@ for i in 1 2 3 4 5; do
 done
 echo "  nothing new, --once wall time (5 runs, s): $(tr '\n' ' ' <"$B/nothing.time")"
 
-echo "fetch: push latency, APPEND completed -> row committed (--watch)"
+echo "fetch: push latency, APPEND completed -> row committed (--watch;" \
+	"load average $(cut -d' ' -f1-3 /proc/loadavg))"
 "$OTPBOX" fetch -c "$B/otpbox.conf" --db "$B/otpbox.db" --watch \
 	2>"$B/watch.log" &
 WATCH=$!

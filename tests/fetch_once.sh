@@ -156,6 +156,30 @@ expect_eq "$(sqlite3 "$T/folders.db" "select f.name from codes c
 	"its code is recorded with its folder"
 expect_grep "Missing.*skipped" "$T/err" "a missing folder is skipped with a warning"
 
+# A message larger than max_message_bytes: its start is stored and the
+# truncation recorded with the server's size.
+{
+	printf 'X-Original-To: bigbot@bots.test\nFrom: s@service.example\n'
+	printf 'To: bigbot@bots.test\nSubject: Your verification code\n'
+	printf 'Message-ID: <big.1@service.example>\n\n'
+	printf 'Your verification code is 918273.\n'
+	i=0
+	while [ $i -lt 200 ]; do
+		printf 'filler line %04d ....................................\n' $i
+		i=$((i + 1))
+	done
+} >"$T/big.eml"
+dovecot_deliver "$T/big.eml"
+sed 's|^fetch = {|fetch = { max_message_bytes = 1024;|' "$CONF" >"$T/big.conf"
+expect_status 0 "a message over max_message_bytes: --once exits 0" -- \
+	"$OTPBOX" fetch -c "$T/big.conf" --db "$T/big.db" --once
+expect_eq "$(sqlite3 "$T/big.db" "select truncated || ' ' || (size > 10000)
+	from messages where message_id like '%big.1@service.example%'")" "1 1" \
+	"the truncation and the full size are recorded"
+expect_eq "$(sqlite3 "$T/big.db" "select code from codes
+	where address = 'bigbot@bots.test'")" 918273 \
+	"the code at the start of a truncated message is found"
+
 # No secret in any output.
 if grep -rqF "$DOVECOT_PASSWORD" "$T"/*.err "$T/err" "$T/out" 2>/dev/null; then
 	fail "the password appears in output"

@@ -136,12 +136,31 @@ out:
 	return err;
 }
 
-/* -v: which header named the recipient, and which code won and why. */
+/* "a@x (X-Original-To), b@x (To)" or "none", cut to fit out. */
+static void
+fetch_sync_rcpt_list(const struct message_info *info, char *out, size_t cap)
+{
+	size_t i, n = 0;
+	int m;
+
+	snprintf(out, cap, "none");
+	for (i = 0; i < info->nrecipients && n < cap; i++) {
+		m = snprintf(out + n, cap - n, "%s%s (from %s)", i ? ", " : "",
+			     info->recipients[i].address,
+			     info->recipients[i].header);
+		if (m < 0)
+			break;
+		n += (size_t)m;
+	}
+}
+
+/* -v: which header named each recipient, and which code won and why. */
 static void
 fetch_sync_log_decision(const struct fetch_sync_run *run, uint32_t uid,
-                        const struct message_info *info, bool stored)
+			const struct message_info *info, bool stored)
 {
 	const struct message_candidate *win = NULL;
+	char rcpts[512];
 	size_t i;
 
 	if (log_get_level() < LOG_LEVEL_VERBOSE)
@@ -149,17 +168,16 @@ fetch_sync_log_decision(const struct fetch_sync_run *run, uint32_t uid,
 	for (i = 0; i < info->ncandidates && win == NULL; i++)
 		if (info->candidates[i].chosen)
 			win = &info->candidates[i];
-	log_verbose("%s/%s uid %u%s: recipient %s (from %s); %s %s%s%s%s",
-	            run->ctx->account, run->f->name, uid,
-	            stored ? "" : " (already stored)",
-	            info->nrecipients ? info->recipients[0].address : "none",
-	            info->nrecipients ? info->recipients[0].header : "-",
-	            win ? win->kind : "code", win ? win->value : "none",
-	            win ? " (" : "", win && win->reason ? win->reason : "",
-	            win ? ")" : "");
+	fetch_sync_rcpt_list(info, rcpts, sizeof(rcpts));
+	log_verbose("%s/%s uid %u%s: recipients %s; %s %s%s%s%s",
+		    run->ctx->account, run->f->name, uid,
+		    stored ? "" : " (already stored)", rcpts,
+		    win ? win->kind : "code", win ? win->value : "none",
+		    win ? " (" : "", win && win->reason ? win->reason : "",
+		    win ? ")" : "");
 	if (info->error)
 		log_verbose("%s/%s uid %u: parse problem: %s",
-		            run->ctx->account, run->f->name, uid, info->error);
+			    run->ctx->account, run->f->name, uid, info->error);
 }
 
 static void

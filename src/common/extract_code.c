@@ -563,7 +563,8 @@ extract_alnum_base(enum extract_rules_form form, const char *raw, size_t n,
 		extract_reason(c, "grouped letters");
 		return true;
 	}
-	if (dash && first <= 3 && digits == (size_t)(n - first - 1))
+	if (dash && first <= 3 && digits >= 4 &&
+	    digits == (size_t)(n - first - 1))
 		return false; /* "AB-1234" is a prefixed code */
 	c->score = form == EXTRACT_FORM_ALNUM ? 1.5 : 2.5;
 	extract_reason(c, form == EXTRACT_FORM_ALNUM

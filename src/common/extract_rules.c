@@ -124,6 +124,11 @@ static const char *const extract_rules_code[] = {
     "\\btan\\b",     "\\bmtan\\b",
     "\\btoken",      "\\bsecurity key\\b",
     "\\bsenha\\b",   "tek kullanımlık",
+    "jednorazow",    "\\bhasło",
+    "\\beinmal",     "usage unique",
+    "un solo uso",   "monouso",
+    "\\beenmalig",   "uma única vez",
+    "一次性",        "كلمة المرور",
     "\\bşifre",      "\\bкод",
     "одноразов",     "\\bпароль",
     "验证码",        "驗證碼",
@@ -478,11 +483,17 @@ static const char *const extract_rules_intent[] = {
 
 /* Shop talk: a "code" in the same sentence is a discount code. */
 static const char *const extract_rules_promo[] = {
-    "\\bcheckout",  "% off",      "\\bdiscount",  "\\bsale\\b",  "\\boffer\\b",
-    "\\bcoupon",    "\\bvoucher", "\\bsave \\d",  "\\brabatt",   "\\bgutschein",
-    "\\bréduction", "\\bremise",  "\\bdescuento", "\\bsconto",   "\\bkorting",
-    "\\bindirim",   "\\bzniżk",   "\\brabat",     "скидк",       "优惠",
-    "折扣",         "割引",       "خصم",          "\\bdesconto", NULL,
+    "0%",           "5%",           "0 %",
+    "5 %",          "\\bsaves?\\b", "\\bearly.bird",
+    "\\bdeals?\\b", "\\bcheckout",  "% off",
+    "\\bdiscount",  "\\bsale\\b",   "\\boffer\\b",
+    "\\bcoupon",    "\\bvoucher",   "\\bsave \\d",
+    "\\brabatt",    "\\bgutschein", "\\bréduction",
+    "\\bremise",    "\\bdescuento", "\\bsconto",
+    "\\bkorting",   "\\bindirim",   "\\bzniżk",
+    "\\brabat",     "скидк",        "优惠",
+    "折扣",         "割引",         "خصم",
+    "\\bdesconto",  NULL,
 };
 
 /* A code in a sentence with one of these is an earlier, dead one. */

@@ -143,6 +143,11 @@ static const struct extract_case extract_codes[] = {
      "<p>Your verification code:</p><div>3</div><div>0</div><div>9</div>"
      "<div>1</div><div>4</div><div>7</div><p>Valid 10 minutes.</p>",
      true, "309147", NULL},
+    {"Polish one-time password", "Twoje hasło jednorazowe",
+     "Twoje hasło jednorazowe to 665201. Hasło jest ważne 5 minut.\n", false,
+     "665201", NULL},
+    {"three and three letters and digits", "Confirmation code",
+     "Your confirmation code is below:\n\nK7X-9PQ\n", false, "K7X9PQ", NULL},
     {"custom pattern style text", "Code",
      "Verification code (valid for 10 minutes): 441902\n", false, "441902",
      NULL},
@@ -216,6 +221,15 @@ static const struct extract_case extract_none[] = {
      "A new sign-in from iPhone15 on iOS 17.2 in 2025. If this was you, "
      "nothing to do.\n",
      false, NULL, NULL},
+    {"early-bird code in a newsletter", "March news",
+     "Join 25,000 developers at DevConf 2025. Early-bird code: DEV25 "
+     "saves 20% until 31 March.\n",
+     false, NULL, NULL},
+    {"invitation", "You're invited",
+     "<p>Jessie invited you to Boardly.</p><p><a href=\"https://b.example"
+     "/invite/accept?token=9f8e7d6c5b4a39281706\">Accept invitation</a>"
+     "</p>",
+     true, NULL, NULL},
     {"you are verified", "You're verified",
      "Thanks, your e-mail address is now verified. Nothing else to do.\n",
      false, NULL, NULL},

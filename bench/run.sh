@@ -15,5 +15,6 @@ echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "load average before fetch: $(cut -d' ' -f1-3 /proc/loadavg)"
 sh "$SRCDIR/bench/fetch_bench.sh" "$BUILDDIR" "$SRCDIR"
 # ---- wait ----
+sh "$SRCDIR/bench/wait_bench.sh" "$BUILDDIR"
 # ---- end to end (lead) ----
 sh "$SRCDIR/bench/e2e.sh" "$BUILDDIR" "$SRCDIR"

@@ -1,10 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /* Store statements used by the wait side; prepared once at open. */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "store_wait.h"
 #include "store_p.h"
+
+/* A waiter that finds the write lock taken tries again after about 1 ms,
+ * then up to 16 ms; SQLite's own handler backs off to 100 ms between tries
+ * and lets a crowd of waiters starve. Recording a wait is worth more
+ * patience than the store's default 5 s: a storm of a thousand waiters
+ * starting at once takes longer than that to get through. */
+#define STORE_WAIT_RETRY_MIN_US 1000
+#define STORE_WAIT_RETRY_MAX_US 16000
+#define STORE_WAIT_BUSY_MS 30000
 
 enum store_wait_stmt {
 	STORE_WAIT_INSERT,
@@ -17,7 +30,14 @@ enum store_wait_stmt {
 
 struct store_wait {
 	sqlite3_stmt *stmt[STORE_WAIT_NSTMT];
+	struct timespec busy_since; /* first try of the current lock wait */
+	unsigned jitter;            /* rand_r() state for the retry delay */
+	int codes_added;            /* this transaction inserted codes */
 };
+
+/* WAL frames after which a commit checkpoints: SQLite's default, which the
+ * WAL hook below takes over from sqlite3_wal_autocheckpoint(). */
+#define STORE_WAIT_AUTOCHECKPOINT 1000
 
 /*
  * The newest unclaimed code for ?1 received at or after ?2, of kind ?3 (or
@@ -61,6 +81,103 @@ static const char *const store_wait_sql[STORE_WAIT_NSTMT] = {
         " WHERE c.id = ?1",
 };
 
+static int64_t
+store_wait_elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)(now.tv_sec - since->tv_sec) * 1000 +
+	       (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/* sqlite3_busy_handler callback: count is 0 on the first try of a lock.
+ * The delay doubles from STORE_WAIT_RETRY_MIN_US to STORE_WAIT_RETRY_MAX_US
+ * and is drawn at random below that bound, so that many claimers spread
+ * out instead of retrying in step. */
+static int
+store_wait_busy(void *arg, int count)
+{
+	struct store_wait *w = arg;
+	unsigned bound;
+
+	if (count == 0)
+		clock_gettime(CLOCK_MONOTONIC, &w->busy_since);
+	else if (store_wait_elapsed_ms(&w->busy_since) >= STORE_WAIT_BUSY_MS)
+		return 0;
+	bound = count < 5 ? STORE_WAIT_RETRY_MIN_US << count
+			  : STORE_WAIT_RETRY_MAX_US;
+	if (bound > STORE_WAIT_RETRY_MAX_US)
+		bound = STORE_WAIT_RETRY_MAX_US;
+	usleep(bound / 4 + (unsigned)rand_r(&w->jitter) % bound);
+	return 1;
+}
+
+void
+store_wait_retry_often(struct store *st)
+{
+	st->wait->jitter = (unsigned)getpid() ^ (unsigned)time(NULL);
+	sqlite3_busy_handler(st->db, store_wait_busy, st->wait);
+}
+
+enum otpbox_err
+store_wait_notify(const char *db_path)
+{
+	char path[4096];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s%s", db_path,
+		     STORE_WAIT_NOTIFY_SUFFIX) >= (int)sizeof(path))
+		return OTPBOX_ERR_TOO_BIG;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0660);
+	if (fd < 0)
+		return OTPBOX_ERR_IO;
+	/* The content does not matter; the write is the event. */
+	if (pwrite(fd, "!", 1, 0) != 1) {
+		close(fd);
+		return OTPBOX_ERR_IO;
+	}
+	close(fd);
+	return OTPBOX_OK;
+}
+
+static void
+store_wait_update_hook(void *arg, int op, const char *db, const char *table,
+		       sqlite3_int64 rowid)
+{
+	struct store_wait *w = arg;
+
+	(void)db;
+	(void)rowid;
+	if (op == SQLITE_INSERT && strcmp(table, "codes") == 0)
+		w->codes_added = 1;
+}
+
+static void
+store_wait_rollback_hook(void *arg)
+{
+	((struct store_wait *)arg)->codes_added = 0;
+}
+
+/* Runs after every commit of this connection, once it is visible to
+ * others: wakes the waiters if it added codes, then checkpoints as
+ * SQLite's default hook would have. */
+static int
+store_wait_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store *st = arg;
+
+	if (st->wait->codes_added) {
+		st->wait->codes_added = 0;
+		(void)store_wait_notify(st->path);
+	}
+	if (frames >= STORE_WAIT_AUTOCHECKPOINT)
+		(void)sqlite3_wal_checkpoint_v2(db, name,
+						SQLITE_CHECKPOINT_PASSIVE, NULL,
+						NULL);
+	return SQLITE_OK;
+}
+
 enum otpbox_err
 store_wait_prepare(struct store *st)
 {
@@ -70,12 +187,17 @@ store_wait_prepare(struct store *st)
 	if (st->wait == NULL)
 		return OTPBOX_ERR_NOMEM;
 	err = store_p_prepare(st, store_wait_sql, st->wait->stmt,
-	                      STORE_WAIT_NSTMT);
+			      STORE_WAIT_NSTMT);
 	if (err) {
 		free(st->wait);
 		st->wait = NULL;
+		return err;
 	}
-	return err;
+	/* Every connection, the fetcher's included, announces new codes. */
+	sqlite3_update_hook(st->db, store_wait_update_hook, st->wait);
+	sqlite3_rollback_hook(st->db, store_wait_rollback_hook, st->wait);
+	sqlite3_wal_hook(st->db, store_wait_wal_hook, st);
+	return OTPBOX_OK;
 }
 
 void
@@ -83,6 +205,9 @@ store_wait_finalize(struct store *st)
 {
 	if (st == NULL || st->wait == NULL)
 		return;
+	sqlite3_update_hook(st->db, NULL, NULL);
+	sqlite3_rollback_hook(st->db, NULL, NULL);
+	sqlite3_wal_hook(st->db, NULL, NULL);
 	store_p_finalize(st->wait->stmt, STORE_WAIT_NSTMT);
 	free(st->wait);
 	st->wait = NULL;

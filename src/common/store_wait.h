@@ -13,6 +13,19 @@
 #define STORE_WAIT_WANT_LINK "link"
 #define STORE_WAIT_WANT_ANY "any"
 
+/*
+ * Waking waiters. Every store connection (the fetcher's too) writes to the
+ * file DB_PATH STORE_WAIT_NOTIFY_SUFFIX after each commit that inserted
+ * rows into codes; waiters sleep on an inotify watch of that name, so
+ * other commits (waits starting and ending, claims) wake nobody.
+ */
+#define STORE_WAIT_NOTIFY_SUFFIX "-notify"
+
+/* Writes the notify file of the database db_path (creating it, 0660 less
+ * the umask; it holds nothing but a byte).
+ * For programs that insert codes without the store (tests). */
+enum otpbox_err store_wait_notify(const char *db_path);
+
 /* Outcomes a finished wait is recorded with (waits.outcome). */
 #define STORE_WAIT_CLAIMED "claimed"
 #define STORE_WAIT_PEEKED "peeked"
@@ -48,6 +61,15 @@ struct store_wait_code {
 	char *folder;
 	int64_t uid;
 };
+
+/*
+ * Makes st retry a busy lock soon and often (about 1 ms, backing off to
+ * 16 ms, with jitter) instead of SQLite's back-off to 100 ms: when one
+ * fetch batch hands codes to many waiters, their claims queue for the
+ * write lock, each holding it well under a millisecond. Gives up after
+ * 30 s. For waiters' connections; the fetcher keeps the default.
+ */
+void store_wait_retry_often(struct store *st);
 
 /* Inserts a row with outcome 'waiting' and commits it at once, so that a
  * fetcher sees the waiter (view active_waits). *wait_id gets its id. */

@@ -20,6 +20,14 @@
  * ms: SQLite writes the -wal file before it publishes the commit in the
  * -shm index, and that second step makes no inotify event. */
 #define OTPBOX_SETTLE_MAX_MS 32
+/* After a look that found nothing, the next look waits at least this long,
+ * doubling while commits keep coming (up to the maximum) and starting again
+ * from the minimum after a quiet spell: every commit wakes every waiter,
+ * and during a burst (a batch claimed by many waiters, many waiters
+ * starting) they would otherwise each look after every single commit. */
+#define OTPBOX_COALESCE_MIN_MS 2
+#define OTPBOX_COALESCE_MAX_MS 8
+#define OTPBOX_QUIET_MS 50
 
 struct otpbox {
 	struct store *st;
@@ -93,6 +101,8 @@ otpbox_open(const char *path, struct otpbox **out, char *errbuf, size_t errlen)
 	}
 	err =
 	    store_open(path ? path : resolved, false, &box->st, errbuf, errlen);
+	if (!err)
+		store_wait_retry_often(box->st);
 out:
 	free(resolved);
 	if (err) {
@@ -233,17 +243,48 @@ otpbox_next_settle(int settle, enum waker_event ev)
 	return settle * 2;
 }
 
+/* Sleeps ms (bounded by the deadline) without waking for hints. */
+static enum otpbox_err
+otpbox_pause(struct otpbox *box, const struct otpbox_wait_opts *opts,
+	     int64_t deadline, int ms)
+{
+	int64_t left = deadline - otpbox_now_ms();
+	enum waker_event ev;
+	enum otpbox_err err;
+
+	if (left <= 0)
+		return OTPBOX_OK;
+	err = waker_pause(box->waker, left < ms ? (int)left : ms,
+			  opts->cancel_fd, &ev);
+	if (!err && ev == WAKER_CANCEL)
+		err = OTPBOX_ERR_INTERRUPTED;
+	return err;
+}
+
+/* The pause after an empty look that ended at now, the previous one at
+ * *last; see OTPBOX_COALESCE_MIN_MS. */
+static int
+otpbox_coalesce(int pause, int64_t *last, int64_t now)
+{
+	int next = pause * 2;
+
+	if (now - *last > OTPBOX_QUIET_MS)
+		next = OTPBOX_COALESCE_MIN_MS;
+	*last = now;
+	return next > OTPBOX_COALESCE_MAX_MS ? OTPBOX_COALESCE_MAX_MS : next;
+}
+
 /* Looks whenever another connection has committed, sleeps in between. */
 static enum otpbox_err
 otpbox_wait_loop(struct otpbox *box, const struct otpbox_call *call,
-                 const struct otpbox_wait_opts *opts,
-                 struct store_wait_code *found)
+		 const struct otpbox_wait_opts *opts,
+		 struct store_wait_code *found)
 {
 	int64_t deadline = otpbox_now_ms() + opts->timeout_ms, left;
-	int64_t seen = -1, version;
+	int64_t seen = -1, version, last_look = 0;
+	int settle = 0, nap, pause = OTPBOX_COALESCE_MIN_MS;
 	enum waker_event ev;
 	enum otpbox_err err;
-	int settle = 0, nap;
 
 	for (;;) {
 		if ((err = store_data_version(box->st, &version)))
@@ -254,6 +295,11 @@ otpbox_wait_loop(struct otpbox *box, const struct otpbox_call *call,
 			err = otpbox_look(box, call, opts->peek, found);
 			if (err != OTPBOX_ERR_NOT_FOUND)
 				return err;
+			pause = otpbox_coalesce(pause, &last_look,
+						otpbox_now_ms());
+			if ((err = otpbox_pause(box, opts, deadline, pause)))
+				return err;
+			continue;
 		}
 		if ((left = deadline - otpbox_now_ms()) <= 0)
 			return OTPBOX_ERR_TIMEOUT;

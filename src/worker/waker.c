@@ -1,24 +1,32 @@
 /* SPDX-License-Identifier: MIT */
-/* Sleeping until the database may have changed. SQLite appends every commit
- * to the -wal file with write(), so an inotify watch on the directory sees
- * each commit of any process; the -wal file can be deleted and recreated,
- * which is why the directory is watched, not the file. A hint is only a
- * hint: the caller confirms with PRAGMA data_version. */
+/* Sleeping until new codes may have been committed. Every store connection
+ * writes the database's notify file after a commit that inserted codes
+ * (store_wait.h); each waiter has an inotify watch on that one file.
+ * Watching the -wal file, or the directory, would instead cost every
+ * write() of every commit one event per waiter (with a thousand waiters a
+ * single INSERT took 10 ms) and wake every waiter for each other's waits
+ * and claims. A hint is only a hint: the caller confirms with PRAGMA
+ * data_version, and looks on its own every WAKER_SAFETY_MS for writers
+ * that do not notify. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "store_wait.h"
 #include "waker.h"
 
+#define WAKER_EVENTS (IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
+
 struct waker {
-	int fd;    /* inotify descriptor, -1 when unavailable */
-	char *wal; /* base name of the -wal file */
-	size_t wal_len;
+	int fd;     /* inotify descriptor, -1 when unavailable */
+	char *path; /* the notify file */
 };
 
 static int64_t
@@ -30,54 +38,38 @@ waker_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Splits db_path into a directory to watch and the -wal base name. */
-static enum otpbox_err
-waker_names(struct waker *w, const char *db_path, char **dir)
+/* Creates the notify file when missing (a waiter may start before any code
+ * was ever stored) and watches it; -1 on failure. */
+static int
+waker_watch(struct waker *w)
 {
-	const char *slash = strrchr(db_path, '/');
-	const char *base = slash ? slash + 1 : db_path;
+	int fd = open(w->path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		      0660);
 
-	w->wal_len = strlen(base) + 4;
-	w->wal = malloc(w->wal_len + 1);
-	if (slash == NULL)
-		*dir = strdup(".");
-	else if (slash == db_path)
-		*dir = strdup("/");
-	else
-		*dir = strndup(db_path, (size_t)(slash - db_path));
-	if (w->wal == NULL || *dir == NULL)
-		return OTPBOX_ERR_NOMEM;
-	memcpy(w->wal, base, w->wal_len - 4);
-	memcpy(w->wal + w->wal_len - 4, "-wal", 5);
-	return OTPBOX_OK;
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return inotify_add_watch(w->fd, w->path, WAKER_EVENTS) < 0 ? -1 : 0;
 }
 
 enum otpbox_err
 waker_new(const char *db_path, struct waker **out)
 {
+	size_t len = strlen(db_path) + sizeof(STORE_WAIT_NOTIFY_SUFFIX);
 	struct waker *w;
-	enum otpbox_err err;
-	char *dir = NULL;
 
 	*out = NULL;
-	if ((w = calloc(1, sizeof(*w))) == NULL)
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->path = malloc(len)) == NULL) {
+		free(w);
 		return OTPBOX_ERR_NOMEM;
-	w->fd = -1;
-	if ((err = waker_names(w, db_path, &dir)))
-		goto out;
+	}
+	snprintf(w->path, len, "%s%s", db_path, STORE_WAIT_NOTIFY_SUFFIX);
 	/* Any failure here leaves a timer-only waker: slower, still right. */
 	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (w->fd >= 0 &&
-	    inotify_add_watch(w->fd, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO) <
-	        0) {
+	if (w->fd >= 0 && waker_watch(w) < 0) {
 		close(w->fd);
 		w->fd = -1;
-	}
-out:
-	free(dir);
-	if (err) {
-		waker_free(w);
-		return err;
 	}
 	*out = w;
 	return OTPBOX_OK;
@@ -90,7 +82,7 @@ waker_free(struct waker *w)
 		return;
 	if (w->fd >= 0)
 		close(w->fd);
-	free(w->wal);
+	free(w->path);
 	free(w);
 }
 
@@ -106,41 +98,45 @@ waker_interval_ms(const struct waker *w)
 	return w->fd >= 0 ? WAKER_SAFETY_MS : WAKER_POLL_MS;
 }
 
-/* Reads every queued event; true if one concerns the -wal file (or the
- * queue overflowed and events were lost). */
+/* Reads every queued event. Any event is a hint; when the file went away
+ * (deleted or renamed by hand), a new one is made and watched. */
 static int
 waker_drain(struct waker *w)
 {
 	char buf[4096]
 	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	const struct inotify_event *ev;
+	int hint = 0, lost = 0;
 	ssize_t n, off;
-	int hint = 0;
 
 	while ((n = read(w->fd, buf, sizeof(buf))) > 0) {
 		for (off = 0; off < n;
 		     off += (ssize_t)sizeof(*ev) + (ssize_t)ev->len) {
 			ev = (const struct inotify_event *)(buf + off);
-			if (ev->mask & IN_Q_OVERFLOW)
-				hint = 1;
-			else if (ev->len > 0 && strcmp(ev->name, w->wal) == 0)
-				hint = 1;
+			hint = 1;
+			if (ev->mask & (IN_IGNORED | IN_DELETE_SELF |
+					IN_MOVE_SELF))
+				lost = 1;
 		}
+	}
+	if (lost && waker_watch(w) < 0) {
+		close(w->fd);
+		w->fd = -1;
 	}
 	return hint;
 }
 
 enum otpbox_err
 waker_sleep(struct waker *w, int timeout_ms, int cancel_fd,
-            enum waker_event *ev)
+	    enum waker_event *ev)
 {
 	int64_t end = waker_now_ms() + timeout_ms, left;
 	struct pollfd pfd[2];
 	int n;
 
 	*ev = WAKER_TIMEOUT;
-	pfd[0] = (struct pollfd){.fd = w->fd, .events = POLLIN};
-	pfd[1] = (struct pollfd){.fd = cancel_fd, .events = POLLIN};
+	pfd[0] = (struct pollfd){ .fd = w->fd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = cancel_fd, .events = POLLIN };
 	while ((left = end - waker_now_ms()) > 0) {
 		n = poll(pfd, 2, (int)left);
 		if (n < 0 && errno == EINTR)
@@ -155,6 +151,24 @@ waker_sleep(struct waker *w, int timeout_ms, int cancel_fd,
 			*ev = WAKER_HINT;
 			return OTPBOX_OK;
 		}
+		pfd[0].fd = w->fd; /* -1 if the watch could not be renewed */
 	}
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+waker_pause(struct waker *w, int timeout_ms, int cancel_fd,
+	    enum waker_event *ev)
+{
+	struct pollfd pfd = { .fd = cancel_fd, .events = POLLIN };
+	int n;
+
+	(void)w;
+	*ev = WAKER_TIMEOUT;
+	n = poll(&pfd, 1, timeout_ms);
+	if (n < 0 && errno != EINTR)
+		return OTPBOX_ERR_IO;
+	if (n > 0)
+		*ev = WAKER_CANCEL;
 	return OTPBOX_OK;
 }

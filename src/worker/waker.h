@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Sleeping until the database may have changed: inotify on the database's
- * directory for writes to its -wal file, with a plain timer as fallback. */
+/* Sleeping until new codes may have been committed: inotify on the
+ * database's notify file (see store_wait.h), with a timer as fallback. */
 #ifndef OTPBOX_WAKER_H
 #define OTPBOX_WAKER_H
 
@@ -8,12 +8,12 @@
 
 /* Safety re-check interval while inotify works (a missed hint costs at
  * most this much latency), and the polling interval when it does not. */
-#define WAKER_SAFETY_MS 2000
+#define WAKER_SAFETY_MS 10000
 #define WAKER_POLL_MS 100
 
 enum waker_event {
 	WAKER_TIMEOUT = 0, /* the time given passed without a hint */
-	WAKER_HINT,        /* the -wal file was written or created */
+	WAKER_HINT,        /* the notify file was written or created */
 	WAKER_CANCEL,      /* the cancel descriptor became readable */
 };
 
@@ -41,5 +41,10 @@ int waker_interval_ms(const struct waker *w);
  */
 enum otpbox_err waker_sleep(struct waker *w, int timeout_ms, int cancel_fd,
                             enum waker_event *ev);
+
+/* Sleeps up to timeout_ms or until cancel_fd is readable, without waking
+ * for hints; they stay queued for the next waker_sleep(). */
+enum otpbox_err waker_pause(struct waker *w, int timeout_ms, int cancel_fd,
+			    enum waker_event *ev);
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "store_wait.h"
 #include "testdb.h"
 
 static void
@@ -120,32 +121,61 @@ testdb_message(sqlite3 *db, const char *address, int64_t received_at,
 	return id;
 }
 
-int64_t
-testdb_add(const char *path, const char *address, const char *kind,
-           const char *code, int64_t received_at, int64_t fetched_at)
+void
+testdb_notify(const char *path)
+{
+	if (store_wait_notify(path) != OTPBOX_OK)
+		testdb_die("notify", path);
+}
+
+sqlite3 *
+testdb_writer(const char *path)
 {
 	sqlite3 *db = testdb_open(path);
+
+	if (sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL))
+		testdb_die("synchronous", sqlite3_errmsg(db));
+	return db;
+}
+
+int64_t
+testdb_add_db(sqlite3 *db, const char *address, const char *kind,
+	      const char *code, int64_t received_at, int64_t fetched_at)
+{
 	sqlite3_stmt *stmt;
 	int64_t id;
 
-	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	testdb_folder(db);
 	id = testdb_message(db, address, received_at, fetched_at);
-	if (code) {
-		stmt =
-		    testdb_prepare(db, "INSERT INTO codes (message_id,"
-		                       " address, kind, code, received_at)"
-		                       " VALUES (?1, lower(?2), ?3, ?4, ?5)");
-		sqlite3_bind_int64(stmt, 1, id);
-		sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 3, kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 4, code, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 5, received_at);
-		testdb_step_done(db, stmt);
-	}
+	if (code == NULL)
+		return id;
+	stmt = testdb_prepare(db, "INSERT INTO codes (message_id,"
+				  " address, kind, code, received_at)"
+				  " VALUES (?1, lower(?2), ?3, ?4, ?5)");
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, code, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 5, received_at);
+	testdb_step_done(db, stmt);
+	return id;
+}
+
+int64_t
+testdb_add(const char *path, const char *address, const char *kind,
+	   const char *code, int64_t received_at, int64_t fetched_at)
+{
+	sqlite3 *db = testdb_open(path);
+	int64_t id;
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
+		testdb_die("begin", sqlite3_errmsg(db));
+	id = testdb_add_db(db, address, kind, code, received_at, fetched_at);
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL))
 		testdb_die("commit", sqlite3_errmsg(db));
 	sqlite3_close(db);
+	/* A raw connection has no store hooks: wake waiters as one would. */
+	testdb_notify(path);
 	return id;
 }
 

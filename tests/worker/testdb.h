@@ -19,6 +19,18 @@ void testdb_remove(const char *path);
 int64_t testdb_add(const char *path, const char *address, const char *kind,
                    const char *code, int64_t received_at, int64_t fetched_at);
 
+/* The same over an open connection from testdb_writer(), inside the
+ * caller's transaction if one is open. */
+struct sqlite3;
+int64_t testdb_add_db(struct sqlite3 *db, const char *address,
+		      const char *kind, const char *code, int64_t received_at,
+		      int64_t fetched_at);
+/* Wakes waiters after a commit made without the store (see store_wait.h);
+ * testdb_add() does it itself. */
+void testdb_notify(const char *path);
+/* A connection set up as the fetcher's is (WAL, synchronous=NORMAL). */
+struct sqlite3 *testdb_writer(const char *path);
+
 /* Runs sql (no parameters) and returns the first column of the first row
  * as an integer (-1 when there is no row). */
 int64_t testdb_int(const char *path, const char *sql);

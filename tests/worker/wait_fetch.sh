@@ -79,6 +79,8 @@ while [ $i -le "$N" ]; do
 done
 [ $bad -eq 0 ] && pass "each worker got exactly its own new code" ||
 	fail "$bad workers got a wrong or no code"
+[ -f "$DB-notify" ] && pass "the fetcher's commits notify waiters" ||
+	fail "no $DB-notify: waiters only woke by their safety poll"
 [ "$(q "SELECT claimed_at IS NULL FROM codes WHERE code = '700007'")" = 1 ] &&
 	pass "the stale code was not handed out" || fail "stale code claimed"
 [ "$(q "SELECT count(*) FROM codes WHERE address LIKE 'other%' AND claimed_at IS NOT NULL")" = 0 ] &&

@@ -378,6 +378,16 @@ extract_score_context(const struct extract_seg *seg, size_t start, size_t end,
 	}
 }
 
+/* Whether nothing but spaces and punctuation follow end on its line: a
+ * code ending a line ends its sentence, even in wrapped plain text. */
+static bool
+extract_ends_line(const struct extract_seg *seg, size_t end)
+{
+	while (end < seg->len && strchr(" .,;:!?)]", seg->text[end]))
+		end++;
+	return end >= seg->len || seg->text[end] == '\n';
+}
+
 /* Whether a stale word ("earlier", "no longer") shares the sentence. */
 static bool
 extract_is_stale(const struct extract_seg *seg, size_t start, size_t end)
@@ -390,7 +400,8 @@ extract_is_stale(const struct extract_seg *seg, size_t start, size_t end)
 		    !extract_sentence_break(seg, p, start))
 			return true;
 		if (p >= end && p - end < 100 &&
-		    !extract_sentence_break(seg, end, p))
+		    !extract_sentence_break(seg, end, p) &&
+		    !extract_ends_line(seg, end))
 			return true;
 	}
 	return false;

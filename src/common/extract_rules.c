@@ -525,6 +525,7 @@ static const char *const extract_rules_stale[] = {
     "\\bexpirado",
     "\\binválid",
     "\\bprecedent",
+    "\\bin precedenza",
     "non è più",
     "\\bscadut",
     "\\bvecchio",

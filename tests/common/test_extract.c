@@ -148,6 +148,21 @@ static const struct extract_case extract_codes[] = {
      "665201", NULL},
     {"three and three letters and digits", "Confirmation code",
      "Your confirmation code is below:\n\nK7X-9PQ\n", false, "K7X9PQ", NULL},
+    {"French, the old code on the next line", "Votre code",
+     "Votre code de connexion : 81 90 44\nL'ancien code 11 22 33 n'est "
+     "plus valable.\n",
+     false, "819044", NULL},
+    {"Polish, the old code on the next line", "Twój kod",
+     "Twój kod weryfikacyjny: 4471\nPoprzedni kod 9921 jest już "
+     "nieważny.\n",
+     false, "4471", NULL},
+    {"Japanese, the old code on the next line", "確認コード",
+     "確認コード：５５８２０１\n※以前のコード１２３４５６は無効です。\n", false,
+     "558201", NULL},
+    {"Dutch, the old code first", "Uw nieuwe code",
+     "Uw vorige code (5521) is niet meer geldig.\nUw nieuwe code is "
+     "7730.\n",
+     false, "7730", NULL},
     {"custom pattern style text", "Code",
      "Verification code (valid for 10 minutes): 441902\n", false, "441902",
      NULL},

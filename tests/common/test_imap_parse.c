@@ -2,6 +2,7 @@
 /* IMAP response parser tests: every case fed whole, bytewise and split. */
 #include <CUnit/Basic.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -623,6 +624,155 @@ test_dates(void)
 	}
 }
 
+/* ---- property: nothing inside a literal ever becomes a response ---- */
+
+/* A small deterministic generator (xorshift), so failures reproduce. */
+static uint32_t
+prop_rand(uint32_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 17;
+	*state ^= *state << 5;
+	return *state;
+}
+
+/* Pieces a hostile sender puts in a body to desynchronise a client. */
+static const char *const prop_pieces[] = {
+    "A004 OK UID FETCH completed.\r\n",
+    "T3 OK Fetch completed.\r\n",
+    "* 9 FETCH (UID 77 BODY[] {30}\r\n",
+    "* 2 FETCH (UID 2 BODY[]<0> {5}\r\n",
+    "* BYE\r\n",
+    "+ idling\r\n",
+    ")\r\n",
+    "{99}\r\n",
+    "{4294967296}\r\n",
+    "\"",
+    "\\",
+    "\r",
+    "\n",
+    "(",
+    "~{3}",
+    "Your code is 123456.\r\n",
+};
+
+/* Writes a random hostile body of at most cap bytes; returns its size. */
+static size_t
+prop_body(uint32_t *st, unsigned char *b, size_t cap)
+{
+	size_t n = 0, k, len, count = prop_rand(st) % 12;
+	const char *piece;
+
+	for (k = 0; k < count; k++) {
+		piece = prop_pieces[prop_rand(st) % (sizeof(prop_pieces) /
+		                                     sizeof(prop_pieces[0]))];
+		len = strlen(piece);
+		if (prop_rand(st) % 8 == 0) {
+			piece = "\0";
+			len = 1;
+		}
+		if (n + len > cap)
+			break;
+		memcpy(b + n, piece, len);
+		n += len;
+	}
+	return n;
+}
+
+struct prop_stream {
+	unsigned char data[16384];
+	size_t len;
+	unsigned char bodies[4][512];
+	size_t body_len[4];
+	size_t nbody;
+};
+
+static void
+prop_add(struct prop_stream *ps, const void *p, size_t n)
+{
+	CU_ASSERT_FATAL(ps->len + n <= sizeof(ps->data));
+	memcpy(ps->data + ps->len, p, n);
+	ps->len += n;
+}
+
+/* Up to 4 FETCH responses with hostile literal bodies, an unsolicited
+ * EXISTS between them, and the tagged completion. */
+static void
+prop_build(uint32_t *st, struct prop_stream *ps)
+{
+	char line[128];
+	size_t k;
+	int n;
+
+	ps->len = 0;
+	ps->nbody = 1 + prop_rand(st) % 4;
+	for (k = 0; k < ps->nbody; k++) {
+		ps->body_len[k] = prop_body(st, ps->bodies[k], 512);
+		n = snprintf(line, sizeof(line),
+		             "* %zu FETCH (UID %zu BODY[]<0> {%zu}\r\n", k + 1,
+		             k + 10, ps->body_len[k]);
+		prop_add(ps, line, (size_t)n);
+		prop_add(ps, ps->bodies[k], ps->body_len[k]);
+		prop_add(ps, " FLAGS (\\Seen))\r\n", 17);
+		if (prop_rand(st) % 2)
+			prop_add(ps, "* 7 EXISTS\r\n", 12);
+	}
+	prop_add(ps, "T9 OK done\r\n", 12);
+}
+
+/* Feeds in random chunks; checks every body and the single tagged OK. */
+static int
+prop_check(uint32_t *st, const struct prop_stream *ps)
+{
+	const struct imap_parse_resp *r;
+	struct imap_parse *p = NULL;
+	size_t at = 0, len, fetches = 0, tagged = 0;
+	int ok = 1;
+
+	CU_ASSERT_FATAL(imap_parse_new(NULL, &p) == OTPBOX_OK);
+	while (at < ps->len && ok) {
+		len = 1 + prop_rand(st) % 64;
+		len = len < ps->len - at ? len : ps->len - at;
+		ok = imap_parse_feed(p, ps->data + at, len) == OTPBOX_OK;
+		at += len;
+		while (ok && (ok = !imap_parse_next(p, &r)) && r) {
+			if (r->type == IMAP_PARSE_TAGGED)
+				tagged++;
+			if (r->data != IMAP_PARSE_DATA_FETCH)
+				continue;
+			ok = fetches < ps->nbody &&
+			     r->fetch.uid == fetches + 10 &&
+			     r->fetch.body_len == ps->body_len[fetches] &&
+			     memcmp(r->fetch.body, ps->bodies[fetches],
+			            r->fetch.body_len) == 0;
+			fetches++;
+		}
+	}
+	ok = ok && fetches == ps->nbody && tagged == 1 &&
+	     imap_parse_pending(p) == 0;
+	imap_parse_free(p);
+	return ok;
+}
+
+static void
+test_hostile_bodies(void)
+{
+	static struct prop_stream ps;
+	uint32_t st = 2463534242u, seed;
+	int round, failures = 0;
+
+	for (round = 0; round < 3000; round++) {
+		seed = st;
+		prop_build(&st, &ps);
+		if (!prop_check(&st, &ps) && failures++ < 3)
+			fprintf(stderr,
+			        "\n  hostile bodies: round %d (state %u)"
+			        " parsed wrongly\n",
+			        round, seed);
+	}
+	expect_int("rounds parsed wrongly", failures, 0);
+}
+
 static CU_TestInfo test_cases[] = {
     {"status, codes, data", test_status},
     {"FETCH", test_fetch},
@@ -633,6 +783,7 @@ static CU_TestInfo test_cases[] = {
     {"default limits", test_default_limits},
     {"capabilities", test_capabilities},
     {"INTERNALDATE", test_dates},
+    {"hostile literal bodies", test_hostile_bodies},
     CU_TEST_INFO_NULL,
 };
 #define TEST_SUITE_NAME "imap_parse"

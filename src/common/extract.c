@@ -301,24 +301,36 @@ extract_seg_free(struct extract_seg *seg)
 
 static struct extract_cand *
 extract_set_get(struct extract_set *set, enum extract_kind kind,
-                const char *value, size_t len)
+                const char *value, size_t len, double score)
 {
 	struct extract_cand *c;
+	char *copy;
 	size_t i;
 
 	for (i = 0; i < set->n; i++)
 		if (set->c[i].kind == kind && strlen(set->c[i].value) == len &&
 		    !memcmp(set->c[i].value, value, len))
 			return &set->c[i];
-	if (set->n >= EXTRACT_MAX_CANDIDATES * 2)
+	if (!(copy = strndup(value, len)))
 		return NULL;
-	c = &set->c[set->n];
+	if (set->n < EXTRACT_MAX_CANDIDATES * 2) {
+		c = &set->c[set->n++];
+	} else {
+		/* Full (a long newsletter): the weakest value makes room. */
+		c = &set->c[0];
+		for (i = 1; i < set->n; i++)
+			if (set->c[i].score < c->score)
+				c = &set->c[i];
+		if (c->score >= score) {
+			free(copy);
+			return NULL;
+		}
+		free(c->value);
+	}
 	memset(c, 0, sizeof(*c));
-	if (!(c->value = strndup(value, len)))
-		return NULL;
 	c->kind = kind;
 	c->score = -1e9;
-	set->n++;
+	c->value = copy;
 	return c;
 }
 
@@ -329,7 +341,8 @@ extract_set_add(struct extract_set *set, const struct extract_cand *occ)
 {
 	struct extract_cand *c;
 
-	c = extract_set_get(set, occ->kind, occ->value, strlen(occ->value));
+	c = extract_set_get(set, occ->kind, occ->value, strlen(occ->value),
+	                    occ->score);
 	if (!c)
 		return;
 	c->occurrences++;
@@ -376,40 +389,60 @@ extract_settle(struct extract_set *set)
 	qsort(set->c, set->n, sizeof(*set->c), extract_cand_cmp);
 }
 
+/* Why a candidate won or lost, for "wrong OTP returned" questions. */
+static const char *
+extract_outcome(const struct extract_cand *c, size_t rank, bool have_code,
+                bool *chosen)
+{
+	double need = c->kind == EXTRACT_KIND_CODE ? EXTRACT_CHOOSE_CODE
+	                                           : EXTRACT_CHOOSE_LINK;
+
+	*chosen = false;
+	if (c->kind == EXTRACT_KIND_LINK && have_code)
+		return "lost: the message has a code";
+	if (rank > 1)
+		return "lost: ranked below the best candidate";
+	if (c->score < need)
+		return c->kind == EXTRACT_KIND_CODE
+		           ? "lost: score below the code threshold (6)"
+		           : "lost: score below the link threshold (8)";
+	*chosen = true;
+	return "won: highest score";
+}
+
 static enum otpbox_err
 extract_result_from(struct extract_set *set, struct extract_result **out)
 {
 	struct extract_result *res = calloc(1, sizeof(*res));
+	struct extract_candidate *r;
 	struct extract_cand *c;
-	size_t i, ncode = 0, nlink = 0;
+	size_t i, ncode = 0, nlink = 0, rank;
 	bool have_code = false;
+	const char *outcome;
 
 	if (!res || !(res->candidates = calloc(set->n ? set->n : 1,
 	                                       sizeof(*res->candidates)))) {
 		free(res);
 		return OTPBOX_ERR_NOMEM;
 	}
+	*out = res;
 	for (i = 0; i < set->n; i++) {
 		c = &set->c[i];
-		if (c->kind == EXTRACT_KIND_CODE
-		        ? ncode++ >= EXTRACT_MAX_CANDIDATES
-		        : nlink++ >= EXTRACT_MAX_CANDIDATES)
+		rank = c->kind == EXTRACT_KIND_CODE ? ++ncode : ++nlink;
+		if (rank > EXTRACT_MAX_CANDIDATES)
 			continue;
-		struct extract_candidate *r =
-		    &res->candidates[res->ncandidates++];
+		r = &res->candidates[res->ncandidates++];
 		r->kind = c->kind;
 		r->value = c->value;
 		c->value = NULL;
 		r->score = c->score;
-		r->reason = strdup(c->reason);
-		if (c->kind == EXTRACT_KIND_CODE && ncode == 1 &&
-		    c->score >= EXTRACT_CHOOSE_CODE)
-			r->chosen = have_code = true;
-		else if (c->kind == EXTRACT_KIND_LINK && nlink == 1 &&
-		         !have_code && c->score >= EXTRACT_CHOOSE_LINK)
-			r->chosen = true;
+		outcome = extract_outcome(c, rank, have_code, &r->chosen);
+		have_code |= r->chosen && c->kind == EXTRACT_KIND_CODE;
+		r->reason = malloc(strlen(outcome) + strlen(c->reason) + 3);
+		if (!r->reason)
+			return OTPBOX_ERR_NOMEM;
+		sprintf(r->reason, "%s; %s", outcome, c->reason);
 	}
-	*out = res;
 	return OTPBOX_OK;
 }
 
@@ -440,6 +473,10 @@ extract_run(struct extract_ctx *ctx, const struct extract_segment *segs,
 	}
 	for (i = 0; i < set.n; i++)
 		free(set.c[i].value);
+	if (err) {
+		extract_result_free(*out);
+		*out = NULL;
+	}
 	return err;
 }
 

@@ -301,6 +301,39 @@ extract_code_before(const struct extract_seg *seg, size_t start, size_t *dist,
 	return best;
 }
 
+/* Scores the keywords after end in the same sentence: a code word
+ * ("... is your code"), a sign-in word, or a label right after. */
+static void
+extract_score_after(const struct extract_seg *seg, size_t end,
+                    struct extract_cand *c, double *intent)
+{
+	const struct extract_kw_hit *h;
+	size_t i, d;
+
+	for (i = (size_t)(extract_code_hit_before(seg, end) + 1);
+	     i < seg->nhits; i++) {
+		h = &seg->hits[i];
+		d = extract_distance(seg, end, h->start);
+		if (d > 60 || extract_full_stop(seg, end, h->start))
+			break;
+		if (h->cls == EXTRACT_KW_CODE) {
+			c->score += 4 * extract_decay(d, 25, 60);
+			extract_reason(c, "code word after it");
+			break;
+		}
+		if (h->cls == EXTRACT_KW_INTENT && *intent < 1.5)
+			*intent = 1.5;
+		if ((h->cls == EXTRACT_KW_LABEL ||
+		     h->cls == EXTRACT_KW_NOTCODE) &&
+		    d <= 12) {
+			c->score -= 3;
+			extract_reason(c, "followed by a %s",
+			               extract_kw_names[h->cls]);
+			break;
+		}
+	}
+}
+
 /* Scores the keywords before and after [start, end). */
 static void
 extract_score_context(const struct extract_seg *seg, size_t start, size_t end,
@@ -310,7 +343,7 @@ extract_score_context(const struct extract_seg *seg, size_t start, size_t end,
 	const struct extract_kw_hit *h;
 	const char *why;
 	double code, intent = 0;
-	size_t i, d = 0;
+	size_t d = 0;
 	long j;
 
 	code = extract_code_before(seg, start, &d, &why);
@@ -349,28 +382,7 @@ extract_score_context(const struct extract_seg *seg, size_t start, size_t end,
 		    intent == 0)
 			intent = 2 * extract_decay(d, 40, 200);
 	}
-	for (i = (size_t)(extract_code_hit_before(seg, end) + 1);
-	     i < seg->nhits; i++) {
-		h = &seg->hits[i];
-		d = extract_distance(seg, end, h->start);
-		if (d > 60 || extract_full_stop(seg, end, h->start))
-			break;
-		if (h->cls == EXTRACT_KW_CODE) {
-			c->score += 4 * extract_decay(d, 25, 60);
-			extract_reason(c, "code word after it");
-			break;
-		}
-		if (h->cls == EXTRACT_KW_INTENT && intent < 1.5)
-			intent = 1.5;
-		if ((h->cls == EXTRACT_KW_LABEL ||
-		     h->cls == EXTRACT_KW_NOTCODE) &&
-		    d <= 12) {
-			c->score -= 3;
-			extract_reason(c, "followed by a %s",
-			               extract_kw_names[h->cls]);
-			break;
-		}
-	}
+	extract_score_after(seg, end, c, &intent);
 	c->score += intent;
 	if (extract_sentence_has2(seg, start, EXTRACT_KW_PROMO, 150, true)) {
 		c->score -= 3;

@@ -395,12 +395,39 @@ test_extract_hostile(void)
 	extract_ctx_free(ctx);
 }
 
+/* A code after hundreds of other numbers still wins. */
+static void
+test_extract_crowded(void)
+{
+	static char text[20000];
+	struct extract_ctx *ctx = NULL;
+	struct extract_segment seg = {0};
+	struct extract_result *res;
+	size_t used = 0;
+	int i;
+
+	for (i = 0; i < 400; i++)
+		used += (size_t)snprintf(text + used, sizeof(text) - used,
+		                         "Item %d costs %d.%02d EUR.\n",
+		                         10000 + i, i * 3, i % 100);
+	snprintf(text + used, sizeof(text) - used, "Your login code: 804411\n");
+	CU_ASSERT_FATAL(extract_ctx_new(NULL, 0, &ctx, NULL, 0) == OTPBOX_OK);
+	seg.text = text;
+	seg.len = strlen(text);
+	CU_ASSERT_FATAL(extract_run(ctx, &seg, 1, &res) == OTPBOX_OK);
+	msgtest_str("crowded", "code", extract_chosen(res, EXTRACT_KIND_CODE),
+	            "804411");
+	extract_result_free(res);
+	extract_ctx_free(ctx);
+}
+
 static CU_TestInfo test_cases[] = {
     {"codes in many shapes", test_extract_codes},
     {"no code in ordinary mail", test_extract_none},
     {"links", test_extract_links},
     {"custom patterns", test_extract_custom},
     {"hostile text", test_extract_hostile},
+    {"a code after many numbers", test_extract_crowded},
     CU_TEST_INFO_NULL,
 };
 

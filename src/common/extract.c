@@ -453,13 +453,17 @@ extract_run(struct extract_ctx *ctx, const struct extract_segment *segs,
 	struct extract_set set = {0};
 	struct extract_seg seg;
 	enum otpbox_err err = OTPBOX_OK;
-	size_t i;
+	bool subject_code = false;
+	size_t i, j;
 
 	*out = NULL;
 	set.c = ctx->cands;
 	for (i = 0; i < nsegs && !err; i++) {
 		memset(&seg, 0, sizeof(seg));
+		seg.subject_code = subject_code;
 		err = extract_prepare(ctx, &segs[i], &seg);
+		for (j = 0; !err && segs[i].subject && j < seg.nhits; j++)
+			subject_code |= seg.hits[j].cls == EXTRACT_KW_CODE;
 		if (!err) {
 			extract_code_custom(ctx, &seg, &set);
 			extract_code_scan(ctx, &seg, &set);

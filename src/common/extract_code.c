@@ -655,6 +655,10 @@ extract_code_occurrence(const struct extract_seg *seg,
 		occ.score += 1.5;
 		extract_reason(&occ, "emphasised");
 	}
+	if (seg->subject_code && !seg->in->subject) {
+		occ.score += 1;
+		extract_reason(&occ, "the subject is about a code");
+	}
 	if (seg->in->subject) {
 		occ.score += 1;
 		extract_reason(&occ, "in the subject");

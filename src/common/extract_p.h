@@ -73,6 +73,7 @@ struct extract_seg {
 	size_t nurls;
 	struct extract_num *nums; /* runs of three digits or more */
 	size_t nnums;
+	bool subject_code; /* the Subject (searched first) has a code word */
 };
 
 struct extract_cand {

@@ -163,6 +163,14 @@ static const struct extract_case extract_codes[] = {
      "Uw vorige code (5521) is niet meer geldig.\nUw nieuwe code is "
      "7730.\n",
      false, "7730", NULL},
+    {"four digits far from any code word", "Your Fjord verification code",
+     "<p>Thanks for choosing Fjord, the calm way to manage your family's "
+     "paperwork, bills and documents in one private place. We hope you "
+     "enjoy the many features that make everyday life a little easier.</p>"
+     "<p>To finish setting things up, use the number below.</p>"
+     "<table><tr><td style=\"font-size:30px\">4827</td></tr></table>"
+     "<p>Fjord AS, Karl Johans gate 1, 0154 Oslo</p>",
+     true, "4827", NULL},
     {"custom pattern style text", "Code",
      "Verification code (valid for 10 minutes): 441902\n", false, "441902",
      NULL},

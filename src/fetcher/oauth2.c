@@ -508,7 +508,8 @@ oauth2_post(struct oauth2 *o, const char *form, struct oauth2_reply *r)
 	}
 	curl_easy_getinfo(o->curl, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(o->curl, CURLINFO_RETRY_AFTER, &wait);
-	o->retry_after = wait > 0 ? (long)wait : 0;
+	/* An hour at most: a typo in a header must not silence us for days. */
+	o->retry_after = wait <= 0 ? 0 : wait > 3600 ? 3600 : (long)wait;
 	err = oauth2_reply_parse(status, buf.data, buf.len, r, o->error,
 	                         sizeof(o->error));
 out:

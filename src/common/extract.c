@@ -30,7 +30,7 @@ extract_compile(struct extract_ctx *ctx, struct extract_re *re,
 			         (size_t)erroff, (const char *)msg);
 		return OTPBOX_ERR_CONFIG;
 	}
-	pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+	re->jit = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0;
 	re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
 	return re->md ? OTPBOX_OK : OTPBOX_ERR_NOMEM;
 	(void)ctx;
@@ -188,8 +188,12 @@ extract_find(struct extract_ctx *ctx, struct extract_re *re, const char *s,
 
 	if (!re->code || off > len)
 		return 0;
-	rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, off, PCRE2_NO_UTF_CHECK,
-	                 re->md, ctx->mctx);
+	if (re->jit)
+		rc = pcre2_jit_match(re->code, (PCRE2_SPTR)s, len, off, 0,
+		                     re->md, ctx->mctx);
+	else
+		rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, off,
+		                 PCRE2_NO_UTF_CHECK, re->md, ctx->mctx);
 	return rc > 0;
 }
 
@@ -285,6 +289,21 @@ extract_prepare(struct extract_ctx *ctx, const struct extract_segment *in,
 	if ((err = extract_find_hits(ctx, seg)))
 		return err;
 	return extract_code_find_numbers(ctx, seg);
+}
+
+/* Resets a segment without clearing its large arrays (only counts). */
+static void
+extract_seg_init(struct extract_seg *seg, bool subject_code)
+{
+	seg->in = NULL;
+	seg->norm.text = NULL;
+	seg->norm.len = seg->norm.nemph = seg->norm.nlinks = 0;
+	seg->text = NULL;
+	seg->len = seg->nhits = seg->nstale = seg->nurls = seg->nnums = 0;
+	seg->hits = NULL;
+	seg->stale = NULL;
+	seg->nums = NULL;
+	seg->subject_code = subject_code;
 }
 
 static void
@@ -459,8 +478,7 @@ extract_run(struct extract_ctx *ctx, const struct extract_segment *segs,
 	*out = NULL;
 	set.c = ctx->cands;
 	for (i = 0; i < nsegs && !err; i++) {
-		memset(&seg, 0, sizeof(seg));
-		seg.subject_code = subject_code;
+		extract_seg_init(&seg, subject_code);
 		err = extract_prepare(ctx, &segs[i], &seg);
 		for (j = 0; !err && segs[i].subject && j < seg.nhits; j++)
 			subject_code |= seg.hits[j].cls == EXTRACT_KW_CODE;

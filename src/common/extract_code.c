@@ -670,33 +670,53 @@ out:
 	free(value);
 }
 
+/* Runs candidate pattern i over text[from, to) (matches may run a few
+ * bytes past to, so a token at the edge is read whole). */
+static void
+extract_code_run(struct extract_ctx *ctx, const struct extract_seg *seg,
+                 size_t i, size_t from, size_t to, struct extract_set *set)
+{
+	const struct extract_rules_pattern *p = &extract_rules_patterns[i];
+	struct extract_re *re = &ctx->patterns[i];
+	size_t off = from, len = to + 16 < seg->len ? to + 16 : seg->len;
+	PCRE2_SIZE *ov;
+
+	while (off < to && extract_find(ctx, re, seg->text, len, off)) {
+		ov = pcre2_get_ovector_pointer(re->md);
+		if (ov[0] >= to)
+			break;
+		if (p->form == EXTRACT_FORM_PREFIXED &&
+		    pcre2_get_ovector_count(re->md) > 1)
+			extract_code_occurrence(seg, p->form, ov[0], ov[1],
+			                        ov[2], ov[3], set);
+		else
+			extract_code_occurrence(seg, p->form, ov[0], ov[1],
+			                        ov[0], ov[1], set);
+		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+	}
+}
+
 void
 extract_code_scan(struct extract_ctx *ctx, const struct extract_seg *seg,
                   struct extract_set *set)
 {
-	const struct extract_rules_pattern *p;
-	struct extract_re *re;
-	PCRE2_SIZE *ov;
-	size_t i, off;
-	int nsub;
+	size_t i, j;
 
 	for (i = 0; i < extract_rules_npatterns; i++) {
-		p = &extract_rules_patterns[i];
-		re = &ctx->patterns[i];
-		off = 0;
-		while (extract_find(ctx, re, seg->text, seg->len, off)) {
-			ov = pcre2_get_ovector_pointer(re->md);
-			nsub = (int)pcre2_get_ovector_count(re->md);
-			if (p->form == EXTRACT_FORM_PREFIXED && nsub > 1)
-				extract_code_occurrence(seg, p->form, ov[0],
-				                        ov[1], ov[2], ov[3],
-				                        set);
-			else
-				extract_code_occurrence(seg, p->form, ov[0],
-				                        ov[1], ov[0], ov[1],
-				                        set);
-			off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		if (extract_rules_patterns[i].form != EXTRACT_FORM_MIXED) {
+			extract_code_run(ctx, seg, i, 0, seg->len, set);
+			continue;
 		}
+		/* Lower-case codes only count right after a code word, so
+		 * only those places are searched (this pattern is costly). */
+		for (j = 0; j < seg->nhits; j++)
+			if (seg->hits[j].cls == EXTRACT_KW_CODE)
+				extract_code_run(ctx, seg, i, seg->hits[j].end,
+				                 seg->hits[j].end + 40 <
+				                         seg->len
+				                     ? seg->hits[j].end + 40
+				                     : seg->len,
+				                 set);
 	}
 }
 

@@ -19,11 +19,13 @@
 struct extract_kw_bucket {
 	char *pattern; /* alternation being built, NULL once compiled */
 	pcre2_code *code;
+	bool jit;
 };
 
 struct extract_kw {
 	struct extract_kw_bucket buckets[EXTRACT_KW_BUCKETS];
 	pcre2_code *fallback;
+	bool fallback_jit;
 	size_t nfallback;
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
@@ -161,8 +163,10 @@ extract_kw_add(struct extract_kw *kw, char **fallback, const char *frag,
 	return OTPBOX_OK;
 }
 
+/* Buckets are compiled anchored: PCRE2 only runs JIT code for anchored
+ * matches when the pattern itself is anchored. */
 static pcre2_code *
-extract_kw_compile(const char *pattern)
+extract_kw_compile(const char *pattern, uint32_t anchored, bool *jit)
 {
 	pcre2_code *code;
 	int errcode;
@@ -170,10 +174,9 @@ extract_kw_compile(const char *pattern)
 
 	code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
 	                     PCRE2_UTF | PCRE2_NO_UTF_CHECK | PCRE2_CASELESS |
-	                         PCRE2_UCP,
+	                         PCRE2_UCP | anchored,
 	                     &errcode, &erroff, NULL);
-	if (code)
-		pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	*jit = code && pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
 	return code;
 }
 
@@ -186,13 +189,15 @@ extract_kw_compile_all(struct extract_kw *kw, char *fallback)
 		if (!kw->buckets[i].pattern)
 			continue;
 		kw->buckets[i].code =
-		    extract_kw_compile(kw->buckets[i].pattern);
+		    extract_kw_compile(kw->buckets[i].pattern, PCRE2_ANCHORED,
+		                       &kw->buckets[i].jit);
 		free(kw->buckets[i].pattern);
 		kw->buckets[i].pattern = NULL;
 		if (!kw->buckets[i].code)
 			return OTPBOX_ERR_CONFIG;
 	}
-	if (fallback && !(kw->fallback = extract_kw_compile(fallback)))
+	if (fallback && !(kw->fallback = extract_kw_compile(fallback, 0,
+	                                                    &kw->fallback_jit)))
 		return OTPBOX_ERR_CONFIG;
 	return OTPBOX_OK;
 }
@@ -257,16 +262,23 @@ extract_kw_nfallback(const struct extract_kw *kw)
 
 /* Tries code anchored at pos; fills *hit on a match. */
 static bool
-extract_kw_try(struct extract_kw *kw, pcre2_code *code, const char *text,
-               size_t len, size_t pos, uint32_t opts,
+extract_kw_try(struct extract_kw *kw, pcre2_code *code, bool jit,
+               const char *text, size_t len, size_t pos,
                struct extract_kw_hit *hit)
 {
 	PCRE2_SIZE *ov;
 	PCRE2_SPTR mark;
+	int rc;
 
-	if (!code ||
-	    pcre2_match(code, (PCRE2_SPTR)text, len, pos,
-	                opts | PCRE2_NO_UTF_CHECK, kw->md, kw->mctx) <= 0)
+	if (!code)
+		return false;
+	if (jit)
+		rc = pcre2_jit_match(code, (PCRE2_SPTR)text, len, pos, 0,
+		                     kw->md, kw->mctx);
+	else
+		rc = pcre2_match(code, (PCRE2_SPTR)text, len, pos,
+		                 PCRE2_NO_UTF_CHECK, kw->md, kw->mctx);
+	if (rc <= 0)
 		return false;
 	ov = pcre2_get_ovector_pointer(kw->md);
 	mark = pcre2_get_mark(kw->md);
@@ -285,18 +297,20 @@ extract_kw_at(struct extract_kw *kw, const char *text, size_t len, size_t pos,
               struct extract_kw_hit *hit)
 {
 	const unsigned char *s = (const unsigned char *)text;
+	struct extract_kw_bucket *bk;
 	unsigned long a, b = 0;
 	size_t used, used2;
 
 	a = extract_kw_char(s + pos, len - pos, &used);
 	if (pos + used < len)
 		b = extract_kw_char(s + pos + used, len - pos - used, &used2);
-	if (b && extract_kw_try(kw, kw->buckets[extract_kw_key(a, b)].code,
-	                        text, len, pos, PCRE2_ANCHORED, hit))
-		return true;
-	return extract_kw_try(
-	    kw, kw->buckets[extract_kw_key(a, EXTRACT_KW_ANY)].code, text, len,
-	    pos, PCRE2_ANCHORED, hit);
+	if (b) {
+		bk = &kw->buckets[extract_kw_key(a, b)];
+		if (extract_kw_try(kw, bk->code, bk->jit, text, len, pos, hit))
+			return true;
+	}
+	bk = &kw->buckets[extract_kw_key(a, EXTRACT_KW_ANY)];
+	return extract_kw_try(kw, bk->code, bk->jit, text, len, pos, hit);
 }
 
 static int
@@ -319,7 +333,8 @@ extract_kw_merge_fallback(struct extract_kw *kw, const char *text, size_t len,
 	size_t pos = 0, i, out = 0;
 
 	while (n < max && pos < len &&
-	       extract_kw_try(kw, kw->fallback, text, len, pos, 0, &hit)) {
+	       extract_kw_try(kw, kw->fallback, kw->fallback_jit, text, len,
+	                      pos, &hit)) {
 		hits[n++] = hit;
 		pos = hit.end;
 	}

@@ -134,7 +134,9 @@ extract_norm_text(const char *in, size_t len, size_t max,
 	int m;
 	char c;
 
-	memset(out, 0, sizeof(*out));
+	/* The mark arrays are large; only their counts need resetting. */
+	out->text = NULL;
+	out->len = out->nemph = out->nlinks = 0;
 	if (len > max)
 		len = max;
 	if (!(o.buf = malloc(len + 2)))

@@ -29,6 +29,7 @@
 struct extract_re {
 	pcre2_code *code;
 	pcre2_match_data *md;
+	bool jit; /* JIT-compiled: matched with pcre2_jit_match() */
 };
 
 struct extract_num {

@@ -26,6 +26,7 @@ const struct extract_rules_pattern extract_rules_patterns[] = {
      "(?![\\p{L}\\p{N}_@%/]|[.,:-]?[0-9])"},
     {"alnum", EXTRACT_FORM_ALNUM,
      "[A-Z0-9](?<!" EXTRACT_RULES_NOT_BEFORE "[A-Z0-9])"
+     "(?:(?<=[0-9])|(?=[A-Z0-9-]{0,30}[0-9])|(?=[A-Z]{2,4}-[A-Z]{4,5}\\b))"
      "[A-Z0-9]{1,9}(?:-[A-Z0-9]{2,10}){0,2}"
      "(?![\\p{L}\\p{N}_@/]|-[\\p{L}\\p{N}])"},
     {"mixed case", EXTRACT_FORM_MIXED,

@@ -9,6 +9,7 @@ there. With a waiter (default) a 'waiting' row in waits is kept open, so
 the fetcher uses its fast path. Prints p50, p99 and max in milliseconds.
 """
 import imaplib
+import random
 import sqlite3
 import ssl
 import sys
@@ -50,7 +51,8 @@ for i in range(n):
             sys.exit("message %d not stored within 10 s" % i)
         time.sleep(0.0005)
     lat.append((time.monotonic() - t0) * 1000)
-    time.sleep(0.05)
+    # A random gap, so the APPENDs do not lock onto the fetcher's cadence.
+    time.sleep(random.uniform(0.05, 0.15))
 if wait_id is not None:
     con.execute("UPDATE waits SET outcome = 'timeout', ended_at = ? "
                 "WHERE id = ?", (int(time.time()), wait_id))

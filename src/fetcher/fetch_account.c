@@ -18,13 +18,12 @@ static enum otpbox_err
 fetch_account_mctx(struct fetch_account *fa, char *errbuf, size_t errlen)
 {
 	struct message_opts mo = {
-		.mailbox = fa->acct->mailbox ? fa->acct->mailbox
-					     : fa->acct->user,
-		.domains = fa->acct->domains,
-		.ndomains = fa->acct->ndomains,
-		.custom_patterns = fa->conf->extract.custom_patterns,
-		.ncustom_patterns = fa->conf->extract.ncustom_patterns,
-		.max_bytes = (size_t)fa->conf->fetch.max_message_bytes,
+	    .mailbox = fa->acct->mailbox ? fa->acct->mailbox : fa->acct->user,
+	    .domains = fa->acct->domains,
+	    .ndomains = fa->acct->ndomains,
+	    .custom_patterns = fa->conf->extract.custom_patterns,
+	    .ncustom_patterns = fa->conf->extract.ncustom_patterns,
+	    .max_bytes = (size_t)fa->conf->fetch.max_message_bytes,
 	};
 
 	return message_ctx_new(&mo, &fa->mctx, errbuf, errlen);
@@ -32,8 +31,8 @@ fetch_account_mctx(struct fetch_account *fa, char *errbuf, size_t errlen)
 
 enum otpbox_err
 fetch_account_new(const struct conf *conf, size_t index, struct store *st,
-		  volatile sig_atomic_t *stop, struct fetch_account **out,
-		  char *errbuf, size_t errlen)
+                  volatile sig_atomic_t *stop, struct fetch_account **out,
+                  char *errbuf, size_t errlen)
 {
 	struct fetch_account *fa;
 	enum otpbox_err err;
@@ -56,16 +55,19 @@ fetch_account_new(const struct conf *conf, size_t index, struct store *st,
 	if ((err = fetch_account_mctx(fa, errbuf, errlen)))
 		goto out;
 	if (fa->acct->auth == CONF_AUTH_XOAUTH2 &&
-	    (err = oauth2_new(&fa->acct->oauth2, &fa->oauth2, errbuf,
-			      errlen)))
+	    (err = oauth2_new(&fa->acct->oauth2, &fa->oauth2, errbuf, errlen)))
 		goto out;
 	fa->sync = (struct fetch_sync_ctx){
-		.st = st, .mctx = fa->mctx, .account = fa->acct->name,
-		.user = fa->acct->user, .host = fa->acct->host,
-		.max_bytes = (size_t)conf->fetch.max_message_bytes,
-		.batch = conf->fetch.batch_size > 0
-				 ? (unsigned)conf->fetch.batch_size : 200,
-		.stop = stop,
+	    .st = st,
+	    .mctx = fa->mctx,
+	    .account = fa->acct->name,
+	    .user = fa->acct->user,
+	    .host = fa->acct->host,
+	    .max_bytes = (size_t)conf->fetch.max_message_bytes,
+	    .batch = conf->fetch.batch_size > 0
+	                 ? (unsigned)conf->fetch.batch_size
+	                 : 200,
+	    .stop = stop,
 	};
 out:
 	if (err) {
@@ -89,7 +91,7 @@ fetch_account_free(struct fetch_account *fa)
 
 static enum otpbox_err
 fetch_account_opts(const struct conf_account *a, struct imap_client_opts *o,
-		   size_t max_bytes, char *errbuf, size_t errlen)
+                   size_t max_bytes, char *errbuf, size_t errlen)
 {
 	memset(o, 0, sizeof(*o));
 	o->conn.host = a->host;
@@ -106,10 +108,11 @@ fetch_account_opts(const struct conf_account *a, struct imap_client_opts *o,
 		break;
 	case CONF_TLS_NONE:
 		if (!a->allow_plaintext) {
-			snprintf(errbuf, errlen, "account %s: tls = \"none\" "
-				 "sends the password in clear; set "
-				 "allow_plaintext = true to accept that",
-				 a->name);
+			snprintf(errbuf, errlen,
+			         "account %s: tls = \"none\" "
+			         "sends the password in clear; set "
+			         "allow_plaintext = true to accept that",
+			         a->name);
 			return OTPBOX_ERR_CONFIG;
 		}
 		o->conn.tls = IMAP_CONN_TLS_NEVER;
@@ -121,8 +124,8 @@ fetch_account_opts(const struct conf_account *a, struct imap_client_opts *o,
 /* Gets an access token; a refusal by the token endpoint counts as a
  * refused login (exit 77, hard back-off in --watch). */
 static enum otpbox_err
-fetch_account_token(struct fetch_account *fa, const char **token,
-		    char *errbuf, size_t errlen)
+fetch_account_token(struct fetch_account *fa, const char **token, char *errbuf,
+                    size_t errlen)
 {
 	enum otpbox_err err;
 	char note[600];
@@ -150,7 +153,7 @@ fetch_account_not_connected(const char *text)
  * throttling stays temporary but names the wait Microsoft asked for. */
 static enum otpbox_err
 fetch_account_session_refused(struct fetch_account *fa, enum otpbox_err err,
-			      char *errbuf, size_t errlen)
+                              char *errbuf, size_t errlen)
 {
 	char text[512], why[512];
 	long backoff;
@@ -170,7 +173,7 @@ fetch_account_session_refused(struct fetch_account *fa, enum otpbox_err err,
  * revoked or expired early); a second refusal is explained. */
 static enum otpbox_err
 fetch_account_login_xoauth2(struct fetch_account *fa, struct imap_client *cl,
-			    char *errbuf, size_t errlen)
+                            char *errbuf, size_t errlen)
 {
 	char refusal[512], why[512];
 	enum otpbox_err err;
@@ -183,7 +186,7 @@ fetch_account_login_xoauth2(struct fetch_account *fa, struct imap_client *cl,
 			return err;
 		fa->token_serial = oauth2_token_serial(fa->oauth2);
 		err = imap_client_login_xoauth2(cl, fa->acct->user, token,
-						errbuf, errlen);
+		                                errbuf, errlen);
 		if (err == OTPBOX_ERR_PROTOCOL &&
 		    fetch_account_not_connected(errbuf))
 			err = OTPBOX_ERR_AUTH;
@@ -195,29 +198,29 @@ fetch_account_login_xoauth2(struct fetch_account *fa, struct imap_client *cl,
 			break; /* another login now would make it worse */
 		if (attempt == 0)
 			log_verbose("account %s: token refused; trying once "
-				    "more with a new one", fa->acct->name);
+			            "more with a new one",
+			            fa->acct->name);
 	}
-	oauth2_refusal_explain(fa->oauth2, refusal, why, sizeof(why),
-			       &backoff);
+	oauth2_refusal_explain(fa->oauth2, refusal, why, sizeof(why), &backoff);
 	snprintf(errbuf, errlen, "%.400s; %s", refusal, why);
 	return OTPBOX_ERR_AUTH;
 }
 
 static enum otpbox_err
 fetch_account_login(struct fetch_account *fa, struct imap_client *cl,
-		    char *errbuf, size_t errlen)
+                    char *errbuf, size_t errlen)
 {
 	enum otpbox_err err;
 	char *secret = NULL;
 
 	if (fa->oauth2)
 		return fetch_account_login_xoauth2(fa, cl, errbuf, errlen);
-	err = conf_secret_read(&fa->acct->password, "password", &secret,
-			       errbuf, errlen);
+	err = conf_secret_read(&fa->acct->password, "password", &secret, errbuf,
+	                       errlen);
 	if (err)
 		return err;
 	err = imap_client_login_password(cl, fa->acct->user, secret, errbuf,
-					 errlen);
+	                                 errlen);
 	conf_secret_free(secret);
 	return err;
 }
@@ -230,7 +233,7 @@ fetch_account_renew_at(const struct fetch_account *fa)
 
 enum otpbox_err
 fetch_account_renew(struct fetch_account *fa, bool *fresh, char *errbuf,
-		    size_t errlen)
+                    size_t errlen)
 {
 	const char *token;
 	enum otpbox_err err;
@@ -240,13 +243,13 @@ fetch_account_renew(struct fetch_account *fa, bool *fresh, char *errbuf,
 		return OTPBOX_OK;
 	err = fetch_account_token(fa, &token, errbuf, errlen);
 	*fresh = err == OTPBOX_OK &&
-		 oauth2_token_serial(fa->oauth2) != fa->token_serial;
+	         oauth2_token_serial(fa->oauth2) != fa->token_serial;
 	return err;
 }
 
 enum otpbox_err
 fetch_account_connect(struct fetch_account *fa, struct imap_client **out,
-		      char *errbuf, size_t errlen)
+                      char *errbuf, size_t errlen)
 {
 	struct imap_client_opts o;
 	struct imap_client *cl = NULL;
@@ -254,7 +257,7 @@ fetch_account_connect(struct fetch_account *fa, struct imap_client **out,
 
 	*out = NULL;
 	err = fetch_account_opts(fa->acct, &o, fa->sync.max_bytes, errbuf,
-				 errlen);
+	                         errlen);
 	if (err == OTPBOX_OK)
 		err = imap_client_open(&o, &cl, errbuf, errlen);
 	if (err == OTPBOX_OK)
@@ -278,21 +281,20 @@ fetch_account_now(void)
 
 static void
 fetch_account_log_sync(const struct fetch_account *fa,
-		       const struct fetch_sync_folder *f,
-		       const struct fetch_sync_stats *s, double secs)
+                       const struct fetch_sync_folder *f,
+                       const struct fetch_sync_stats *s, double secs)
 {
 	log_info("sync %s/%s: %u new, %u stored, %u already stored, "
-		 "%u with a code or link, %u parse errors, %u truncated; "
-		 "last uid %lld (uidvalidity %lld) in %.3f s",
-		 fa->acct->name, f->name, s->fetched, s->stored,
-		 s->duplicates, s->codes, s->errors, s->truncated,
-		 (long long)f->cp.last_uid, (long long)f->cp.uidvalidity,
-		 secs);
+	         "%u with a code or link, %u parse errors, %u truncated; "
+	         "last uid %lld (uidvalidity %lld) in %.3f s",
+	         fa->acct->name, f->name, s->fetched, s->stored, s->duplicates,
+	         s->codes, s->errors, s->truncated, (long long)f->cp.last_uid,
+	         (long long)f->cp.uidvalidity, secs);
 }
 
 enum otpbox_err
 fetch_account_sync_all(struct fetch_account *fa, struct imap_client *cl,
-		       char *errbuf, size_t errlen)
+                       char *errbuf, size_t errlen)
 {
 	struct fetch_sync_stats stats;
 	enum otpbox_err err = OTPBOX_OK;
@@ -304,8 +306,8 @@ fetch_account_sync_all(struct fetch_account *fa, struct imap_client *cl,
 		f = &fa->folders[i];
 		memset(&stats, 0, sizeof(stats));
 		t0 = fetch_account_now();
-		err = fetch_sync_folder(&fa->sync, cl, f, &stats, errbuf,
-					errlen);
+		err =
+		    fetch_sync_folder(&fa->sync, cl, f, &stats, errbuf, errlen);
 		if (err == OTPBOX_ERR_NOT_FOUND && i > 0) {
 			log_warnx("%s: %s (skipped)", fa->acct->name, errbuf);
 			err = OTPBOX_OK;
@@ -313,25 +315,25 @@ fetch_account_sync_all(struct fetch_account *fa, struct imap_client *cl,
 		}
 		if (err == OTPBOX_OK || err == OTPBOX_ERR_INTERRUPTED)
 			fetch_account_log_sync(fa, f, &stats,
-					       fetch_account_now() - t0);
+			                       fetch_account_now() - t0);
 	}
 	return fetch_account_session_refused(fa, err, errbuf, errlen);
 }
 
 enum otpbox_err
 fetch_account_sync_new(struct fetch_account *fa, struct imap_client *cl,
-		       char *errbuf, size_t errlen)
+                       char *errbuf, size_t errlen)
 {
-	struct fetch_sync_stats stats = { 0 };
+	struct fetch_sync_stats stats = {0};
 	double t0 = fetch_account_now();
 	enum otpbox_err err;
 
 	err = fetch_sync_new(&fa->sync, cl, &fa->folders[0], &stats, errbuf,
-			     errlen);
+	                     errlen);
 	if ((err == OTPBOX_OK || err == OTPBOX_ERR_INTERRUPTED) &&
 	    stats.fetched > 0)
 		fetch_account_log_sync(fa, &fa->folders[0], &stats,
-				       fetch_account_now() - t0);
+		                       fetch_account_now() - t0);
 	return fetch_account_session_refused(fa, err, errbuf, errlen);
 }
 
@@ -343,12 +345,13 @@ fetch_account_retention(const struct conf *conf, struct store *st)
 
 	if (conf->fetch.retention_days <= 0)
 		return OTPBOX_OK;
-	err = store_fetch_purge(st, (int64_t)time(NULL) -
-				(int64_t)conf->fetch.retention_days * 86400,
-				&deleted);
+	err = store_fetch_purge(st,
+	                        (int64_t)time(NULL) -
+	                            (int64_t)conf->fetch.retention_days * 86400,
+	                        &deleted);
 	if (err == OTPBOX_OK && deleted > 0)
 		log_info("retention: deleted %lld messages older than %d days",
-			 (long long)deleted, conf->fetch.retention_days);
+		         (long long)deleted, conf->fetch.retention_days);
 	return err;
 }
 

@@ -35,10 +35,9 @@ struct fetch_account {
  * for a bad custom pattern.
  */
 enum otpbox_err fetch_account_new(const struct conf *conf, size_t index,
-				  struct store *st,
-				  volatile sig_atomic_t *stop,
-				  struct fetch_account **out, char *errbuf,
-				  size_t errlen);
+                                  struct store *st, volatile sig_atomic_t *stop,
+                                  struct fetch_account **out, char *errbuf,
+                                  size_t errlen);
 void fetch_account_free(struct fetch_account *fa);
 
 /*
@@ -47,8 +46,8 @@ void fetch_account_free(struct fetch_account *fa);
  * OTPBOX_ERR_NET / OTPBOX_ERR_TLS / OTPBOX_ERR_PROTOCOL otherwise.
  */
 enum otpbox_err fetch_account_connect(struct fetch_account *fa,
-				      struct imap_client **out, char *errbuf,
-				      size_t errlen);
+                                      struct imap_client **out, char *errbuf,
+                                      size_t errlen);
 
 /*
  * Syncs every folder, the first one last (so it stays selected for IDLE),
@@ -56,17 +55,17 @@ enum otpbox_err fetch_account_connect(struct fetch_account *fa,
  * server does not have is logged and skipped.
  */
 enum otpbox_err fetch_account_sync_all(struct fetch_account *fa,
-				       struct imap_client *cl, char *errbuf,
-				       size_t errlen);
+                                       struct imap_client *cl, char *errbuf,
+                                       size_t errlen);
 
 /* Syncs what is new in the selected (first) folder after an EXISTS. */
 enum otpbox_err fetch_account_sync_new(struct fetch_account *fa,
-				       struct imap_client *cl, char *errbuf,
-				       size_t errlen);
+                                       struct imap_client *cl, char *errbuf,
+                                       size_t errlen);
 
 /* Deletes messages older than retention_days (0 keeps everything). */
 enum otpbox_err fetch_account_retention(const struct conf *conf,
-					struct store *st);
+                                        struct store *st);
 
 /* When the access token of the last login must be replaced: a --watch
  * session calls fetch_account_renew() then (0: never, password login). */
@@ -77,7 +76,7 @@ time_t fetch_account_renew_at(const struct fetch_account *fa);
  * endpoint failed; a warning was logged). Errors as for connecting.
  */
 enum otpbox_err fetch_account_renew(struct fetch_account *fa, bool *fresh,
-				    char *errbuf, size_t errlen);
+                                    char *errbuf, size_t errlen);
 
 /* The sysexits.h status for an error (75, 77, 78, ...). */
 int fetch_account_exit_status(enum otpbox_err err);

@@ -22,9 +22,9 @@ struct fetch_watch {
 	int64_t data_version;
 	long long waiting_checked; /* ms */
 	bool waiting;
-	long long full_sync_at;    /* ms of the last sync of all folders */
+	long long full_sync_at; /* ms of the last sync of all folders */
 	long long retention_at;
-	bool renew;                /* reconnect now: a new token is ready */
+	bool renew; /* reconnect now: a new token is ready */
 	char errbuf[1024];
 };
 
@@ -42,7 +42,7 @@ static void
 fetch_watch_sleep(struct fetch_watch *w, long long ms)
 {
 	long long end = fetch_watch_ms() + ms;
-	struct timespec ts = { 0, FETCH_WATCH_SLICE_MS * 1000000L };
+	struct timespec ts = {0, FETCH_WATCH_SLICE_MS * 1000000L};
 
 	while (!*w->stop && fetch_watch_ms() < end)
 		nanosleep(&ts, NULL);
@@ -72,8 +72,8 @@ fetch_watch_waiting(struct fetch_watch *w)
 static bool
 fetch_watch_full_due(const struct fetch_watch *w)
 {
-	long long every = (long long)w->conf->fetch.poll_interval_seconds *
-			  1000;
+	long long every =
+	    (long long)w->conf->fetch.poll_interval_seconds * 1000;
 
 	return w->fa->nfolders > 1 &&
 	       fetch_watch_ms() - w->full_sync_at >= every;
@@ -83,8 +83,7 @@ static enum otpbox_err
 fetch_watch_full(struct fetch_watch *w, struct imap_client *cl)
 {
 	w->full_sync_at = fetch_watch_ms();
-	return fetch_account_sync_all(w->fa, cl, w->errbuf,
-				      sizeof(w->errbuf));
+	return fetch_account_sync_all(w->fa, cl, w->errbuf, sizeof(w->errbuf));
 }
 
 /* Whether the session's access token is due for replacement. */
@@ -112,10 +111,11 @@ fetch_watch_renew(struct fetch_watch *w)
 	err = fetch_account_renew(w->fa, &fresh, w->errbuf, sizeof(w->errbuf));
 	if (err)
 		log_warnx("account %s: %s; staying connected with the current "
-			  "token", w->fa->acct->name, w->errbuf);
+		          "token",
+		          w->fa->acct->name, w->errbuf);
 	if (fresh)
 		log_info("account %s: new access token; reconnecting with it",
-			 w->fa->acct->name);
+		         w->fa->acct->name);
 	w->renew = fresh;
 	return fresh;
 }
@@ -131,8 +131,8 @@ enum fetch_watch_wake {
 /* Reads untagged responses until something needs doing or until_ms. */
 static enum otpbox_err
 fetch_watch_wait(struct fetch_watch *w, struct imap_client *cl,
-		 long long until_ms, bool leave_if_waiting,
-		 enum fetch_watch_wake *why)
+                 long long until_ms, bool leave_if_waiting,
+                 enum fetch_watch_wake *why)
 {
 	enum otpbox_err err;
 	long long left;
@@ -153,8 +153,8 @@ fetch_watch_wait(struct fetch_watch *w, struct imap_client *cl,
 		}
 		left = until_ms - fetch_watch_ms();
 		err = imap_client_idle_wait(cl, left < FETCH_WATCH_SLICE_MS
-							? (int)left
-							: FETCH_WATCH_SLICE_MS);
+		                                    ? (int)left
+		                                    : FETCH_WATCH_SLICE_MS);
 		if (err == OTPBOX_OK) {
 			*why = FETCH_WATCH_CHANGED;
 			return OTPBOX_OK;
@@ -169,7 +169,8 @@ fetch_watch_wait(struct fetch_watch *w, struct imap_client *cl,
 static enum otpbox_err
 fetch_watch_idle(struct fetch_watch *w, struct imap_client *cl)
 {
-	long long until = fetch_watch_ms() + FETCH_WATCH_REIDLE_SECONDS * 1000LL;
+	long long until =
+	    fetch_watch_ms() + FETCH_WATCH_REIDLE_SECONDS * 1000LL;
 	enum fetch_watch_wake why;
 	enum otpbox_err err;
 
@@ -186,7 +187,7 @@ static enum otpbox_err
 fetch_watch_poll(struct fetch_watch *w, struct imap_client *cl, bool fast)
 {
 	long long every = fast ? FETCH_WATCH_FAST_MS
-			       : w->conf->fetch.poll_interval_seconds * 1000LL;
+	                       : w->conf->fetch.poll_interval_seconds * 1000LL;
 	enum fetch_watch_wake why;
 	enum otpbox_err err;
 
@@ -219,27 +220,27 @@ fetch_watch_session(struct fetch_watch *w, struct imap_client *cl)
 	if ((err = fetch_watch_full(w, cl)))
 		return err;
 	log_info("account %s: watching %s (%s)", w->fa->acct->name,
-		 w->fa->folders[0].name,
-		 use_idle ? "IDLE" : "polling: no IDLE");
+	         w->fa->folders[0].name,
+	         use_idle ? "IDLE" : "polling: no IDLE");
 	while (!*w->stop) {
 		fetch_watch_housekeeping(w);
 		fast = fetch_watch_waiting(w);
 		if (fast && !was_fast)
 			log_verbose("account %s: a bot is waiting: checking "
-				    "every %d ms", w->fa->acct->name,
-				    FETCH_WATCH_FAST_MS);
+			            "every %d ms",
+			            w->fa->acct->name, FETCH_WATCH_FAST_MS);
 		else if (!fast && was_fast)
 			log_verbose("account %s: no bot waiting: back to the "
-				    "normal pace", w->fa->acct->name);
+			            "normal pace",
+			            w->fa->acct->name);
 		was_fast = fast;
 		if (use_idle && !fast)
 			err = fetch_watch_idle(w, cl);
 		else
 			err = fetch_watch_poll(w, cl, fast);
-		if (err == OTPBOX_OK &&
-		    imap_client_get_mailbox(cl)->changed)
+		if (err == OTPBOX_OK && imap_client_get_mailbox(cl)->changed)
 			err = fetch_account_sync_new(w->fa, cl, w->errbuf,
-						     sizeof(w->errbuf));
+			                             sizeof(w->errbuf));
 		if (err == OTPBOX_OK && fetch_watch_full_due(w))
 			err = fetch_watch_full(w, cl);
 		if (err)
@@ -267,7 +268,7 @@ fetch_watch_loop(struct fetch_watch *w)
 
 	while (!*w->stop) {
 		err = fetch_account_connect(w->fa, &cl, w->errbuf,
-					    sizeof(w->errbuf));
+		                            sizeof(w->errbuf));
 		if (err == OTPBOX_ERR_CONFIG || err == OTPBOX_ERR_SECRET) {
 			log_warnx("account %s: %s", name, w->errbuf);
 			return EX_CONFIG;
@@ -291,35 +292,35 @@ fetch_watch_loop(struct fetch_watch *w)
 			 * is explained in errbuf already. */
 			if (err != OTPBOX_ERR_AUTH)
 				snprintf(w->errbuf, sizeof(w->errbuf), "%s",
-					 imap_client_errmsg(cl));
+				         imap_client_errmsg(cl));
 			imap_client_free(cl);
 		}
 		if (err == OTPBOX_ERR_AUTH) {
 			log_warnx("account %s: %s; check the user name and "
-				  "password (or token); next attempt in %lld s",
-				  name, w->errbuf, auth_backoff);
+			          "password (or token); next attempt in %lld s",
+			          name, w->errbuf, auth_backoff);
 			fetch_watch_sleep(w, auth_backoff * 1000);
-			auth_backoff = auth_backoff * 2 > 3600 ? 3600
-							       : auth_backoff * 2;
+			auth_backoff =
+			    auth_backoff * 2 > 3600 ? 3600 : auth_backoff * 2;
 			continue;
 		}
 		log_warnx("account %s: %s; reconnecting in about %lld s", name,
-			  w->errbuf[0] ? w->errbuf : otpbox_strerror(err),
-			  backoff / 1000);
+		          w->errbuf[0] ? w->errbuf : otpbox_strerror(err),
+		          backoff / 1000);
 		w->full_sync_at = 0;
 		fetch_watch_sleep(w, fetch_watch_jitter(backoff));
 		backoff = backoff * 2 > FETCH_WATCH_BACKOFF_MAX * 1000LL
-				  ? FETCH_WATCH_BACKOFF_MAX * 1000LL
-				  : backoff * 2;
+		              ? FETCH_WATCH_BACKOFF_MAX * 1000LL
+		              : backoff * 2;
 	}
 	return EX_OK;
 }
 
 int
 fetch_watch_run(const struct conf *conf, size_t index, const char *db_path,
-		volatile sig_atomic_t *stop)
+                volatile sig_atomic_t *stop)
 {
-	struct fetch_watch w = { .conf = conf, .stop = stop };
+	struct fetch_watch w = {.conf = conf, .stop = stop};
 	enum otpbox_err err;
 	int status;
 
@@ -327,10 +328,10 @@ fetch_watch_run(const struct conf *conf, size_t index, const char *db_path,
 	err = store_open(db_path, true, &w.st, w.errbuf, sizeof(w.errbuf));
 	if (err == OTPBOX_OK)
 		err = fetch_account_new(conf, index, w.st, stop, &w.fa,
-					w.errbuf, sizeof(w.errbuf));
+		                        w.errbuf, sizeof(w.errbuf));
 	if (err) {
 		log_warnx("account %s: %s", conf->accounts[index].name,
-			  w.errbuf);
+		          w.errbuf);
 		store_close(w.st);
 		return fetch_account_exit_status(err);
 	}

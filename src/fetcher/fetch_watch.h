@@ -27,7 +27,7 @@
  * sysexits.h status: 0 after a clean stop, 78 for a configuration error
  * that retrying cannot fix.
  */
-int fetch_watch_run(const struct conf *conf, size_t index,
-		    const char *db_path, volatile sig_atomic_t *stop);
+int fetch_watch_run(const struct conf *conf, size_t index, const char *db_path,
+                    volatile sig_atomic_t *stop);
 
 #endif

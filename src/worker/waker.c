@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,8 +26,9 @@
 #define WAKER_EVENTS (IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
 
 struct waker {
-	int fd;     /* inotify descriptor, -1 when unavailable */
-	char *path; /* the notify file */
+	int fd;                /* inotify descriptor, -1 when unavailable */
+	char *path;            /* the notify file */
+	struct timespec mtime; /* without inotify: last seen change time */
 };
 
 static int64_t
@@ -43,13 +45,29 @@ waker_now_ms(void)
 static int
 waker_watch(struct waker *w)
 {
-	int fd = open(w->path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-		      0660);
+	int fd =
+	    open(w->path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0660);
 
 	if (fd < 0)
 		return -1;
 	close(fd);
 	return inotify_add_watch(w->fd, w->path, WAKER_EVENTS) < 0 ? -1 : 0;
+}
+
+/* Without inotify: true when the notify file's change time moved since
+ * the last call (a stat() costs far less than asking SQLite). */
+static int
+waker_stat_changed(struct waker *w)
+{
+	struct stat st;
+	int changed;
+
+	if (stat(w->path, &st) < 0)
+		return 0;
+	changed = st.st_mtim.tv_sec != w->mtime.tv_sec ||
+	          st.st_mtim.tv_nsec != w->mtime.tv_nsec;
+	w->mtime = st.st_mtim;
+	return changed;
 }
 
 enum otpbox_err
@@ -66,11 +84,15 @@ waker_new(const char *db_path, struct waker **out)
 	}
 	snprintf(w->path, len, "%s%s", db_path, STORE_WAIT_NOTIFY_SUFFIX);
 	/* Any failure here leaves a timer-only waker: slower, still right. */
-	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	w->fd = getenv(WAKER_NO_INOTIFY_ENV)
+	            ? -1
+	            : inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->fd >= 0 && waker_watch(w) < 0) {
 		close(w->fd);
 		w->fd = -1;
 	}
+	if (w->fd < 0)
+		(void)waker_stat_changed(w);
 	*out = w;
 	return OTPBOX_OK;
 }
@@ -95,7 +117,34 @@ waker_has_inotify(const struct waker *w)
 int
 waker_interval_ms(const struct waker *w)
 {
-	return w->fd >= 0 ? WAKER_SAFETY_MS : WAKER_POLL_MS;
+	(void)w;
+	return WAKER_SAFETY_MS;
+}
+
+/* The timer-only sleep: polls the notify file every WAKER_POLL_MS. */
+static enum otpbox_err
+waker_sleep_polling(struct waker *w, int timeout_ms, int cancel_fd,
+                    enum waker_event *ev)
+{
+	int64_t end = waker_now_ms() + timeout_ms, left;
+	struct pollfd pfd = {.fd = cancel_fd, .events = POLLIN};
+	int n;
+
+	while ((left = end - waker_now_ms()) > 0) {
+		n = poll(&pfd, 1,
+		         left < WAKER_POLL_MS ? (int)left : WAKER_POLL_MS);
+		if (n < 0 && errno != EINTR)
+			return OTPBOX_ERR_IO;
+		if (n > 0) {
+			*ev = WAKER_CANCEL;
+			return OTPBOX_OK;
+		}
+		if (waker_stat_changed(w)) {
+			*ev = WAKER_HINT;
+			return OTPBOX_OK;
+		}
+	}
+	return OTPBOX_OK;
 }
 
 /* Reads every queued event. Any event is a hint; when the file went away
@@ -114,8 +163,8 @@ waker_drain(struct waker *w)
 		     off += (ssize_t)sizeof(*ev) + (ssize_t)ev->len) {
 			ev = (const struct inotify_event *)(buf + off);
 			hint = 1;
-			if (ev->mask & (IN_IGNORED | IN_DELETE_SELF |
-					IN_MOVE_SELF))
+			if (ev->mask &
+			    (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))
 				lost = 1;
 		}
 	}
@@ -128,15 +177,17 @@ waker_drain(struct waker *w)
 
 enum otpbox_err
 waker_sleep(struct waker *w, int timeout_ms, int cancel_fd,
-	    enum waker_event *ev)
+            enum waker_event *ev)
 {
 	int64_t end = waker_now_ms() + timeout_ms, left;
 	struct pollfd pfd[2];
 	int n;
 
 	*ev = WAKER_TIMEOUT;
-	pfd[0] = (struct pollfd){ .fd = w->fd, .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = cancel_fd, .events = POLLIN };
+	if (w->fd < 0)
+		return waker_sleep_polling(w, timeout_ms, cancel_fd, ev);
+	pfd[0] = (struct pollfd){.fd = w->fd, .events = POLLIN};
+	pfd[1] = (struct pollfd){.fd = cancel_fd, .events = POLLIN};
 	while ((left = end - waker_now_ms()) > 0) {
 		n = poll(pfd, 2, (int)left);
 		if (n < 0 && errno == EINTR)
@@ -158,9 +209,9 @@ waker_sleep(struct waker *w, int timeout_ms, int cancel_fd,
 
 enum otpbox_err
 waker_pause(struct waker *w, int timeout_ms, int cancel_fd,
-	    enum waker_event *ev)
+            enum waker_event *ev)
 {
-	struct pollfd pfd = { .fd = cancel_fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = cancel_fd, .events = POLLIN};
 	int n;
 
 	(void)w;

@@ -6,10 +6,14 @@
 
 #include "otpbox_err.h"
 
-/* Safety re-check interval while inotify works (a missed hint costs at
- * most this much latency), and the polling interval when it does not. */
+/* Safety re-check interval (a missed hint costs at most this much
+ * latency), and how often the notify file is stat()ed without inotify. */
 #define WAKER_SAFETY_MS 10000
 #define WAKER_POLL_MS 100
+
+/* Set in the environment, makes every waker poll as if inotify were
+ * unavailable (for the tests of that path). */
+#define WAKER_NO_INOTIFY_ENV "OTPBOX_WAKER_NO_INOTIFY"
 
 enum waker_event {
 	WAKER_TIMEOUT = 0, /* the time given passed without a hint */
@@ -20,10 +24,10 @@ enum waker_event {
 struct waker;
 
 /*
- * Prepares to watch the database file db_path. When inotify cannot be used
- * (no instance left: fs.inotify.max_user_instances), the waker still works
- * but only as a timer; waker_interval_ms() then says how often to look.
- * *out belongs to the caller (waker_free()).
+ * Prepares to watch the notify file of the database db_path. When inotify
+ * cannot be used (no instance left: fs.inotify.max_user_instances), the
+ * waker stat()s the file every WAKER_POLL_MS instead. *out belongs to the
+ * caller (waker_free()).
  */
 enum otpbox_err waker_new(const char *db_path, struct waker **out);
 void waker_free(struct waker *w);
@@ -45,6 +49,6 @@ enum otpbox_err waker_sleep(struct waker *w, int timeout_ms, int cancel_fd,
 /* Sleeps up to timeout_ms or until cancel_fd is readable, without waking
  * for hints; they stay queued for the next waker_sleep(). */
 enum otpbox_err waker_pause(struct waker *w, int timeout_ms, int cancel_fd,
-			    enum waker_event *ev);
+                            enum waker_event *ev);
 
 #endif

@@ -283,7 +283,7 @@ extract_code_before(const struct extract_seg *seg, size_t start, size_t *dist,
 		                          true)) {
 			/* The nearest code word talks about a discount. */
 			if (best == 0 && !*why)
-				*why = "a discount code";
+				*why = "a discount or meeting code";
 			continue;
 		}
 		if (!*why)

@@ -482,18 +482,26 @@ static const char *const extract_rules_intent[] = {
     "有効化",        "تفعيل",          "\\bmagic link",  NULL,
 };
 
-/* Shop talk: a "code" in the same sentence is a discount code. */
+/* Shop and meeting talk: a "code" in the same sentence is a discount
+ * code or a meeting passcode, not a one-time code. */
 static const char *const extract_rules_promo[] = {
-    "0%",           "5%",           "0 %",
-    "5 %",          "\\bsaves?\\b", "\\bearly.bird",
-    "\\bdeals?\\b", "\\bcheckout",  "% off",
-    "\\bdiscount",  "\\bsale\\b",   "\\boffer\\b",
-    "\\bcoupon",    "\\bvoucher",   "\\bsave \\d",
-    "\\brabatt",    "\\bgutschein", "\\bréduction",
-    "\\bremise",    "\\bdescuento", "\\bsconto",
-    "\\bkorting",   "\\bindirim",   "\\bzniżk",
-    "\\brabat",     "скидк",        "优惠",
-    "折扣",         "割引",         "خصم",
+    "\\bmeeting",   "\\bwebinar",
+    "\\bdial-in",   "\\bconference (?:call|id)",
+    "0%",           "5%",
+    "0 %",          "5 %",
+    "\\bsaves?\\b", "\\bearly.bird",
+    "\\bdeals?\\b", "\\bcheckout",
+    "% off",        "\\bdiscount",
+    "\\bsale\\b",   "\\boffer\\b",
+    "\\bcoupon",    "\\bvoucher",
+    "\\bsave \\d",  "\\brabatt",
+    "\\bgutschein", "\\bréduction",
+    "\\bremise",    "\\bdescuento",
+    "\\bsconto",    "\\bkorting",
+    "\\bindirim",   "\\bzniżk",
+    "\\brabat",     "скидк",
+    "优惠",         "折扣",
+    "割引",         "خصم",
     "\\bdesconto",  NULL,
 };
 

@@ -27,7 +27,7 @@ struct extract_rules_pattern {
  * (after an optional \\b) so that it can be looked up by them. */
 enum extract_rules_class {
 	EXTRACT_KW_NOTCODE = 0, /* "promo code", "postal code": not an OTP */
-	EXTRACT_KW_PROMO,       /* "checkout", "% off": shop talk */
+	EXTRACT_KW_PROMO,       /* "checkout", "% off", "meeting" */
 	EXTRACT_KW_CODE,        /* "code", "OTP", "код", "验证码"... */
 	EXTRACT_KW_LABEL,       /* "order", "tracking", "phone"... */
 	EXTRACT_KW_NOUN,        /* "request", "application": weak labels */

@@ -253,6 +253,10 @@ static const struct extract_case extract_none[] = {
      "/invite/accept?token=9f8e7d6c5b4a39281706\">Accept invitation</a>"
      "</p>",
      true, NULL, NULL},
+    {"meeting invitation with a passcode", "Invitation: weekly sync",
+     "Join Zoom Meeting\nhttps://zoom.example/j/81233456789\n\nMeeting ID: "
+     "812 3345 6789\nPasscode: 441190\n\nDial-in: +1 646 555 0199\n",
+     false, NULL, NULL},
     {"you are verified", "You're verified",
      "Thanks, your e-mail address is now verified. Nothing else to do.\n",
      false, NULL, NULL},

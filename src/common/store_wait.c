@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Store statements used by the wait side; prepared once at open. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store_wait.h"
@@ -106,7 +108,7 @@ store_wait_busy(void *arg, int count)
 	else if (store_wait_elapsed_ms(&w->busy_since) >= STORE_WAIT_BUSY_MS)
 		return 0;
 	bound = count < 5 ? STORE_WAIT_RETRY_MIN_US << count
-			  : STORE_WAIT_RETRY_MAX_US;
+	                  : STORE_WAIT_RETRY_MAX_US;
 	if (bound > STORE_WAIT_RETRY_MAX_US)
 		bound = STORE_WAIT_RETRY_MAX_US;
 	usleep(bound / 4 + (unsigned)rand_r(&w->jitter) % bound);
@@ -120,16 +122,50 @@ store_wait_retry_often(struct store *st)
 	sqlite3_busy_handler(st->db, store_wait_busy, st->wait);
 }
 
-enum otpbox_err
-store_wait_notify(const char *db_path)
+/* Opens (creating if missing) the notify file of db_path for writing or
+ * not. A new file gets the database's permission bits, as SQLite gives its
+ * -wal and -shm files: with a shared group (README) the fetcher and every
+ * waiter must be able to write it. -1 on failure. */
+static int
+store_wait_notify_open(const char *db_path, int flags)
 {
 	char path[4096];
+	struct stat st;
 	int fd;
 
 	if (snprintf(path, sizeof(path), "%s%s", db_path,
-		     STORE_WAIT_NOTIFY_SUFFIX) >= (int)sizeof(path))
-		return OTPBOX_ERR_TOO_BIG;
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0660);
+	             STORE_WAIT_NOTIFY_SUFFIX) >= (int)sizeof(path))
+		return -1;
+	fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	fd =
+	    open(path, flags | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return errno == EEXIST
+		           ? open(path, flags | O_CLOEXEC | O_NOFOLLOW)
+		           : -1;
+	if (stat(db_path, &st) == 0)
+		(void)fchmod(fd, st.st_mode & 0666);
+	return fd;
+}
+
+enum otpbox_err
+store_wait_notify_create(const char *db_path)
+{
+	int fd = store_wait_notify_open(db_path, O_RDONLY);
+
+	if (fd < 0)
+		return OTPBOX_ERR_IO;
+	close(fd);
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+store_wait_notify(const char *db_path)
+{
+	int fd = store_wait_notify_open(db_path, O_WRONLY);
+
 	if (fd < 0)
 		return OTPBOX_ERR_IO;
 	/* The content does not matter; the write is the event. */
@@ -143,7 +179,7 @@ store_wait_notify(const char *db_path)
 
 static void
 store_wait_update_hook(void *arg, int op, const char *db, const char *table,
-		       sqlite3_int64 rowid)
+                       sqlite3_int64 rowid)
 {
 	struct store_wait *w = arg;
 
@@ -172,9 +208,8 @@ store_wait_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 		(void)store_wait_notify(st->path);
 	}
 	if (frames >= STORE_WAIT_AUTOCHECKPOINT)
-		(void)sqlite3_wal_checkpoint_v2(db, name,
-						SQLITE_CHECKPOINT_PASSIVE, NULL,
-						NULL);
+		(void)sqlite3_wal_checkpoint_v2(
+		    db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	return SQLITE_OK;
 }
 
@@ -187,7 +222,7 @@ store_wait_prepare(struct store *st)
 	if (st->wait == NULL)
 		return OTPBOX_ERR_NOMEM;
 	err = store_p_prepare(st, store_wait_sql, st->wait->stmt,
-			      STORE_WAIT_NSTMT);
+	                      STORE_WAIT_NSTMT);
 	if (err) {
 		free(st->wait);
 		st->wait = NULL;

@@ -21,10 +21,13 @@
  */
 #define STORE_WAIT_NOTIFY_SUFFIX "-notify"
 
-/* Writes the notify file of the database db_path (creating it, 0660 less
- * the umask; it holds nothing but a byte).
- * For programs that insert codes without the store (tests). */
+/* Writes the notify file of the database db_path, creating it with the
+ * database's permission bits when missing. For programs that insert
+ * codes without the store (tests). */
 enum otpbox_err store_wait_notify(const char *db_path);
+/* Creates the notify file of db_path if it is missing (for waiters, which
+ * watch it before anything was ever written to it). */
+enum otpbox_err store_wait_notify_create(const char *db_path);
 
 /* Outcomes a finished wait is recorded with (waits.outcome). */
 #define STORE_WAIT_CLAIMED "claimed"

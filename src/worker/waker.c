@@ -28,6 +28,7 @@
 struct waker {
 	int fd;                /* inotify descriptor, -1 when unavailable */
 	char *path;            /* the notify file */
+	char *db_path;         /* the database it belongs to */
 	struct timespec mtime; /* without inotify: last seen change time */
 };
 
@@ -45,12 +46,8 @@ waker_now_ms(void)
 static int
 waker_watch(struct waker *w)
 {
-	int fd =
-	    open(w->path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0660);
-
-	if (fd < 0)
+	if (store_wait_notify_create(w->db_path) != OTPBOX_OK)
 		return -1;
-	close(fd);
 	return inotify_add_watch(w->fd, w->path, WAKER_EVENTS) < 0 ? -1 : 0;
 }
 
@@ -77,9 +74,12 @@ waker_new(const char *db_path, struct waker **out)
 	struct waker *w;
 
 	*out = NULL;
-	if ((w = calloc(1, sizeof(*w))) == NULL ||
-	    (w->path = malloc(len)) == NULL) {
-		free(w);
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return OTPBOX_ERR_NOMEM;
+	w->fd = -1;
+	if ((w->path = malloc(len)) == NULL ||
+	    (w->db_path = strdup(db_path)) == NULL) {
+		waker_free(w);
 		return OTPBOX_ERR_NOMEM;
 	}
 	snprintf(w->path, len, "%s%s", db_path, STORE_WAIT_NOTIFY_SUFFIX);
@@ -105,6 +105,7 @@ waker_free(struct waker *w)
 	if (w->fd >= 0)
 		close(w->fd);
 	free(w->path);
+	free(w->db_path);
 	free(w);
 }
 

@@ -46,6 +46,18 @@ const size_t extract_rules_npatterns =
 /* Compounds with "code" that are not one-time codes. Matched before the
  * code words, so "postal code" never counts as "code". */
 static const char *const extract_rules_notcode[] = {
+    "booking codes?",
+    "reservation codes?",
+    "\\bpnr\\b",
+    "record locator",
+    "buchungscode",
+    "code de réservation",
+    "código de reserva",
+    "codice (?:di )?prenotazione",
+    "reserveringscode",
+    "rezervasyon kodu",
+    "kod rezerwacji",
+    "код бронирования",
     "promo ?codes?",
     "promotion(?:al)? codes?",
     "discount codes?",

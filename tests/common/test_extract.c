@@ -257,6 +257,10 @@ static const struct extract_case extract_none[] = {
      "Join Zoom Meeting\nhttps://zoom.example/j/81233456789\n\nMeeting ID: "
      "812 3345 6789\nPasscode: 441190\n\nDial-in: +1 646 555 0199\n",
      false, NULL, NULL},
+    {"airline reservation code", "Your trip to Lisbon",
+     "Your reservation code is KX7P2Q. Flight TP 1351 departs 07:40 from "
+     "gate 12.\n",
+     false, NULL, NULL},
     {"you are verified", "You're verified",
      "Thanks, your e-mail address is now verified. Nothing else to do.\n",
      false, NULL, NULL},

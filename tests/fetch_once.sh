@@ -143,7 +143,13 @@ expect_eq "$?" 0 "the first run finishes normally"
 doveadm -c "$DOVECOT_DIR/dovecot.conf" mailbox create -u "$DOVECOT_USER" Junk
 dovecot_make_mail "$T/junk.eml" junkbot@bots.test 770077 junk.1
 dovecot_deliver "$T/junk.eml" "$DOVECOT_USER" Junk
-sed 's|folders = .*|folders = [ "INBOX", "Junk", "Missing" ];|' "$CONF" \
+# A French tenant's junk folder: UTF-8 in the config, modified UTF-7 on
+# the wire.
+doveadm -c "$DOVECOT_DIR/dovecot.conf" mailbox create -u "$DOVECOT_USER" \
+	"Courrier indésirable"
+dovecot_make_mail "$T/fr.eml" frbot@bots.test 661166 fr.1
+dovecot_deliver "$T/fr.eml" "$DOVECOT_USER" "Courrier indésirable"
+sed 's|folders = .*|folders = [ "INBOX", "Junk", "Courrier indésirable", "Missing" ];|' "$CONF" \
 	>"$T/folders.conf"
 expect_status 0 "several folders: --once exits 0" -- \
 	"$OTPBOX" fetch -c "$T/folders.conf" --db "$T/folders.db" --once
@@ -155,6 +161,10 @@ expect_eq "$(sqlite3 "$T/folders.db" "select f.name from codes c
 	on f.id = m.folder_id where c.address = 'junkbot@bots.test'")" Junk \
 	"its code is recorded with its folder"
 expect_grep "Missing.*skipped" "$T/err" "a missing folder is skipped with a warning"
+expect_eq "$(sqlite3 "$T/folders.db" "select f.name from codes c
+	join messages m on m.id = c.message_id join folders f
+	on f.id = m.folder_id where c.address = 'frbot@bots.test'")" \
+	"Courrier indésirable" "a non-ASCII folder name is synced"
 
 # A message larger than max_message_bytes: its start is stored and the
 # truncation recorded with the server's size.

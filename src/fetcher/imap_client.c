@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "imap_client.h"
+#include "imap_cmd.h"
 #include "log.h"
 
 /* Longest command line we build (mailbox names, FETCH ranges). */
@@ -640,27 +641,6 @@ imap_client_login_xoauth2(struct imap_client *cl, const char *user,
 	return imap_client_after_login(cl, err, errbuf, errlen);
 }
 
-/* Quotes an ASCII mailbox name; non-ASCII would need modified UTF-7. */
-static bool
-imap_client_quote(const char *name, char *out, size_t cap)
-{
-	size_t n = 0;
-
-	out[n++] = '"';
-	for (; *name; name++) {
-		unsigned char ch = (unsigned char)*name;
-
-		if (ch < 0x20 || ch > 0x7e || n + 4 > cap)
-			return false;
-		if (ch == '"' || ch == '\\')
-			out[n++] = '\\';
-		out[n++] = (char)ch;
-	}
-	out[n++] = '"';
-	out[n] = 0;
-	return true;
-}
-
 enum otpbox_err
 imap_client_examine(struct imap_client *cl, const char *mailbox, char *errbuf,
                     size_t errlen)
@@ -670,9 +650,11 @@ imap_client_examine(struct imap_client *cl, const char *mailbox, char *errbuf,
 	enum otpbox_err err;
 
 	memset(&cl->mbox, 0, sizeof(cl->mbox));
-	if (!imap_client_quote(mailbox, quoted, sizeof(quoted))) {
-		imap_client_seterr(cl, "folder name \"%s\" is not plain ASCII",
-		                   mailbox);
+	/* Folder names are UTF-8 in the configuration ("Courrier
+	 * indésirable") and modified UTF-7 on the wire. */
+	if (imap_cmd_mailbox(mailbox, quoted, sizeof(quoted)) != OTPBOX_OK) {
+		imap_client_seterr(cl, "folder name \"%s\" is not valid UTF-8 "
+		                   "or is too long", mailbox);
 		err = OTPBOX_ERR_CONFIG;
 		goto out;
 	}

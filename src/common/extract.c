@@ -93,6 +93,10 @@ extract_compile_defaults(struct extract_ctx *ctx)
 	                                extract_rules_link_good,
 	                                PCRE2_CASELESS | PCRE2_UCP)))
 		return err;
+	if ((err = extract_compile_list(ctx, &ctx->link_login,
+	                                extract_rules_link_login,
+	                                PCRE2_CASELESS | PCRE2_UCP)))
+		return err;
 	return extract_compile_list(ctx, &ctx->link_bad, extract_rules_link_bad,
 	                            PCRE2_CASELESS | PCRE2_UCP);
 }
@@ -168,6 +172,7 @@ extract_ctx_free(struct extract_ctx *ctx)
 	extract_re_free(&ctx->urls);
 	extract_re_free(&ctx->link_good);
 	extract_re_free(&ctx->link_bad);
+	extract_re_free(&ctx->link_login);
 	for (i = 0; i < ctx->ncustom; i++)
 		extract_re_free(&ctx->custom[i]);
 	pcre2_match_context_free(ctx->mctx);

@@ -38,6 +38,11 @@ extract_link_occurrence(struct extract_ctx *ctx, const struct extract_seg *seg,
 
 	path = path ? strchr(path + 3, '/') : NULL;
 	occ.value = (char *)url;
+	if (path && extract_matches(ctx, &ctx->link_login, path) &&
+	    !extract_matches(ctx, &ctx->link_good, path)) {
+		occ.score += 2;
+		extract_reason(&occ, "sign-in word in the URL");
+	}
 	if (path && extract_matches(ctx, &ctx->link_good, path)) {
 		occ.score += 4;
 		extract_reason(&occ, "verification word in the URL");

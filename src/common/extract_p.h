@@ -46,6 +46,7 @@ struct extract_ctx {
 	struct extract_re urls;
 	struct extract_re link_good;
 	struct extract_re link_bad;
+	struct extract_re link_login;
 	struct extract_re custom[EXTRACT_MAX_CUSTOM];
 	size_t ncustom;
 	pcre2_match_context *mctx;

@@ -693,6 +693,12 @@ static const char *const extract_rules_link_word[] = {
     "リンク",    "رابط",         NULL,
 };
 
+const char *const extract_rules_link_login[] = {
+    "log-?in",   "sign-?in",  "sign_in", "\\bsession", "\\bsso\\b",
+    "anmelden",  "connexion", "acceso",  "accesso",    "inloggen",
+    "logowanie", "giris",     NULL,
+};
+
 const char *const extract_rules_link_bad[] = {
     "unsubscribe",
     "opt-?out",

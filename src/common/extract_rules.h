@@ -52,8 +52,10 @@ extern const struct extract_rules_keywords extract_rules_keywords[];
 extern const char *const extract_rules_quote_intro[];
 /* Currency signs and codes: a number next to one is an amount. */
 extern const char *const extract_rules_currency[];
-/* URL words of a verification link, and of links that never are one. */
+/* URL words of a verification link, of a sign-in page (weaker: many
+ * ordinary links go there), and of links that never are one. */
 extern const char *const extract_rules_link_good[];
+extern const char *const extract_rules_link_login[];
 extern const char *const extract_rules_link_bad[];
 
 #endif

@@ -288,6 +288,16 @@ static const struct extract_case extract_links[] = {
      "</a>.</p><a href=\"https://news.example/unsubscribe\">Unsubscribe"
      "</a>",
      true, NULL, NULL},
+    {"magic sign-in link", "Your sign-in link",
+     "<p>Click the button below to log in to Orbit. The link expires in 15 "
+     "minutes.</p><p><a href=\"https://orbit.example/login/link?t="
+     "Zk29fQ0pLw8sZ3aRx81\">Log in to Orbit</a></p>",
+     true, NULL, "https://orbit.example/login/link?t=Zk29fQ0pLw8sZ3aRx81"},
+    {"statement sign in button", "Your March statement is ready",
+     "<p>Your statement for March is ready. Sign in to view it.</p><p><a "
+     "href=\"https://bank.example/login\">Sign in</a></p><p>Balance: "
+     "1,204.55 EUR.</p>",
+     true, NULL, NULL},
     {"statement sign in", "Statement ready",
      "Sign in to view your statement: https://bank.example/login\n", false,
      NULL, NULL},

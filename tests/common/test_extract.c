@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "extract.h"
+#include "extract_kw.h"
 #include "html_text.h"
 #include "msgtest.h"
 
@@ -447,6 +448,33 @@ test_extract_crowded(void)
 	extract_ctx_free(ctx);
 }
 
+/* Every keyword in extract_rules.c starts with two plain characters, so
+ * none falls back to the slow scan; and keyword hits come out in order
+ * with the right class. */
+static void
+test_extract_keywords(void)
+{
+	const char *text = "Your Bestätigungscode (not the postal code) for "
+	                   "order 12: \xd0\x9a\xd0\xbe\xd0\xb4";
+	struct extract_kw_hit hits[8];
+	struct extract_kw *kw = NULL;
+	size_t n;
+
+	CU_ASSERT_FATAL(extract_kw_new(&kw) == OTPBOX_OK);
+	msgtest_int("keywords", "fallbacks",
+	            (long long)extract_kw_nfallback(kw), 0);
+	n = extract_kw_scan(kw, text, strlen(text), hits, 8);
+	CU_ASSERT_FATAL(n == 5);
+	msgtest_int("keywords", "Bestätig(ungs)", hits[0].cls,
+	            EXTRACT_KW_INTENT);
+	msgtest_int("keywords", "(Bestätigungs)code", hits[1].cls,
+	            EXTRACT_KW_CODE);
+	msgtest_int("keywords", "postal code", hits[2].cls, EXTRACT_KW_NOTCODE);
+	msgtest_int("keywords", "order", hits[3].cls, EXTRACT_KW_LABEL);
+	msgtest_int("keywords", "Код", hits[4].cls, EXTRACT_KW_CODE);
+	extract_kw_free(kw);
+}
+
 static CU_TestInfo test_cases[] = {
     {"codes in many shapes", test_extract_codes},
     {"no code in ordinary mail", test_extract_none},
@@ -454,6 +482,7 @@ static CU_TestInfo test_cases[] = {
     {"custom patterns", test_extract_custom},
     {"hostile text", test_extract_hostile},
     {"a code after many numbers", test_extract_crowded},
+    {"keyword search", test_extract_keywords},
     CU_TEST_INFO_NULL,
 };
 

@@ -53,6 +53,15 @@ before=$(grep -c "auth failed" "$DOVECOT_DIR/dovecot.log")
 expect_status 77 "wrong password exits 77" -- \
 	"$OTPBOX" fetch -c "$T/bad.conf" --db "$DB" --once
 expect_grep "refused by the server" "$T/err" "wrong password says the login was refused"
+# Dovecot's log process writes the line a moment after the client has
+# gone: wait for the first refusal, then give a second one time to show.
+i=0
+while [ "$(grep -c "auth failed" "$DOVECOT_DIR/dovecot.log")" -le "$before" ] &&
+	[ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 0.5
 after=$(grep -c "auth failed" "$DOVECOT_DIR/dovecot.log")
 expect_eq "$((after - before))" 1 "wrong password is tried once"
 

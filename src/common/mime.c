@@ -178,23 +178,6 @@ mime_fallback_utf8(const char *s, size_t len)
 	return mime_utf8_dup(s, len);
 }
 
-/* Whether iconv knows the part's charset (GMime then converts it). */
-static bool
-mime_charset_known(GMimeObject *part)
-{
-	const char *cs =
-	    g_mime_object_get_content_type_parameter(part, "charset");
-	iconv_t cd;
-
-	if (!cs)
-		return false;
-	cd = g_mime_iconv_open("UTF-8", cs);
-	if (cd == (iconv_t)-1)
-		return false;
-	g_mime_iconv_close(cd);
-	return true;
-}
-
 static enum otpbox_err
 mime_add_text(struct mime_doc *doc, GMimeObject *part, bool html,
               bool forwarded)
@@ -216,10 +199,9 @@ mime_add_text(struct mime_doc *doc, GMimeObject *part, bool html,
 		len = MIME_MAX_TEXT_BYTES;
 	}
 	t = &doc->texts[doc->ntexts];
-	if (mime_charset_known(part) && g_utf8_validate(raw, (gssize)len, NULL))
-		t->text = mime_utf8_dup(raw, len);
-	else
-		t->text = mime_fallback_utf8(raw, len);
+	/* GMime converted a known charset to UTF-8; bytes of an unknown or
+	 * lying charset come back as they were and fall back here. */
+	t->text = mime_fallback_utf8(raw, len);
 	g_free(raw);
 	if (!t->text)
 		return OTPBOX_ERR_NOMEM;

@@ -128,13 +128,14 @@ CONF
 	fi
 }
 
-# Waits until the imaps port accepts connections (at most ~10 s).
+# Waits until the imaps port accepts connections (at most ~30 s: a loaded
+# machine running sanitizer builds starts Dovecot slowly).
 dovecot_wait_listening()
 {
 	python3 - "$DOVECOT_PORT" <<'PY'
 import socket, sys, time
 port = int(sys.argv[1])
-for _ in range(200):
+for _ in range(600):
     try:
         socket.create_connection(("127.0.0.1", port), 0.5).close()
         sys.exit(0)
@@ -163,8 +164,6 @@ dovecot_start()
 	DOVECOT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/otpbox-dovecot.XXXXXX") || return 1
 	chmod 755 "$DOVECOT_DIR"
 	mkdir -p "$DOVECOT_DIR/run" "$DOVECOT_DIR/state" "$DOVECOT_DIR/home"
-	DOVECOT_PORT=$(dovecot_free_port)
-	DOVECOT_PORT_PLAIN=$(dovecot_free_port)
 	DOVECOT_CA=$DOVECOT_DIR/ca.pem
 	DOVECOT_OTHER_CA=$DOVECOT_DIR/other-ca.pem
 	(umask 077 && printf '%s\n' "$DOVECOT_PASSWORD" >"$DOVECOT_DIR/password")
@@ -176,8 +175,17 @@ dovecot_start()
 	for u in $DOVECOT_USER ${DOVECOT_USERS:-}; do
 		dovecot_add_user "$u"
 	done
-	dovecot_write_conf
-	dovecot_run
+	# A port found free can be taken by another test before Dovecot binds
+	# it: try again with fresh ports rather than fail the test.
+	for attempt in 1 2 3; do
+		DOVECOT_PORT=$(dovecot_free_port)
+		DOVECOT_PORT_PLAIN=$(dovecot_free_port)
+		dovecot_write_conf
+		dovecot_run && return 0
+		dovecot_stop
+		echo "dovecot start attempt $attempt failed; trying other ports" >&2
+	done
+	return 1
 }
 
 dovecot_stop()

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Text normalisation before code search: one spelling for each digit. */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,20 @@ extract_norm_map(unsigned long cp)
 		return '.';
 	if (cp == 0x3001)
 		return ',';
+	return 0;
+}
+
+/* 1 for ASCII letters and digits, 2 for scripts written without
+ * spaces (CJK, kana, hangul, Thai), 0 for anything else. */
+static int
+extract_norm_kind(unsigned long cp)
+{
+	if (cp < 0x80)
+		return isalnum((int)cp) ? 1 : 0;
+	if ((cp >= 0x0e00 && cp <= 0x0e7f) || (cp >= 0x3040 && cp <= 0x30ff) ||
+	    (cp >= 0x3400 && cp <= 0x9fff) || (cp >= 0xac00 && cp <= 0xd7af) ||
+	    (cp >= 0xf900 && cp <= 0xfaff))
+		return 2;
 	return 0;
 }
 
@@ -131,7 +146,7 @@ extract_norm_text(const char *in, size_t len, size_t max,
 	struct extract_norm_out o = {.line_start = true, .norm = out};
 	size_t i = 0, used;
 	unsigned long cp;
-	int m;
+	int m, kind = 0, last_kind = 0;
 	char c;
 
 	/* The mark arrays are large; only their counts need resetting. */
@@ -139,11 +154,21 @@ extract_norm_text(const char *in, size_t len, size_t max,
 	out->len = out->nemph = out->nlinks = 0;
 	if (len > max)
 		len = max;
-	if (!(o.buf = malloc(len + 2)))
+	/* Room for a space at every script change (see below). */
+	if (!(o.buf = malloc(len * 2 + 2)))
 		return OTPBOX_ERR_NOMEM;
 	while (i < len) {
 		cp = extract_norm_decode(s + i, len - i, &used);
 		m = extract_norm_map(cp);
+		/* Chinese, Japanese, Korean and Thai write no spaces: split
+		 * "验证码123456请" so the code stands as a word of its own. */
+		kind = m > 0    ? extract_norm_kind((unsigned long)m)
+		       : m == 0 ? extract_norm_kind(cp)
+		                : kind;
+		if (kind && last_kind && kind != last_kind)
+			extract_norm_put(&o, " ", 1);
+		if (m >= 0 && cp > (unsigned long)HTML_TEXT_LINK_MARK)
+			last_kind = kind;
 		if (m > 0) {
 			c = (char)m;
 			extract_norm_put(&o, &c, 1);

@@ -172,6 +172,10 @@ static const struct extract_case extract_codes[] = {
      "<table><tr><td style=\"font-size:30px\">4827</td></tr></table>"
      "<p>Fjord AS, Karl Johans gate 1, 0154 Oslo</p>",
      true, "4827", NULL},
+    {"Chinese without spaces", "验证码", "您的验证码123456请勿泄露给他人。\n",
+     false, "123456", NULL},
+    {"Japanese without spaces, emphasised", "認証",
+     "<p>認証コードは<b>482019</b>です。</p>", true, "482019", NULL},
     {"custom pattern style text", "Code",
      "Verification code (valid for 10 minutes): 441902\n", false, "441902",
      NULL},

@@ -75,7 +75,7 @@ bench_waiter(const char *path, int i, int timeout_ms, int fd)
 		e = otpbox_wait(box, address, &o, &code);
 		if (e)
 			fprintf(stderr, "waiter %d: %s after %.1f s\n", i,
-				otpbox_errmsg(box), bench_now() - t0);
+			        otpbox_errmsg(box), bench_now() - t0);
 		st = e != OTPBOX_OK;
 	}
 	snprintf(line, sizeof(line), "%d %.9f\n", st ? -1 : i, bench_now());
@@ -96,9 +96,10 @@ bench_await(const char *path, int n)
 			return;
 		usleep(10000);
 	}
-	fprintf(stderr, "wait_bench: only %lld of %d waiters started\n",
-		(long long)testdb_int(path, "SELECT count(*) FROM active_waits"),
-		n);
+	fprintf(
+	    stderr, "wait_bench: only %lld of %d waiters started\n",
+	    (long long)testdb_int(path, "SELECT count(*) FROM active_waits"),
+	    n);
 }
 
 static int
@@ -133,7 +134,8 @@ bench_report(const char *what, FILE *in, const double *committed, int n)
 	}
 	qsort(lat, (size_t)got, sizeof(*lat), bench_cmp);
 	if (got)
-		printf("wait wake-up, %s: %d waiters, COMMIT called -> code returned:"
+		printf("wait wake-up, %s: %d waiters, COMMIT called -> code "
+		       "returned:"
 		       " p50 %.2f ms, p99 %.2f ms, max %.2f ms (missing %d)\n",
 		       what, n, bench_pct(lat, got, 0.5),
 		       bench_pct(lat, got, 0.99), lat[got - 1], missing);
@@ -172,7 +174,7 @@ bench_round(const char *path, int n, int batch)
 		if (!batch)
 			sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		testdb_add_db(db, address, "code", code, time(NULL),
-			      time(NULL));
+		              time(NULL));
 		if (!batch) {
 			committed[i] = bench_now();
 			sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
@@ -190,7 +192,7 @@ bench_round(const char *path, int n, int batch)
 	sqlite3_close(db);
 	in = fdopen(fds[0], "r");
 	bench_report(batch ? "one batch of all codes" : "one commit per code",
-		     in, committed, n);
+	             in, committed, n);
 	fclose(in);
 	while (wait(NULL) > 0)
 		;
@@ -244,8 +246,8 @@ bench_spawn_idle(const char *path, int i, const char *otpbox)
 		return pid;
 	snprintf(address, sizeof(address), "idle%d@bench.test", i);
 	if (otpbox) {
-		execl(otpbox, otpbox, "wait", "--db", path, "--timeout",
-		      "3600", address, (char *)NULL);
+		execl(otpbox, otpbox, "wait", "--db", path, "--timeout", "3600",
+		      address, (char *)NULL);
 		_exit(127);
 	}
 	bench_waiter(path, i, 3600 * 1000, -1);
@@ -284,7 +286,8 @@ bench_idle(const char *path, int n, int secs, const char *otpbox)
 		pss += bench_kb(pids[i], "smaps_rollup", "Pss:");
 	}
 	printf("wait idle, %d %s: %.3f%% of one core in total over %.0f s;"
-	       " per waiter RSS %.0f KiB, PSS %.0f KiB\n", n,
+	       " per waiter RSS %.0f KiB, PSS %.0f KiB\n",
+	       n,
 	       otpbox ? "`otpbox wait` processes" : "forked libotpbox waiters",
 	       100.0 * (double)(t1 - t0) / 1e9 / (w1 - w0), w1 - w0,
 	       (double)rss / n, (double)pss / n);
@@ -301,10 +304,11 @@ main(int argc, char **argv)
 	char path[PATH_MAX];
 	int n;
 
-	if (argc < 4 || (strcmp(argv[1], "latency") && strcmp(argv[1], "idle"))
-	    || (!strcmp(argv[1], "idle") && argc < 5)) {
+	if (argc < 4 ||
+	    (strcmp(argv[1], "latency") && strcmp(argv[1], "idle")) ||
+	    (!strcmp(argv[1], "idle") && argc < 5)) {
 		fprintf(stderr, "usage: wait_bench latency DIR N | idle DIR N"
-			" SECONDS [OTPBOX]\n");
+		                " SECONDS [OTPBOX]\n");
 		return 64;
 	}
 	n = atoi(argv[3]);

@@ -14,9 +14,9 @@ struct otpbox_cmd {
 };
 
 static const struct otpbox_cmd otpbox_cmds[] = {
-	{ "fetch", fetch_main, "sync the mailbox(es) into the database" },
-	{ "wait", wait_main, "print and claim the code for an address" },
-	{ "extract", extract_main, "analyse raw messages without a server" },
+    {"fetch", fetch_main, "sync the mailbox(es) into the database"},
+    {"wait", wait_main, "print and claim the code for an address"},
+    {"extract", extract_main, "analyse raw messages without a server"},
 };
 
 static void
@@ -25,12 +25,12 @@ otpbox_usage(FILE *out)
 	size_t i;
 
 	fprintf(out, "usage: otpbox COMMAND [OPTIONS]\n"
-		     "       otpbox --help | --version\n\ncommands:\n");
+	             "       otpbox --help | --version\n\ncommands:\n");
 	for (i = 0; i < sizeof(otpbox_cmds) / sizeof(otpbox_cmds[0]); i++)
 		fprintf(out, "  %-8s %s\n", otpbox_cmds[i].name,
-			otpbox_cmds[i].summary);
+		        otpbox_cmds[i].summary);
 	fprintf(out, "\nRun 'otpbox COMMAND --help' for a command's options.\n"
-		     "Exit status follows sysexits.h; see otpbox(1).\n");
+	             "Exit status follows sysexits.h; see otpbox(1).\n");
 }
 
 int
@@ -56,6 +56,6 @@ main(int argc, char **argv)
 			return otpbox_cmds[i].main(argc - 1, argv + 1);
 	fprintf(stderr, "otpbox: unknown command '%s'\n", argv[1]);
 	fprintf(stderr, "usage: otpbox fetch|wait|extract [OPTIONS] "
-			"(see 'otpbox --help')\n");
+	                "(see 'otpbox --help')\n");
 	return EX_USAGE;
 }

@@ -27,105 +27,113 @@ struct conf_errs {
 	const char *file;
 };
 
-enum conf_type { CONF_T_STRING, CONF_T_INT, CONF_T_LONG, CONF_T_BOOL, CONF_T_STRLIST,
-		 CONF_T_ENUM, CONF_T_GROUP, CONF_T_LIST };
+enum conf_type {
+	CONF_T_STRING,
+	CONF_T_INT,
+	CONF_T_LONG,
+	CONF_T_BOOL,
+	CONF_T_STRLIST,
+	CONF_T_ENUM,
+	CONF_T_GROUP,
+	CONF_T_LIST
+};
 
 /* One known setting: where its value goes inside the target struct. */
 struct conf_key {
 	const char *name;
 	enum conf_type type;
-	size_t off;       /* offset of the field (count follows a list) */
-	long min, max;    /* for integers */
+	size_t off;    /* offset of the field (count follows a list) */
+	long min, max; /* for integers */
 	const char *const *choices; /* for enums, NULL-terminated */
 };
 
-static const char *const conf_auth_names[] = { "password", "xoauth2", NULL };
-static const char *const conf_tls_names[] = { "implicit", "starttls", "none",
-					      NULL };
-static const char *const conf_flow_names[] = { "client_credentials",
-					       "refresh_token", NULL };
+static const char *const conf_auth_names[] = {"password", "xoauth2", NULL};
+static const char *const conf_tls_names[] = {"implicit", "starttls", "none",
+                                             NULL};
+static const char *const conf_flow_names[] = {"client_credentials",
+                                              "refresh_token", NULL};
 
+/* One line per kind of setting reads best here. */
+/* clang-format off */
 #define CK_S(s, f) { #f, CONF_T_STRING, offsetof(s, f), 0, 0, NULL }
 #define CK_I(s, f, lo, hi) { #f, CONF_T_INT, offsetof(s, f), lo, hi, NULL }
 #define CK_B(s, f) { #f, CONF_T_BOOL, offsetof(s, f), 0, 0, NULL }
 #define CK_L(s, f) { #f, CONF_T_STRLIST, offsetof(s, f), 0, 0, NULL }
 #define CK_E(s, f, c) { #f, CONF_T_ENUM, offsetof(s, f), 0, 0, c }
 #define CK_SEC(s, n, f, k) { n, CONF_T_STRING, offsetof(s, f.k), 0, 0, NULL }
+/* clang-format on */
 
 static const struct conf_key conf_oauth2_keys[] = {
-	CK_S(struct conf_oauth2, tenant),
-	CK_S(struct conf_oauth2, client_id),
-	CK_SEC(struct conf_oauth2, "client_secret_env", client_secret, env),
-	CK_SEC(struct conf_oauth2, "client_secret_file", client_secret, file),
-	CK_SEC(struct conf_oauth2, "client_secret_command", client_secret,
-	       command),
-	CK_E(struct conf_oauth2, flow, conf_flow_names),
-	CK_S(struct conf_oauth2, refresh_token_file),
-	CK_S(struct conf_oauth2, token_endpoint),
-	CK_S(struct conf_oauth2, scope),
-	CK_S(struct conf_oauth2, ca_file),
-	CK_S(struct conf_oauth2, access_token_command),
-	{ NULL, 0, 0, 0, 0, NULL },
+    CK_S(struct conf_oauth2, tenant),
+    CK_S(struct conf_oauth2, client_id),
+    CK_SEC(struct conf_oauth2, "client_secret_env", client_secret, env),
+    CK_SEC(struct conf_oauth2, "client_secret_file", client_secret, file),
+    CK_SEC(struct conf_oauth2, "client_secret_command", client_secret, command),
+    CK_E(struct conf_oauth2, flow, conf_flow_names),
+    CK_S(struct conf_oauth2, refresh_token_file),
+    CK_S(struct conf_oauth2, token_endpoint),
+    CK_S(struct conf_oauth2, scope),
+    CK_S(struct conf_oauth2, ca_file),
+    CK_S(struct conf_oauth2, access_token_command),
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 static const struct conf_key conf_account_keys[] = {
-	CK_S(struct conf_account, name),
-	CK_S(struct conf_account, user),
-	CK_S(struct conf_account, mailbox),
-	CK_E(struct conf_account, auth, conf_auth_names),
-	CK_SEC(struct conf_account, "password_env", password, env),
-	CK_SEC(struct conf_account, "password_file", password, file),
-	CK_SEC(struct conf_account, "password_command", password, command),
-	CK_S(struct conf_account, host),
-	CK_I(struct conf_account, port, 1, 65535),
-	CK_E(struct conf_account, tls, conf_tls_names),
-	CK_B(struct conf_account, allow_plaintext),
-	CK_S(struct conf_account, ca_file),
-	CK_I(struct conf_account, timeout_seconds, 1, 3600),
-	CK_L(struct conf_account, folders),
-	CK_L(struct conf_account, domains),
-	{ "oauth2", CONF_T_GROUP, 0, 0, 0, NULL },
-	{ NULL, 0, 0, 0, 0, NULL },
+    CK_S(struct conf_account, name),
+    CK_S(struct conf_account, user),
+    CK_S(struct conf_account, mailbox),
+    CK_E(struct conf_account, auth, conf_auth_names),
+    CK_SEC(struct conf_account, "password_env", password, env),
+    CK_SEC(struct conf_account, "password_file", password, file),
+    CK_SEC(struct conf_account, "password_command", password, command),
+    CK_S(struct conf_account, host),
+    CK_I(struct conf_account, port, 1, 65535),
+    CK_E(struct conf_account, tls, conf_tls_names),
+    CK_B(struct conf_account, allow_plaintext),
+    CK_S(struct conf_account, ca_file),
+    CK_I(struct conf_account, timeout_seconds, 1, 3600),
+    CK_L(struct conf_account, folders),
+    CK_L(struct conf_account, domains),
+    {"oauth2", CONF_T_GROUP, 0, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 #define CF(f) offsetof(struct conf, f)
 static const struct conf_key conf_root_keys[] = {
-	{ "database", CONF_T_STRING, CF(database), 0, 0, NULL },
-	{ "accounts", CONF_T_LIST, 0, 0, 0, NULL },
-	{ "fetch", CONF_T_GROUP, 0, 0, 0, NULL },
-	{ "wait", CONF_T_GROUP, 0, 0, 0, NULL },
-	{ "extract", CONF_T_GROUP, 0, 0, 0, NULL },
-	{ NULL, 0, 0, 0, 0, NULL },
+    {"database", CONF_T_STRING, CF(database), 0, 0, NULL},
+    {"accounts", CONF_T_LIST, 0, 0, 0, NULL},
+    {"fetch", CONF_T_GROUP, 0, 0, 0, NULL},
+    {"wait", CONF_T_GROUP, 0, 0, 0, NULL},
+    {"extract", CONF_T_GROUP, 0, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 static const struct conf_key conf_fetch_keys[] = {
-	{ "idle", CONF_T_BOOL, CF(fetch.idle), 0, 0, NULL },
-	{ "poll_interval_seconds", CONF_T_INT, CF(fetch.poll_interval_seconds),
-	  1, 3600, NULL },
-	{ "max_message_bytes", CONF_T_LONG, CF(fetch.max_message_bytes),
-	  1024, 64L * 1024 * 1024, NULL },
-	{ "retention_days", CONF_T_INT, CF(fetch.retention_days), 0, 36500,
-	  NULL },
-	{ "batch_size", CONF_T_INT, CF(fetch.batch_size), 1, 10000, NULL },
-	{ NULL, 0, 0, 0, 0, NULL },
+    {"idle", CONF_T_BOOL, CF(fetch.idle), 0, 0, NULL},
+    {"poll_interval_seconds", CONF_T_INT, CF(fetch.poll_interval_seconds), 1,
+     3600, NULL},
+    {"max_message_bytes", CONF_T_LONG, CF(fetch.max_message_bytes), 1024,
+     64L * 1024 * 1024, NULL},
+    {"retention_days", CONF_T_INT, CF(fetch.retention_days), 0, 36500, NULL},
+    {"batch_size", CONF_T_INT, CF(fetch.batch_size), 1, 10000, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 static const struct conf_key conf_wait_keys[] = {
-	{ "timeout_seconds", CONF_T_INT, CF(wait.timeout_seconds), 0, 86400,
-	  NULL },
-	{ "max_email_age_seconds", CONF_T_INT, CF(wait.max_email_age_seconds),
-	  1, 30L * 86400, NULL },
-	{ NULL, 0, 0, 0, 0, NULL },
+    {"timeout_seconds", CONF_T_INT, CF(wait.timeout_seconds), 0, 86400, NULL},
+    {"max_email_age_seconds", CONF_T_INT, CF(wait.max_email_age_seconds), 1,
+     30L * 86400, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 static const struct conf_key conf_extract_keys[] = {
-	{ "custom_patterns", CONF_T_STRLIST, CF(extract.custom_patterns), 0, 0,
-	  NULL },
-	{ NULL, 0, 0, 0, 0, NULL },
+    {"custom_patterns", CONF_T_STRLIST, CF(extract.custom_patterns), 0, 0,
+     NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 static void conf_err(struct conf_errs *errs, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void
 conf_err(struct conf_errs *errs, int line, const char *fmt, ...)
@@ -149,8 +157,8 @@ conf_err(struct conf_errs *errs, int line, const char *fmt, ...)
 	if (grown == NULL)
 		return;
 	errs->text = grown;
-	errs->len += (size_t)sprintf(errs->text + errs->len, "%s%s\n", head,
-				     msg);
+	errs->len +=
+	    (size_t)sprintf(errs->text + errs->len, "%s%s\n", head, msg);
 }
 
 static char *
@@ -198,7 +206,7 @@ conf_find_key(const struct conf_key *keys, const char *name)
 
 static void
 conf_unknown(struct conf_errs *errs, const config_setting_t *s,
-	     const char *path, const struct conf_key *keys)
+             const char *path, const struct conf_key *keys)
 {
 	const struct conf_key *best = NULL;
 	size_t d, bestd = 3;
@@ -212,12 +220,12 @@ conf_unknown(struct conf_errs *errs, const config_setting_t *s,
 	}
 	if (best)
 		conf_err(errs, config_setting_source_line(s),
-			 "unknown setting '%s%s' (did you mean '%s'?)", path,
-			 config_setting_name(s), best->name);
+		         "unknown setting '%s%s' (did you mean '%s'?)", path,
+		         config_setting_name(s), best->name);
 	else
 		conf_err(errs, config_setting_source_line(s),
-			 "unknown setting '%s%s'", path,
-			 config_setting_name(s));
+		         "unknown setting '%s%s'", path,
+		         config_setting_name(s));
 }
 
 static void
@@ -234,7 +242,7 @@ conf_strlist_free(char **list, size_t n)
 
 static void
 conf_set_strlist(struct conf_errs *errs, const config_setting_t *s,
-		 const char *path, char ***list, size_t *n)
+                 const char *path, char ***list, size_t *n)
 {
 	int i, len;
 	const config_setting_t *e;
@@ -242,8 +250,9 @@ conf_set_strlist(struct conf_errs *errs, const config_setting_t *s,
 	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
 	    config_setting_type(s) != CONFIG_TYPE_LIST) {
 		conf_err(errs, config_setting_source_line(s),
-			 "setting '%s%s' must be a list of strings, e.g. "
-			 "[ \"a\", \"b\" ]", path, config_setting_name(s));
+		         "setting '%s%s' must be a list of strings, e.g. "
+		         "[ \"a\", \"b\" ]",
+		         path, config_setting_name(s));
 		return;
 	}
 	len = config_setting_length(s);
@@ -256,8 +265,8 @@ conf_set_strlist(struct conf_errs *errs, const config_setting_t *s,
 		e = config_setting_get_elem(s, (unsigned)i);
 		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
 			conf_err(errs, config_setting_source_line(e),
-				 "setting '%s%s' must contain only strings",
-				 path, config_setting_name(s));
+			         "setting '%s%s' must contain only strings",
+			         path, config_setting_name(s));
 			continue;
 		}
 		(*list)[(*n)++] = strdup(config_setting_get_string(e));
@@ -266,7 +275,7 @@ conf_set_strlist(struct conf_errs *errs, const config_setting_t *s,
 
 static void
 conf_set_enum(struct conf_errs *errs, const config_setting_t *s,
-	      const char *path, const struct conf_key *k, int *field)
+              const char *path, const struct conf_key *k, int *field)
 {
 	const char *v = config_setting_get_string(s);
 	char choices[128] = "";
@@ -279,18 +288,18 @@ conf_set_enum(struct conf_errs *errs, const config_setting_t *s,
 		}
 	for (i = 0; k->choices[i]; i++) {
 		strncat(choices, i ? ", " : "",
-			sizeof(choices) - strlen(choices) - 1);
+		        sizeof(choices) - strlen(choices) - 1);
 		strncat(choices, k->choices[i],
-			sizeof(choices) - strlen(choices) - 1);
+		        sizeof(choices) - strlen(choices) - 1);
 	}
 	conf_err(errs, config_setting_source_line(s),
-		 "setting '%s%s' must be one of: %s", path, k->name, choices);
+	         "setting '%s%s' must be one of: %s", path, k->name, choices);
 }
 
 /* Stores the value of s into base + k->off according to k->type. */
 static void
 conf_set_value(struct conf_errs *errs, const config_setting_t *s,
-	       const char *path, const struct conf_key *k, void *base)
+               const char *path, const struct conf_key *k, void *base)
 {
 	char *field = (char *)base + k->off;
 	int type = config_setting_type(s);
@@ -301,8 +310,9 @@ conf_set_value(struct conf_errs *errs, const config_setting_t *s,
 	case CONF_T_ENUM:
 		if (type != CONFIG_TYPE_STRING) {
 			conf_err(errs, config_setting_source_line(s),
-				 "setting '%s%s' must be a string in double "
-				 "quotes", path, k->name);
+			         "setting '%s%s' must be a string in double "
+			         "quotes",
+			         path, k->name);
 			return;
 		}
 		if (k->type == CONF_T_ENUM) {
@@ -316,15 +326,16 @@ conf_set_value(struct conf_errs *errs, const config_setting_t *s,
 	case CONF_T_LONG:
 		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
 			conf_err(errs, config_setting_source_line(s),
-				 "setting '%s%s' must be a whole number",
-				 path, k->name);
+			         "setting '%s%s' must be a whole number", path,
+			         k->name);
 			return;
 		}
 		v = config_setting_get_int64(s);
 		if (v < k->min || v > k->max) {
 			conf_err(errs, config_setting_source_line(s),
-				 "setting '%s%s' is %lld; it must be from %ld "
-				 "to %ld", path, k->name, v, k->min, k->max);
+			         "setting '%s%s' is %lld; it must be from %ld "
+			         "to %ld",
+			         path, k->name, v, k->min, k->max);
 			return;
 		}
 		if (k->type == CONF_T_LONG)
@@ -335,15 +346,15 @@ conf_set_value(struct conf_errs *errs, const config_setting_t *s,
 	case CONF_T_BOOL:
 		if (type != CONFIG_TYPE_BOOL) {
 			conf_err(errs, config_setting_source_line(s),
-				 "setting '%s%s' must be true or false",
-				 path, k->name);
+			         "setting '%s%s' must be true or false", path,
+			         k->name);
 			return;
 		}
 		*(bool *)field = config_setting_get_bool(s);
 		return;
 	case CONF_T_STRLIST:
 		conf_set_strlist(errs, s, path, (char ***)field,
-				 (size_t *)(field + sizeof(char **)));
+		                 (size_t *)(field + sizeof(char **)));
 		return;
 	case CONF_T_GROUP:
 	case CONF_T_LIST:
@@ -355,7 +366,7 @@ conf_set_value(struct conf_errs *errs, const config_setting_t *s,
  * the caller through the callback-free check below. */
 static void
 conf_apply_group(struct conf_errs *errs, const config_setting_t *s,
-		 const char *path, const struct conf_key *keys, void *base)
+                 const char *path, const struct conf_key *keys, void *base)
 {
 	const config_setting_t *m;
 	const struct conf_key *k;
@@ -363,7 +374,7 @@ conf_apply_group(struct conf_errs *errs, const config_setting_t *s,
 
 	if (!config_setting_is_group(s)) {
 		conf_err(errs, config_setting_source_line(s),
-			 "setting '%s' must be a group { ... }", path);
+		         "setting '%s' must be a group { ... }", path);
 		return;
 	}
 	n = config_setting_length(s);
@@ -395,43 +406,51 @@ conf_secret_count(const struct conf_secret *s)
 
 static void
 conf_check_oauth2(struct conf_errs *errs, struct conf_account *a,
-		  const char *path)
+                  const char *path)
 {
 	struct conf_oauth2 *o = &a->oauth2;
 
 	if (!a->has_oauth2) {
-		conf_err(errs, a->line, "%s: auth = \"xoauth2\" needs an "
-			 "'oauth2' group (tenant, client_id, client secret)",
-			 path);
+		conf_err(errs, a->line,
+		         "%s: auth = \"xoauth2\" needs an "
+		         "'oauth2' group (tenant, client_id, client secret)",
+		         path);
 		return;
 	}
 	if (o->access_token_command)
 		return;
 	if (o->client_id == NULL)
 		conf_err(errs, a->line, "%soauth2: 'client_id' is missing",
-			 path);
+		         path);
 	if (o->tenant == NULL && o->token_endpoint == NULL)
-		conf_err(errs, a->line, "%soauth2: 'tenant' (or "
-			 "'token_endpoint') is missing", path);
+		conf_err(errs, a->line,
+		         "%soauth2: 'tenant' (or "
+		         "'token_endpoint') is missing",
+		         path);
 	if (conf_secret_count(&o->client_secret) > 1)
-		conf_err(errs, a->line, "%soauth2: give only one of "
-			 "client_secret_env, client_secret_file and "
-			 "client_secret_command", path);
+		conf_err(errs, a->line,
+		         "%soauth2: give only one of "
+		         "client_secret_env, client_secret_file and "
+		         "client_secret_command",
+		         path);
 	if (o->flow == CONF_OAUTH2_CLIENT_CREDENTIALS &&
 	    conf_secret_count(&o->client_secret) == 0)
-		conf_err(errs, a->line, "%soauth2: the client_credentials "
-			 "flow needs client_secret_env, client_secret_file or "
-			 "client_secret_command", path);
+		conf_err(errs, a->line,
+		         "%soauth2: the client_credentials "
+		         "flow needs client_secret_env, client_secret_file or "
+		         "client_secret_command",
+		         path);
 	if (o->flow == CONF_OAUTH2_REFRESH_TOKEN &&
 	    o->refresh_token_file == NULL)
-		conf_err(errs, a->line, "%soauth2: the refresh_token flow "
-			 "needs 'refresh_token_file'", path);
+		conf_err(errs, a->line,
+		         "%soauth2: the refresh_token flow "
+		         "needs 'refresh_token_file'",
+		         path);
 }
 
 /* Cross-setting rules and defaults for one account. */
 static void
-conf_finish_account(struct conf_errs *errs, struct conf_account *a,
-		    size_t idx)
+conf_finish_account(struct conf_errs *errs, struct conf_account *a, size_t idx)
 {
 	char path[64];
 	const char *env_user;
@@ -441,7 +460,7 @@ conf_finish_account(struct conf_errs *errs, struct conf_account *a,
 		a->user = strdup(env_user);
 	if (a->user == NULL || !*a->user)
 		conf_err(errs, a->line, "%s: 'user' is missing (or set $%s)",
-			 path, CONF_DEFAULT_EMAIL_ENV);
+		         path, CONF_DEFAULT_EMAIL_ENV);
 	if (a->name == NULL) {
 		char name[32];
 
@@ -455,30 +474,36 @@ conf_finish_account(struct conf_errs *errs, struct conf_account *a,
 	if (a->port == 0)
 		a->port = a->tls == CONF_TLS_IMPLICIT ? 993 : 143;
 	if (a->tls == CONF_TLS_NONE && !a->allow_plaintext)
-		conf_err(errs, a->line, "%s: tls = \"none\" sends the password "
-			 "unencrypted; also set allow_plaintext = true if you "
-			 "really mean it", path);
+		conf_err(errs, a->line,
+		         "%s: tls = \"none\" sends the password "
+		         "unencrypted; also set allow_plaintext = true if you "
+		         "really mean it",
+		         path);
 	if (a->nfolders == 0) {
 		a->folders = calloc(2, sizeof(char *));
 		if (a->folders && (a->folders[0] = strdup(CONF_DEFAULT_FOLDER)))
 			a->nfolders = 1;
 	}
 	if (conf_secret_count(&a->password) > 1)
-		conf_err(errs, a->line, "%s: give only one of password_env, "
-			 "password_file and password_command", path);
+		conf_err(errs, a->line,
+		         "%s: give only one of password_env, "
+		         "password_file and password_command",
+		         path);
 	if (a->auth == CONF_AUTH_PASSWORD &&
 	    conf_secret_count(&a->password) == 0)
 		a->password.env = strdup(CONF_DEFAULT_PASSWORD_ENV);
 	if (a->auth == CONF_AUTH_XOAUTH2)
 		conf_check_oauth2(errs, a, path);
 	else if (a->has_oauth2)
-		conf_err(errs, a->line, "%s: an 'oauth2' group is only used "
-			 "with auth = \"xoauth2\"", path);
+		conf_err(errs, a->line,
+		         "%s: an 'oauth2' group is only used "
+		         "with auth = \"xoauth2\"",
+		         path);
 }
 
 static void
 conf_apply_accounts(struct conf_errs *errs, const config_setting_t *list,
-		    struct conf *conf)
+                    struct conf *conf)
 {
 	const config_setting_t *s, *o;
 	struct conf_account *a;
@@ -487,7 +512,7 @@ conf_apply_accounts(struct conf_errs *errs, const config_setting_t *list,
 
 	if (!config_setting_is_list(list) && !config_setting_is_array(list)) {
 		conf_err(errs, config_setting_source_line(list),
-			 "setting 'accounts' must be a list: ( { ... }, ... )");
+		         "setting 'accounts' must be a list: ( { ... }, ... )");
 		return;
 	}
 	n = config_setting_length(list);
@@ -504,9 +529,10 @@ conf_apply_accounts(struct conf_errs *errs, const config_setting_t *list,
 		if (config_setting_is_group(s) &&
 		    (o = config_setting_get_member(s, "oauth2")) != NULL) {
 			a->has_oauth2 = true;
-			snprintf(path, sizeof(path), "accounts.[%d].oauth2.", i);
+			snprintf(path, sizeof(path), "accounts.[%d].oauth2.",
+			         i);
 			conf_apply_group(errs, o, path, conf_oauth2_keys,
-					 &a->oauth2);
+			                 &a->oauth2);
 		}
 	}
 }
@@ -524,17 +550,16 @@ conf_defaults(struct conf *conf)
 }
 
 static void
-conf_apply_root(struct conf_errs *errs, const config_t *cfg,
-		struct conf *conf)
+conf_apply_root(struct conf_errs *errs, const config_t *cfg, struct conf *conf)
 {
 	const config_setting_t *root = config_root_setting(cfg), *s;
 	static const struct {
 		const char *name;
 		const struct conf_key *keys;
 	} groups[] = {
-		{ "fetch", conf_fetch_keys },
-		{ "wait", conf_wait_keys },
-		{ "extract", conf_extract_keys },
+	    {"fetch", conf_fetch_keys},
+	    {"wait", conf_wait_keys},
+	    {"extract", conf_extract_keys},
 	};
 	size_t i;
 
@@ -578,18 +603,18 @@ conf_check_names(struct conf_errs *errs, struct conf *conf)
 		for (j = 0; j < i; j++)
 			if (conf->accounts[i].name && conf->accounts[j].name &&
 			    !strcmp(conf->accounts[i].name,
-				    conf->accounts[j].name))
+			            conf->accounts[j].name))
 				conf_err(errs, conf->accounts[i].line,
-					 "account name '%s' is used twice",
-					 conf->accounts[i].name);
+				         "account name '%s' is used twice",
+				         conf->accounts[i].name);
 }
 
 /* Turns a parsed libconfig tree (or none) into *out. */
 static enum otpbox_err
 conf_build(const config_t *cfg, const char *name, struct conf **out,
-	   char **errors)
+           char **errors)
 {
-	struct conf_errs errs = { NULL, 0, 0, name ? name : "environment" };
+	struct conf_errs errs = {NULL, 0, 0, name ? name : "environment"};
 	struct conf *conf;
 	size_t i;
 
@@ -606,9 +631,9 @@ conf_build(const config_t *cfg, const char *name, struct conf **out,
 		conf_finish_account(&errs, &conf->accounts[i], i);
 	conf_check_names(&errs, conf);
 	if (errs.count > CONF_ERRORS_MAX)
-		conf_err(&(struct conf_errs){ errs.text, errs.len, 0,
-					      errs.file }, 0,
-			 "... and %d more errors", errs.count - CONF_ERRORS_MAX);
+		conf_err(&(struct conf_errs){errs.text, errs.len, 0, errs.file},
+		         0, "... and %d more errors",
+		         errs.count - CONF_ERRORS_MAX);
 	if (errs.count) {
 		if (errors)
 			*errors = errs.text;
@@ -631,8 +656,8 @@ conf_syntax_error(const config_t *cfg, const char *name, char **errors)
 	msg = malloc(len);
 	if (msg)
 		snprintf(msg, len, "%s:%d: syntax error: %s\n",
-			 file ? file : name, config_error_line(cfg),
-			 config_error_text(cfg));
+		         file ? file : name, config_error_line(cfg),
+		         config_error_text(cfg));
 	if (errors)
 		*errors = msg;
 	else
@@ -642,7 +667,7 @@ conf_syntax_error(const config_t *cfg, const char *name, char **errors)
 
 enum otpbox_err
 conf_load_string(const char *text, const char *name, struct conf **out,
-		 char **errors)
+                 char **errors)
 {
 	enum otpbox_err err;
 	config_t cfg;
@@ -702,8 +727,8 @@ conf_load(const char *path, struct conf **out, char **errors)
 	if (errors)
 		*errors = NULL;
 	if ((err = conf_read_dotenv(".env")) != OTPBOX_OK && errors) {
-		*errors = conf_errorf(".env: cannot read: %s\n",
-				      strerror(errno));
+		*errors =
+		    conf_errorf(".env: cannot read: %s\n", strerror(errno));
 		return OTPBOX_ERR_CONFIG;
 	}
 	path = conf_pick_path(path, &required);
@@ -713,7 +738,7 @@ conf_load(const char *path, struct conf **out, char **errors)
 	if (fp == NULL) {
 		if (errors)
 			*errors = conf_errorf("%s: cannot open: %s\n", path,
-					      strerror(errno));
+			                      strerror(errno));
 		return OTPBOX_ERR_CONFIG;
 	}
 	config_init(&cfg);
@@ -773,7 +798,7 @@ conf_free(struct conf *conf)
 		conf_account_clear(&conf->accounts[i]);
 	free(conf->accounts);
 	conf_strlist_free(conf->extract.custom_patterns,
-			  conf->extract.ncustom_patterns);
+	                  conf->extract.ncustom_patterns);
 	free(conf);
 }
 
@@ -795,8 +820,8 @@ conf_database(struct conf *conf, const char *override)
 		if (asprintf(&path, "%s/otpbox/otpbox.db", state) < 0)
 			path = NULL;
 	} else if ((home = getenv("HOME")) && *home) {
-		if (asprintf(&path, "%s/.local/state/otpbox/otpbox.db",
-			     home) < 0)
+		if (asprintf(&path, "%s/.local/state/otpbox/otpbox.db", home) <
+		    0)
 			path = NULL;
 	} else
 		path = strdup("otpbox.db");
@@ -852,7 +877,7 @@ conf_read_fd(int fd, char **out)
 
 static enum otpbox_err
 conf_secret_from_file(const char *path, const char *what, char **out,
-		      char *errbuf, size_t errlen)
+                      char *errbuf, size_t errlen)
 {
 	enum otpbox_err err;
 	struct stat st;
@@ -861,12 +886,14 @@ conf_secret_from_file(const char *path, const char *what, char **out,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(errbuf, errlen, "%s file %s: %s", what, path,
-			 strerror(errno));
+		         strerror(errno));
 		return OTPBOX_ERR_SECRET;
 	}
 	if (fstat(fd, &st) < 0 || (st.st_mode & 077)) {
-		snprintf(errbuf, errlen, "%s file %s is readable by group or "
-			 "others; run 'chmod 600 %s'", what, path, path);
+		snprintf(errbuf, errlen,
+		         "%s file %s is readable by group or "
+		         "others; run 'chmod 600 %s'",
+		         what, path, path);
 		close(fd);
 		return OTPBOX_ERR_SECRET;
 	}
@@ -874,13 +901,13 @@ conf_secret_from_file(const char *path, const char *what, char **out,
 	close(fd);
 	if (err)
 		snprintf(errbuf, errlen, "%s file %s: %s", what, path,
-			 otpbox_strerror(err));
+		         otpbox_strerror(err));
 	return err ? OTPBOX_ERR_SECRET : OTPBOX_OK;
 }
 
 static enum otpbox_err
 conf_secret_from_command(const char *command, const char *what, char **out,
-			 char *errbuf, size_t errlen)
+                         char *errbuf, size_t errlen)
 {
 	enum otpbox_err err;
 	int pipefd[2], status;
@@ -888,7 +915,7 @@ conf_secret_from_command(const char *command, const char *what, char **out,
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
 		snprintf(errbuf, errlen, "%s command: %s", what,
-			 strerror(errno));
+		         strerror(errno));
 		return OTPBOX_ERR_SECRET;
 	}
 	if (pid == 0) {
@@ -905,38 +932,41 @@ conf_secret_from_command(const char *command, const char *what, char **out,
 	    (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !**out)) {
 		conf_secret_free(*out);
 		*out = NULL;
-		snprintf(errbuf, errlen, "%s command failed (exit status %d) "
-			 "or printed nothing", what,
-			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		snprintf(errbuf, errlen,
+		         "%s command failed (exit status %d) "
+		         "or printed nothing",
+		         what, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		return OTPBOX_ERR_SECRET;
 	}
 	if (err)
 		snprintf(errbuf, errlen, "%s command: %s", what,
-			 otpbox_strerror(err));
+		         otpbox_strerror(err));
 	return err ? OTPBOX_ERR_SECRET : OTPBOX_OK;
 }
 
 enum otpbox_err
-conf_secret_read(const struct conf_secret *secret, const char *what,
-		 char **out, char *errbuf, size_t errlen)
+conf_secret_read(const struct conf_secret *secret, const char *what, char **out,
+                 char *errbuf, size_t errlen)
 {
 	const char *v;
 
 	*out = NULL;
 	if (secret->file)
 		return conf_secret_from_file(secret->file, what, out, errbuf,
-					     errlen);
+		                             errlen);
 	if (secret->command)
 		return conf_secret_from_command(secret->command, what, out,
-						errbuf, errlen);
+		                                errbuf, errlen);
 	if (secret->env == NULL) {
 		snprintf(errbuf, errlen, "no %s configured", what);
 		return OTPBOX_ERR_SECRET;
 	}
 	v = getenv(secret->env);
 	if (v == NULL || !*v) {
-		snprintf(errbuf, errlen, "%s: environment variable %s is not "
-			 "set (or put it in ./.env)", what, secret->env);
+		snprintf(errbuf, errlen,
+		         "%s: environment variable %s is not "
+		         "set (or put it in ./.env)",
+		         what, secret->env);
 		return OTPBOX_ERR_SECRET;
 	}
 	*out = strdup(v);
@@ -958,8 +988,8 @@ conf_unquote(char *v)
 {
 	size_t len = strlen(v);
 
-	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t' ||
-			   v[len - 1] == '\r'))
+	while (len > 0 &&
+	       (v[len - 1] == ' ' || v[len - 1] == '\t' || v[len - 1] == '\r'))
 		v[--len] = '\0';
 	if (len >= 2 && (v[0] == '"' || v[0] == '\'') && v[len - 1] == v[0]) {
 		v[len - 1] = '\0';
@@ -987,8 +1017,8 @@ conf_read_dotenv(const char *path)
 		*eq = '\0';
 		key[strcspn(key, " \t")] = '\0';
 		if (*key)
-			setenv(key, conf_unquote(eq + 1 + strspn(eq + 1, " \t")),
-			       0);
+			setenv(key,
+			       conf_unquote(eq + 1 + strspn(eq + 1, " \t")), 0);
 	}
 	explicit_bzero(line, sizeof(line));
 	fclose(fp);

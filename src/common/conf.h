@@ -14,7 +14,7 @@
 #define CONF_DEFAULT_FOLDER "INBOX"
 #define CONF_DEFAULT_PASSWORD_ENV "M365_APP_PASSWORD"
 #define CONF_DEFAULT_EMAIL_ENV "M365_EMAIL"
-#define CONF_DEFAULT_TOKEN_ENDPOINT \
+#define CONF_DEFAULT_TOKEN_ENDPOINT                                            \
 	"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
 /* The system-wide file, a fixed path that scripts and docs rely on. */
 #define CONF_SYSTEM_FILE "/etc/otpbox/otpbox.conf"
@@ -109,11 +109,10 @@ struct conf {
  * each naming file, line and setting; the caller frees it. On success
  * *out belongs to the caller (conf_free()).
  */
-enum otpbox_err conf_load(const char *path, struct conf **out,
-			  char **errors);
+enum otpbox_err conf_load(const char *path, struct conf **out, char **errors);
 /* Parses configuration text as if read from the file name `name`. */
 enum otpbox_err conf_load_string(const char *text, const char *name,
-				 struct conf **out, char **errors);
+                                 struct conf **out, char **errors);
 void conf_free(struct conf *conf);
 
 /*
@@ -130,8 +129,8 @@ const char *conf_database(struct conf *conf, const char *override);
  * secret. what names the setting in messages ("password").
  */
 enum otpbox_err conf_secret_read(const struct conf_secret *secret,
-				 const char *what, char **out, char *errbuf,
-				 size_t errlen);
+                                 const char *what, char **out, char *errbuf,
+                                 size_t errlen);
 void conf_secret_free(char *secret);
 
 /* Reads KEY=VALUE lines of path into the environment without replacing

@@ -40,12 +40,12 @@ log_vline(const char *tag, int errnum, const char *fmt, va_list ap)
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 	if (errnum)
 		fprintf(stderr, "%s.%03ldZ %s[%ld]: %s%s: %s\n", stamp,
-			ts.tv_nsec / 1000000, log_progname, (long)getpid(),
-			tag, msg, strerror(errnum));
+		        ts.tv_nsec / 1000000, log_progname, (long)getpid(), tag,
+		        msg, strerror(errnum));
 	else
 		fprintf(stderr, "%s.%03ldZ %s[%ld]: %s%s\n", stamp,
-			ts.tv_nsec / 1000000, log_progname, (long)getpid(),
-			tag, msg);
+		        ts.tv_nsec / 1000000, log_progname, (long)getpid(), tag,
+		        msg);
 }
 
 #define LOG_AT(level, tag, errnum)                                             \

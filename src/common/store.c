@@ -16,7 +16,7 @@ enum otpbox_err
 store_p_fail(struct store *st, int rc)
 {
 	snprintf(st->errmsg, sizeof(st->errmsg), "%s",
-		 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+	         st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -37,16 +37,16 @@ store_p_fail(struct store *st, int rc)
 }
 
 enum otpbox_err
-store_p_prepare(struct store *st, const char *const *sql,
-		sqlite3_stmt **stmts, size_t n)
+store_p_prepare(struct store *st, const char *const *sql, sqlite3_stmt **stmts,
+                size_t n)
 {
 	size_t i;
 	int rc;
 
 	for (i = 0; i < n; i++) {
 		rc = sqlite3_prepare_v3(st->db, sql[i], -1,
-					SQLITE_PREPARE_PERSISTENT, &stmts[i],
-					NULL);
+		                        SQLITE_PREPARE_PERSISTENT, &stmts[i],
+		                        NULL);
 		if (rc != SQLITE_OK) {
 			enum otpbox_err err = store_p_fail(st, rc);
 
@@ -115,8 +115,10 @@ store_create_file(const char *path, char *errbuf, size_t errlen)
 	if (slash && slash != dir) {
 		*slash = '\0';
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-			snprintf(errbuf, errlen, "cannot create directory %s: "
-				 "%s", dir, strerror(errno));
+			snprintf(errbuf, errlen,
+			         "cannot create directory %s: "
+			         "%s",
+			         dir, strerror(errno));
 			free(dir);
 			return OTPBOX_ERR_IO;
 		}
@@ -125,7 +127,7 @@ store_create_file(const char *path, char *errbuf, size_t errlen)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 && errno != EEXIST) {
 		snprintf(errbuf, errlen, "cannot create database %s: %s", path,
-			 strerror(errno));
+		         strerror(errno));
 		return OTPBOX_ERR_IO;
 	}
 	if (fd >= 0)
@@ -135,8 +137,7 @@ store_create_file(const char *path, char *errbuf, size_t errlen)
 
 /* Refuses files that are not ours before anything is written to them. */
 static enum otpbox_err
-store_identify(struct store *st, int64_t *version, char *errbuf,
-	       size_t errlen)
+store_identify(struct store *st, int64_t *version, char *errbuf, size_t errlen)
 {
 	int64_t app_id = 0, tables = 0;
 	enum otpbox_err err;
@@ -146,22 +147,27 @@ store_identify(struct store *st, int64_t *version, char *errbuf,
 		err = store_int_query(st, "PRAGMA user_version", version);
 	if (!err)
 		err = store_int_query(st, "SELECT count(*) FROM sqlite_master",
-				      &tables);
+		                      &tables);
 	if (err) {
-		snprintf(errbuf, errlen, "%s is not an otpbox database (%s); "
-			 "point --db at another file", st->path, st->errmsg);
+		snprintf(errbuf, errlen,
+		         "%s is not an otpbox database (%s); "
+		         "point --db at another file",
+		         st->path, st->errmsg);
 		return err == OTPBOX_ERR_BUSY ? err : OTPBOX_ERR_NOT_OTPBOX_DB;
 	}
 	if (app_id != STORE_APPLICATION_ID && (tables > 0 || *version > 0)) {
-		snprintf(errbuf, errlen, "%s is an SQLite database of another "
-			 "program, not an otpbox database; it was left "
-			 "unchanged", st->path);
+		snprintf(errbuf, errlen,
+		         "%s is an SQLite database of another "
+		         "program, not an otpbox database; it was left "
+		         "unchanged",
+		         st->path);
 		return OTPBOX_ERR_NOT_OTPBOX_DB;
 	}
 	if (*version > schema_sql_count) {
-		snprintf(errbuf, errlen, "%s has schema version %lld but this "
-			 "otpbox knows only up to %d; upgrade otpbox",
-			 st->path, (long long)*version, schema_sql_count);
+		snprintf(errbuf, errlen,
+		         "%s has schema version %lld but this "
+		         "otpbox knows only up to %d; upgrade otpbox",
+		         st->path, (long long)*version, schema_sql_count);
 		return OTPBOX_ERR_SCHEMA_TOO_NEW;
 	}
 	return OTPBOX_OK;
@@ -184,7 +190,7 @@ store_migrate(struct store *st, char *errbuf, size_t errlen)
 		if ((err = store_exec(st, schema_sql[version])))
 			goto out;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld",
-			 (long long)version + 1);
+		         (long long)version + 1);
 		if ((err = store_exec(st, sql)))
 			goto out;
 	}
@@ -193,7 +199,7 @@ out:
 	if (err) {
 		store_rollback(st);
 		snprintf(errbuf, errlen, "cannot upgrade schema of %s: %s",
-			 st->path, st->errmsg);
+		         st->path, st->errmsg);
 	}
 	return err;
 }
@@ -202,23 +208,23 @@ static enum otpbox_err
 store_configure(struct store *st, char *errbuf, size_t errlen)
 {
 	static const char pragmas[] = "PRAGMA journal_mode = WAL;"
-				      "PRAGMA synchronous = NORMAL;"
-				      "PRAGMA foreign_keys = ON;"
-				      "PRAGMA journal_size_limit = 67108864;";
+	                              "PRAGMA synchronous = NORMAL;"
+	                              "PRAGMA foreign_keys = ON;"
+	                              "PRAGMA journal_size_limit = 67108864;";
 	enum otpbox_err err;
 
 	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 	err = store_exec(st, pragmas);
 	if (err)
 		snprintf(errbuf, errlen, "cannot configure %s: %s", st->path,
-			 st->errmsg);
+		         st->errmsg);
 	return err;
 }
 
 static enum otpbox_err
 store_prepare_parts(struct store *st, char *errbuf, size_t errlen)
 {
-	static const char *const sql[] = { "PRAGMA data_version" };
+	static const char *const sql[] = {"PRAGMA data_version"};
 	enum otpbox_err err;
 
 	err = store_p_prepare(st, sql, &st->data_version, 1);
@@ -228,13 +234,13 @@ store_prepare_parts(struct store *st, char *errbuf, size_t errlen)
 		err = store_wait_prepare(st);
 	if (err)
 		snprintf(errbuf, errlen, "cannot prepare statements on %s: %s",
-			 st->path, st->errmsg);
+		         st->path, st->errmsg);
 	return err;
 }
 
 enum otpbox_err
 store_open(const char *path, bool create, struct store **out, char *errbuf,
-	   size_t errlen)
+           size_t errlen)
 {
 	struct store *st;
 	enum otpbox_err err;
@@ -244,8 +250,10 @@ store_open(const char *path, bool create, struct store **out, char *errbuf,
 	*out = NULL;
 	if (access(path, F_OK) < 0) {
 		if (!create) {
-			snprintf(errbuf, errlen, "database %s does not exist; "
-				 "run 'otpbox fetch' first or pass --db", path);
+			snprintf(errbuf, errlen,
+			         "database %s does not exist; "
+			         "run 'otpbox fetch' first or pass --db",
+			         path);
 			return OTPBOX_ERR_NO_DB;
 		}
 		if ((err = store_create_file(path, errbuf, errlen)))
@@ -256,12 +264,12 @@ store_open(const char *path, bool create, struct store **out, char *errbuf,
 		free(st);
 		return OTPBOX_ERR_NOMEM;
 	}
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-			     SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(path, &st->db,
+	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		err = store_p_fail(st, rc);
 		snprintf(errbuf, errlen, "cannot open %s: %s", path,
-			 st->errmsg);
+		         st->errmsg);
 		goto out;
 	}
 	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);

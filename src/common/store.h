@@ -25,7 +25,7 @@ struct store;
  * Open a store after fork(), never before: connections do not survive it.
  */
 enum otpbox_err store_open(const char *path, bool create, struct store **out,
-			   char *errbuf, size_t errlen);
+                           char *errbuf, size_t errlen);
 void store_close(struct store *st);
 
 /* The schema version this program writes (the highest migration). */

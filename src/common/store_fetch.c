@@ -119,9 +119,9 @@ store_fetch_run(struct store *st, sqlite3_stmt *s)
 /* Reads the checkpoint; *current is false when the account row's user
  * or host differ from the configuration's. */
 static enum otpbox_err
-store_fetch_folder_read(struct store *st, const char *account,
-			const char *user, const char *host, const char *folder,
-			struct store_fetch_folder *out, bool *current)
+store_fetch_folder_read(struct store *st, const char *account, const char *user,
+                        const char *host, const char *folder,
+                        struct store_fetch_folder *out, bool *current)
 {
 	sqlite3_stmt *s = store_fetch_stmt(st, SF_FOLDER_GET);
 	enum otpbox_err err = OTPBOX_OK;
@@ -149,9 +149,9 @@ store_fetch_folder_read(struct store *st, const char *account,
 
 /* Creates or updates the account and folder rows, then reads them. */
 static enum otpbox_err
-store_fetch_folder_make(struct store *st, const char *account,
-			const char *user, const char *host, const char *folder,
-			struct store_fetch_folder *out)
+store_fetch_folder_make(struct store *st, const char *account, const char *user,
+                        const char *host, const char *folder,
+                        struct store_fetch_folder *out)
 {
 	sqlite3_stmt *s;
 	enum otpbox_err err;
@@ -171,7 +171,7 @@ store_fetch_folder_make(struct store *st, const char *account,
 	if ((err = store_fetch_run(st, s)))
 		goto out;
 	err = store_fetch_folder_read(st, account, user, host, folder, out,
-				      &current);
+	                              &current);
 	if (err == OTPBOX_OK)
 		err = store_commit(st);
 out:
@@ -184,14 +184,14 @@ out:
  * nothing new leaves the database (and its waiters) alone. */
 enum otpbox_err
 store_fetch_folder_get(struct store *st, const char *account, const char *user,
-		       const char *host, const char *folder,
-		       struct store_fetch_folder *out)
+                       const char *host, const char *folder,
+                       struct store_fetch_folder *out)
 {
 	enum otpbox_err err;
 	bool current = false;
 
 	err = store_fetch_folder_read(st, account, user, host, folder, out,
-				      &current);
+	                              &current);
 	if (err == OTPBOX_OK && current)
 		return OTPBOX_OK;
 	if (err && err != OTPBOX_ERR_NOT_FOUND)

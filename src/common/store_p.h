@@ -24,7 +24,7 @@ struct store {
 enum otpbox_err store_p_fail(struct store *st, int rc);
 /* Prepares n statements; on failure finalizes those already made. */
 enum otpbox_err store_p_prepare(struct store *st, const char *const *sql,
-				sqlite3_stmt **stmts, size_t n);
+                                sqlite3_stmt **stmts, size_t n);
 void store_p_finalize(sqlite3_stmt **stmts, size_t n);
 
 /* Called by store_open()/store_close(); defined in store_fetch.c and

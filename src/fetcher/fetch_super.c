@@ -114,7 +114,8 @@ fetch_super_reap_one(const struct conf *conf, struct fetch_super_child *c,
 		return;
 	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == EX_CONFIG) {
 		log_warnx("account %s: configuration error; not restarted "
-			  "until the configuration is fixed (SIGHUP)", name);
+		          "until the configuration is fixed (SIGHUP)",
+		          name);
 		c->disabled = true;
 		return;
 	}

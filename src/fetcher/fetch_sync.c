@@ -146,8 +146,8 @@ fetch_sync_rcpt_list(const struct message_info *info, char *out, size_t cap)
 	snprintf(out, cap, "none");
 	for (i = 0; i < info->nrecipients && n < cap; i++) {
 		m = snprintf(out + n, cap - n, "%s%s (from %s)", i ? ", " : "",
-			     info->recipients[i].address,
-			     info->recipients[i].header);
+		             info->recipients[i].address,
+		             info->recipients[i].header);
 		if (m < 0)
 			break;
 		n += (size_t)m;
@@ -157,7 +157,7 @@ fetch_sync_rcpt_list(const struct message_info *info, char *out, size_t cap)
 /* -v: which header named each recipient, and which code won and why. */
 static void
 fetch_sync_log_decision(const struct fetch_sync_run *run, uint32_t uid,
-			const struct message_info *info, bool stored)
+                        const struct message_info *info, bool stored)
 {
 	const struct message_candidate *win = NULL;
 	char rcpts[512];
@@ -170,14 +170,14 @@ fetch_sync_log_decision(const struct fetch_sync_run *run, uint32_t uid,
 			win = &info->candidates[i];
 	fetch_sync_rcpt_list(info, rcpts, sizeof(rcpts));
 	log_verbose("%s/%s uid %u%s: recipients %s; %s %s%s%s%s",
-		    run->ctx->account, run->f->name, uid,
-		    stored ? "" : " (already stored)", rcpts,
-		    win ? win->kind : "code", win ? win->value : "none",
-		    win ? " (" : "", win && win->reason ? win->reason : "",
-		    win ? ")" : "");
+	            run->ctx->account, run->f->name, uid,
+	            stored ? "" : " (already stored)", rcpts,
+	            win ? win->kind : "code", win ? win->value : "none",
+	            win ? " (" : "", win && win->reason ? win->reason : "",
+	            win ? ")" : "");
 	if (info->error)
 		log_verbose("%s/%s uid %u: parse problem: %s",
-			    run->ctx->account, run->f->name, uid, info->error);
+		            run->ctx->account, run->f->name, uid, info->error);
 }
 
 static void

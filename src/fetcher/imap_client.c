@@ -653,8 +653,10 @@ imap_client_examine(struct imap_client *cl, const char *mailbox, char *errbuf,
 	/* Folder names are UTF-8 in the configuration ("Courrier
 	 * indésirable") and modified UTF-7 on the wire. */
 	if (imap_cmd_mailbox(mailbox, quoted, sizeof(quoted)) != OTPBOX_OK) {
-		imap_client_seterr(cl, "folder name \"%s\" is not valid UTF-8 "
-		                   "or is too long", mailbox);
+		imap_client_seterr(cl,
+		                   "folder name \"%s\" is not valid UTF-8 "
+		                   "or is too long",
+		                   mailbox);
 		err = OTPBOX_ERR_CONFIG;
 		goto out;
 	}

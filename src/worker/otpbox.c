@@ -246,7 +246,7 @@ otpbox_next_settle(int settle, enum waker_event ev)
 /* Sleeps ms (bounded by the deadline) without waking for hints. */
 static enum otpbox_err
 otpbox_pause(struct otpbox *box, const struct otpbox_wait_opts *opts,
-	     int64_t deadline, int ms)
+             int64_t deadline, int ms)
 {
 	int64_t left = deadline - otpbox_now_ms();
 	enum waker_event ev;
@@ -255,7 +255,7 @@ otpbox_pause(struct otpbox *box, const struct otpbox_wait_opts *opts,
 	if (left <= 0)
 		return OTPBOX_OK;
 	err = waker_pause(box->waker, left < ms ? (int)left : ms,
-			  opts->cancel_fd, &ev);
+	                  opts->cancel_fd, &ev);
 	if (!err && ev == WAKER_CANCEL)
 		err = OTPBOX_ERR_INTERRUPTED;
 	return err;
@@ -277,8 +277,8 @@ otpbox_coalesce(int pause, int64_t *last, int64_t now)
 /* Looks whenever another connection has committed, sleeps in between. */
 static enum otpbox_err
 otpbox_wait_loop(struct otpbox *box, const struct otpbox_call *call,
-		 const struct otpbox_wait_opts *opts,
-		 struct store_wait_code *found)
+                 const struct otpbox_wait_opts *opts,
+                 struct store_wait_code *found)
 {
 	int64_t deadline = otpbox_now_ms() + opts->timeout_ms, left;
 	int64_t seen = -1, version, last_look = 0;
@@ -295,8 +295,8 @@ otpbox_wait_loop(struct otpbox *box, const struct otpbox_call *call,
 			err = otpbox_look(box, call, opts->peek, found);
 			if (err != OTPBOX_ERR_NOT_FOUND)
 				return err;
-			pause = otpbox_coalesce(pause, &last_look,
-						otpbox_now_ms());
+			pause =
+			    otpbox_coalesce(pause, &last_look, otpbox_now_ms());
 			if ((err = otpbox_pause(box, opts, deadline, pause)))
 				return err;
 			continue;

@@ -19,96 +19,118 @@ struct conf_case {
 };
 
 static const struct conf_case conf_cases[] = {
-	{ "minimal account", "accounts = ( { user = \"a@x.test\"; } );",
-	  { NULL }, 0 },
-	{ "syntax error names the line",
-	  "database = \"x\";\naccounts = ( { user = a@x; } );",
-	  { "t.conf:2: syntax error" }, 1 },
-	{ "unknown top-level setting with suggestion",
-	  "databse = \"/tmp/x.db\";",
-	  { "t.conf:1: unknown setting 'databse' (did you mean 'database'?)" },
-	  1 },
-	{ "unknown account setting",
-	  "accounts = ( {\n user = \"a@x.test\";\n pasword_env = \"P\";\n} );",
-	  { "t.conf:3: unknown setting 'accounts.[0].pasword_env' "
-	    "(did you mean 'password_env'?)" }, 1 },
-	{ "unknown setting without a near name",
-	  "fetch = { zzzzzzzzzz = 1; };",
-	  { "unknown setting 'fetch.zzzzzzzzzz'" }, 1 },
-	{ "string expected", "database = 5;",
-	  { "t.conf:1: setting 'database' must be a string" }, 1 },
-	{ "integer expected",
-	  "accounts = ( { user = \"a@x.test\"; port = \"993\"; } );",
-	  { "setting 'accounts.[0].port' must be a whole number" }, 1 },
-	{ "integer out of range",
-	  "accounts = ( { user = \"a@x.test\"; port = 70000; } );",
-	  { "'accounts.[0].port' is 70000; it must be from 1 to 65535" }, 1 },
-	{ "boolean expected", "fetch = { idle = \"yes\"; };",
-	  { "setting 'fetch.idle' must be true or false" }, 1 },
-	{ "list expected",
-	  "accounts = ( { user = \"a@x.test\"; folders = \"INBOX\"; } );",
-	  { "'accounts.[0].folders' must be a list of strings" }, 1 },
-	{ "list of strings expected",
-	  "extract = { custom_patterns = [ 1, 2 ]; };",
-	  { "'extract.custom_patterns' must contain only strings" }, 2 },
-	{ "enum value",
-	  "accounts = ( { user = \"a@x.test\"; tls = \"ssl\"; } );",
-	  { "'accounts.[0].tls' must be one of: implicit, starttls, none" },
-	  1 },
-	{ "group expected", "fetch = 3;",
-	  { "setting 'fetch.' must be a group" }, 1 },
-	{ "accounts must be a list", "accounts = 3;",
-	  { "setting 'accounts' must be a list" }, 1 },
-	{ "account without user",
-	  "accounts = ( { name = \"a\"; } );",
-	  { "'user' is missing" }, 1 },
-	{ "plaintext needs consent",
-	  "accounts = ( { user = \"a@x.test\"; tls = \"none\"; } );",
-	  { "allow_plaintext = true" }, 1 },
-	{ "plaintext with consent",
-	  "accounts = ( { user = \"a@x.test\"; tls = \"none\";"
-	  " allow_plaintext = true; } );",
-	  { NULL }, 0 },
-	{ "two password sources",
-	  "accounts = ( { user = \"a@x.test\"; password_env = \"A\";"
-	  " password_file = \"/f\"; } );",
-	  { "give only one of password_env, password_file" }, 1 },
-	{ "xoauth2 without oauth2 group",
-	  "accounts = ( { user = \"a@x.test\"; auth = \"xoauth2\"; } );",
-	  { "needs an 'oauth2' group" }, 1 },
-	{ "xoauth2 missing client id, tenant and secret",
-	  "accounts = ( { user = \"a@x.test\"; auth = \"xoauth2\";"
-	  " oauth2 = { flow = \"client_credentials\"; }; } );",
-	  { "'client_id' is missing", "'tenant' (or 'token_endpoint')",
-	    "needs client_secret_env" }, 3 },
-	{ "refresh flow needs a token file",
-	  "accounts = ( { user = \"a@x.test\"; auth = \"xoauth2\";"
-	  " oauth2 = { flow = \"refresh_token\"; tenant = \"t\";"
-	  " client_id = \"c\"; }; } );",
-	  { "needs 'refresh_token_file'" }, 1 },
-	{ "oauth2 complete",
-	  "accounts = ( { user = \"a@x.test\"; auth = \"xoauth2\";"
-	  " oauth2 = { tenant = \"t\"; client_id = \"c\";"
-	  " client_secret_env = \"S\"; }; } );",
-	  { NULL }, 0 },
-	{ "oauth2 group with password auth",
-	  "accounts = ( { user = \"a@x.test\";"
-	  " oauth2 = { tenant = \"t\"; }; } );",
-	  { "only used with auth = \"xoauth2\"" }, 1 },
-	{ "unknown oauth2 setting",
-	  "accounts = ( { user = \"a@x.test\"; auth = \"xoauth2\";"
-	  " oauth2 = { tenant = \"t\"; client_id = \"c\";"
-	  " client_secret_env = \"S\"; tennant = \"x\"; }; } );",
-	  { "unknown setting 'accounts.[0].oauth2.tennant'" }, 1 },
-	{ "duplicate account names",
-	  "accounts = ( { name = \"a\"; user = \"a@x.test\"; },\n"
-	  " { name = \"a\"; user = \"b@x.test\"; } );",
-	  { "t.conf:2: account name 'a' is used twice" }, 1 },
-	{ "every error at once",
-	  "databse = \"x\";\nfetch = { idle = 1; poll_interval_seconds = 0; };"
-	  "\nwait = { timeout_seconds = \"x\"; };",
-	  { "t.conf:1:", "fetch.idle", "poll_interval_seconds' is 0",
-	    "t.conf:3:" }, 4 },
+    {"minimal account", "accounts = ( { user = \"a@x.test\"; } );", {NULL}, 0},
+    {"syntax error names the line",
+     "database = \"x\";\naccounts = ( { user = a@x; } );",
+     {"t.conf:2: syntax error"},
+     1},
+    {"unknown top-level setting with suggestion",
+     "databse = \"/tmp/x.db\";",
+     {"t.conf:1: unknown setting 'databse' (did you mean 'database'?)"},
+     1},
+    {"unknown account setting",
+     "accounts = ( {\n user = \"a@x.test\";\n pasword_env = \"P\";\n} );",
+     {"t.conf:3: unknown setting 'accounts.[0].pasword_env' "
+      "(did you mean 'password_env'?)"},
+     1},
+    {"unknown setting without a near name",
+     "fetch = { zzzzzzzzzz = 1; };",
+     {"unknown setting 'fetch.zzzzzzzzzz'"},
+     1},
+    {"string expected",
+     "database = 5;",
+     {"t.conf:1: setting 'database' must be a string"},
+     1},
+    {"integer expected",
+     "accounts = ( { user = \"a@x.test\"; port = \"993\"; } );",
+     {"setting 'accounts.[0].port' must be a whole number"},
+     1},
+    {"integer out of range",
+     "accounts = ( { user = \"a@x.test\"; port = 70000; } );",
+     {"'accounts.[0].port' is 70000; it must be from 1 to 65535"},
+     1},
+    {"boolean expected",
+     "fetch = { idle = \"yes\"; };",
+     {"setting 'fetch.idle' must be true or false"},
+     1},
+    {"list expected",
+     "accounts = ( { user = \"a@x.test\"; folders = \"INBOX\"; } );",
+     {"'accounts.[0].folders' must be a list of strings"},
+     1},
+    {"list of strings expected",
+     "extract = { custom_patterns = [ 1, 2 ]; };",
+     {"'extract.custom_patterns' must contain only strings"},
+     2},
+    {"enum value",
+     "accounts = ( { user = \"a@x.test\"; tls = \"ssl\"; } );",
+     {"'accounts.[0].tls' must be one of: implicit, starttls, none"},
+     1},
+    {"group expected", "fetch = 3;", {"setting 'fetch.' must be a group"}, 1},
+    {"accounts must be a list",
+     "accounts = 3;",
+     {"setting 'accounts' must be a list"},
+     1},
+    {"account without user",
+     "accounts = ( { name = \"a\"; } );",
+     {"'user' is missing"},
+     1},
+    {"plaintext needs consent",
+     "accounts = ( { user = \"a@x.test\"; tls = \"none\"; } );",
+     {"allow_plaintext = true"},
+     1},
+    {"plaintext with consent",
+     "accounts = ( { user = \"a@x.test\"; tls = \"none\";"
+     " allow_plaintext = true; } );",
+     {NULL},
+     0},
+    {"two password sources",
+     "accounts = ( { user = \"a@x.test\"; password_env = \"A\";"
+     " password_file = \"/f\"; } );",
+     {"give only one of password_env, password_file"},
+     1},
+    {"xoauth2 without oauth2 group",
+     "accounts = ( { user = \"a@x.test\"; auth = \"xoauth2\"; } );",
+     {"needs an 'oauth2' group"},
+     1},
+    {"xoauth2 missing client id, tenant and secret",
+     "accounts = ( { user = \"a@x.test\"; auth = \"xoauth2\";"
+     " oauth2 = { flow = \"client_credentials\"; }; } );",
+     {"'client_id' is missing", "'tenant' (or 'token_endpoint')",
+      "needs client_secret_env"},
+     3},
+    {"refresh flow needs a token file",
+     "accounts = ( { user = \"a@x.test\"; auth = \"xoauth2\";"
+     " oauth2 = { flow = \"refresh_token\"; tenant = \"t\";"
+     " client_id = \"c\"; }; } );",
+     {"needs 'refresh_token_file'"},
+     1},
+    {"oauth2 complete",
+     "accounts = ( { user = \"a@x.test\"; auth = \"xoauth2\";"
+     " oauth2 = { tenant = \"t\"; client_id = \"c\";"
+     " client_secret_env = \"S\"; }; } );",
+     {NULL},
+     0},
+    {"oauth2 group with password auth",
+     "accounts = ( { user = \"a@x.test\";"
+     " oauth2 = { tenant = \"t\"; }; } );",
+     {"only used with auth = \"xoauth2\""},
+     1},
+    {"unknown oauth2 setting",
+     "accounts = ( { user = \"a@x.test\"; auth = \"xoauth2\";"
+     " oauth2 = { tenant = \"t\"; client_id = \"c\";"
+     " client_secret_env = \"S\"; tennant = \"x\"; }; } );",
+     {"unknown setting 'accounts.[0].oauth2.tennant'"},
+     1},
+    {"duplicate account names",
+     "accounts = ( { name = \"a\"; user = \"a@x.test\"; },\n"
+     " { name = \"a\"; user = \"b@x.test\"; } );",
+     {"t.conf:2: account name 'a' is used twice"},
+     1},
+    {"every error at once",
+     "databse = \"x\";\nfetch = { idle = 1; poll_interval_seconds = 0; };"
+     "\nwait = { timeout_seconds = \"x\"; };",
+     {"t.conf:1:", "fetch.idle", "poll_interval_seconds' is 0", "t.conf:3:"},
+     4},
 };
 
 static int
@@ -135,14 +157,14 @@ test_conf_table(void)
 
 		err = conf_load_string(c->text, "t.conf", &conf, &errors);
 		TEST_EXPECT_INT(c->name, err,
-				c->want_lines ? OTPBOX_ERR_CONFIG : OTPBOX_OK);
+		                c->want_lines ? OTPBOX_ERR_CONFIG : OTPBOX_OK);
 		TEST_EXPECT_INT(c->name, test_count_lines(errors),
-				c->want_lines);
+		                c->want_lines);
 		for (j = 0; j < 4 && c->want[j]; j++)
 			if (errors == NULL || !strstr(errors, c->want[j])) {
 				fprintf(stderr, "  %s: wanted '%s' in:\n%s\n",
-					c->name, c->want[j],
-					errors ? errors : "(none)");
+				        c->name, c->want[j],
+				        errors ? errors : "(none)");
 				CU_FAIL("missing error text");
 			}
 		conf_free(conf);
@@ -158,8 +180,8 @@ test_conf_defaults(void)
 
 	unsetenv("M365_EMAIL");
 	CU_ASSERT_FATAL(conf_load_string("accounts = ( { user = "
-					 "\"Admin@x.test\"; } );",
-					 "t.conf", &conf, NULL) == OTPBOX_OK);
+	                                 "\"Admin@x.test\"; } );",
+	                                 "t.conf", &conf, NULL) == OTPBOX_OK);
 	a = &conf->accounts[0];
 	TEST_EXPECT_STR("host", a->host, CONF_DEFAULT_HOST);
 	TEST_EXPECT_INT("port", a->port, 993);
@@ -177,8 +199,8 @@ test_conf_defaults(void)
 	conf_free(conf);
 
 	CU_ASSERT_FATAL(conf_load_string("accounts = ( { user = \"a@x.test\";"
-					 " tls = \"starttls\"; } );", "t.conf",
-					 &conf, NULL) == OTPBOX_OK);
+	                                 " tls = \"starttls\"; } );",
+	                                 "t.conf", &conf, NULL) == OTPBOX_OK);
 	TEST_EXPECT_INT("starttls port", conf->accounts[0].port, 143);
 	conf_free(conf);
 }
@@ -215,23 +237,25 @@ test_conf_precedence(void)
 	char a[512], b[512], cwd[512];
 
 	test_make_dir();
-	snprintf(a, sizeof(a), "%s", test_write(test_dir, "a.conf",
-		 "database = \"/from/a.db\";", 0600));
-	snprintf(b, sizeof(b), "%s", test_write(test_dir, "b.conf",
-		 "database = \"/from/b.db\";", 0600));
+	snprintf(
+	    a, sizeof(a), "%s",
+	    test_write(test_dir, "a.conf", "database = \"/from/a.db\";", 0600));
+	snprintf(
+	    b, sizeof(b), "%s",
+	    test_write(test_dir, "b.conf", "database = \"/from/b.db\";", 0600));
 	unsetenv("OTPBOX_DB");
 	setenv("OTPBOX_CONFIG", b, 1);
 	CU_ASSERT_FATAL(conf_load(a, &conf, NULL) == OTPBOX_OK);
 	TEST_EXPECT_STR("-c beats $OTPBOX_CONFIG", conf_database(conf, NULL),
-			"/from/a.db");
+	                "/from/a.db");
 	TEST_EXPECT_STR("--db beats the file", conf_database(conf, "/cli.db"),
-			"/cli.db");
+	                "/cli.db");
 	conf_free(conf);
 	CU_ASSERT_FATAL(conf_load(NULL, &conf, NULL) == OTPBOX_OK);
 	TEST_EXPECT_STR("$OTPBOX_CONFIG used", conf->path, b);
 	setenv("OTPBOX_DB", "/env.db", 1);
-	TEST_EXPECT_STR("$OTPBOX_DB beats the file",
-			conf_database(conf, NULL), "/env.db");
+	TEST_EXPECT_STR("$OTPBOX_DB beats the file", conf_database(conf, NULL),
+	                "/env.db");
 	unsetenv("OTPBOX_DB");
 	conf_free(conf);
 	unsetenv("OTPBOX_CONFIG");
@@ -239,21 +263,23 @@ test_conf_precedence(void)
 	/* No file: the seed's environment and ./.env make the account. */
 	CU_ASSERT_FATAL(getcwd(cwd, sizeof(cwd)) != NULL);
 	CU_ASSERT_FATAL(chdir(test_dir) == 0);
-	test_write(test_dir, ".env", "# seed style\nM365_EMAIL=env@x.test\n"
-		   "export M365_APP_PASSWORD='from dotenv'\n", 0600);
+	test_write(test_dir, ".env",
+	           "# seed style\nM365_EMAIL=env@x.test\n"
+	           "export M365_APP_PASSWORD='from dotenv'\n",
+	           0600);
 	unsetenv("M365_EMAIL");
 	setenv("M365_APP_PASSWORD", "already set", 1);
 	CU_ASSERT_FATAL(conf_load(NULL, &conf, NULL) == OTPBOX_OK);
 	CU_ASSERT_FATAL(conf->naccounts == 1);
 	TEST_EXPECT_STR(".env user", conf->accounts[0].user, "env@x.test");
 	TEST_EXPECT_STR("M365 host", conf->accounts[0].host,
-			"outlook.office365.com");
+	                "outlook.office365.com");
 	TEST_EXPECT_STR("environment beats .env", getenv("M365_APP_PASSWORD"),
-			"already set");
+	                "already set");
 	conf_free(conf);
 	/* A file account without user takes $M365_EMAIL. */
 	CU_ASSERT_FATAL(conf_load_string("accounts = ( { name = \"n\"; } );",
-					 "t.conf", &conf, NULL) == OTPBOX_OK);
+	                                 "t.conf", &conf, NULL) == OTPBOX_OK);
 	TEST_EXPECT_STR("user from env", conf->accounts[0].user, "env@x.test");
 	conf_free(conf);
 	unsetenv("M365_EMAIL");
@@ -268,9 +294,9 @@ test_conf_missing_file(void)
 	char *errors = NULL;
 
 	CU_ASSERT(conf_load("/nonexistent/otpbox.conf", &conf, &errors) ==
-		  OTPBOX_ERR_CONFIG);
+	          OTPBOX_ERR_CONFIG);
 	CU_ASSERT(errors && strstr(errors, "/nonexistent/otpbox.conf: cannot "
-				   "open"));
+	                                   "open"));
 	CU_ASSERT(conf == NULL);
 	free(errors);
 }
@@ -278,43 +304,43 @@ test_conf_missing_file(void)
 static void
 test_conf_secrets(void)
 {
-	struct conf_secret s = { NULL, NULL, NULL };
+	struct conf_secret s = {NULL, NULL, NULL};
 	char errbuf[512], *secret = NULL, path[512];
 
 	test_make_dir();
 	snprintf(path, sizeof(path), "%s",
-		 test_write(test_dir, "pw", "s3cret\n", 0644));
+	         test_write(test_dir, "pw", "s3cret\n", 0644));
 	s.file = path;
 	CU_ASSERT(conf_secret_read(&s, "password", &secret, errbuf,
-				   sizeof(errbuf)) == OTPBOX_ERR_SECRET);
+	                           sizeof(errbuf)) == OTPBOX_ERR_SECRET);
 	CU_ASSERT(strstr(errbuf, "readable by group or others") != NULL);
 	CU_ASSERT(strstr(errbuf, "s3cret") == NULL);
 	chmod(path, 0600);
 	CU_ASSERT(conf_secret_read(&s, "password", &secret, errbuf,
-				   sizeof(errbuf)) == OTPBOX_OK);
+	                           sizeof(errbuf)) == OTPBOX_OK);
 	TEST_EXPECT_STR("file secret", secret, "s3cret");
 	conf_secret_free(secret);
 
 	s.file = NULL;
 	s.command = "printf 'from-command\\n'";
 	CU_ASSERT(conf_secret_read(&s, "password", &secret, errbuf,
-				   sizeof(errbuf)) == OTPBOX_OK);
+	                           sizeof(errbuf)) == OTPBOX_OK);
 	TEST_EXPECT_STR("command secret", secret, "from-command");
 	conf_secret_free(secret);
 	s.command = "exit 3";
 	CU_ASSERT(conf_secret_read(&s, "password", &secret, errbuf,
-				   sizeof(errbuf)) == OTPBOX_ERR_SECRET);
+	                           sizeof(errbuf)) == OTPBOX_ERR_SECRET);
 	CU_ASSERT(strstr(errbuf, "exit status 3") != NULL);
 
 	s.command = NULL;
 	s.env = "OTPBOX_TEST_SECRET";
 	unsetenv("OTPBOX_TEST_SECRET");
 	CU_ASSERT(conf_secret_read(&s, "password", &secret, errbuf,
-				   sizeof(errbuf)) == OTPBOX_ERR_SECRET);
+	                           sizeof(errbuf)) == OTPBOX_ERR_SECRET);
 	CU_ASSERT(strstr(errbuf, "OTPBOX_TEST_SECRET is not set") != NULL);
 	setenv("OTPBOX_TEST_SECRET", "env-secret", 1);
 	CU_ASSERT(conf_secret_read(&s, "password", &secret, errbuf,
-				   sizeof(errbuf)) == OTPBOX_OK);
+	                           sizeof(errbuf)) == OTPBOX_OK);
 	TEST_EXPECT_STR("env secret", secret, "env-secret");
 	conf_secret_free(secret);
 }
@@ -330,19 +356,20 @@ test_conf_sample_file(void)
 	CU_ASSERT(conf_load(path, &conf, &errors) == OTPBOX_OK);
 	if (errors)
 		fprintf(stderr, "%s", errors);
-	CU_ASSERT(conf && conf->naccounts == 1 && conf->accounts[0].nfolders == 2);
+	CU_ASSERT(conf && conf->naccounts == 1 &&
+	          conf->accounts[0].nfolders == 2);
 	conf_free(conf);
 	free(errors);
 }
 
 static CU_TestInfo test_cases[] = {
-	{ "error table", test_conf_table },
-	{ "defaults", test_conf_defaults },
-	{ "precedence", test_conf_precedence },
-	{ "missing file", test_conf_missing_file },
-	{ "secrets", test_conf_secrets },
-	{ "sample file parses", test_conf_sample_file },
-	CU_TEST_INFO_NULL,
+    {"error table", test_conf_table},
+    {"defaults", test_conf_defaults},
+    {"precedence", test_conf_precedence},
+    {"missing file", test_conf_missing_file},
+    {"secrets", test_conf_secrets},
+    {"sample file parses", test_conf_sample_file},
+    CU_TEST_INFO_NULL,
 };
 #define TEST_SUITE_NAME "config"
 #include "../cunit_main.h"

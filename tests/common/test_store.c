@@ -18,7 +18,8 @@ test_path(const char *name)
 	static char path[512];
 
 	if (!test_dir[0]) {
-		snprintf(test_dir, sizeof(test_dir), "/tmp/otpbox-store.XXXXXX");
+		snprintf(test_dir, sizeof(test_dir),
+		         "/tmp/otpbox-store.XXXXXX");
 		CU_ASSERT_FATAL(mkdtemp(test_dir) != NULL);
 	}
 	snprintf(path, sizeof(path), "%s/%s", test_dir, name);
@@ -79,31 +80,36 @@ test_store_create(void)
 
 	snprintf(p, sizeof(p), "%s", path);
 	CU_ASSERT(store_open(p, false, &st, errbuf, sizeof(errbuf)) ==
-		  OTPBOX_ERR_NO_DB);
+	          OTPBOX_ERR_NO_DB);
 	CU_ASSERT(strstr(errbuf, "does not exist") != NULL);
 	CU_ASSERT(access(p, F_OK) < 0);
 	CU_ASSERT_FATAL(store_open(p, true, &st, errbuf, sizeof(errbuf)) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	store_close(st);
 	CU_ASSERT_FATAL(stat(p, &sb) == 0);
 	TEST_EXPECT_INT("file mode", sb.st_mode & 0777, 0600);
 	TEST_EXPECT_INT("user_version", test_sql_int(p, "PRAGMA user_version"),
-			store_schema_version());
+	                store_schema_version());
 	TEST_EXPECT_INT("application_id",
-			test_sql_int(p, "PRAGMA application_id"),
-			STORE_APPLICATION_ID);
-	TEST_EXPECT_INT("wal", test_sql_int(p, "SELECT journal_mode = 'wal' "
-					    "FROM pragma_journal_mode"), 1);
-	TEST_EXPECT_INT("views", test_sql_int(p, "SELECT count(*) FROM "
-			"sqlite_master WHERE type = 'view' AND name IN "
-			"('otp_codes', 'missed_otps')"), 2);
+	                test_sql_int(p, "PRAGMA application_id"),
+	                STORE_APPLICATION_ID);
+	TEST_EXPECT_INT("wal",
+	                test_sql_int(p, "SELECT journal_mode = 'wal' "
+	                                "FROM pragma_journal_mode"),
+	                1);
+	TEST_EXPECT_INT(
+	    "views",
+	    test_sql_int(p, "SELECT count(*) FROM "
+	                    "sqlite_master WHERE type = 'view' AND name IN "
+	                    "('otp_codes', 'missed_otps')"),
+	    2);
 	TEST_EXPECT_INT("otp_codes empty",
-			test_sql_int(p, "SELECT count(*) FROM otp_codes"), 0);
+	                test_sql_int(p, "SELECT count(*) FROM otp_codes"), 0);
 	TEST_EXPECT_INT("missed_otps empty",
-			test_sql_int(p, "SELECT count(*) FROM missed_otps"), 0);
+	                test_sql_int(p, "SELECT count(*) FROM missed_otps"), 0);
 	/* Opening again is idempotent. */
 	CU_ASSERT(store_open(p, false, &st, errbuf, sizeof(errbuf)) ==
-		  OTPBOX_OK);
+	          OTPBOX_OK);
 	store_close(st);
 }
 
@@ -117,18 +123,19 @@ struct refuse_case {
 };
 
 static const struct refuse_case refuse_cases[] = {
-	{ "text file", NULL, "this is not a database, just some text\n"
-	  "spanning more than one hundred bytes so that SQLite reads a full "
-	  "header and decides\n", OTPBOX_ERR_NOT_OTPBOX_DB,
-	  "is not an otpbox database" },
-	{ "another program's database",
-	  "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);"
-	  "INSERT INTO notes (body) VALUES ('keep me');", NULL,
-	  OTPBOX_ERR_NOT_OTPBOX_DB, "of another program" },
-	{ "newer otpbox schema",
-	  "PRAGMA application_id = 1869901922; PRAGMA user_version = 999;"
-	  "CREATE TABLE future (x);", NULL, OTPBOX_ERR_SCHEMA_TOO_NEW,
-	  "upgrade otpbox" },
+    {"text file", NULL,
+     "this is not a database, just some text\n"
+     "spanning more than one hundred bytes so that SQLite reads a full "
+     "header and decides\n",
+     OTPBOX_ERR_NOT_OTPBOX_DB, "is not an otpbox database"},
+    {"another program's database",
+     "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);"
+     "INSERT INTO notes (body) VALUES ('keep me');",
+     NULL, OTPBOX_ERR_NOT_OTPBOX_DB, "of another program"},
+    {"newer otpbox schema",
+     "PRAGMA application_id = 1869901922; PRAGMA user_version = 999;"
+     "CREATE TABLE future (x);",
+     NULL, OTPBOX_ERR_SCHEMA_TOO_NEW, "upgrade otpbox"},
 };
 
 static void
@@ -154,17 +161,18 @@ test_store_refuse(void)
 		}
 		before = test_slurp(p, &before_len);
 		errbuf[0] = '\0';
-		TEST_EXPECT_INT(c->name, store_open(p, true, &st, errbuf,
-						    sizeof(errbuf)), c->want);
+		TEST_EXPECT_INT(
+		    c->name, store_open(p, true, &st, errbuf, sizeof(errbuf)),
+		    c->want);
 		CU_ASSERT(st == NULL);
 		if (!strstr(errbuf, c->want_msg)) {
 			fprintf(stderr, "  %s: message '%s' lacks '%s'\n",
-				c->name, errbuf, c->want_msg);
+			        c->name, errbuf, c->want_msg);
 			CU_FAIL("message");
 		}
 		after = test_slurp(p, &after_len);
 		CU_ASSERT(before_len == after_len &&
-			  memcmp(before, after, before_len) == 0);
+		          memcmp(before, after, before_len) == 0);
 		snprintf(wal, sizeof(wal), "%s-wal", p);
 		CU_ASSERT(access(wal, F_OK) < 0);
 		free(before);
@@ -188,22 +196,25 @@ test_store_migrate(void)
 		for (v = 0; v < from; v++) {
 			test_sql(p, schema_sql[v]);
 			snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
-				 v + 1);
+			         v + 1);
 			test_sql(p, sql);
 		}
 		if (from > 0)
-			test_sql(p, "INSERT INTO accounts (name, username, host)"
-				    " VALUES ('kept', 'u@x.test', 'h');");
+			test_sql(p,
+			         "INSERT INTO accounts (name, username, host)"
+			         " VALUES ('kept', 'u@x.test', 'h');");
 		CU_ASSERT_FATAL(store_open(p, false, &st, errbuf,
-					   sizeof(errbuf)) == OTPBOX_OK);
+		                           sizeof(errbuf)) == OTPBOX_OK);
 		store_close(st);
 		TEST_EXPECT_INT("migrated version",
-				test_sql_int(p, "PRAGMA user_version"),
-				schema_sql_count);
+		                test_sql_int(p, "PRAGMA user_version"),
+		                schema_sql_count);
 		if (from > 0)
-			TEST_EXPECT_INT("data kept", test_sql_int(p,
-					"SELECT count(*) FROM accounts "
-					"WHERE name = 'kept'"), 1);
+			TEST_EXPECT_INT(
+			    "data kept",
+			    test_sql_int(p, "SELECT count(*) FROM accounts "
+			                    "WHERE name = 'kept'"),
+			    1);
 	}
 }
 
@@ -216,11 +227,11 @@ test_store_transactions(void)
 
 	snprintf(p, sizeof(p), "%s", test_path("tx.db"));
 	CU_ASSERT_FATAL(store_open(p, true, &st, errbuf, sizeof(errbuf)) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	CU_ASSERT(store_data_version(st, &v1) == OTPBOX_OK);
 	/* A commit by another connection changes data_version. */
 	test_sql(p, "INSERT INTO accounts (name, username, host) "
-		    "VALUES ('a', 'u', 'h');");
+	            "VALUES ('a', 'u', 'h');");
 	CU_ASSERT(store_data_version(st, &v2) == OTPBOX_OK);
 	CU_ASSERT(v2 != v1);
 	CU_ASSERT(store_begin(st) == OTPBOX_OK);
@@ -233,11 +244,11 @@ test_store_transactions(void)
 }
 
 static CU_TestInfo test_cases[] = {
-	{ "create", test_store_create },
-	{ "refuse foreign and newer files", test_store_refuse },
-	{ "migrate older schemas", test_store_migrate },
-	{ "transactions and data_version", test_store_transactions },
-	CU_TEST_INFO_NULL,
+    {"create", test_store_create},
+    {"refuse foreign and newer files", test_store_refuse},
+    {"migrate older schemas", test_store_migrate},
+    {"transactions and data_version", test_store_transactions},
+    CU_TEST_INFO_NULL,
 };
 #define TEST_SUITE_NAME "store"
 #include "../cunit_main.h"

@@ -17,29 +17,29 @@ test_since_table(void)
 		enum otpbox_err err;
 		int64_t want;
 	} cases[] = {
-		{ "0", OTPBOX_OK, 0 },
-		{ "1795600800", OTPBOX_OK, 1795600800 },
-		{ "2026-11-25T10:00:00Z", OTPBOX_OK, 1795600800 },
-		{ "2026-11-25T10:00:00z", OTPBOX_OK, 1795600800 },
-		{ "2026-11-25 10:00:00Z", OTPBOX_OK, 1795600800 },
-		{ "2026-11-25T10:00:00.987Z", OTPBOX_OK, 1795600800 },
-		{ "2026-11-25T12:00:00+02:00", OTPBOX_OK, 1795600800 },
-		{ "2026-11-25T12:00:00+0200", OTPBOX_OK, 1795600800 },
-		{ "2026-11-25T07:30:00-02:30", OTPBOX_OK, 1795600800 },
-		{ "2026-11-25T10:00:00+00", OTPBOX_OK, 1795600800 },
-		{ "2024-02-29T00:00:00Z", OTPBOX_OK, 1709164800 },
-		{ "1970-01-01T00:00:00Z", OTPBOX_OK, 0 },
-		{ "", OTPBOX_ERR_PARSE, 0 },
-		{ "-5", OTPBOX_ERR_PARSE, 0 },
-		{ "12abc", OTPBOX_ERR_PARSE, 0 },
-		{ "now", OTPBOX_ERR_PARSE, 0 },
-		{ "2026-11-25", OTPBOX_ERR_PARSE, 0 },
-		{ "2026-13-25T10:00:00Z", OTPBOX_ERR_PARSE, 0 },
-		{ "2026-11-25T25:00:00Z", OTPBOX_ERR_PARSE, 0 },
-		{ "2026-11-25T10:00Z", OTPBOX_ERR_PARSE, 0 },
-		{ "2026-11-25T10:00:00+2", OTPBOX_ERR_PARSE, 0 },
-		{ "2026-11-25T10:00:00 UTC", OTPBOX_ERR_PARSE, 0 },
-		{ "99999999999999999999", OTPBOX_ERR_PARSE, 0 },
+	    {"0", OTPBOX_OK, 0},
+	    {"1795600800", OTPBOX_OK, 1795600800},
+	    {"2026-11-25T10:00:00Z", OTPBOX_OK, 1795600800},
+	    {"2026-11-25T10:00:00z", OTPBOX_OK, 1795600800},
+	    {"2026-11-25 10:00:00Z", OTPBOX_OK, 1795600800},
+	    {"2026-11-25T10:00:00.987Z", OTPBOX_OK, 1795600800},
+	    {"2026-11-25T12:00:00+02:00", OTPBOX_OK, 1795600800},
+	    {"2026-11-25T12:00:00+0200", OTPBOX_OK, 1795600800},
+	    {"2026-11-25T07:30:00-02:30", OTPBOX_OK, 1795600800},
+	    {"2026-11-25T10:00:00+00", OTPBOX_OK, 1795600800},
+	    {"2024-02-29T00:00:00Z", OTPBOX_OK, 1709164800},
+	    {"1970-01-01T00:00:00Z", OTPBOX_OK, 0},
+	    {"", OTPBOX_ERR_PARSE, 0},
+	    {"-5", OTPBOX_ERR_PARSE, 0},
+	    {"12abc", OTPBOX_ERR_PARSE, 0},
+	    {"now", OTPBOX_ERR_PARSE, 0},
+	    {"2026-11-25", OTPBOX_ERR_PARSE, 0},
+	    {"2026-13-25T10:00:00Z", OTPBOX_ERR_PARSE, 0},
+	    {"2026-11-25T25:00:00Z", OTPBOX_ERR_PARSE, 0},
+	    {"2026-11-25T10:00Z", OTPBOX_ERR_PARSE, 0},
+	    {"2026-11-25T10:00:00+2", OTPBOX_ERR_PARSE, 0},
+	    {"2026-11-25T10:00:00 UTC", OTPBOX_ERR_PARSE, 0},
+	    {"99999999999999999999", OTPBOX_ERR_PARSE, 0},
 	};
 	size_t i;
 
@@ -62,16 +62,16 @@ test_since_local(void)
 	setenv("TZ", "TST-3", 1); /* POSIX form: UTC+3, no tzdata needed */
 	tzset();
 	TEST_EXPECT_INT("local", since_parse("2026-11-25T13:00:00", &got),
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	TEST_EXPECT_INT("local value", got, 1795600800);
 	setenv("TZ", "UTC0", 1);
 	tzset();
 }
 
 static CU_TestInfo test_cases[] = {
-	{ "formats (table)", test_since_table },
-	{ "no zone is local time", test_since_local },
-	CU_TEST_INFO_NULL,
+    {"formats (table)", test_since_table},
+    {"no zone is local time", test_since_local},
+    CU_TEST_INFO_NULL,
 };
 
 #include "../cunit_main.h"

@@ -38,56 +38,158 @@ struct window_case {
 
 #define BOT1 "bot1@x.test"
 static const struct window_case window_cases[] = {
-	{ "the only code", { { BOT1, "code", "111111", 10 } }, BOT1,
-	  OTPBOX_WANT_CODE, 0, 0, 0, "111111" },
-	{ "resend: the newest wins",
-	  { { BOT1, "code", "111111", 30 }, { BOT1, "code", "222222", 10 } },
-	  BOT1, OTPBOX_WANT_CODE, 0, 0, 0, "222222" },
-	{ "resend stored out of order: still the newest",
-	  { { BOT1, "code", "222222", 10 }, { BOT1, "code", "111111", 30 } },
-	  BOT1, OTPBOX_WANT_CODE, 0, 0, 0, "222222" },
-	{ "address without case", { { BOT1, "code", "333333", 10 } },
-	  "BOT1@X.Test", OTPBOX_WANT_CODE, 0, 0, 0, "333333" },
-	{ "another bot's code is not ours",
-	  { { "bot2@x.test", "code", "444444", 10 } }, BOT1,
-	  OTPBOX_WANT_CODE, 0, 0, 0, NULL },
-	{ "plus address is another address",
-	  { { "bot1+a@x.test", "code", "444444", 10 } }, BOT1,
-	  OTPBOX_WANT_CODE, 0, 0, 0, NULL },
-	{ "received exactly at since", { { BOT1, "code", "555555", 100 } },
-	  BOT1, OTPBOX_WANT_CODE, 100, 0, 0, "555555" },
-	{ "one second before since", { { BOT1, "code", "555555", 101 } },
-	  BOT1, OTPBOX_WANT_CODE, 100, 0, 0, NULL },
-	{ "skew takes since back", { { BOT1, "code", "666666", 102 } }, BOT1,
-	  OTPBOX_WANT_CODE, 100, 0, 2, "666666" },
-	{ "skew is bounded", { { BOT1, "code", "666666", 103 } }, BOT1,
-	  OTPBOX_WANT_CODE, 100, 0, 2, NULL },
-	{ "since older than max-age: max-age wins",
-	  { { BOT1, "code", "777777", 200 } }, BOT1, OTPBOX_WANT_CODE, 900,
-	  100, 0, NULL },
-	{ "inside max-age", { { BOT1, "code", "777777", 97 } }, BOT1,
-	  OTPBOX_WANT_CODE, 0, 100, 0, "777777" },
-	{ "beyond max-age", { { BOT1, "code", "777777", 104 } }, BOT1,
-	  OTPBOX_WANT_CODE, 0, 100, 0, NULL },
-	{ "since in the future", { { BOT1, "code", "888888", 5 } }, BOT1,
-	  OTPBOX_WANT_CODE, -1000, 0, 0, NULL },
-	{ "want code skips a link",
-	  { { BOT1, "link", "https://v.test/a", 5 } }, BOT1,
-	  OTPBOX_WANT_CODE, 0, 0, 0, NULL },
-	{ "want link",
-	  { { BOT1, "code", "121212", 10 },
-	    { BOT1, "link", "https://v.test/b", 5 } },
-	  BOT1, OTPBOX_WANT_LINK, 0, 0, 0, "https://v.test/b" },
-	{ "want link skips a newer code",
-	  { { BOT1, "link", "https://v.test/c", 10 },
-	    { BOT1, "code", "131313", 5 } },
-	  BOT1, OTPBOX_WANT_LINK, 0, 0, 0, "https://v.test/c" },
-	{ "want any: the newest of both",
-	  { { BOT1, "link", "https://v.test/d", 10 },
-	    { BOT1, "code", "141414", 5 } },
-	  BOT1, OTPBOX_WANT_ANY, 0, 0, 0, "141414" },
-	{ "leading zeros kept", { { BOT1, "code", "000123", 5 } }, BOT1,
-	  OTPBOX_WANT_CODE, 0, 0, 0, "000123" },
+    {"the only code",
+     {{BOT1, "code", "111111", 10}},
+     BOT1,
+     OTPBOX_WANT_CODE,
+     0,
+     0,
+     0,
+     "111111"},
+    {"resend: the newest wins",
+     {{BOT1, "code", "111111", 30}, {BOT1, "code", "222222", 10}},
+     BOT1,
+     OTPBOX_WANT_CODE,
+     0,
+     0,
+     0,
+     "222222"},
+    {"resend stored out of order: still the newest",
+     {{BOT1, "code", "222222", 10}, {BOT1, "code", "111111", 30}},
+     BOT1,
+     OTPBOX_WANT_CODE,
+     0,
+     0,
+     0,
+     "222222"},
+    {"address without case",
+     {{BOT1, "code", "333333", 10}},
+     "BOT1@X.Test",
+     OTPBOX_WANT_CODE,
+     0,
+     0,
+     0,
+     "333333"},
+    {"another bot's code is not ours",
+     {{"bot2@x.test", "code", "444444", 10}},
+     BOT1,
+     OTPBOX_WANT_CODE,
+     0,
+     0,
+     0,
+     NULL},
+    {"plus address is another address",
+     {{"bot1+a@x.test", "code", "444444", 10}},
+     BOT1,
+     OTPBOX_WANT_CODE,
+     0,
+     0,
+     0,
+     NULL},
+    {"received exactly at since",
+     {{BOT1, "code", "555555", 100}},
+     BOT1,
+     OTPBOX_WANT_CODE,
+     100,
+     0,
+     0,
+     "555555"},
+    {"one second before since",
+     {{BOT1, "code", "555555", 101}},
+     BOT1,
+     OTPBOX_WANT_CODE,
+     100,
+     0,
+     0,
+     NULL},
+    {"skew takes since back",
+     {{BOT1, "code", "666666", 102}},
+     BOT1,
+     OTPBOX_WANT_CODE,
+     100,
+     0,
+     2,
+     "666666"},
+    {"skew is bounded",
+     {{BOT1, "code", "666666", 103}},
+     BOT1,
+     OTPBOX_WANT_CODE,
+     100,
+     0,
+     2,
+     NULL},
+    {"since older than max-age: max-age wins",
+     {{BOT1, "code", "777777", 200}},
+     BOT1,
+     OTPBOX_WANT_CODE,
+     900,
+     100,
+     0,
+     NULL},
+    {"inside max-age",
+     {{BOT1, "code", "777777", 97}},
+     BOT1,
+     OTPBOX_WANT_CODE,
+     0,
+     100,
+     0,
+     "777777"},
+    {"beyond max-age",
+     {{BOT1, "code", "777777", 104}},
+     BOT1,
+     OTPBOX_WANT_CODE,
+     0,
+     100,
+     0,
+     NULL},
+    {"since in the future",
+     {{BOT1, "code", "888888", 5}},
+     BOT1,
+     OTPBOX_WANT_CODE,
+     -1000,
+     0,
+     0,
+     NULL},
+    {"want code skips a link",
+     {{BOT1, "link", "https://v.test/a", 5}},
+     BOT1,
+     OTPBOX_WANT_CODE,
+     0,
+     0,
+     0,
+     NULL},
+    {"want link",
+     {{BOT1, "code", "121212", 10}, {BOT1, "link", "https://v.test/b", 5}},
+     BOT1,
+     OTPBOX_WANT_LINK,
+     0,
+     0,
+     0,
+     "https://v.test/b"},
+    {"want link skips a newer code",
+     {{BOT1, "link", "https://v.test/c", 10}, {BOT1, "code", "131313", 5}},
+     BOT1,
+     OTPBOX_WANT_LINK,
+     0,
+     0,
+     0,
+     "https://v.test/c"},
+    {"want any: the newest of both",
+     {{BOT1, "link", "https://v.test/d", 10}, {BOT1, "code", "141414", 5}},
+     BOT1,
+     OTPBOX_WANT_ANY,
+     0,
+     0,
+     0,
+     "141414"},
+    {"leading zeros kept",
+     {{BOT1, "code", "000123", 5}},
+     BOT1,
+     OTPBOX_WANT_CODE,
+     0,
+     0,
+     0,
+     "000123"},
 };
 
 static struct otpbox *
@@ -107,17 +209,17 @@ test_open(const char *path)
  * is a static copy. */
 static const char *
 test_take(struct otpbox *box, const char *address,
-	  const struct otpbox_wait_opts *opts, int peek)
+          const struct otpbox_wait_opts *opts, int peek)
 {
 	static char buf[256];
 	struct otpbox_code *code = NULL;
 	enum otpbox_err e;
 
 	e = peek ? otpbox_peek(box, address, opts, &code)
-		 : otpbox_claim(box, address, opts, &code);
+	         : otpbox_claim(box, address, opts, &code);
 	if (e && e != OTPBOX_ERR_TIMEOUT)
 		fprintf(stderr, "  %s: %s\n", otpbox_strerror(e),
-			otpbox_errmsg(box));
+		        otpbox_errmsg(box));
 	if (e)
 		return NULL;
 	snprintf(buf, sizeof(buf), "%s", code->code);
@@ -140,7 +242,7 @@ test_window_table(void)
 		testdb_create(path);
 		for (j = 0; j < 3 && c->rows[j].address; j++)
 			testdb_add(path, c->rows[j].address, c->rows[j].kind,
-				   c->rows[j].code, now - c->rows[j].age, now);
+			           c->rows[j].code, now - c->rows[j].age, now);
 		otpbox_wait_opts_init(&o);
 		o.want = c->want;
 		o.skew = c->skew;
@@ -150,11 +252,11 @@ test_window_table(void)
 			o.max_age = c->max_age;
 		box = test_open(path);
 		TEST_EXPECT_STR(c->name, test_take(box, c->ask, &o, 0),
-				c->want_code);
+		                c->want_code);
 		/* Whatever was handed out is never handed out again. */
 		if (c->want_code)
 			TEST_EXPECT_STR(c->name, test_take(box, c->ask, &o, 0),
-					NULL);
+			                NULL);
 		otpbox_close(box);
 		testdb_remove(path);
 	}
@@ -172,15 +274,13 @@ test_claimed_never_again(void)
 	testdb_create(path);
 	box = test_open(path);
 	testdb_add(path, BOT1, "code", "100001", now - 20, now);
-	TEST_EXPECT_STR("first claim", test_take(box, BOT1, NULL, 0),
-			"100001");
+	TEST_EXPECT_STR("first claim", test_take(box, BOT1, NULL, 0), "100001");
 	TEST_EXPECT_STR("second claim", test_take(box, BOT1, NULL, 0), NULL);
 	testdb_add(path, BOT1, "code", "100000", now - 40, now);
-	TEST_EXPECT_STR("older code stored late", test_take(box, BOT1, NULL,
-							    0), NULL);
+	TEST_EXPECT_STR("older code stored late", test_take(box, BOT1, NULL, 0),
+	                NULL);
 	testdb_add(path, BOT1, "code", "100002", now - 5, now);
-	TEST_EXPECT_STR("resent code", test_take(box, BOT1, NULL, 0),
-			"100002");
+	TEST_EXPECT_STR("resent code", test_take(box, BOT1, NULL, 0), "100002");
 	otpbox_close(box);
 	testdb_remove(path);
 }
@@ -198,15 +298,17 @@ test_peek(void)
 	TEST_EXPECT_STR("peek", test_take(box, BOT1, NULL, 1), "424242");
 	TEST_EXPECT_STR("peek again", test_take(box, BOT1, NULL, 1), "424242");
 	TEST_EXPECT_INT("peek claims nothing",
-			testdb_int(path, "SELECT count(*) FROM codes"
-					 " WHERE claimed_at IS NOT NULL"), 0);
-	TEST_EXPECT_STR("peek recorded", testdb_text(path, "SELECT outcome"
-						     " FROM waits WHERE id = 1"),
-			"peeked");
+	                testdb_int(path, "SELECT count(*) FROM codes"
+	                                 " WHERE claimed_at IS NOT NULL"),
+	                0);
+	TEST_EXPECT_STR("peek recorded",
+	                testdb_text(path, "SELECT outcome"
+	                                  " FROM waits WHERE id = 1"),
+	                "peeked");
 	TEST_EXPECT_STR("claim after peek", test_take(box, BOT1, NULL, 0),
-			"424242");
+	                "424242");
 	TEST_EXPECT_STR("peek after claim", test_take(box, BOT1, NULL, 1),
-			NULL);
+	                NULL);
 	otpbox_close(box);
 	testdb_remove(path);
 }
@@ -227,22 +329,24 @@ test_audit_row(void)
 	otpbox_wait_opts_init(&o);
 	o.worker = "bot-7";
 	CU_ASSERT_FATAL(otpbox_wait(box, "BOT7@x.test", &o, &code) ==
-			OTPBOX_OK);
+	                OTPBOX_OK);
 	TEST_EXPECT_STR("code", code->code, "707070");
 	TEST_EXPECT_STR("subject", code->subject, "Your code");
 	TEST_EXPECT_STR("account", code->account, "test");
 	TEST_EXPECT_STR("folder", code->folder, "INBOX");
 	TEST_EXPECT_STR("claimed_by", code->claimed_by, "bot-7");
-	snprintf(sql, sizeof(sql), "SELECT outcome || ' ' || worker || ' ' ||"
-		 " (pid = %ld) || ' ' || (code_id = %lld) || ' ' ||"
-		 " (ended_at IS NOT NULL) FROM waits WHERE id = %lld",
-		 (long)getpid(), (long long)code->code_id,
-		 (long long)code->wait_id);
+	snprintf(sql, sizeof(sql),
+	         "SELECT outcome || ' ' || worker || ' ' ||"
+	         " (pid = %ld) || ' ' || (code_id = %lld) || ' ' ||"
+	         " (ended_at IS NOT NULL) FROM waits WHERE id = %lld",
+	         (long)getpid(), (long long)code->code_id,
+	         (long long)code->wait_id);
 	TEST_EXPECT_STR("waits row", testdb_text(path, sql),
-			"claimed bot-7 1 1 1");
-	snprintf(sql, sizeof(sql), "SELECT claimed_by || ' ' || wait_id"
-		 " FROM otp_codes WHERE code_id = %lld",
-		 (long long)code->code_id);
+	                "claimed bot-7 1 1 1");
+	snprintf(sql, sizeof(sql),
+	         "SELECT claimed_by || ' ' || wait_id"
+	         " FROM otp_codes WHERE code_id = %lld",
+	         (long long)code->code_id);
 	TEST_EXPECT_STR("otp_codes row", testdb_text(path, sql), "bot-7 1");
 	otpbox_code_free(code);
 	otpbox_close(box);
@@ -265,8 +369,7 @@ test_await_waiters(const char *path, int n)
 
 /* Child: waits for address and writes the code (or "-") to fd. */
 static void
-test_child_wait(const char *path, const char *address, int timeout_ms,
-		int fd)
+test_child_wait(const char *path, const char *address, int timeout_ms, int fd)
 {
 	struct otpbox_code *code = NULL;
 	struct otpbox_wait_opts o;
@@ -288,8 +391,7 @@ test_child_wait(const char *path, const char *address, int timeout_ms,
 }
 
 static pid_t
-test_fork_waiter(const char *path, const char *address, int timeout_ms,
-		 int fd)
+test_fork_waiter(const char *path, const char *address, int timeout_ms, int fd)
 {
 	pid_t pid = fork();
 
@@ -332,9 +434,10 @@ test_late_arrival(void)
 	close(fds[1]);
 	test_await_waiters(path, 1);
 	usleep(200000); /* past its first look: asleep */
-	testdb_add(path, "bot9@x.test", "code", "999999", time(NULL), time(NULL));
+	testdb_add(path, "bot9@x.test", "code", "999999", time(NULL),
+	           time(NULL));
 	testdb_add(path, BOT1, "code", "515151", time(NULL), time(NULL));
-	pfd = (struct pollfd){ .fd = fds[0], .events = POLLIN };
+	pfd = (struct pollfd){.fd = fds[0], .events = POLLIN};
 	ready = poll(&pfd, 1, 5000);
 	TEST_EXPECT_INT("woken by the notification", ready, 1);
 	if (ready != 1)
@@ -408,11 +511,16 @@ test_claim_race(void)
 	TEST_EXPECT_INT("no code twice", dups, 0);
 	TEST_EXPECT_INT("winners = codes printed", winners, codes);
 	CU_ASSERT(winners >= 1 && winners <= CODES);
-	TEST_EXPECT_INT("claims recorded", testdb_int(path, "SELECT count(*)"
-			" FROM waits WHERE outcome = 'claimed'"), winners);
-	TEST_EXPECT_INT("others timed out", testdb_int(path, "SELECT count(*)"
-			" FROM waits WHERE outcome = 'timeout'"),
-			WAITERS - winners);
+	TEST_EXPECT_INT("claims recorded",
+	                testdb_int(path,
+	                           "SELECT count(*)"
+	                           " FROM waits WHERE outcome = 'claimed'"),
+	                winners);
+	TEST_EXPECT_INT("others timed out",
+	                testdb_int(path,
+	                           "SELECT count(*)"
+	                           " FROM waits WHERE outcome = 'timeout'"),
+	                WAITERS - winners);
 	testdb_remove(path);
 }
 
@@ -473,11 +581,10 @@ test_no_snapshot_while_asleep(void)
 	testdb_add(path, "decoy@x.test", "code", "111", time(NULL), time(NULL));
 	usleep(100000);
 	TEST_EXPECT_INT("checkpoint not blocked",
-			testdb_int(path, "PRAGMA wal_checkpoint(TRUNCATE)"), 0);
+	                testdb_int(path, "PRAGMA wal_checkpoint(TRUNCATE)"), 0);
 	testdb_add(path, BOT1, "code", "616161", time(NULL), time(NULL));
 	CU_ASSERT(read(fds[0], line, sizeof(line) - 1) > 0);
-	TEST_EXPECT_STR("woken after checkpoint", strtok(line, "\n"),
-			"616161");
+	TEST_EXPECT_STR("woken after checkpoint", strtok(line, "\n"), "616161");
 	test_reap(&pid, 1);
 	close(fds[0]);
 	testdb_remove(path);
@@ -500,9 +607,11 @@ test_cancel(void)
 	o.cancel_fd = fds[0];
 	o.timeout_ms = 60000;
 	TEST_EXPECT_INT("cancelled", otpbox_wait(box, BOT1, &o, &code),
-			OTPBOX_ERR_INTERRUPTED);
-	TEST_EXPECT_STR("recorded as error", testdb_text(path, "SELECT"
-			" outcome FROM waits"), "error");
+	                OTPBOX_ERR_INTERRUPTED);
+	TEST_EXPECT_STR("recorded as error",
+	                testdb_text(path, "SELECT"
+	                                  " outcome FROM waits"),
+	                "error");
 	close(fds[0]);
 	close(fds[1]);
 	otpbox_close(box);
@@ -516,22 +625,25 @@ test_open_errors(void)
 	char path[PATH_MAX], err[256];
 	int fd;
 
-	TEST_EXPECT_INT("missing file", otpbox_open("/nonexistent/otpbox.db",
-			&box, err, sizeof(err)), OTPBOX_ERR_NO_DB);
+	TEST_EXPECT_INT(
+	    "missing file",
+	    otpbox_open("/nonexistent/otpbox.db", &box, err, sizeof(err)),
+	    OTPBOX_ERR_NO_DB);
 	CU_ASSERT(box == NULL);
 	testdb_create(path);
 	testdb_exec(path, "PRAGMA application_id = 0; PRAGMA user_version = 0;"
-		    " DROP VIEW otp_codes");
-	TEST_EXPECT_INT("foreign SQLite file", otpbox_open(path, &box, err,
-			sizeof(err)), OTPBOX_ERR_NOT_OTPBOX_DB);
+	                  " DROP VIEW otp_codes");
+	TEST_EXPECT_INT("foreign SQLite file",
+	                otpbox_open(path, &box, err, sizeof(err)),
+	                OTPBOX_ERR_NOT_OTPBOX_DB);
 	testdb_remove(path);
 	snprintf(path, sizeof(path), "/tmp/otpbox-wait-text.%ld",
-		 (long)getpid());
+	         (long)getpid());
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	CU_ASSERT(write(fd, "hello, I am not a database at all\n", 34) == 34);
 	close(fd);
-	TEST_EXPECT_INT("text file", otpbox_open(path, &box, err,
-			sizeof(err)), OTPBOX_ERR_NOT_OTPBOX_DB);
+	TEST_EXPECT_INT("text file", otpbox_open(path, &box, err, sizeof(err)),
+	                OTPBOX_ERR_NOT_OTPBOX_DB);
 	unlink(path);
 }
 
@@ -542,21 +654,21 @@ test_addresses(void)
 		const char *address;
 		enum otpbox_err want;
 	} cases[] = {
-		{ "bot1@x.test", OTPBOX_OK },
-		{ "Bot.One+tag@sub.x.test", OTPBOX_OK },
-		{ "vize-0042@x", OTPBOX_OK },
-		{ "", OTPBOX_ERR_BAD_ADDRESS },
-		{ "bot1", OTPBOX_ERR_BAD_ADDRESS },
-		{ "@x.test", OTPBOX_ERR_BAD_ADDRESS },
-		{ "bot1@", OTPBOX_ERR_BAD_ADDRESS },
-		{ "a@b@x.test", OTPBOX_ERR_BAD_ADDRESS },
-		{ "a b@x.test", OTPBOX_ERR_BAD_ADDRESS },
-		{ "<a@x.test>", OTPBOX_ERR_BAD_ADDRESS },
-		{ "Bot <a@x.test>", OTPBOX_ERR_BAD_ADDRESS },
-		{ "a@x..test", OTPBOX_ERR_BAD_ADDRESS },
-		{ "a@.x.test", OTPBOX_ERR_BAD_ADDRESS },
-		{ "a@x.test.", OTPBOX_ERR_BAD_ADDRESS },
-		{ "a@x.test\n", OTPBOX_ERR_BAD_ADDRESS },
+	    {"bot1@x.test", OTPBOX_OK},
+	    {"Bot.One+tag@sub.x.test", OTPBOX_OK},
+	    {"vize-0042@x", OTPBOX_OK},
+	    {"", OTPBOX_ERR_BAD_ADDRESS},
+	    {"bot1", OTPBOX_ERR_BAD_ADDRESS},
+	    {"@x.test", OTPBOX_ERR_BAD_ADDRESS},
+	    {"bot1@", OTPBOX_ERR_BAD_ADDRESS},
+	    {"a@b@x.test", OTPBOX_ERR_BAD_ADDRESS},
+	    {"a b@x.test", OTPBOX_ERR_BAD_ADDRESS},
+	    {"<a@x.test>", OTPBOX_ERR_BAD_ADDRESS},
+	    {"Bot <a@x.test>", OTPBOX_ERR_BAD_ADDRESS},
+	    {"a@x..test", OTPBOX_ERR_BAD_ADDRESS},
+	    {"a@.x.test", OTPBOX_ERR_BAD_ADDRESS},
+	    {"a@x.test.", OTPBOX_ERR_BAD_ADDRESS},
+	    {"a@x.test\n", OTPBOX_ERR_BAD_ADDRESS},
 	};
 	struct otpbox_code *code = NULL;
 	char path[PATH_MAX];
@@ -565,15 +677,15 @@ test_addresses(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		TEST_EXPECT_INT(cases[i].address,
-				otpbox_address_check(cases[i].address),
-				cases[i].want);
+		                otpbox_address_check(cases[i].address),
+		                cases[i].want);
 	testdb_create(path);
 	box = test_open(path);
 	TEST_EXPECT_INT("wait refuses a bad address",
-			otpbox_claim(box, "bot1", NULL, &code),
-			OTPBOX_ERR_BAD_ADDRESS);
+	                otpbox_claim(box, "bot1", NULL, &code),
+	                OTPBOX_ERR_BAD_ADDRESS);
 	TEST_EXPECT_INT("and records nothing",
-			testdb_int(path, "SELECT count(*) FROM waits"), 0);
+	                testdb_int(path, "SELECT count(*) FROM waits"), 0);
 	otpbox_close(box);
 	testdb_remove(path);
 }
@@ -596,9 +708,10 @@ test_missed(const char *path, const char *address, enum otpbox_want want)
 	TEST_EXPECT_INT(address, e, OTPBOX_ERR_TIMEOUT);
 	otpbox_code_free(code);
 	otpbox_close(box);
-	snprintf(sql, sizeof(sql), "SELECT reason FROM missed_otps WHERE"
-		 " wait_id = (SELECT max(id) FROM waits WHERE address = '%s')",
-		 address);
+	snprintf(sql, sizeof(sql),
+	         "SELECT reason FROM missed_otps WHERE"
+	         " wait_id = (SELECT max(id) FROM waits WHERE address = '%s')",
+	         address);
 	return testdb_text(path, sql);
 }
 
@@ -610,60 +723,76 @@ test_missed_reasons(void)
 	struct otpbox *box;
 
 	testdb_create(path);
-	TEST_EXPECT_STR("no_message", test_missed(path, "a@x.test",
-			OTPBOX_WANT_CODE), "no_message");
+	TEST_EXPECT_STR("no_message",
+	                test_missed(path, "a@x.test", OTPBOX_WANT_CODE),
+	                "no_message");
 	testdb_add(path, "b@x.test", NULL, NULL, now - 5, now);
-	TEST_EXPECT_STR("no_code", test_missed(path, "b@x.test",
-			OTPBOX_WANT_CODE), "no_code");
+	TEST_EXPECT_STR("no_code",
+	                test_missed(path, "b@x.test", OTPBOX_WANT_CODE),
+	                "no_code");
 	testdb_add(path, "c@x.test", "code", "313131", now - 5, now);
 	TEST_EXPECT_STR("no_code: a code, but a link was wanted",
-			test_missed(path, "c@x.test", OTPBOX_WANT_LINK),
-			"no_code");
+	                test_missed(path, "c@x.test", OTPBOX_WANT_LINK),
+	                "no_code");
 	box = test_open(path);
 	TEST_EXPECT_STR("other claims", test_take(box, "c@x.test", NULL, 0),
-			"313131");
+	                "313131");
 	otpbox_close(box);
-	TEST_EXPECT_STR("claimed_by_other", test_missed(path, "c@x.test",
-			OTPBOX_WANT_CODE), "claimed_by_other");
-	TEST_EXPECT_STR("late: before", test_missed(path, "d@x.test",
-			OTPBOX_WANT_CODE), "no_message");
+	TEST_EXPECT_STR("claimed_by_other",
+	                test_missed(path, "c@x.test", OTPBOX_WANT_CODE),
+	                "claimed_by_other");
+	TEST_EXPECT_STR("late: before",
+	                test_missed(path, "d@x.test", OTPBOX_WANT_CODE),
+	                "no_message");
 	testdb_add(path, "d@x.test", "code", "414141", now, now + 30);
-	TEST_EXPECT_STR("late", testdb_text(path, "SELECT reason FROM"
-			" missed_otps WHERE address = 'd@x.test'"), "late");
+	TEST_EXPECT_STR("late",
+	                testdb_text(path,
+	                            "SELECT reason FROM"
+	                            " missed_otps WHERE address = 'd@x.test'"),
+	                "late");
 	/* A waiter killed by SIGKILL leaves 'waiting': after its deadline it
 	 * is missed, before it an active wait. */
-	testdb_exec(path, "INSERT INTO waits (address, want, window_start,"
-		    " started_at, deadline) VALUES ('e@x.test', 'code', 0,"
-		    " strftime('%s','now') - 200, strftime('%s','now') - 80),"
-		    " ('f@x.test', 'code', 0, strftime('%s','now'),"
-		    " strftime('%s','now') + 100)");
-	TEST_EXPECT_STR("killed waiter", testdb_text(path, "SELECT outcome ||"
-			" ' ' || reason FROM missed_otps WHERE address ="
-			" 'e@x.test'"), "waiting no_message");
-	TEST_EXPECT_STR("active waits", testdb_text(path, "SELECT"
-			" group_concat(address) FROM active_waits"),
-			"f@x.test");
-	TEST_EXPECT_INT("claimed waits are not missed", testdb_int(path,
-			"SELECT count(*) FROM missed_otps m JOIN waits w"
-			" ON w.id = m.wait_id WHERE w.outcome = 'claimed'"), 0);
+	testdb_exec(path,
+	            "INSERT INTO waits (address, want, window_start,"
+	            " started_at, deadline) VALUES ('e@x.test', 'code', 0,"
+	            " strftime('%s','now') - 200, strftime('%s','now') - 80),"
+	            " ('f@x.test', 'code', 0, strftime('%s','now'),"
+	            " strftime('%s','now') + 100)");
+	TEST_EXPECT_STR(
+	    "killed waiter",
+	    testdb_text(path, "SELECT outcome ||"
+	                      " ' ' || reason FROM missed_otps WHERE address ="
+	                      " 'e@x.test'"),
+	    "waiting no_message");
+	TEST_EXPECT_STR("active waits",
+	                testdb_text(path,
+	                            "SELECT"
+	                            " group_concat(address) FROM active_waits"),
+	                "f@x.test");
+	TEST_EXPECT_INT(
+	    "claimed waits are not missed",
+	    testdb_int(path,
+	               "SELECT count(*) FROM missed_otps m JOIN waits w"
+	               " ON w.id = m.wait_id WHERE w.outcome = 'claimed'"),
+	    0);
 	testdb_remove(path);
 }
 
 static CU_TestInfo test_cases[] = {
-	{ "window, case, want (table)", test_window_table },
-	{ "a claimed code is never returned again", test_claimed_never_again },
-	{ "peek does not claim", test_peek },
-	{ "every wait is recorded", test_audit_row },
-	{ "late arrival wakes the waiter", test_late_arrival },
-	{ "late arrival without inotify", test_late_arrival_polling },
-	{ "claim race between waiting processes", test_claim_race },
-	{ "claim race at the same instant", test_claim_same_instant },
-	{ "no read transaction while asleep", test_no_snapshot_while_asleep },
-	{ "cancel descriptor", test_cancel },
-	{ "open errors", test_open_errors },
-	{ "addresses", test_addresses },
-	{ "missed_otps reasons", test_missed_reasons },
-	CU_TEST_INFO_NULL,
+    {"window, case, want (table)", test_window_table},
+    {"a claimed code is never returned again", test_claimed_never_again},
+    {"peek does not claim", test_peek},
+    {"every wait is recorded", test_audit_row},
+    {"late arrival wakes the waiter", test_late_arrival},
+    {"late arrival without inotify", test_late_arrival_polling},
+    {"claim race between waiting processes", test_claim_race},
+    {"claim race at the same instant", test_claim_same_instant},
+    {"no read transaction while asleep", test_no_snapshot_while_asleep},
+    {"cancel descriptor", test_cancel},
+    {"open errors", test_open_errors},
+    {"addresses", test_addresses},
+    {"missed_otps reasons", test_missed_reasons},
+    CU_TEST_INFO_NULL,
 };
 
 #include "../cunit_main.h"

@@ -140,7 +140,7 @@ testdb_writer(const char *path)
 
 int64_t
 testdb_add_db(sqlite3 *db, const char *address, const char *kind,
-	      const char *code, int64_t received_at, int64_t fetched_at)
+              const char *code, int64_t received_at, int64_t fetched_at)
 {
 	sqlite3_stmt *stmt;
 	int64_t id;
@@ -150,8 +150,8 @@ testdb_add_db(sqlite3 *db, const char *address, const char *kind,
 	if (code == NULL)
 		return id;
 	stmt = testdb_prepare(db, "INSERT INTO codes (message_id,"
-				  " address, kind, code, received_at)"
-				  " VALUES (?1, lower(?2), ?3, ?4, ?5)");
+	                          " address, kind, code, received_at)"
+	                          " VALUES (?1, lower(?2), ?3, ?4, ?5)");
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, kind, -1, SQLITE_STATIC);
@@ -163,7 +163,7 @@ testdb_add_db(sqlite3 *db, const char *address, const char *kind,
 
 int64_t
 testdb_add(const char *path, const char *address, const char *kind,
-	   const char *code, int64_t received_at, int64_t fetched_at)
+           const char *code, int64_t received_at, int64_t fetched_at)
 {
 	sqlite3 *db = testdb_open(path);
 	int64_t id;

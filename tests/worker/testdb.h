@@ -22,9 +22,9 @@ int64_t testdb_add(const char *path, const char *address, const char *kind,
 /* The same over an open connection from testdb_writer(), inside the
  * caller's transaction if one is open. */
 struct sqlite3;
-int64_t testdb_add_db(struct sqlite3 *db, const char *address,
-		      const char *kind, const char *code, int64_t received_at,
-		      int64_t fetched_at);
+int64_t testdb_add_db(struct sqlite3 *db, const char *address, const char *kind,
+                      const char *code, int64_t received_at,
+                      int64_t fetched_at);
 /* Wakes waiters after a commit made without the store (see store_wait.h);
  * testdb_add() does it itself. */
 void testdb_notify(const char *path);

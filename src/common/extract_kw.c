@@ -10,6 +10,7 @@
 #include <pcre2.h>
 
 #include "extract_kw.h"
+#include "extract_norm.h"
 
 #define EXTRACT_KW_BUCKETS 4096
 #define EXTRACT_KW_ANY 0x110000u /* "any second character" */
@@ -30,25 +31,6 @@ struct extract_kw {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 };
-
-/* Decodes one UTF-8 character (input is valid UTF-8, but bounded). */
-static unsigned long
-extract_kw_char(const unsigned char *s, size_t n, size_t *used)
-{
-	unsigned long cp = s[0];
-	size_t len = 1, i;
-
-	if (cp >= 0xf0 && n >= 4)
-		len = 4, cp &= 0x07;
-	else if (cp >= 0xe0 && n >= 3)
-		len = 3, cp &= 0x0f;
-	else if (cp >= 0xc0 && n >= 2)
-		len = 2, cp &= 0x1f;
-	for (i = 1; i < len; i++)
-		cp = (cp << 6) | (s[i] & 0x3f);
-	*used = len;
-	return cp;
-}
 
 /* A simple lower-casing, good enough to put both cases of a keyword's
  * first letters in the same bucket (PCRE2 does the real caseless match). */
@@ -95,7 +77,7 @@ extract_kw_literal(const char **p)
 	} else if (!s[0] || strchr("[](){}.*+?|^$", s[0])) {
 		return 0;
 	} else {
-		c = extract_kw_char(s, strlen(*p), &used);
+		c = extract_norm_decode(s, strlen(*p), &used);
 	}
 	if (s[used] == '?' || s[used] == '*' || s[used] == '{')
 		return 0;
@@ -301,9 +283,10 @@ extract_kw_at(struct extract_kw *kw, const char *text, size_t len, size_t pos,
 	unsigned long a, b = 0;
 	size_t used, used2;
 
-	a = extract_kw_char(s + pos, len - pos, &used);
+	a = extract_norm_decode(s + pos, len - pos, &used);
 	if (pos + used < len)
-		b = extract_kw_char(s + pos + used, len - pos - used, &used2);
+		b = extract_norm_decode(s + pos + used, len - pos - used,
+		                        &used2);
 	if (b) {
 		bk = &kw->buckets[extract_kw_key(a, b)];
 		if (extract_kw_try(kw, bk->code, bk->jit, text, len, pos, hit))

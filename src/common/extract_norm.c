@@ -8,8 +8,7 @@
 #include "extract_norm.h"
 #include "html_text.h"
 
-/* Decodes the UTF-8 character at s (valid input assumed, but bounded). */
-static unsigned long
+unsigned long
 extract_norm_decode(const unsigned char *s, size_t n, size_t *used)
 {
 	unsigned long cp = s[0];

@@ -30,4 +30,10 @@ enum otpbox_err extract_norm_text(const char *in, size_t len, size_t max,
                                   struct extract_norm *out);
 void extract_norm_free(struct extract_norm *norm);
 
+/* Decodes the UTF-8 character at s, reading at most n bytes (n >= 1);
+ * *used is its length. Input is assumed valid (the MIME layer made it
+ * so); a truncated sequence decodes as its first byte. */
+unsigned long extract_norm_decode(const unsigned char *s, size_t n,
+                                  size_t *used);
+
 #endif

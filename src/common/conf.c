@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Reads and checks the otpbox configuration, reporting every error at once. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libconfig.h>
@@ -609,6 +610,65 @@ conf_check_names(struct conf_errs *errs, struct conf *conf)
 				         conf->accounts[i].name);
 }
 
+/* One collected error line and the file line it names, for sorting. */
+struct conf_err_line {
+	const char *text;
+	size_t len;
+	long line; /* LONG_MAX when the error names no line */
+	size_t order;
+};
+
+static int
+conf_err_line_cmp(const void *a, const void *b)
+{
+	const struct conf_err_line *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Puts the collected errors in the order of the lines they name, so that
+ * a user reads them top to bottom as in the file. */
+static void
+conf_errs_sort(struct conf_errs *errs)
+{
+	struct conf_err_line *v;
+	size_t n = 0, i, flen = strlen(errs->file), off = 0;
+	char *p, *end, *sorted;
+
+	if (errs->text == NULL || errs->count < 2)
+		return;
+	for (p = errs->text; *p; p++)
+		n += *p == '\n';
+	v = calloc(n, sizeof(*v));
+	sorted = malloc(errs->len + 1);
+	if (v == NULL || sorted == NULL)
+		goto out;
+	for (i = 0, p = errs->text; i < n; i++, p = end + 1) {
+		end = strchr(p, '\n');
+		v[i].text = p;
+		v[i].len = (size_t)(end - p) + 1;
+		v[i].order = i;
+		v[i].line = LONG_MAX;
+		if (!strncmp(p, errs->file, flen) && p[flen] == ':' &&
+		    isdigit((unsigned char)p[flen + 1]))
+			v[i].line = strtol(p + flen + 1, NULL, 10);
+	}
+	qsort(v, n, sizeof(*v), conf_err_line_cmp);
+	for (i = 0; i < n; i++) {
+		memcpy(sorted + off, v[i].text, v[i].len);
+		off += v[i].len;
+	}
+	sorted[off] = '\0';
+	free(errs->text);
+	errs->text = sorted;
+	sorted = NULL;
+out:
+	free(sorted);
+	free(v);
+}
+
 /* Turns a parsed libconfig tree (or none) into *out. */
 static enum otpbox_err
 conf_build(const config_t *cfg, const char *name, struct conf **out,
@@ -635,6 +695,7 @@ conf_build(const config_t *cfg, const char *name, struct conf **out,
 		         0, "... and %d more errors",
 		         errs.count - CONF_ERRORS_MAX);
 	if (errs.count) {
+		conf_errs_sort(&errs);
 		if (errors)
 			*errors = errs.text;
 		else

@@ -172,6 +172,29 @@ test_conf_table(void)
 	}
 }
 
+/* Errors come in the order of the file, whatever order they were found. */
+static void
+test_conf_error_order(void)
+{
+	struct conf *conf = NULL;
+	char *errors = NULL, *a, *b, *c;
+
+	unsetenv("M365_EMAIL");
+	CU_ASSERT(
+	    conf_load_string("accounts = ( {\n user = \"a@x.test\";\n"
+	                     " porrt = 1; } );\nfetch = { idel = true; };\n"
+	                     "wait = { timeout_seconds = \"x\"; };",
+	                     "t.conf", &conf, &errors) == OTPBOX_ERR_CONFIG);
+	CU_ASSERT_FATAL(errors != NULL);
+	a = strstr(errors, "t.conf:3:");
+	b = strstr(errors, "t.conf:4:");
+	c = strstr(errors, "t.conf:5:");
+	if (!(a && b && c && a < b && b < c))
+		fprintf(stderr, "  errors out of file order:\n%s", errors);
+	CU_ASSERT(a && b && c && a < b && b < c);
+	free(errors);
+}
+
 static void
 test_conf_defaults(void)
 {
@@ -364,6 +387,7 @@ test_conf_sample_file(void)
 
 static CU_TestInfo test_cases[] = {
     {"error table", test_conf_table},
+    {"errors in file order", test_conf_error_order},
     {"defaults", test_conf_defaults},
     {"precedence", test_conf_precedence},
     {"missing file", test_conf_missing_file},

@@ -78,7 +78,7 @@ step "otpbox fetch --watch (IDLE) in the background"
 "$OTPBOX" fetch -c "$DEMO/otpbox.conf" --db "$DB" --watch -v \
 	>"$DEMO/fetch.log" 2>&1 &
 FETCH_PID=$!
-trap 'st=$?; kill $FETCH_PID 2>/dev/null; wait $FETCH_PID 2>/dev/null; dovecot_stop; dovecot_cleanup_dir; exit $st' EXIT
+trap 'st=$?; set +e; kill $FETCH_PID 2>/dev/null; wait $FETCH_PID 2>/dev/null; dovecot_stop; dovecot_cleanup_dir; exit $st' EXIT
 i=0
 while [ $i -lt 100 ] && ! grep -q "bot2@bots.test" "$DEMO/fetch.log" 2>/dev/null; do
 	sleep 0.1

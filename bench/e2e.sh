@@ -21,7 +21,7 @@ dovecot_conf "$B/otpbox.conf"
 "$OTPBOX" fetch -c "$B/otpbox.conf" --db "$B/otpbox.db" --watch \
 	>"$B/fetch.log" 2>&1 &
 fetch_pid=$!
-trap 'st=$?; kill $fetch_pid 2>/dev/null; wait $fetch_pid 2>/dev/null; dovecot_stop; dovecot_cleanup_dir; exit $st' EXIT
+trap 'st=$?; set +e; kill $fetch_pid 2>/dev/null; wait $fetch_pid 2>/dev/null; dovecot_stop; dovecot_cleanup_dir; exit $st' EXIT
 i=0
 while [ ! -s "$B/otpbox.db" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 sleep 1

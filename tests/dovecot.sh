@@ -196,7 +196,7 @@ dovecot_stop()
 	master=$(cat "$DOVECOT_DIR/run/master.pid" 2>/dev/null)
 	kids=$([ -n "$master" ] && ps -o pid= --ppid "$master")
 	doveadm -c "$DOVECOT_DIR/dovecot.conf" stop >/dev/null 2>&1
-	[ -n "$kids" ] && kill $kids 2>/dev/null
+	[ -z "$kids" ] || kill $kids 2>/dev/null || :
 	DOVECOT_RUNNING=0
 	# doveadm stop returns once the master got the signal; wait for the
 	# listener to go so a restart can bind the same port.

@@ -1,11 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Installs the Debian packages listed in .ci/deps.txt that are missing.
+# Installs the Debian packages listed in .ci/deps.txt (and in any further
+# list files given as arguments, e.g. bench/deps.txt) that are missing.
 # Runs apt-get only when something is missing; needs root for that.
 set -eu
 here=$(dirname "$0")
 missing=""
-for pkg in $(grep -v '^#' "$here/deps.txt" ${1:+"$@"}); do
+for pkg in $(cat "$here/deps.txt" "$@" | grep -v '^#'); do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null |
 		grep -q "install ok installed" || missing="$missing $pkg"
 done

@@ -6,6 +6,9 @@ set -u
 BUILDDIR=${1:-.}
 SRCDIR=${2:-.}
 export BUILDDIR SRCDIR
+# mbsync (the fetch baseline) and GNU time (peak RSS) are only for benches.
+sh "$SRCDIR/.ci/install-deps.sh" "$SRCDIR/bench/deps.txt" ||
+	echo "warning: could not install bench/deps.txt; some figures will be missing"
 echo "otpbox benchmarks on $(uname -srm), $(nproc) cores," \
 	"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Reads and checks the otpbox configuration, reporting every error at once. */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libconfig.h>
 #include <libgen.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,10 +19,18 @@
 #define CONF_ERRORS_MAX 100
 
 /* Collected problems: one line each, "file:line: message". */
+/* One collected problem and the line it names (0: none). */
+struct conf_err_line {
+	int line;
+	size_t order; /* keeps errors on one line in the order found */
+	char *text;   /* "file:line: message\n" */
+};
+
+/* Collected problems, joined in file order by conf_errs_join(). */
 struct conf_errs {
-	char *text;
-	size_t len;
-	int count;
+	struct conf_err_line v[CONF_ERRORS_MAX];
+	size_t n;
+	int count; /* all problems, also those past CONF_ERRORS_MAX */
 	const char *file;
 };
 
@@ -139,9 +145,8 @@ static void conf_err(struct conf_errs *errs, int line, const char *fmt, ...)
 static void
 conf_err(struct conf_errs *errs, int line, const char *fmt, ...)
 {
-	char msg[512], head[PATH_MAX + 32];
-	size_t need;
-	char *grown;
+	char msg[512];
+	char *text;
 	va_list ap;
 
 	if (++errs->count > CONF_ERRORS_MAX)
@@ -149,17 +154,11 @@ conf_err(struct conf_errs *errs, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (line > 0)
-		snprintf(head, sizeof(head), "%s:%d: ", errs->file, line);
-	else
-		snprintf(head, sizeof(head), "%s: ", errs->file);
-	need = errs->len + strlen(head) + strlen(msg) + 2;
-	grown = realloc(errs->text, need);
-	if (grown == NULL)
+	if ((line > 0 ? asprintf(&text, "%s:%d: %s\n", errs->file, line, msg)
+	              : asprintf(&text, "%s: %s\n", errs->file, msg)) < 0)
 		return;
-	errs->text = grown;
-	errs->len +=
-	    (size_t)sprintf(errs->text + errs->len, "%s%s\n", head, msg);
+	errs->v[errs->n] = (struct conf_err_line){line, errs->n, text};
+	errs->n++;
 }
 
 static char *
@@ -610,63 +609,41 @@ conf_check_names(struct conf_errs *errs, struct conf *conf)
 				         conf->accounts[i].name);
 }
 
-/* One collected error line and the file line it names, for sorting. */
-struct conf_err_line {
-	const char *text;
-	size_t len;
-	long line; /* LONG_MAX when the error names no line */
-	size_t order;
-};
-
 static int
 conf_err_line_cmp(const void *a, const void *b)
 {
 	const struct conf_err_line *x = a, *y = b;
+	unsigned xl = (unsigned)x->line - 1, yl = (unsigned)y->line - 1;
 
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
+	/* Line 0 (no line) wraps to the largest value: those come last. */
+	if (xl != yl)
+		return xl < yl ? -1 : 1;
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* Puts the collected errors in the order of the lines they name, so that
- * a user reads them top to bottom as in the file. */
-static void
-conf_errs_sort(struct conf_errs *errs)
+/* Joins the collected errors in the order of the lines they name, so a
+ * user reads them top to bottom as in the file; frees the entries. */
+static char *
+conf_errs_join(struct conf_errs *errs)
 {
-	struct conf_err_line *v;
-	size_t n = 0, i, flen = strlen(errs->file), off = 0;
-	char *p, *end, *sorted;
+	size_t i, len = 64, off = 0;
+	char *out;
 
-	if (errs->text == NULL || errs->count < 2)
-		return;
-	for (p = errs->text; *p; p++)
-		n += *p == '\n';
-	v = calloc(n, sizeof(*v));
-	sorted = malloc(errs->len + 1);
-	if (v == NULL || sorted == NULL)
-		goto out;
-	for (i = 0, p = errs->text; i < n; i++, p = end + 1) {
-		end = strchr(p, '\n');
-		v[i].text = p;
-		v[i].len = (size_t)(end - p) + 1;
-		v[i].order = i;
-		v[i].line = LONG_MAX;
-		if (!strncmp(p, errs->file, flen) && p[flen] == ':' &&
-		    isdigit((unsigned char)p[flen + 1]))
-			v[i].line = strtol(p + flen + 1, NULL, 10);
+	qsort(errs->v, errs->n, sizeof(errs->v[0]), conf_err_line_cmp);
+	for (i = 0; i < errs->n; i++)
+		len += strlen(errs->v[i].text);
+	if ((out = malloc(len)) != NULL) {
+		for (i = 0; i < errs->n; i++)
+			off +=
+			    (size_t)sprintf(out + off, "%s", errs->v[i].text);
+		if (errs->count > CONF_ERRORS_MAX)
+			sprintf(out + off, "... and %d more errors\n",
+			        errs->count - CONF_ERRORS_MAX);
 	}
-	qsort(v, n, sizeof(*v), conf_err_line_cmp);
-	for (i = 0; i < n; i++) {
-		memcpy(sorted + off, v[i].text, v[i].len);
-		off += v[i].len;
-	}
-	sorted[off] = '\0';
-	free(errs->text);
-	errs->text = sorted;
-	sorted = NULL;
-out:
-	free(sorted);
-	free(v);
+	for (i = 0; i < errs->n; i++)
+		free(errs->v[i].text);
+	errs->n = 0;
+	return out;
 }
 
 /* Turns a parsed libconfig tree (or none) into *out. */
@@ -674,8 +651,9 @@ static enum otpbox_err
 conf_build(const config_t *cfg, const char *name, struct conf **out,
            char **errors)
 {
-	struct conf_errs errs = {NULL, 0, 0, name ? name : "environment"};
+	struct conf_errs errs = {.file = name ? name : "environment"};
 	struct conf *conf;
+	char *text;
 	size_t i;
 
 	*out = NULL;
@@ -690,16 +668,12 @@ conf_build(const config_t *cfg, const char *name, struct conf **out,
 	for (i = 0; i < conf->naccounts; i++)
 		conf_finish_account(&errs, &conf->accounts[i], i);
 	conf_check_names(&errs, conf);
-	if (errs.count > CONF_ERRORS_MAX)
-		conf_err(&(struct conf_errs){errs.text, errs.len, 0, errs.file},
-		         0, "... and %d more errors",
-		         errs.count - CONF_ERRORS_MAX);
 	if (errs.count) {
-		conf_errs_sort(&errs);
+		text = conf_errs_join(&errs);
 		if (errors)
-			*errors = errs.text;
+			*errors = text;
 		else
-			free(errs.text);
+			free(text);
 		conf_free(conf);
 		return OTPBOX_ERR_CONFIG;
 	}

@@ -195,6 +195,28 @@ test_conf_error_order(void)
 	free(errors);
 }
 
+/* A file full of typos reports the first hundred and counts the rest. */
+static void
+test_conf_error_cap(void)
+{
+	struct conf *conf = NULL;
+	char text[4096], *errors = NULL;
+	size_t off = 0;
+	int i;
+
+	for (i = 0; i < 105; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+		                        "typo%d = 1;\n", i);
+	CU_ASSERT(conf_load_string(text, "t.conf", &conf, &errors) ==
+	          OTPBOX_ERR_CONFIG);
+	CU_ASSERT_FATAL(errors != NULL);
+	TEST_EXPECT_INT("error lines", test_count_lines(errors), 101);
+	CU_ASSERT(strstr(errors, "t.conf:1: unknown setting 'typo0'") ==
+	          errors);
+	CU_ASSERT(strstr(errors, "\n... and 5 more errors\n") != NULL);
+	free(errors);
+}
+
 static void
 test_conf_defaults(void)
 {
@@ -388,6 +410,7 @@ test_conf_sample_file(void)
 static CU_TestInfo test_cases[] = {
     {"error table", test_conf_table},
     {"errors in file order", test_conf_error_order},
+    {"at most a hundred errors", test_conf_error_cap},
     {"defaults", test_conf_defaults},
     {"precedence", test_conf_precedence},
     {"missing file", test_conf_missing_file},

@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: MIT
+# src/common: the shared code of every otpbox process, built once as a
+# convenience library. Grouped by module family.
+noinst_LTLIBRARIES += libotpbox_common.la
+libotpbox_common_la_LIBADD = $(DEP_LIBS)
+
+# errors, logging, configuration
+libotpbox_common_la_SOURCES = \
+	src/common/otpbox_err.c src/common/otpbox_err.h \
+	src/common/log.c src/common/log.h \
+	src/common/conf.c src/common/conf.h
+
+# the store (schema: sql/local.mk)
+libotpbox_common_la_SOURCES += \
+	src/common/store.c src/common/store.h \
+	src/common/store_p.h src/common/schema_sql.h \
+	src/common/store_fetch.c src/common/store_fetch.h \
+	src/common/store_wait.c src/common/store_wait.h
+nodist_libotpbox_common_la_SOURCES = src/common/schema_sql.c
+
+# message understanding: MIME, recipients, codes and links
+libotpbox_common_la_SOURCES += \
+	src/common/message.c src/common/message.h \
+	src/common/mime.c src/common/mime.h \
+	src/common/html_text.c src/common/html_text.h \
+	src/common/recipient.c src/common/recipient.h \
+	src/common/extract.c src/common/extract.h src/common/extract_p.h \
+	src/common/extract_code.c src/common/extract_link.c \
+	src/common/extract_norm.c src/common/extract_norm.h \
+	src/common/extract_kw.c src/common/extract_kw.h \
+	src/common/extract_rules.c src/common/extract_rules.h
+
+# the IMAP protocol: parser and command builder, no sockets
+libotpbox_common_la_SOURCES += \
+	src/common/imap_parse.c src/common/imap_parse.h \
+	src/common/imap_parse_p.h src/common/imap_parse_tok.c \
+	src/common/imap_parse_fetch.c \
+	src/common/imap_date.c src/common/imap_date.h \
+	src/common/imap_cmd.c src/common/imap_cmd.h

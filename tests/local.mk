@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: MIT
+# tests: what the areas' tests share (the shell library, the private
+# Dovecot, the scripted IMAP server) and the whole-program checks.
+EXTRA_DIST += tests/local.mk tests/lib.sh tests/dovecot.sh tests/cunit_main.h
+TESTS += tests/cli.sh tests/format_check.sh
+EXTRA_DIST += tests/cli.sh tests/format_check.sh
+
+# extraction through the program, and the labelled corpus when given
+TESTS += tests/corpus.sh tests/extract_cli.sh
+EXTRA_DIST += tests/corpus.sh tests/corpus_check.sh tests/extract_cli.sh
+
+# the scripted IMAP server, its self-test and its transcripts
+IMAP_TRANSCRIPTS = tests/transcripts/basic.txt \
+	tests/transcripts/literal_forged.txt \
+	tests/transcripts/bye_mid_fetch.txt \
+	tests/transcripts/cut_half_way.txt \
+	tests/transcripts/absurd_literal.txt \
+	tests/transcripts/unsolicited.txt \
+	tests/transcripts/star_quirk.txt \
+	tests/transcripts/xoauth2_refused.txt \
+	tests/transcripts/xoauth2_not_connected.txt \
+	tests/transcripts/xoauth2_throttled.txt
+IMAP_PARSED = $(IMAP_TRANSCRIPTS:.txt=.parsed)
+TESTS += tests/imapd_script_test.py
+EXTRA_DIST += tests/imapd_script.py tests/imapd_script_test.py \
+	$(IMAP_TRANSCRIPTS) $(IMAP_PARSED)

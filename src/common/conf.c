@@ -827,11 +827,19 @@ conf_read_file(const char *path, char **text, char **errors)
 static enum otpbox_err
 conf_read_dotenv(struct conf_env **out, char **errors)
 {
+	char cwd[4096], path[4096 + sizeof(CONF_DOTENV_FILE) + 1];
 	enum otpbox_err err;
 
+	/* Messages name the file in full: the user may not know the
+	 * directory a service was started in. */
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		snprintf(path, sizeof(path), "%s", CONF_DOTENV_FILE);
+	else
+		snprintf(path, sizeof(path), "%s/%s",
+		         strcmp(cwd, "/") ? cwd : "", CONF_DOTENV_FILE);
 	if ((err = conf_env_new(out)) != OTPBOX_OK)
 		return err;
-	err = conf_env_read(*out, CONF_DOTENV_FILE);
+	err = conf_env_read(*out, path);
 	if (err == OTPBOX_ERR_CONFIG)
 		err = conf_fail(errors, "%s\n", conf_env_error(*out));
 	return err;

@@ -297,7 +297,6 @@ conf_env_check(struct conf_env *env)
 {
 	const struct conf_env_name *name;
 	const char *secret_key = NULL;
-	char why[512];
 	size_t i, kept = 0;
 
 	for (i = 0; i < env->n; i++) {
@@ -312,10 +311,11 @@ conf_env_check(struct conf_env *env)
 		env->v[kept++] = env->v[i];
 	}
 	env->n = kept;
-	if (secret_key && !conf_secret_file_check(&env->st, env->path, true,
-	                                          why, sizeof(why)))
-		return conf_env_fail(env, "%s holds %s, but %s", env->path,
-		                     secret_key, why);
+	if (secret_key && (env->st.st_mode & 077))
+		return conf_env_fail(env,
+		                     "%s holds %s but group or others can read "
+		                     "it; run 'chmod 600 %s'",
+		                     env->path, secret_key, env->path);
 	return OTPBOX_OK;
 }
 

@@ -488,8 +488,8 @@ test_dotenv_mode(void)
 	                           "M365_APP_PASSWORD=hunter2\n",
 	                           0644, &conf, &errors) == OTPBOX_ERR_CONFIG);
 	CU_ASSERT(conf == NULL);
-	if (!errors || !strstr(errors, ".env holds M365_APP_PASSWORD, but") ||
-	    !strstr(errors, "readable by group or others; run 'chmod 600"))
+	if (!errors || !strstr(errors, ".env holds M365_APP_PASSWORD but") ||
+	    !strstr(errors, "group or others can read it; run 'chmod 600"))
 		fprintf(stderr, "  got: %s\n", errors ? errors : "(none)");
 	CU_ASSERT(errors && strstr(errors, ".env holds M365_APP_PASSWORD") &&
 	          strstr(errors, "chmod 600"));

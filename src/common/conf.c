@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Reads and checks the otpbox configuration, reporting every error at once. */
-#include <errno.h>
-#include <fcntl.h>
 #include <libconfig.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -9,14 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
+#include "conf_file.h"
 
 #define CONF_ERRORS_MAX 100
-/* A configuration file is a few kilobytes; refuse what cannot be one. */
-#define CONF_FILE_MAX (1024 * 1024)
 /* The seed's file of KEY=VALUE lines, in the working directory. */
 #define CONF_DOTENV_FILE ".env"
 
@@ -767,62 +763,6 @@ conf_fail(char **errors, const char *fmt, ...)
 	return OTPBOX_ERR_CONFIG;
 }
 
-/* Picks the file to read: -c, then $OTPBOX_CONFIG, then the system file. */
-static const char *
-conf_pick_path(const char *path)
-{
-	const char *env = getenv("OTPBOX_CONFIG");
-
-	if (path)
-		return path;
-	if (env && *env)
-		return env;
-	return access(CONF_SYSTEM_FILE, F_OK) == 0 ? CONF_SYSTEM_FILE : NULL;
-}
-
-/* Reads the whole configuration file into *text, after checking that it
- * is a regular file: libconfig's scanner exits the process on a read
- * error (a directory), so it only ever sees text. */
-static enum otpbox_err
-conf_read_file(const char *path, char **text, char **errors)
-{
-	size_t len = 0, cap;
-	struct stat st;
-	ssize_t n = 0;
-	int fd;
-
-	memset(&st, 0, sizeof(st));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return conf_fail(errors, "%s: cannot open: %s\n", path,
-		                 strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > CONF_FILE_MAX) {
-		close(fd);
-		return conf_fail(
-		    errors, "%s: %s; give the path of the configuration file\n",
-		    path,
-		    S_ISDIR(st.st_mode)    ? "is a directory"
-		    : !S_ISREG(st.st_mode) ? "is not a regular file"
-		                           : "is larger than 1 MiB");
-	}
-	cap = (size_t)st.st_size + 1;
-	if ((*text = malloc(cap)) == NULL) {
-		close(fd);
-		return OTPBOX_ERR_NOMEM;
-	}
-	while (len + 1 < cap &&
-	       ((n = read(fd, *text + len, cap - len - 1)) > 0 ||
-	        (n < 0 && errno == EINTR)))
-		len += n > 0 ? (size_t)n : 0;
-	(*text)[len] = '\0';
-	close(fd);
-	if (n < 0)
-		return conf_fail(errors, "%s: cannot read: %s\n", path,
-		                 strerror(errno));
-	return OTPBOX_OK;
-}
-
 /* Reads ./.env for the program (conf_env.h); *out NULL when absent. */
 static enum otpbox_err
 conf_read_dotenv(struct conf_env **out, char **errors)
@@ -887,9 +827,9 @@ conf_load_flags(const char *path, unsigned flags, struct conf **out,
 		*errors = NULL;
 	if (flags & CONF_LOAD_DOTENV)
 		err = conf_read_dotenv(&dotenv, errors);
-	path = conf_pick_path(path);
+	path = conf_file_pick(path);
 	if (err == OTPBOX_OK && path)
-		err = conf_read_file(path, &text, errors);
+		err = conf_file_read(path, &text, errors);
 	if (err) {
 		conf_env_free(dotenv);
 		goto out;
@@ -962,26 +902,13 @@ conf_free(struct conf *conf)
 const char *
 conf_database(struct conf *conf, const char *override)
 {
-	const char *env = getenv("OTPBOX_DB"), *home, *state;
-	char *path = NULL;
+	char *path = conf_file_database_dup(override, conf->database);
 
-	if (override && *override)
-		path = strdup(override);
-	else if (env && *env)
-		path = strdup(env);
-	else if (conf->database)
+	/* Unchanged: keep the string a caller may still hold. */
+	if (path && conf->database && !strcmp(path, conf->database)) {
+		free(path);
 		return conf->database;
-	else if (geteuid() == 0)
-		path = strdup(CONF_SYSTEM_DATABASE);
-	else if ((state = getenv("XDG_STATE_HOME")) && *state) {
-		if (asprintf(&path, "%s/otpbox/otpbox.db", state) < 0)
-			path = NULL;
-	} else if ((home = getenv("HOME")) && *home) {
-		if (asprintf(&path, "%s/.local/state/otpbox/otpbox.db", home) <
-		    0)
-			path = NULL;
-	} else
-		path = strdup("otpbox.db");
+	}
 	free(conf->database);
 	conf->database = path;
 	return path;

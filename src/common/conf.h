@@ -128,10 +128,9 @@ enum otpbox_err conf_load_string(const char *text, const char *name,
 void conf_free(struct conf *conf);
 
 /*
- * The database path, in order: override (--db), $OTPBOX_DB, the file's
- * `database`, then /var/lib/otpbox/otpbox.db for root or
- * $XDG_STATE_HOME/otpbox/otpbox.db (~/.local/state/...) for others.
- * The result belongs to conf.
+ * The database path (conf_file_database_dup(): --db, $OTPBOX_DB, the
+ * file's `database`, then the per-user default). The result belongs to
+ * conf and replaces the previous one; NULL when out of memory.
  */
 const char *conf_database(struct conf *conf, const char *override);
 

@@ -10,6 +10,7 @@ libotpbox_common_la_SOURCES = \
 	src/common/log.c src/common/log.h \
 	src/common/conf.c src/common/conf.h \
 	src/common/conf_env.c src/common/conf_env.h \
+	src/common/conf_file.c src/common/conf_file.h \
 	src/common/conf_secret.c src/common/conf_secret.h \
 	src/common/clock.c src/common/clock.h \
 	src/common/secret_buf.c src/common/secret_buf.h \

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "secret_buf.h"
 #include "oauth2.h"
 #include "oauth2_explain.h"
+#include "secret_buf.h"
 
 #define OAUTH2_ERR_MAX 1024
 #define OAUTH2_TOKEN_MAX (16 * 1024)
@@ -434,8 +433,7 @@ oauth2_free(struct oauth2 *o)
 	if (o->curl)
 		curl_easy_cleanup(o->curl);
 	free(o->endpoint);
-	explicit_bzero(o, sizeof(*o));
-	free(o);
+	secret_buf_free(o);
 }
 
 static enum otpbox_err
@@ -499,8 +497,7 @@ oauth2_post(struct oauth2 *o, const char *form, struct oauth2_reply *r)
 	err = oauth2_reply_parse(status, buf.data, buf.len, r, o->error,
 	                         sizeof(o->error));
 out:
-	explicit_bzero(buf.data, buf.len);
-	free(buf.data);
+	secret_buf_free(buf.data);
 	return err;
 }
 

@@ -8,7 +8,13 @@ libotpbox_common_la_LIBADD = $(DEP_LIBS)
 libotpbox_common_la_SOURCES = \
 	src/common/otpbox_err.c src/common/otpbox_err.h \
 	src/common/log.c src/common/log.h \
-	src/common/conf.c src/common/conf.h
+	src/common/conf.c src/common/conf.h \
+	src/common/conf_env.c src/common/conf_env.h \
+	src/common/conf_file.c src/common/conf_file.h \
+	src/common/conf_secret.c src/common/conf_secret.h \
+	src/common/clock.c src/common/clock.h \
+	src/common/secret_buf.c src/common/secret_buf.h \
+	src/common/safe_file.c src/common/safe_file.h
 
 # the store (schema: sql/local.mk)
 libotpbox_common_la_SOURCES += \

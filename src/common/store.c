@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "safe_file.h"
 #include "schema_sql.h"
 #include "store_p.h"
 
@@ -124,14 +125,10 @@ store_create_file(const char *path, char *errbuf, size_t errlen)
 		}
 	}
 	free(dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 && errno != EEXIST) {
-		snprintf(errbuf, errlen, "cannot create database %s: %s", path,
-		         strerror(errno));
+	if (safe_file_open(path, O_WRONLY | O_CREAT, 0600, SAFE_FILE_SHARED,
+	                   &fd, errbuf, errlen))
 		return OTPBOX_ERR_IO;
-	}
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	return OTPBOX_OK;
 }
 

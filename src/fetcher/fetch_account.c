@@ -7,6 +7,7 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "clock.h"
 #include "fetch_account.h"
 #include "log.h"
 #include "store_fetch.h"
@@ -273,10 +274,7 @@ fetch_account_connect(struct fetch_account *fa, struct imap_client **out,
 static double
 fetch_account_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)clock_mono_ms() / 1000;
 }
 
 static void

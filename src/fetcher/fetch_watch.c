@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fetch_account.h"
 #include "fetch_watch.h"
 #include "log.h"
@@ -31,10 +32,7 @@ struct fetch_watch {
 static long long
 fetch_watch_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_ms();
 }
 
 /* Sleeps ms milliseconds unless a stop is requested. */

@@ -237,6 +237,8 @@ wait_config(struct wait_args *a, struct conf **conf)
 		free(errors);
 		return EX_CONFIG;
 	}
+	if ((*conf)->warnings)
+		fputs((*conf)->warnings, stderr);
 	if (a->timeout < 0)
 		a->timeout = (*conf)->wait.timeout_seconds;
 	if (a->max_age < 0)

@@ -11,7 +11,7 @@ EXTRA_DIST += tests/common/local.mk tests/common/msgtest.h
 
 tests_common_test_config_SOURCES = tests/common/test_config.c
 tests_common_test_config_CFLAGS = $(TEST_CFLAGS)
-tests_common_test_config_LDADD = $(TEST_LIBS)
+tests_common_test_config_LDADD = libotpbox_worker.la $(TEST_LIBS)
 tests_common_test_store_SOURCES = tests/common/test_store.c
 tests_common_test_store_CFLAGS = $(TEST_CFLAGS)
 tests_common_test_store_LDADD = $(TEST_LIBS)
@@ -44,3 +44,16 @@ tests_common_test_imap_cmd_LDADD = $(TEST_LIBS)
 check_PROGRAMS += tests/common/imap_dump
 tests_common_imap_dump_SOURCES = tests/common/imap_dump.c
 tests_common_imap_dump_LDADD = libotpbox_common.la $(DEP_LIBS)
+
+# files beside the database, the shared clock and secret buffers
+CONF_TESTS = tests/common/test_safe_file tests/common/test_clock
+check_PROGRAMS += $(CONF_TESTS)
+TESTS += $(CONF_TESTS) tests/common/config_file.sh
+EXTRA_DIST += tests/common/config_file.sh
+tests_common_test_safe_file_SOURCES = tests/common/test_safe_file.c \
+	src/fetcher/fetch_lock.c src/fetcher/fetch_lock.h
+tests_common_test_safe_file_CFLAGS = $(TEST_CFLAGS)
+tests_common_test_safe_file_LDADD = $(TEST_LIBS)
+tests_common_test_clock_SOURCES = tests/common/test_clock.c
+tests_common_test_clock_CFLAGS = $(TEST_CFLAGS)
+tests_common_test_clock_LDADD = $(TEST_LIBS)

@@ -130,7 +130,7 @@ static const char *const store_wait_sql[STORE_WAIT_NSTMT] = {
         " FROM messages ORDER BY id DESC LIMIT ?1) WHERE d <= ?2",
     [STORE_WAIT_MISSED] =
         "SELECT o.reason, coalesce(o.message_id, 0), o.filtered_by,"
-        " m.from_address, m.subject FROM missed_otps o"
+        " m.from_address FROM missed_otps o"
         " LEFT JOIN messages m ON m.id = o.message_id WHERE o.wait_id = ?1",
 };
 
@@ -602,8 +602,6 @@ store_wait_missed_get(struct store *st, int64_t wait_id,
 		if (!err)
 			err =
 			    store_wait_column_dup(stmt, 3, &out->from_address);
-		if (!err)
-			err = store_wait_column_dup(stmt, 4, &out->subject);
 	} else {
 		err = rc == SQLITE_DONE ? OTPBOX_ERR_NOT_FOUND
 		                        : store_p_fail(st, rc);
@@ -623,6 +621,5 @@ store_wait_missed_free(struct store_wait_missed *m)
 	free(m->reason);
 	free(m->filtered_by);
 	free(m->from_address);
-	free(m->subject);
 	memset(m, 0, sizeof(*m));
 }

@@ -603,13 +603,12 @@ otpbox_explain(struct otpbox *box, const struct otpbox_call *call,
 	if (n < 0 || (size_t)n >= sizeof(box->errmsg) ||
 	    store_wait_missed_get(box->st, call->wait_id, &m))
 		return;
+	/* Not the subject: it may carry a code, and this goes to logs. */
 	if (m.filtered_by)
 		snprintf(box->errmsg + n, sizeof(box->errmsg) - (size_t)n,
-		         "; filter --%s refused message %lld from %s (subject"
-		         " \"%.80s\")",
+		         "; filter --%s refused message %lld from %s",
 		         m.filtered_by, (long long)m.message_id,
-		         m.from_address ? m.from_address : "(no single From)",
-		         m.subject ? m.subject : "");
+		         m.from_address ? m.from_address : "(no single From)");
 	else if (m.reason)
 		snprintf(box->errmsg + n, sizeof(box->errmsg) - (size_t)n,
 		         " (%s)", m.reason);

@@ -130,6 +130,13 @@ test_opts_setters(void)
 	TEST_EXPECT_INT("want 7",
 	                otpbox_wait_opts_set_want(o, (enum otpbox_want)7),
 	                OTPBOX_ERR_USAGE);
+	TEST_EXPECT_INT("worker of 128 bytes",
+	                otpbox_wait_opts_set_worker(
+	                    o,
+	                    "0123456789abcdef0123456789abcdef0123456789abcdef"
+	                    "0123456789abcdef0123456789abcdef0123456789abcdef"
+	                    "0123456789abcdef0123456789abcdef"),
+	                OTPBOX_ERR_USAGE);
 	TEST_EXPECT_INT("subject with a newline",
 	                otpbox_wait_opts_set_subject(o, "a\nb"),
 	                OTPBOX_ERR_USAGE);

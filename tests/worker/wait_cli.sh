@@ -89,6 +89,12 @@ rm -f "$DB-notify"
 got=$(stat -c %a "$DB-notify" 2>/dev/null)
 [ "$got" = 660 ] && pass "notify file has the database's mode" ||
 	fail "notify file mode: '$got', wanted 660"
+# The same when no inotify instance is left (other programs took them).
+rm -f "$DB-notify"
+OTPBOX_WAKER_NO_INOTIFY=1 "$OTPBOX" wait --db "$DB" --timeout 0 mode@x.test >/dev/null 2>&1
+got=$(stat -c %a "$DB-notify" 2>/dev/null)
+[ "$got" = 660 ] && pass "notify file made without inotify too" ||
+	fail "notify file without inotify: '$got', wanted 660"
 
 # A waiter stopped by SIGTERM records its wait as ended and dies of it.
 "$OTPBOX" wait --db "$DB" --timeout 60 sig@x.test >/dev/null 2>&1 &

@@ -1,5 +1,11 @@
 # SPDX-License-Identifier: MIT
 # docs: manual pages and guides.
-dist_man_MANS += docs/otpbox.1
+dist_man_MANS += docs/otpbox.1 docs/otpbox-fetch.1 docs/otpbox-wait.1 \
+	docs/otpbox-extract.1 docs/otpbox-status.1 docs/otpbox-doctor.1 \
+	docs/otpbox.conf.5 docs/libotpbox.3
 dist_doc_DATA += docs/extraction.md docs/m365-setup.md docs/audit.md
 EXTRA_DIST += docs/local.mk
+
+# the pages lint clean and name the options each command's --help prints
+TESTS += tests/man_lint.sh tests/man_help.sh
+EXTRA_DIST += tests/man_lint.sh tests/man_help.sh

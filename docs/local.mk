@@ -9,3 +9,15 @@ EXTRA_DIST += docs/local.mk
 # the pages lint clean and name the options each command's --help prints
 TESTS += tests/man_lint.sh tests/man_help.sh
 EXTRA_DIST += tests/man_lint.sh tests/man_help.sh
+
+# `make install DESTDIR=...` puts every file in place (tests/install_check.sh)
+TESTS += tests/install_check.sh
+EXTRA_DIST += tests/install_check.sh
+AM_TESTS_ENVIRONMENT += \
+	OTPBOX_DIRS="prefix='$(prefix)' bindir='$(bindir)' libdir='$(libdir)' \
+	includedir='$(includedir)' mandir='$(mandir)' docdir='$(docdir)' \
+	sysconfdir='$(sysconfdir)' pkgdatadir='$(pkgdatadir)' \
+	systemdsystemunitdir='$(systemdsystemunitdir)' \
+	sysusersdir='$(sysusersdir)'"; export OTPBOX_DIRS; \
+	MAKE='$(MAKE)'; export MAKE; CC='$(CC)'; export CC; \
+	OTPBOX_LDFLAGS='$(OTPBOX_LDFLAGS)'; export OTPBOX_LDFLAGS;

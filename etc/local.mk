@@ -33,3 +33,8 @@ $(OTPBOX_UNITS): Makefile
 		$(srcdir)/$@.in >$@.tmp && mv -f $@.tmp $@
 etc/otpbox-fetch.service: $(srcdir)/etc/otpbox-fetch.service.in
 etc/otpbox-fetch-once.service: $(srcdir)/etc/otpbox-fetch-once.service.in
+
+# the units name the installed program, verify, and stay hardened
+TESTS += tests/units.sh
+EXTRA_DIST += tests/units.sh
+AM_TESTS_ENVIRONMENT += OTPBOX_BINDIR='$(bindir)'; export OTPBOX_BINDIR;

@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: MIT
 # docs: manual pages and guides.
-dist_man_MANS += docs/otpbox.1 docs/otpbox-fetch.1 docs/otpbox-wait.1 \
-	docs/otpbox-extract.1 docs/otpbox-status.1 docs/otpbox-doctor.1 \
-	docs/otpbox.conf.5 docs/libotpbox.3
+dist_man_MANS += docs/otpbox.1
 dist_doc_DATA += docs/extraction.md docs/m365-setup.md docs/audit.md
 EXTRA_DIST += docs/local.mk
+
+# a page per command, the settings and the library
+dist_man_MANS += docs/otpbox-fetch.1 docs/otpbox-wait.1 \
+	docs/otpbox-extract.1 docs/otpbox-status.1 docs/otpbox-doctor.1 \
+	docs/otpbox.conf.5 docs/libotpbox.3
 
 # the pages lint clean and name the options each command's --help prints
 TESTS += tests/man_lint.sh tests/man_help.sh

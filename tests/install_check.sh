@@ -83,6 +83,15 @@ else
 	cat "$TEST_DIR/version"
 fi
 
+# The installed sample (Debian's conffile) is a valid configuration.
+if "$root$bindir/otpbox" extract -c "$root$sysconfdir/otpbox/otpbox.conf.sample" \
+	</dev/null >"$TEST_DIR/sample.out" 2>&1; then
+	pass "the installed sample configuration loads"
+else
+	fail "the installed sample configuration does not load"
+	head -5 "$TEST_DIR/sample.out"
+fi
+
 # A bot builds from the installed header and library through pkg-config
 # alone, and runs against the installed library.
 export PKG_CONFIG_SYSROOT_DIR="$root"

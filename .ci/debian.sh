@@ -29,6 +29,46 @@ if ! (cd "$work/src" &&
 	exit 1
 fi
 ls "$work"/*.deb | sed 's|.*/|debian: built |'
+
+# Each package holds what it promises; a missing file fails like a build.
+# contains PACKAGE PATH...: every PATH is in PACKAGE's .deb.
+missing=0
+contains()
+{
+	deb=$(ls "$work/$1"_*.deb | head -1)
+	shift
+	dpkg-deb -c "$deb" | awk '{ print $6 }' >"$work/contents"
+	for f in "$@"; do
+		grep -qx "\.$f" "$work/contents" || {
+			echo "debian: $(basename "$deb") lacks $f"
+			missing=1
+		}
+	done
+}
+contains otpbox /usr/bin/otpbox /etc/otpbox/otpbox.conf \
+	/lib/systemd/system/otpbox-fetch.service \
+	/lib/systemd/system/otpbox-fetch-once.service \
+	/lib/systemd/system/otpbox-fetch-once.timer \
+	/usr/lib/sysusers.d/otpbox.conf /usr/share/man/man1/otpbox.1.gz \
+	/usr/share/man/man5/otpbox.conf.5.gz
+contains libotpbox-dev /usr/include/otpbox.h \
+	/usr/share/man/man3/libotpbox.3.gz
+dpkg-deb -c "$(ls "$work"/libotpbox1_*.deb)" >"$work/contents"
+grep -q 'libotpbox\.so\.[0-9]' "$work/contents" || {
+	echo "debian: libotpbox1 lacks libotpbox.so.N"
+	missing=1
+}
+dpkg-deb -f "$(ls "$work"/otpbox_*.deb)" Depends | grep -q adduser || {
+	echo "debian: otpbox does not depend on adduser (its postinst needs it)"
+	missing=1
+}
+dpkg-deb -I "$(ls "$work"/otpbox_*.deb)" conffiles 2>/dev/null |
+	grep -qx /etc/otpbox/otpbox.conf || {
+	echo "debian: /etc/otpbox/otpbox.conf is not a conffile"
+	missing=1
+}
+[ "$missing" -eq 0 ] || exit 1
+echo "debian: every package holds its files; otpbox.conf is a conffile"
 if ! command -v lintian >/dev/null 2>&1; then
 	echo "debian: lintian is not installed; packages not checked"
 	exit 0

@@ -112,6 +112,7 @@ static const struct conf_key conf_root_keys[] = {
     {"fetch", CONF_T_GROUP, 0, 0, 0, NULL},
     {"wait", CONF_T_GROUP, 0, 0, 0, NULL},
     {"extract", CONF_T_GROUP, 0, 0, 0, NULL},
+    {"status", CONF_T_GROUP, 0, 0, 0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -130,6 +131,14 @@ static const struct conf_key conf_wait_keys[] = {
     {"timeout_seconds", CONF_T_INT, CF(wait.timeout_seconds), 0, 86400, NULL},
     {"max_email_age_seconds", CONF_T_INT, CF(wait.max_email_age_seconds), 1,
      30L * 86400, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+static const struct conf_key conf_status_keys[] = {
+    {"max_sync_age_seconds", CONF_T_INT, CF(status.max_sync_age_seconds), 10,
+     30L * 86400, NULL},
+    {"max_heartbeat_age_seconds", CONF_T_INT,
+     CF(status.max_heartbeat_age_seconds), 10, 86400, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -547,6 +556,8 @@ conf_defaults(struct conf *conf)
 	conf->fetch.batch_size = 200;
 	conf->wait.timeout_seconds = 120;
 	conf->wait.max_email_age_seconds = 600;
+	conf->status.max_sync_age_seconds = 900;
+	conf->status.max_heartbeat_age_seconds = 120;
 }
 
 static void
@@ -560,6 +571,7 @@ conf_apply_root(struct conf_errs *errs, const config_t *cfg, struct conf *conf)
 	    {"fetch", conf_fetch_keys},
 	    {"wait", conf_wait_keys},
 	    {"extract", conf_extract_keys},
+	    {"status", conf_status_keys},
 	};
 	size_t i;
 

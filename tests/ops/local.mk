@@ -1,0 +1,6 @@
+# SPDX-License-Identifier: MIT
+# tests/ops: otpbox status and doctor, systemd notifications and the
+# progress line, against the private Dovecot.
+OPS_TESTS = tests/ops/status.sh
+TESTS += $(OPS_TESTS)
+EXTRA_DIST += tests/ops/local.mk $(OPS_TESTS)

@@ -38,6 +38,7 @@ struct status_report {
 	struct store_status_row *rows;
 	size_t nrows;
 	unsigned *problems; /* one mask per row */
+	bool *stale;        /* the row's folder is no longer configured */
 	bool healthy;
 };
 
@@ -123,6 +124,25 @@ status_file_size(const char *path, const char *suffix)
 	return stat(name, &sb) == 0 ? (int64_t)sb.st_size : 0;
 }
 
+/* Whether account/folder is in the configuration (any, without accounts:
+ * then the store alone says what exists). */
+static bool
+status_configured(const struct conf *conf, const char *account,
+                  const char *folder)
+{
+	const struct conf_account *a;
+	size_t i, j;
+
+	for (i = 0; i < conf->naccounts; i++) {
+		a = &conf->accounts[i];
+		for (j = 0; j < a->nfolders; j++)
+			if (!strcmp(a->name, account) &&
+			    !strcmp(a->folders[j], folder))
+				return true;
+	}
+	return conf->naccounts == 0;
+}
+
 /* Adds an empty row for each configured folder the store never saw, so
  * that a folder nobody syncs counts as unhealthy. */
 static enum otpbox_err
@@ -179,10 +199,16 @@ status_gather(struct store *st, const struct conf *conf,
 	if ((err = status_add_configured(r, conf)))
 		return err;
 	r->problems = calloc(r->nrows + 1, sizeof(*r->problems));
-	if (r->problems == NULL)
+	r->stale = calloc(r->nrows + 1, sizeof(*r->stale));
+	if (r->problems == NULL || r->stale == NULL)
 		return OTPBOX_ERR_NOMEM;
 	r->healthy = r->nrows > 0;
 	for (i = 0; i < r->nrows; i++) {
+		/* a renamed or removed account must not stay unhealthy */
+		r->stale[i] = !status_configured(conf, r->rows[i].account,
+		                                 r->rows[i].folder);
+		if (r->stale[i])
+			continue;
 		r->problems[i] = status_health_check(&r->rows[i], &lim, r->now);
 		if (r->problems[i])
 			r->healthy = false;
@@ -215,8 +241,10 @@ status_text_row(const struct status_report *r, size_t i)
 
 	status_health_describe(r->problems[i], why, sizeof(why));
 	printf("%s/%s: %s%s%s\n", w->account, w->folder,
-	       r->problems[i] ? "UNHEALTHY" : "healthy", why[0] ? ": " : "",
-	       why);
+	       r->stale[i]      ? "not configured (ignored)"
+	       : r->problems[i] ? "UNHEALTHY"
+	                        : "healthy",
+	       why[0] ? ": " : "", why);
 	status_when(when, sizeof(when), w->heartbeat_at, r->now);
 	if (w->mode)
 		printf("  fetcher      --%s, pid %lld on %s, heartbeat %s\n",
@@ -295,6 +323,7 @@ status_json_row(const struct status_report *r, size_t i)
 	json_object_set_new(o, "account", json_string(w->account));
 	json_object_set_new(o, "folder", json_string(w->folder));
 	json_object_set_new(o, "healthy", json_boolean(!r->problems[i]));
+	json_object_set_new(o, "configured", json_boolean(!r->stale[i]));
 	json_object_set_new(o, "problems", probs);
 	json_object_set_new(o, "mode",
 	                    w->mode ? json_string(w->mode) : json_null());
@@ -557,6 +586,7 @@ status_run(struct conf *conf, const struct status_args *a)
 		status_text(&r);
 	store_status_rows_free(r.rows, r.nrows);
 	free(r.problems);
+	free(r.stale);
 	store_close(st);
 	if (err)
 		return status_exit(err);

@@ -66,7 +66,7 @@ static void
 fetch_report_status(struct store *st)
 {
 	struct store_status_summary sum;
-	char line[256], code[64] = "no code yet";
+	char line[256], code[64] = "no code yet", sync[64] = "no sync yet";
 	time_t now = time(NULL);
 
 	if (fetch_report.mode != STORE_STATUS_WATCH || !sd_notify_enabled())
@@ -75,10 +75,12 @@ fetch_report_status(struct store *st)
 	    sum.last_code_at > 0)
 		snprintf(code, sizeof(code), "last code %lld s ago",
 		         (long long)(now - sum.last_code_at));
-	snprintf(line, sizeof(line),
-	         "STATUS=watching %zu account%s; last sync %lld s ago; %s",
+	if (fetch_report.synced > 0)
+		snprintf(sync, sizeof(sync), "last sync %lld s ago",
+		         (long long)(now - fetch_report.synced));
+	snprintf(line, sizeof(line), "STATUS=watching %zu account%s; %s; %s",
 	         fetch_report.naccounts, fetch_report.naccounts == 1 ? "" : "s",
-	         (long long)(now - fetch_report.synced), code);
+	         sync, code);
 	fetch_report_notify(line);
 }
 

@@ -115,6 +115,14 @@ expect_grep '^otpbox_error_since_timestamp_seconds{account="test",folder="INBOX"
 expect_status 0 "fetch again" -- "$OTPBOX" fetch -c "$CONF" --db "$DB" --once
 expect_status 0 "healthy again after a success" -- status
 
+# An account removed from the configuration keeps its row but no say.
+q "insert into fetch_status (account, folder, mode, pid, host, heartbeat_at,
+	success_at) values ('renamed', 'INBOX', 'once', 1, 'h', 1, 1)"
+expect_status 0 "a row of an account no longer configured is ignored" -- status
+expect_grep "^renamed/INBOX: not configured (ignored)" "$T/out" \
+	"text says the row is ignored"
+q "delete from fetch_status where account = 'renamed'"
+
 # A configured folder nobody synced yet is unhealthy.
 sed 's|folders = \[ "INBOX" \];|folders = [ "INBOX", "Archive" ];|' "$CONF" >"$T/two.conf"
 expect_status 1 "a configured folder never synced: 1" -- \

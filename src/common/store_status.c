@@ -415,6 +415,13 @@ store_status_summary(struct store *st, int64_t now,
 }
 
 enum otpbox_err
+store_status_last_code(struct store *st, int64_t *at)
+{
+	*at = 0;
+	return store_status_int(st, st->status->stmt[SS_LAST_CODE], at, NULL);
+}
+
+enum otpbox_err
 store_status_clock_offset(struct store *st, const char *account, int64_t *out,
                           bool *known)
 {

@@ -94,6 +94,10 @@ struct store_status_summary {
 enum otpbox_err store_status_summary(struct store *st, int64_t now,
                                      struct store_status_summary *out);
 
+/* *at gets the newest fetched_at of a message with a code (0: none): one
+ * indexed read, cheap enough for every STATUS= line. */
+enum otpbox_err store_status_last_code(struct store *st, int64_t *at);
+
 /*
  * The measured clock offset of account: the smallest fetched_at -
  * received_at over its newest STORE_STATUS_OFFSET_MESSAGES messages (a

@@ -65,16 +65,16 @@ fetch_report_notify(const char *state)
 static void
 fetch_report_status(struct store *st)
 {
-	struct store_status_summary sum;
+	int64_t last_code = 0;
 	char line[256], code[64] = "no code yet", sync[64] = "no sync yet";
 	time_t now = time(NULL);
 
 	if (fetch_report.mode != STORE_STATUS_WATCH || !sd_notify_enabled())
 		return;
-	if (store_status_summary(st, (int64_t)now, &sum) == OTPBOX_OK &&
-	    sum.last_code_at > 0)
+	if (store_status_last_code(st, &last_code) == OTPBOX_OK &&
+	    last_code > 0)
 		snprintf(code, sizeof(code), "last code %lld s ago",
-		         (long long)(now - sum.last_code_at));
+		         (long long)(now - last_code));
 	if (fetch_report.synced > 0)
 		snprintf(sync, sizeof(sync), "last sync %lld s ago",
 		         (long long)(now - fetch_report.synced));
@@ -115,6 +115,13 @@ fetch_report_account(struct store *st, const struct conf_account *a,
 		return;
 	for (i = 0; i < a->nfolders; i++)
 		fetch_report_folder(st, a->name, a->folders[i], err, errbuf);
+}
+
+void
+fetch_report_stopping(void)
+{
+	if (fetch_report.mode == STORE_STATUS_WATCH)
+		fetch_report_notify("STOPPING=1");
 }
 
 void

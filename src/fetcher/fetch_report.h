@@ -39,6 +39,9 @@ void fetch_report_account(struct store *st, const struct conf_account *a,
  */
 void fetch_report_tick(struct store *st, const struct conf_account *a);
 
+/* In --watch mode: tells systemd the process is stopping (STOPPING=1). */
+void fetch_report_stopping(void);
+
 /* Only the watchdog part of fetch_report_tick(), for long work without
  * the store at hand (a large first sync). */
 void fetch_report_pulse(void);

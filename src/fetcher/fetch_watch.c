@@ -344,6 +344,7 @@ fetch_watch_run(const struct conf *conf, size_t index, const char *db_path,
 		return fetch_account_exit_status(err);
 	}
 	status = fetch_watch_loop(&w);
+	fetch_report_stopping();
 	fetch_account_free(w.fa);
 	store_close(w.st);
 	return status;

@@ -210,6 +210,8 @@ test_rows(void)
 	TEST_EXPECT_INT("account offset", off, 2);
 	CU_ASSERT(store_status_summary(st, 100000, &sum) == OTPBOX_OK);
 	TEST_EXPECT_INT("last code", sum.last_code_at, 99930);
+	CU_ASSERT(store_status_last_code(st, &off) == OTPBOX_OK);
+	TEST_EXPECT_INT("last code alone", off, 99930);
 	TEST_EXPECT_INT("missed no_message", sum.missed_hour[3], 1);
 	TEST_EXPECT_INT("open waits", sum.open_waits, 0);
 	store_close(st);

@@ -84,6 +84,12 @@ fi
 first=$(grep -n '' "$T/got" | grep -m1 -v 'READY\|STATUS\|WATCHDOG' || true)
 [ -z "$first" ] && pass "nothing but READY, WATCHDOG and STATUS" ||
 	fail "unexpected datagram: $first"
+kill -TERM "$WATCH"
+if until_count '^STOPPING=1$' "$T/got" 1 10; then
+	pass "STOPPING=1 on SIGTERM"
+else
+	fail "no STOPPING=1"
+fi
 stop
 
 # An abstract socket ('@' becomes a leading NUL); no watchdog asked for.

@@ -21,14 +21,17 @@
 /* doctor is never interrupted between steps; the fetch code wants a flag. */
 static volatile sig_atomic_t doctor_net_stop;
 
+/* Reads the secret s the way the fetcher will; optional: a secret with no
+ * source set is not needed (an OAuth2 flow without a client secret). */
 static bool
 doctor_net_one_secret(struct doctor *d, const struct conf_account *a,
-                      const struct conf_secret *s, const char *what)
+                      const struct conf_secret *s, const char *what,
+                      bool optional)
 {
 	char errbuf[512], *secret = NULL;
 	enum otpbox_err err;
 
-	if (!s->env && !s->file && !s->command)
+	if (optional && !s->env && !s->file && !s->command)
 		return true;
 	err = conf_secret_read(s, what, &secret, errbuf, sizeof(errbuf));
 	conf_secret_free(secret);
@@ -44,10 +47,11 @@ static bool
 doctor_net_secret(struct doctor *d, const struct conf_account *a)
 {
 	if (a->auth == CONF_AUTH_PASSWORD) {
-		if (!doctor_net_one_secret(d, a, &a->password, "password"))
+		if (!doctor_net_one_secret(d, a, &a->password, "password",
+		                           false))
 			return false;
 	} else if (!doctor_net_one_secret(d, a, &a->oauth2.client_secret,
-	                                  "oauth2.client_secret")) {
+	                                  "oauth2.client_secret", true)) {
 		return false;
 	}
 	if (a->auth == CONF_AUTH_XOAUTH2 && a->oauth2.refresh_token_file &&

@@ -186,13 +186,19 @@ doctor_net_open(struct doctor *d, const struct conf_account *a,
 	if (err == OTPBOX_ERR_TLS)
 		return doctor_step(d, "tls", a->name, DOCTOR_FAIL, EX_TEMPFAIL,
 		                   doctor_net_tls_fix(errbuf), "%s", errbuf);
-	if (a->tls != CONF_TLS_NONE &&
-	    !doctor_step(d, "tls", a->name, err ? DOCTOR_SKIP : DOCTOR_OK, 0,
-	                 NULL, "%s",
-	                 err ? "not reached"
-	                     : "TLS 1.2 or newer; certificate and host name "
-	                       "verified"))
-		return false;
+	if (a->tls == CONF_TLS_NONE)
+		doctor_step(
+		    d, "tls", a->name, DOCTOR_WARN, 0,
+		    "use tls = \"implicit\" (993) or \"starttls\" (143)",
+		    "plain text (allow_plaintext): the password crosses "
+		    "the network in clear");
+	else if (err)
+		doctor_step(d, "tls", a->name, DOCTOR_SKIP, 0, NULL,
+		            "not checked: the session failed first");
+	else
+		doctor_step(d, "tls", a->name, DOCTOR_OK, 0, NULL,
+		            "%s; certificate verified for %s",
+		            imap_client_tls_version(*cl), a->host);
 	if (err)
 		return doctor_step(
 		    d, "greeting", a->name, DOCTOR_FAIL, EX_PROTOCOL,

@@ -17,6 +17,8 @@ static struct {
 	bool ready;
 	long long pinged, refreshed; /* ms, monotonic */
 	time_t synced;               /* last success of this process */
+	time_t failing;              /* first error since the last success */
+	char error[96];              /* its text, shortened for STATUS= */
 } fetch_report = {.mode = STORE_STATUS_ONCE};
 
 static long long
@@ -66,7 +68,7 @@ static void
 fetch_report_status(struct store *st)
 {
 	int64_t last_code = 0;
-	char line[256], code[64] = "no code yet", sync[64] = "no sync yet";
+	char line[320], code[64] = "no code yet", sync[160] = "no sync yet";
 	time_t now = time(NULL);
 
 	if (fetch_report.mode != STORE_STATUS_WATCH || !sd_notify_enabled())
@@ -75,7 +77,11 @@ fetch_report_status(struct store *st)
 	    last_code > 0)
 		snprintf(code, sizeof(code), "last code %lld s ago",
 		         (long long)(now - last_code));
-	if (fetch_report.synced > 0)
+	if (fetch_report.failing > 0)
+		snprintf(sync, sizeof(sync), "failing for %lld s: %s",
+		         (long long)(now - fetch_report.failing),
+		         fetch_report.error);
+	else if (fetch_report.synced > 0)
 		snprintf(sync, sizeof(sync), "last sync %lld s ago",
 		         (long long)(now - fetch_report.synced));
 	snprintf(line, sizeof(line), "STATUS=watching %zu account%s; %s; %s",
@@ -91,11 +97,16 @@ fetch_report_folder(struct store *st, const char *account, const char *folder,
 	if (st == NULL || err == OTPBOX_ERR_INTERRUPTED)
 		return; /* no store: otpbox doctor signs in without one */
 	if (err) {
+		if (fetch_report.failing == 0)
+			fetch_report.failing = time(NULL);
+		snprintf(fetch_report.error, sizeof(fetch_report.error), "%s",
+		         errbuf && errbuf[0] ? errbuf : otpbox_strerror(err));
 		fetch_report_beat(st, account, folder, STORE_STATUS_FAILED,
 		                  errbuf && errbuf[0] ? errbuf
 		                                      : otpbox_strerror(err));
 		return;
 	}
+	fetch_report.failing = 0;
 	fetch_report.synced = time(NULL);
 	fetch_report_beat(st, account, folder, STORE_STATUS_SYNCED, NULL);
 	if (fetch_report.mode == STORE_STATUS_WATCH && !fetch_report.ready) {

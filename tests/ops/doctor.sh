@@ -30,6 +30,8 @@ for step in config secret dns tcp tls greeting sign-in folder database \
 	kernel clock recipients; do
 	expect_grep "^[a-zA-Z]*  *$step " "$T/out" "step $step is reported"
 done
+expect_grep "^ok    tls        test: TLSv1\.[23]; certificate verified for localhost" \
+	"$T/out" "the negotiated TLS version is named"
 expect_grep "^ok    recipients .*X-Original-To.*catch-all routing confirmed" \
 	"$T/out" "the stored messages show the delivery header"
 expect_grep "every step works" "$T/out" "the summary says so"

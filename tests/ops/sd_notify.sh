@@ -107,6 +107,23 @@ sleep 1.5
 	pass "no WATCHDOG=1 without WATCHDOG_USEC" || fail "WATCHDOG=1 without WATCHDOG_USEC"
 stop
 
+# A refused login: STATUS= says so, and since when.
+(umask 077 && echo wrong-password >"$T/badpw")
+sed "s|password_file = .*|password_file = \"$T/badpw\";|" "$CONF" >"$T/bad.conf"
+listen "$T/notify4" "$T/got4"
+NOTIFY_SOCKET=$T/notify4 \
+	"$OTPBOX" fetch -c "$T/bad.conf" --db "$DB" --watch 2>>"$T/watch.err" &
+WATCH=$!
+if until_count '^STATUS=watching 1 account; failing for [0-9]* s: .*refused' \
+	"$T/got4" 1 15; then
+	pass "STATUS= names the failure"
+else
+	fail "no failing STATUS line"; grep STATUS "$T/got4" | head -3
+fi
+[ "$(grep -c READY "$T/got4")" -eq 0 ] && pass "no READY=1 without a sync" ||
+	fail "READY=1 although nothing was synced"
+stop
+
 # WATCHDOG_PID naming another process: that watchdog is not ours.
 listen "$T/notify3" "$T/got3"
 NOTIFY_SOCKET=$T/notify3 WATCHDOG_USEC=1000000 WATCHDOG_PID=1 \

@@ -209,8 +209,7 @@ store_status_write(struct store *st, const struct store_status_beat *b,
 	store_status_bind_opt(s, 7, outcome ? now : 0);
 	store_status_bind_opt(s, 8, m->success_at);
 	if (b->event == STORE_STATUS_FAILED)
-		sqlite3_bind_text(s, 9, b->error ? b->error : "unknown error",
-		                  -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 9, b->error, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, 9);
 	sqlite3_bind_int(s, 10, outcome);
@@ -221,32 +220,34 @@ store_status_write(struct store *st, const struct store_status_beat *b,
 }
 
 enum otpbox_err
-store_status_beat(struct store *st, const struct store_status_beat *b,
+store_status_beat(struct store *st, const struct store_status_beat *beat,
                   int64_t now, bool *written)
 {
+	struct store_status_beat b = *beat;
 	struct store_status_mem *m;
 	enum otpbox_err err;
 	char *error = NULL;
 
 	if (written)
 		*written = false;
-	m = store_status_mem_get(st->status, b->account, b->folder);
+	if (b.event == STORE_STATUS_FAILED && b.error == NULL)
+		b.error = "unknown error";
+	m = store_status_mem_get(st->status, b.account, b.folder);
 	if (m == NULL)
 		return OTPBOX_ERR_NOMEM;
-	if (b->event == STORE_STATUS_SYNCED)
+	if (b.event == STORE_STATUS_SYNCED)
 		m->success_at = now;
-	if (!store_status_due(m, b, now))
+	if (!store_status_due(m, &b, now))
 		return OTPBOX_OK;
-	if (b->event == STORE_STATUS_FAILED &&
-	    (error = strdup(b->error ? b->error : "")) == NULL)
+	if (b.event == STORE_STATUS_FAILED && (error = strdup(b.error)) == NULL)
 		return OTPBOX_ERR_NOMEM;
-	err = store_status_write(st, b, m, now);
+	err = store_status_write(st, &b, m, now);
 	if (err) {
 		free(error);
 		return err;
 	}
 	m->written_at = now;
-	if (b->event != STORE_STATUS_ALIVE) {
+	if (b.event != STORE_STATUS_ALIVE) {
 		free(m->error);
 		m->error = error;
 	}

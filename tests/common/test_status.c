@@ -122,6 +122,17 @@ test_beats(void)
 	}
 	TEST_EXPECT_INT("one row",
 	                test_int("SELECT count(*) FROM fetch_status"), 1);
+	/* a failure without words still records one, and compares safely */
+	b.event = STORE_STATUS_FAILED;
+	b.error = NULL;
+	CU_ASSERT(store_status_beat(st, &b, 200, &written) == OTPBOX_OK);
+	TEST_EXPECT_INT("wordless error written", written, 1);
+	CU_ASSERT(store_status_beat(st, &b, 201, &written) == OTPBOX_OK);
+	TEST_EXPECT_INT("same wordless error not rewritten", written, 0);
+	TEST_EXPECT_INT("wordless error text",
+	                test_int("SELECT error = 'unknown error' FROM "
+	                         "fetch_status"),
+	                1);
 	TEST_EXPECT_INT("pid", test_int("SELECT pid FROM fetch_status"),
 	                getpid());
 	store_close(st);

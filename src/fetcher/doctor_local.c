@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "doctor_p.h"
@@ -122,13 +123,36 @@ doctor_local_kernel(struct doctor *d)
 	    watches);
 }
 
+/* The live check: the server dated its newest message in our future. */
+static bool
+doctor_local_clock_live(struct doctor *d, const char *account)
+{
+	int64_t ahead = d->server_newest - (int64_t)time(NULL);
+
+	if (d->server_newest == 0 || ahead <= DOCTOR_CLOCK_AHEAD)
+		return true;
+	doctor_step(d, "clock", account, DOCTOR_WARN, 0,
+	            "one of the clocks is wrong: check timedatectl (NTP) "
+	            "here and on the server; otpbox wait --skew covers a small "
+	            "offset",
+	            "the server dated its newest message %" PRId64
+	            " s in this machine's future: its clock is ahead",
+	            ahead);
+	return false;
+}
+
 static bool
 doctor_local_clock(struct doctor *d, struct store *st, const char *account)
 {
 	int64_t off = 0;
 	bool known = false;
 
-	if (store_status_clock_offset(st, account, &off, &known) || !known)
+	if (d->conf->naccounts > 0 &&
+	    !strcmp(account, d->conf->accounts[0].name) &&
+	    !doctor_local_clock_live(d, account))
+		return true;
+	if (st == NULL ||
+	    store_status_clock_offset(st, account, &off, &known) || !known)
 		return doctor_step(d, "clock", account, DOCTOR_SKIP, 0, NULL,
 		                   "no stored messages to compare with");
 	if (off < -DOCTOR_CLOCK_AHEAD)
@@ -207,7 +231,7 @@ doctor_local(struct doctor *d)
 	size_t i;
 
 	ok = doctor_local_db(d, &st) && doctor_local_kernel(d);
-	for (i = 0; ok && st && i < d->conf->naccounts; i++)
+	for (i = 0; ok && i < d->conf->naccounts; i++)
 		ok = doctor_local_clock(d, st, d->conf->accounts[i].name);
 	if (ok && st)
 		ok = doctor_local_headers(d, st);

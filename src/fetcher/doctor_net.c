@@ -214,6 +214,28 @@ doctor_net_open(struct doctor *d, const struct conf_account *a,
 	    imap_client_has_cap(*cl, "IDLE") ? "offered" : "not offered");
 }
 
+/* Reads the INTERNALDATE of the selected folder's last message ("FETCH *":
+ * read-only, sets no flag) into d->server_newest. Best effort: the clock
+ * step simply has less to say without it. */
+static void
+doctor_net_newest(struct doctor *d, struct imap_client *cl)
+{
+	const struct imap_parse_resp *r;
+	char tag[IMAP_CLIENT_TAG_MAX];
+
+	if (imap_client_get_mailbox(cl)->exists == 0 ||
+	    imap_client_send(cl, tag, "FETCH * (INTERNALDATE)"))
+		return;
+	while (imap_client_next(cl, -1, &r) == OTPBOX_OK) {
+		if (r->type == IMAP_PARSE_UNTAGGED &&
+		    r->data == IMAP_PARSE_DATA_FETCH &&
+		    r->fetch.has_internaldate)
+			d->server_newest = (int64_t)r->fetch.internaldate;
+		if (r->type == IMAP_PARSE_TAGGED && !strcmp(r->tag, tag))
+			return;
+	}
+}
+
 /* Signs in the way the fetcher does, then EXAMINEs every folder. */
 static bool
 doctor_net_login(struct doctor *d, size_t index)
@@ -263,6 +285,8 @@ doctor_net_login(struct doctor *d, size_t index)
 			    "EXAMINE)",
 			    a->folders[i], imap_client_get_mailbox(cl)->exists,
 			    imap_client_get_mailbox(cl)->uidvalidity);
+		if (ok && i == 0 && index == 0)
+			doctor_net_newest(d, cl);
 	}
 	imap_client_free(cl);
 	fetch_account_free(fa);

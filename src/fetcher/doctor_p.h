@@ -5,6 +5,7 @@
 #define OTPBOX_DOCTOR_P_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -25,6 +26,9 @@ struct doctor {
 	json_t *steps;      /* --json: the array being built */
 	int status;         /* exit status: 0, or the failing step's */
 	const char *failed; /* the failing step's name, or NULL */
+	/* The newest INTERNALDATE of the first folder on the server (0 when
+	 * empty or not read): one in the future proves its clock ahead. */
+	int64_t server_newest;
 };
 
 /*

@@ -43,6 +43,21 @@ expect_eq "$(py "j['ok'], j['failed_step'], len(j['steps']) >= 12")" \
 expect_eq "$(doveadm -c "$DOVECOT_DIR/dovecot.conf" search -u "$DOVECOT_USER" \
 	mailbox INBOX SEEN | wc -l)" 0 "no message was marked \\Seen"
 
+# A server clock ahead: its newest message is dated in our future.
+python3 - "$T/m1.eml" <<PY
+import imaplib, ssl, sys, time
+ctx = ssl.create_default_context(cafile="$DOVECOT_CA")
+m = imaplib.IMAP4_SSL("$DOVECOT_HOST", $DOVECOT_PORT, ssl_context=ctx)
+m.login("$DOVECOT_USER", open("$DOVECOT_DIR/password").read().strip())
+m.append("INBOX", None, time.time() + 3600, open(sys.argv[1], "rb").read())
+m.logout()
+PY
+expect_status 0 "a clock ahead is a warning" -- doctor -c "$CONF"
+expect_grep "^warn  clock      test: the server dated its newest message 3[56][0-9][0-9] s in this machine's future" \
+	"$T/out" "the live INTERNALDATE shows the server's clock ahead"
+expect_eq "$(doveadm -c "$DOVECOT_DIR/dovecot.conf" search -u "$DOVECOT_USER" \
+	mailbox INBOX SEEN | wc -l)" 0 "reading INTERNALDATE marked nothing \\Seen"
+
 # check WANT STEP DESCRIPTION CONF: the walk stops at STEP with WANT.
 check()
 {

@@ -60,7 +60,9 @@ status_usage(FILE *out)
 	        "  -h, --help     this text\n"
 	        "Exit status: 0 healthy; 1 unhealthy (see docs/operations.md);"
 	        " 64 usage;\n"
-	        "69 no database; 78 bad configuration.\n",
+	        "69 no database; 74 database unreadable; 75 database locked;"
+	        " 78 bad\n"
+	        "configuration.\n",
 	        CONF_SYSTEM_FILE);
 }
 

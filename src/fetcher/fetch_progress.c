@@ -12,7 +12,8 @@ static struct {
 	const char *account, *folder;
 	uint64_t total, done;
 	long long start, drawn; /* ms */
-	int active;
+	int counting;           /* large enough to report (terminal, systemd) */
+	int active;             /* drawing on the terminal */
 } fetch_progress;
 
 static long long
@@ -53,7 +54,9 @@ fetch_progress_begin(const char *account, const char *folder, int64_t last_uid,
 
 	if (total > exists)
 		total = exists;
-	fetch_progress.active = total >= FETCH_PROGRESS_MIN && isatty(2);
+	fetch_progress.counting = total >= FETCH_PROGRESS_MIN;
+	fetch_progress.active = fetch_progress.counting && isatty(2);
+	fetch_progress.total = total;
 	if (!fetch_progress.active)
 		return;
 	fetch_progress.account = account;
@@ -69,7 +72,10 @@ fetch_progress_step(uint64_t done)
 {
 	long long now;
 
-	fetch_report_pulse();
+	if (fetch_progress.counting)
+		fetch_report_progress(done, fetch_progress.total);
+	else
+		fetch_report_pulse();
 	if (!fetch_progress.active)
 		return;
 	fetch_progress.done = done;
@@ -81,6 +87,7 @@ fetch_progress_step(uint64_t done)
 void
 fetch_progress_end(void)
 {
+	fetch_progress.counting = 0;
 	if (!fetch_progress.active)
 		return;
 	fetch_progress_draw(fetch_progress_ms());

@@ -16,6 +16,7 @@ static struct {
 	size_t naccounts;
 	bool ready;
 	long long pinged, refreshed; /* ms, monotonic */
+	long long extended;          /* ms of the last EXTEND_TIMEOUT_USEC */
 	time_t synced;               /* last success of this process */
 	time_t failing;              /* first error since the last success */
 	char error[96];              /* its text, shortened for STATUS= */
@@ -148,6 +149,29 @@ fetch_report_pulse(void)
 		return;
 	fetch_report.pinged = now;
 	fetch_report_notify("WATCHDOG=1");
+}
+
+void
+fetch_report_progress(uint64_t done, uint64_t total)
+{
+	long long now;
+	char msg[160];
+
+	fetch_report_pulse();
+	if (fetch_report.mode != STORE_STATUS_WATCH || fetch_report.ready ||
+	    !sd_notify_enabled())
+		return;
+	now = fetch_report_ms();
+	if (fetch_report.extended &&
+	    now - fetch_report.extended < FETCH_REPORT_EXTEND_MS)
+		return;
+	fetch_report.extended = now;
+	snprintf(msg, sizeof(msg),
+	         "EXTEND_TIMEOUT_USEC=%d\nSTATUS=first sync: %llu of %llu "
+	         "messages",
+	         FETCH_REPORT_EXTEND_USEC, (unsigned long long)done,
+	         (unsigned long long)total);
+	fetch_report_notify(msg);
 }
 
 void

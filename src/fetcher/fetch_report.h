@@ -6,11 +6,16 @@
 #define OTPBOX_FETCH_REPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf.h"
 #include "otpbox_err.h"
 #include "store.h"
 #include "store_status.h"
+
+/* How often a first sync asks systemd for more start time, and how much. */
+#define FETCH_REPORT_EXTEND_MS 10000
+#define FETCH_REPORT_EXTEND_USEC 60000000
 
 /* Sets the process's mode (--once or --watch) and how many accounts the
  * configuration has (for the STATUS= line). Call once at start-up, in
@@ -41,6 +46,14 @@ void fetch_report_tick(struct store *st, const struct conf_account *a);
 
 /* In --watch mode: tells systemd the process is stopping (STOPPING=1). */
 void fetch_report_stopping(void);
+
+/*
+ * During a large sync (done of about total messages): the watchdog, and
+ * before READY=1 (the first sync of a large mailbox can outlast systemd's
+ * start time-out) EXTEND_TIMEOUT_USEC= with a STATUS= line of the
+ * progress, at once and then every FETCH_REPORT_EXTEND_MS.
+ */
+void fetch_report_progress(uint64_t done, uint64_t total);
 
 /* Only the watchdog part of fetch_report_tick(), for long work without
  * the store at hand (a large first sync). */

@@ -124,6 +124,25 @@ fi
 	fail "READY=1 although nothing was synced"
 stop
 
+# A first sync of a large mailbox asks systemd for more start time and
+# says how far it got, before READY=1.
+dovecot_make_many "$T/many" 300 ext
+dovecot_bulk "$T/many"
+listen "$T/notify5" "$T/got5"
+NOTIFY_SOCKET=$T/notify5 \
+	"$OTPBOX" fetch -c "$CONF" --db "$T/big.db" --watch 2>>"$T/watch.err" &
+WATCH=$!
+until_count '^READY=1$' "$T/got5" 1 30
+first_extend=$(grep -n -m1 '^EXTEND_TIMEOUT_USEC=60000000|STATUS=first sync: [0-9]* of 30[0-9] messages$' \
+	"$T/got5" | cut -d: -f1)
+ready=$(grep -n -m1 '^READY=1$' "$T/got5" | cut -d: -f1)
+if [ -n "$first_extend" ] && [ -n "$ready" ] && [ "$first_extend" -lt "$ready" ]; then
+	pass "EXTEND_TIMEOUT_USEC and the progress come before READY=1"
+else
+	fail "no EXTEND_TIMEOUT_USEC before READY=1"; head -5 "$T/got5"
+fi
+stop
+
 # WATCHDOG_PID naming another process: that watchdog is not ours.
 listen "$T/notify3" "$T/got3"
 NOTIFY_SOCKET=$T/notify3 WATCHDOG_USEC=1000000 WATCHDOG_PID=1 \

@@ -8,9 +8,9 @@
 #include <time.h>
 
 #include "fetch_account.h"
-#include "fetch_report.h"
 #include "log.h"
 #include "store_fetch.h"
+#include "fetch_report.h"
 
 /* Extra room above max_message_bytes for the largest literal accepted. */
 #define FETCH_ACCOUNT_LITERAL_SLACK 4096

@@ -9,9 +9,9 @@
 
 #include <openssl/evp.h>
 
-#include "fetch_progress.h"
 #include "fetch_sync.h"
 #include "log.h"
+#include "fetch_progress.h"
 
 struct fetch_sync_cmd {
 	char tag[IMAP_CLIENT_TAG_MAX];

@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "fetch_account.h"
-#include "fetch_report.h"
 #include "fetch_watch.h"
 #include "log.h"
 #include "store_fetch.h"
+#include "fetch_report.h"
 
 struct fetch_watch {
 	const struct conf *conf;

@@ -552,6 +552,7 @@ status_exit(enum otpbox_err err)
 {
 	switch (err) {
 	case OTPBOX_ERR_NO_DB:
+	case OTPBOX_ERR_NOT_OTPBOX_DB:
 		return EX_UNAVAILABLE;
 	case OTPBOX_ERR_NOMEM:
 		return EX_OSERR;

@@ -149,5 +149,8 @@ printf 'status = { max_sync_age_seconds = 1; };\n' >"$T/badlimit.conf"
 expect_status 78 "a limit below 10 s is a configuration error" -- \
 	"$OTPBOX" status -c "$T/badlimit.conf" --db "$DB"
 expect_status 64 "--json and --prometheus together: 64" -- status --json --prometheus
+printf 'not a database' >"$T/junk.db"
+expect_status 69 "a file that is not an otpbox database: 69" -- \
+	"$OTPBOX" status -c "$CONF" --db "$T/junk.db"
 
 test_done

@@ -13,3 +13,9 @@ EXTRA_DIST += bench/local.mk bench/run.sh bench/e2e.sh bench/e2e.py \
 bench: all
 	sh $(srcdir)/bench/run.sh '$(abs_builddir)' '$(abs_srcdir)'
 .PHONY: bench
+
+# otpbox status on a large database, and the cost of a heartbeat
+noinst_PROGRAMS += bench/status_bench
+bench_status_bench_SOURCES = bench/status_bench.c
+bench_status_bench_LDADD = libotpbox_common.la $(DEP_LIBS)
+EXTRA_DIST += bench/status_bench.sh

@@ -17,6 +17,8 @@ echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 # ---- fetch ----
 echo "load average before fetch: $(cut -d' ' -f1-3 /proc/loadavg)"
 sh "$SRCDIR/bench/fetch_bench.sh" "$BUILDDIR" "$SRCDIR"
+# ---- status ----
+sh "$SRCDIR/bench/status_bench.sh" "$BUILDDIR" "$SRCDIR"
 # ---- wait ----
 sh "$SRCDIR/bench/wait_bench.sh" "$BUILDDIR"
 # ---- end to end (lead) ----

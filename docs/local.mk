@@ -25,3 +25,6 @@ AM_TESTS_ENVIRONMENT += \
 	sysusersdir='$(sysusersdir)'"; export OTPBOX_DIRS; \
 	MAKE='$(MAKE)'; export MAKE; CC='$(CC)'; export CC; \
 	OTPBOX_LDFLAGS='$(OTPBOX_LDFLAGS)'; export OTPBOX_LDFLAGS;
+
+# status, doctor, systemd and journald for operators
+dist_doc_DATA += docs/operations.md

@@ -113,6 +113,7 @@ static const struct conf_key conf_root_keys[] = {
     {"fetch", CONF_T_GROUP, 0, 0, 0, NULL},
     {"wait", CONF_T_GROUP, 0, 0, 0, NULL},
     {"extract", CONF_T_GROUP, 0, 0, 0, NULL},
+    {"status", CONF_T_GROUP, 0, 0, 0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -134,6 +135,14 @@ static const struct conf_key conf_wait_keys[] = {
     {"senders", CONF_T_STRLIST, CF(wait.senders), 0, 0, NULL},
     {"require_authenticated_sender", CONF_T_BOOL,
      CF(wait.require_authenticated_sender), 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+static const struct conf_key conf_status_keys[] = {
+    {"max_sync_age_seconds", CONF_T_INT, CF(status.max_sync_age_seconds), 10,
+     30L * 86400, NULL},
+    {"max_heartbeat_age_seconds", CONF_T_INT,
+     CF(status.max_heartbeat_age_seconds), 10, 86400, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -552,6 +561,8 @@ conf_defaults(struct conf *conf)
 	conf->fetch.batch_size = 200;
 	conf->wait.timeout_seconds = 120;
 	conf->wait.max_email_age_seconds = 600;
+	conf->status.max_sync_age_seconds = 900;
+	conf->status.max_heartbeat_age_seconds = 120;
 }
 
 /* wait.senders: an address, a domain or a glob each, as `otpbox wait
@@ -592,6 +603,7 @@ conf_apply_root(struct conf_errs *errs, const config_t *cfg, struct conf *conf)
 	    {"fetch", conf_fetch_keys},
 	    {"wait", conf_wait_keys},
 	    {"extract", conf_extract_keys},
+	    {"status", conf_status_keys},
 	};
 	size_t i;
 

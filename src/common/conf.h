@@ -106,6 +106,12 @@ struct conf {
 		char **custom_patterns;
 		size_t ncustom_patterns;
 	} extract;
+	struct {
+		/* `otpbox status` says unhealthy past these
+		 * (docs/operations.md) */
+		int max_sync_age_seconds;      /* since the last success */
+		int max_heartbeat_age_seconds; /* --watch fetcher silent */
+	} status;
 };
 
 /* What conf_load_flags() reads besides the configuration file. */

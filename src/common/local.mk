@@ -21,7 +21,9 @@ libotpbox_common_la_SOURCES += \
 	src/common/store.c src/common/store.h \
 	src/common/store_p.h src/common/schema_sql.h \
 	src/common/store_fetch.c src/common/store_fetch.h \
-	src/common/store_wait.c src/common/store_wait.h
+	src/common/store_wait.c src/common/store_wait.h \
+	src/common/store_status.c src/common/store_status.h \
+	src/common/status_health.c src/common/status_health.h
 nodist_libotpbox_common_la_SOURCES = src/common/schema_sql.c
 
 # message understanding: MIME, recipients, codes and links

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "recipient.h"
 #include "store_fetch.h"
+#include "fetch_report.h"
 
 /* Extra room above max_message_bytes for the largest literal accepted. */
 #define FETCH_ACCOUNT_LITERAL_SLACK 4096
@@ -272,6 +273,7 @@ fetch_account_connect(struct fetch_account *fa, struct imap_client **out,
 	if (err == OTPBOX_OK)
 		err = fetch_account_login(fa, cl, errbuf, errlen);
 	if (err) {
+		fetch_report_account(fa->st, fa->acct, err, errbuf);
 		imap_client_free(cl);
 		return err;
 	}
@@ -314,6 +316,8 @@ fetch_account_sync_all(struct fetch_account *fa, struct imap_client *cl,
 		t0 = fetch_account_now();
 		err =
 		    fetch_sync_folder(&fa->sync, cl, f, &stats, errbuf, errlen);
+		fetch_report_folder(fa->st, fa->acct->name, f->name, err,
+		                    errbuf);
 		if (err == OTPBOX_ERR_NOT_FOUND && i > 0) {
 			log_warnx("%s: %s (skipped)", fa->acct->name, errbuf);
 			err = OTPBOX_OK;
@@ -336,6 +340,8 @@ fetch_account_sync_new(struct fetch_account *fa, struct imap_client *cl,
 
 	err = fetch_sync_new(&fa->sync, cl, &fa->folders[0], &stats, errbuf,
 	                     errlen);
+	fetch_report_folder(fa->st, fa->acct->name, fa->folders[0].name, err,
+	                    errbuf);
 	if ((err == OTPBOX_OK || err == OTPBOX_ERR_INTERRUPTED) &&
 	    stats.fetched > 0)
 		fetch_account_log_sync(fa, &fa->folders[0], &stats,

@@ -229,6 +229,12 @@ imap_client_simple(struct imap_client *cl, const char *cmd, char *errbuf,
 	return err;
 }
 
+const char *
+imap_client_tls_version(const struct imap_client *cl)
+{
+	return imap_conn_tls_version(cl->conn);
+}
+
 bool
 imap_client_has_cap(const struct imap_client *cl, const char *cap)
 {

@@ -459,6 +459,12 @@ imap_conn_is_tls(const struct imap_conn *c)
 }
 
 const char *
+imap_conn_tls_version(const struct imap_conn *c)
+{
+	return c->ssl ? SSL_get_version(c->ssl) : NULL;
+}
+
+const char *
 imap_conn_errmsg(const struct imap_conn *c)
 {
 	return c->errmsg;

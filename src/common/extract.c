@@ -227,18 +227,43 @@ extract_reason(struct extract_cand *c, const char *fmt, ...)
 
 /* ---- segment preparation ---- */
 
-/* Cuts the text at the first line that introduces a quoted reply. */
+/* Whether lines quoted with '>' were dropped right after pos (spaces
+ * and line breaks apart). */
+static bool
+extract_quoted_after(const struct extract_seg *seg, size_t pos)
+{
+	size_t i, end = pos;
+
+	while (end < seg->len &&
+	       (seg->text[end] == '\n' || seg->text[end] == ' '))
+		end++;
+	for (i = 0; i < seg->norm.nquoted; i++)
+		if (seg->norm.quoted[i] >= pos && seg->norm.quoted[i] <= end)
+			return true;
+	return false;
+}
+
+/* Cuts the text at the first line that introduces a quoted reply. An
+ * introduction followed by '>' lines (already dropped) only loses its
+ * own line: what follows is a bottom-posted answer, not the old mail. */
 static void
 extract_cut_quote(struct extract_ctx *ctx, struct extract_seg *seg)
 {
 	PCRE2_SIZE *ov;
+	size_t off = 0;
 
-	if (seg->in->subject ||
-	    !extract_find(ctx, &ctx->quote, seg->text, seg->len, 0))
+	if (seg->in->subject)
 		return;
-	ov = pcre2_get_ovector_pointer(ctx->quote.md);
-	seg->len = ov[0];
-	seg->text[seg->len] = '\0';
+	while (extract_find(ctx, &ctx->quote, seg->text, seg->len, off)) {
+		ov = pcre2_get_ovector_pointer(ctx->quote.md);
+		if (!extract_quoted_after(seg, ov[1])) {
+			seg->len = ov[0];
+			seg->text[seg->len] = '\0';
+			return;
+		}
+		memset(seg->text + ov[0], ' ', ov[1] - ov[0]);
+		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+	}
 }
 
 /* Blanks URLs and e-mail addresses: their digits are never codes. */

@@ -297,7 +297,55 @@ extract_find_hits(struct extract_ctx *ctx, struct extract_seg *seg)
 	                             EXTRACT_MAX_HITS);
 	for (i = 0; i < seg->nhits; i++)
 		if (seg->hits[i].cls == EXTRACT_KW_STALE)
-			seg->stale[seg->nstale++] = seg->hits[i].start;
+			seg->stale[seg->nstale++] = i;
+	return OTPBOX_OK;
+}
+
+/* Whether a sentence ends at i: . ! ? before a space or line break, a
+ * blank line, an ideographic full stop (for stops); in HTML any line
+ * break and a full-width '!' too (for breaks). */
+static void
+extract_stop_at(const struct extract_seg *seg, size_t i, bool *stop, bool *brk)
+{
+	const char *t = seg->text;
+
+	*stop = *brk = false;
+	if (i + 1 >= seg->len)
+		return;
+	if ((t[i] == '.' || t[i] == '!' || t[i] == '?') &&
+	    (t[i + 1] == ' ' || t[i + 1] == '\n'))
+		*stop = *brk = true;
+	else if (t[i] == '\n' && t[i + 1] == '\n')
+		*stop = *brk = true;
+	else if (!strncmp(t + i, "\xe3\x80\x82", 3))
+		*stop = *brk = true;
+	else if (t[i] == '\n' && seg->in->html)
+		*brk = true;
+	else if (!strncmp(t + i, "\xef\xbc\x81", 3))
+		*brk = true;
+}
+
+/* Fills the prefix counts of extract_p.h in one pass over the text. */
+static enum otpbox_err
+extract_prefix_counts(struct extract_seg *seg)
+{
+	size_t i, n = seg->len + 1;
+	bool stop, brk;
+
+	seg->units = malloc(n * sizeof(*seg->units));
+	seg->stops = malloc(n * sizeof(*seg->stops));
+	seg->breaks = malloc(n * sizeof(*seg->breaks));
+	if (!seg->units || !seg->stops || !seg->breaks)
+		return OTPBOX_ERR_NOMEM;
+	seg->units[0] = seg->stops[0] = seg->breaks[0] = 0;
+	for (i = 0; i < seg->len; i++) {
+		extract_stop_at(seg, i, &stop, &brk);
+		seg->units[i + 1] =
+		    seg->units[i] + (seg->text[i] == '\n' ? 12 : 0) +
+		    (((unsigned char)seg->text[i] & 0xc0) != 0x80);
+		seg->stops[i + 1] = seg->stops[i] + stop;
+		seg->breaks[i + 1] = seg->breaks[i] + brk;
+	}
 	return OTPBOX_OK;
 }
 
@@ -316,7 +364,9 @@ extract_prepare(struct extract_ctx *ctx, const struct extract_segment *in,
 	seg->len = seg->norm.len;
 	extract_cut_quote(ctx, seg);
 	extract_blank_urls(ctx, seg);
-	if ((err = extract_find_hits(ctx, seg)))
+	seg->steps = &ctx->steps;
+	if ((err = extract_prefix_counts(seg)) ||
+	    (err = extract_find_hits(ctx, seg)))
 		return err;
 	return extract_code_find_numbers(ctx, seg);
 }
@@ -333,6 +383,7 @@ extract_seg_init(struct extract_seg *seg, bool subject_code)
 	seg->hits = NULL;
 	seg->stale = NULL;
 	seg->nums = NULL;
+	seg->units = seg->stops = seg->breaks = NULL;
 	seg->subject_code = subject_code;
 }
 
@@ -343,6 +394,9 @@ extract_seg_free(struct extract_seg *seg)
 
 	for (i = 0; i < seg->nurls; i++)
 		free(seg->urls[i].url);
+	free(seg->units);
+	free(seg->stops);
+	free(seg->breaks);
 	extract_norm_free(&seg->norm);
 }
 

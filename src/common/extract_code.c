@@ -67,19 +67,11 @@ extract_code_find_numbers(struct extract_ctx *ctx, struct extract_seg *seg)
 /* ---- code scoring ---- */
 
 /* Distance from a to b (a <= b) in characters, a line break counting
- * 12 (so "Code:" on the line above is still near). */
+ * 12 (so "Code:" on the line above is still near). O(1). */
 static size_t
 extract_distance(const struct extract_seg *seg, size_t a, size_t b)
 {
-	size_t d = 0, i;
-
-	for (i = a; i < b; i++) {
-		if (seg->text[i] == '\n')
-			d += 12;
-		if (((unsigned char)seg->text[i] & 0xc0) != 0x80)
-			d++;
-	}
-	return d;
+	return seg->units[b] - seg->units[a];
 }
 
 static double
@@ -97,20 +89,7 @@ extract_decay(size_t d, size_t full, size_t zero)
 static bool
 extract_sentence_break(const struct extract_seg *seg, size_t a, size_t b)
 {
-	const char *t = seg->text;
-	size_t i;
-
-	for (i = a; i < b && i + 1 < seg->len; i++) {
-		if ((t[i] == '.' || t[i] == '!' || t[i] == '?') &&
-		    (t[i + 1] == ' ' || t[i + 1] == '\n') && i + 1 <= b)
-			return true;
-		if (t[i] == '\n' && (t[i + 1] == '\n' || seg->in->html))
-			return true;
-		if (!strncmp(t + i, "\xe3\x80\x82", 3) ||
-		    !strncmp(t + i, "\xef\xbc\x81", 3))
-			return true;
-	}
-	return false;
+	return a < b && seg->breaks[b] != seg->breaks[a];
 }
 
 static const char *const extract_kw_names[] = {
@@ -145,19 +124,7 @@ extract_code_hit_before(const struct extract_seg *seg, size_t pos)
 static bool
 extract_full_stop(const struct extract_seg *seg, size_t a, size_t b)
 {
-	const char *t = seg->text;
-	size_t i;
-
-	for (i = a; i < b && i + 1 < seg->len; i++) {
-		if ((t[i] == '.' || t[i] == '!' || t[i] == '?') &&
-		    (t[i + 1] == ' ' || t[i + 1] == '\n'))
-			return true;
-		if (t[i] == '\n' && t[i + 1] == '\n')
-			return true;
-		if (!strncmp(t + i, "\xe3\x80\x82", 3))
-			return true;
-	}
-	return false;
+	return a < b && seg->stops[b] != seg->stops[a];
 }
 
 /* Whether a hit of class cls lies in the same sentence as pos, before
@@ -172,6 +139,7 @@ extract_sentence_has2(const struct extract_seg *seg, size_t pos,
 	for (i = extract_code_hit_before(seg, pos); i >= 0; i--) {
 		const struct extract_kw_hit *h = &seg->hits[i];
 
+		++*seg->steps;
 		if (pos - h->end > reach || extract_full_stop(seg, h->end, pos))
 			break;
 		if (h->cls == cls)
@@ -181,6 +149,7 @@ extract_sentence_has2(const struct extract_seg *seg, size_t pos,
 	     both && j < seg->nhits; j++) {
 		const struct extract_kw_hit *h = &seg->hits[j];
 
+		++*seg->steps;
 		if (h->start < pos)
 			continue;
 		if (h->start - pos > reach ||
@@ -199,34 +168,46 @@ extract_sentence_has(const struct extract_seg *seg, size_t pos,
 	return extract_sentence_has2(seg, pos, cls, reach, false);
 }
 
+/* Index of the first number starting at or after pos (nnums if none). */
+static size_t
+extract_num_from(const struct extract_seg *seg, size_t pos)
+{
+	size_t lo = 0, hi = seg->nnums, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (seg->nums[mid].start < pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Whether a number that no label names lies in (a, b). */
 static bool
 extract_free_number_between(const struct extract_seg *seg, size_t a, size_t b)
 {
 	size_t i;
 
-	for (i = 0; i < seg->nnums; i++) {
-		if (seg->nums[i].start >= b)
+	for (i = extract_num_from(seg, a); i < seg->nnums; i++) {
+		++*seg->steps;
+		if (seg->nums[i].end > b)
 			break;
-		if (seg->nums[i].start >= a && seg->nums[i].end <= b &&
-		    !seg->nums[i].labelled)
+		if (!seg->nums[i].labelled)
 			return true;
 	}
 	return false;
 }
 
+/* Whether a number lies in (a, b): numbers do not overlap, so only the
+ * first one starting after a can. */
 static bool
 extract_number_between(const struct extract_seg *seg, size_t a, size_t b)
 {
-	size_t i;
+	size_t i = extract_num_from(seg, a);
 
-	for (i = 0; i < seg->nnums; i++) {
-		if (seg->nums[i].start >= b)
-			break;
-		if (seg->nums[i].start >= a && seg->nums[i].end <= b)
-			return true;
-	}
-	return false;
+	return i < seg->nnums && seg->nums[i].end <= b;
 }
 
 /* The label that names the number at start ("Order #", "Tel.", "ID"):
@@ -275,6 +256,7 @@ extract_code_before(const struct extract_seg *seg, size_t start, size_t *dist,
 	for (i = extract_code_hit_before(seg, start); i >= 0; i--) {
 		const struct extract_kw_hit *h = &seg->hits[i];
 
+		++*seg->steps;
 		if ((d = extract_distance(seg, h->end, start)) > 260)
 			break;
 		if (h->cls != EXTRACT_KW_CODE)
@@ -313,6 +295,7 @@ extract_score_after(const struct extract_seg *seg, size_t end,
 	for (i = (size_t)(extract_code_hit_before(seg, end) + 1);
 	     i < seg->nhits; i++) {
 		h = &seg->hits[i];
+		++*seg->steps;
 		d = extract_distance(seg, end, h->start);
 		if (d > 60 || extract_full_stop(seg, end, h->start))
 			break;
@@ -368,6 +351,7 @@ extract_score_context(const struct extract_seg *seg, size_t start, size_t end,
 	}
 	for (j = extract_code_hit_before(seg, start); j >= 0; j--) {
 		h = &seg->hits[j];
+		++*seg->steps;
 		d = extract_distance(seg, h->end, start);
 		if (d > 200)
 			break;
@@ -400,19 +384,33 @@ extract_ends_line(const struct extract_seg *seg, size_t end)
 	return end >= seg->len || seg->text[end] == '\n';
 }
 
-/* Whether a stale word ("earlier", "no longer") shares the sentence. */
+/* Whether a stale word ("earlier", "no longer", "for example") shares
+ * the sentence: up to 160 bytes before the code (counted from the
+ * word's end) or 100 after it. */
 static bool
 extract_is_stale(const struct extract_seg *seg, size_t start, size_t end)
 {
-	size_t i, p;
+	size_t lo = 0, hi = seg->nstale, mid,
+	       from = start > 160 ? start - 160 : 0;
+	const struct extract_kw_hit *h;
 
-	for (i = 0; i < seg->nstale; i++) {
-		p = seg->stale[i];
-		if (p < start && start - p < 160 &&
-		    !extract_sentence_break(seg, p, start))
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (seg->hits[seg->stale[mid]].end < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < seg->nstale; lo++) {
+		h = &seg->hits[seg->stale[lo]];
+		++*seg->steps;
+		if (h->start >= end + 100)
+			break;
+		if (h->end <= start &&
+		    !extract_sentence_break(seg, h->end, start))
 			return true;
-		if (p >= end && p - end < 100 &&
-		    !extract_sentence_break(seg, end, p) &&
+		if (h->start >= end &&
+		    !extract_sentence_break(seg, end, h->start) &&
 		    !extract_ends_line(seg, end))
 			return true;
 	}

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <pcre2.h>
 
@@ -56,6 +57,11 @@ struct extract_ctx {
 	size_t *stale;
 	struct extract_num *nums;
 	struct extract_cand *cands;
+	/* Steps taken by the context searches around candidates (hits
+	 * visited): a test checks that they grow linearly with the text. */
+	size_t steps;
+	bool compiled; /* the default patterns are compiled (lazily) */
+	const char *const *custom_src; /* custom patterns, borrowed */
 };
 
 /* One segment after normalisation, with its keyword hits. */
@@ -66,8 +72,14 @@ struct extract_seg {
 	size_t len;
 	struct extract_kw_hit *hits;
 	size_t nhits;
-	size_t *stale; /* start offsets of stale words */
+	size_t *stale; /* indices into hits of stale words */
 	size_t nstale;
+	/* Prefix counts over text, so that the distance between two
+	 * offsets and whether a sentence ends between them cost O(1):
+	 * units[i] = characters before i plus 12 per line break,
+	 * stops[i] = full stops before i, breaks[i] = sentence breaks. */
+	uint32_t *units, *stops, *breaks;
+	size_t *steps; /* ctx->steps */
 	struct extract_url {
 		char *url;
 		size_t start, end; /* where it was in text */

@@ -373,7 +373,7 @@ extract_prepare(struct extract_ctx *ctx, const struct extract_segment *in,
 
 /* Resets a segment without clearing its large arrays (only counts). */
 static void
-extract_seg_init(struct extract_seg *seg, bool subject_code)
+extract_seg_init(struct extract_seg *seg, unsigned subject_kw)
 {
 	seg->in = NULL;
 	seg->norm.text = NULL;
@@ -384,7 +384,7 @@ extract_seg_init(struct extract_seg *seg, bool subject_code)
 	seg->stale = NULL;
 	seg->nums = NULL;
 	seg->units = seg->stops = seg->breaks = NULL;
-	seg->subject_code = subject_code;
+	seg->subject_kw = subject_kw;
 }
 
 static void
@@ -556,16 +556,16 @@ extract_run(struct extract_ctx *ctx, const struct extract_segment *segs,
 	struct extract_set set = {0};
 	struct extract_seg seg;
 	enum otpbox_err err = OTPBOX_OK;
-	bool subject_code = false;
+	unsigned subject_kw = 0;
 	size_t i, j;
 
 	*out = NULL;
 	set.c = ctx->cands;
 	for (i = 0; i < nsegs && !err; i++) {
-		extract_seg_init(&seg, subject_code);
+		extract_seg_init(&seg, subject_kw);
 		err = extract_prepare(ctx, &segs[i], &seg);
 		for (j = 0; !err && segs[i].subject && j < seg.nhits; j++)
-			subject_code |= seg.hits[j].cls == EXTRACT_KW_CODE;
+			subject_kw |= 1u << seg.hits[j].cls;
 		if (!err) {
 			extract_code_custom(ctx, &seg, &set);
 			extract_code_scan(ctx, &seg, &set);

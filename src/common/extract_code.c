@@ -243,6 +243,38 @@ extract_attached_label(const struct extract_seg *seg, size_t start)
 	return h;
 }
 
+/* Whether a card number (12 to 19 digits, spaces or hyphens between
+ * groups) ends at most 80 bytes
+ * before pos: a PIN or code named right after it belongs to the card
+ * (gift cards, payment cards), not to a sign-in. */
+static bool
+extract_after_card(const struct extract_seg *seg, size_t pos)
+{
+	size_t i = extract_num_from(seg, pos), k, digits = 0, group = 0;
+	const struct extract_num *n;
+	bool fours = true;
+
+	if (i == 0)
+		return false;
+	n = &seg->nums[i - 1];
+	if (n->end > pos || pos - n->end > 80)
+		return false;
+	for (k = n->start; k <= n->end; k++) {
+		if (k < n->end && isdigit((unsigned char)seg->text[k])) {
+			digits++, group++;
+			continue;
+		}
+		if (k < n->end && seg->text[k] != ' ' && seg->text[k] != '-')
+			return false; /* a date and time, a decimal */
+		/* Cards print groups of four; the last may be shorter. */
+		fours &= group == 4 || (k == n->end && group < 4);
+		group = 0;
+	}
+	return digits >= 12 && digits <= 19 &&
+	       (fours ? digits > 12
+	              : (digits == k - n->start - 1 && !n->labelled));
+}
+
 /* Weight of the best code word before start (0 when none). */
 static double
 extract_code_before(const struct extract_seg *seg, size_t start, size_t *dist,
@@ -261,6 +293,11 @@ extract_code_before(const struct extract_seg *seg, size_t start, size_t *dist,
 			break;
 		if (h->cls != EXTRACT_KW_CODE)
 			continue;
+		if (extract_after_card(seg, h->start)) {
+			if (best == 0 && !*why)
+				*why = "a card's PIN";
+			continue;
+		}
 		if (extract_sentence_has2(seg, h->start, EXTRACT_KW_PROMO, 150,
 		                          true)) {
 			/* The nearest code word talks about a discount. */
@@ -488,7 +525,8 @@ extract_digit_groups(const char *s, size_t n, int *groups, int *ngroups,
 		if (isdigit((unsigned char)s[i])) {
 			digits++;
 			groups[*ngroups]++;
-		} else if (*ngroups < 15) {
+		} else if (*ngroups < 15 && groups[*ngroups] > 0) {
+			/* " - " is one separator, not two. */
 			*dots |= s[i] == '.';
 			groups[++*ngroups] = 0;
 		}
@@ -520,15 +558,17 @@ extract_digits_base(const char *raw, size_t n, const char *value,
 
 	if (digits < 4 || digits > 8)
 		return false;
-	if (dots && !(ng == 2 && g[0] == 3 && g[1] == 3))
+	for (i = 1; i < ng; i++)
+		if (g[i] != g[0])
+			even = false;
+	/* Dots group amounts and versions; a code only in even groups of
+	 * two or three ("482.913", "48.29.13"), never a date. */
+	if (dots && !(even && ng <= 3 && g[0] >= 2 && digits >= 6))
 		return false;
 	if (extract_is_date(g, ng, value))
 		return false;
 	c->score = digits == 6 ? 3.0 : 1.5;
 	extract_reason(c, "%zu digits", digits);
-	for (i = 1; i < ng; i++)
-		if (g[i] != g[0])
-			even = false;
 	if (ng > 1 && !even && !(ng == 2 && g[0] >= 3 && g[1] >= 2)) {
 		c->score -= 1.5;
 		extract_reason(c, "uneven groups");
@@ -591,6 +631,13 @@ extract_alnum_base(enum extract_rules_form form, const char *raw, size_t n,
 	extract_reason(c, form == EXTRACT_FORM_ALNUM
 	                      ? "letters and digits"
 	                      : "one character per cell");
+	/* "SPRING25", "SAVE-20": a word and a small number is how coupons
+	 * are named; random codes mix letters and digits. */
+	if (letters >= 4 && digits <= 3 &&
+	    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == letters) {
+		c->score -= 3;
+		extract_reason(c, "a word and a number, like a coupon");
+	}
 	return true;
 }
 
@@ -653,9 +700,13 @@ extract_code_occurrence(const struct extract_seg *seg,
 		occ.score += 1.5;
 		extract_reason(&occ, "emphasised");
 	}
-	if (seg->subject_code && !seg->in->subject) {
+	if ((seg->subject_kw & (1u << EXTRACT_KW_CODE)) && !seg->in->subject) {
 		occ.score += 1;
 		extract_reason(&occ, "the subject is about a code");
+	}
+	if (seg->subject_kw & (1u << EXTRACT_KW_PROMO)) {
+		occ.score -= 8;
+		extract_reason(&occ, "the subject is a sales pitch");
 	}
 	if (seg->in->subject) {
 		occ.score += 1;

@@ -87,7 +87,8 @@ struct extract_seg {
 	size_t nurls;
 	struct extract_num *nums; /* runs of three digits or more */
 	size_t nnums;
-	bool subject_code; /* the Subject (searched first) has a code word */
+	/* Keyword classes the Subject (searched first) has, 1u << class. */
+	unsigned subject_kw;
 };
 
 struct extract_cand {

@@ -454,6 +454,51 @@ extract_is_stale(const struct extract_seg *seg, size_t start, size_t end)
 	return false;
 }
 
+/* Whether the quotation mark ending at or starting at s (UTF-8) is one
+ * (straight, curly, low or guillemet): its length, else 0. */
+static size_t
+extract_quote_mark(const char *s, size_t n)
+{
+	static const char *const marks[] = {
+	    "\"", "\xe2\x80\x9c", "\xe2\x80\x9d", "\xe2\x80\x9e",
+	    "\xc2\xab", "\xc2\xbb"};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		k = strlen(marks[i]);
+		if (k <= n && !memcmp(s, marks[i], k))
+			return k;
+	}
+	return 0;
+}
+
+/* Whether the code sits in a quoted sentence that itself names a code
+ * ("Your verification code is 123456" in a text about such mail): a
+ * quotation mark opens before a code word on the same line and closes
+ * right after the code. */
+static bool
+extract_quoted_example(const struct extract_seg *seg, size_t start, size_t end)
+{
+	const char *t = seg->text;
+	size_t a = start, b = end;
+	long h;
+
+	while (b < seg->len && b - end < 2 && strchr(".,!?", t[b]))
+		b++;
+	if (b >= seg->len || !extract_quote_mark(t + b, seg->len - b))
+		return false;
+	while (a > 0 && start - a < 120 && t[a - 1] != '\n' &&
+	       !extract_quote_mark(t + a - 1, 1) &&
+	       !(a >= 2 && extract_quote_mark(t + a - 2, 2)) &&
+	       !(a >= 3 && extract_quote_mark(t + a - 3, 3)))
+		a--;
+	if (a == 0 || t[a - 1] == '\n' || start - a >= 120 || a == start)
+		return false;
+	h = extract_code_hit_before(seg, start);
+	return h >= 0 && seg->hits[h].start >= a &&
+	       seg->hits[h].cls == EXTRACT_KW_CODE;
+}
+
 /* A code shown on a line of its own, or after "Code:" on its line. */
 static bool
 extract_standalone(const struct extract_seg *seg, size_t start, size_t end)
@@ -474,6 +519,45 @@ extract_standalone(const struct extract_seg *seg, size_t start, size_t end)
 	while (a > 0 && t[a - 1] != '\n' && start - a < 60)
 		a--;
 	return a == 0 || t[a - 1] == '\n';
+}
+
+/* Offset of the line after an introducing line (one that ends with a
+ * colon: "paste this into the app:"), from the '\n' at nl; 0 if the
+ * line before nl does not end with a colon. */
+static size_t
+extract_after_colon_line(const struct extract_seg *seg, size_t nl)
+{
+	const char *t = seg->text;
+	size_t a = nl;
+
+	while (a > 0 && t[a - 1] == ' ')
+		a--;
+	if (a > 0 && t[a - 1] == ':')
+		return nl + 1;
+	if (a >= 3 && !strncmp(t + a - 3, "\xef\xbc\x9a", 3))
+		return nl + 1;
+	return 0;
+}
+
+/* Whether [start, end) is alone on its line and the line before (blank
+ * lines apart) ends with a colon: shown for the user to copy. */
+static bool
+extract_introduced(const struct extract_seg *seg, size_t start, size_t end)
+{
+	const char *t = seg->text;
+	size_t a = start, b = end;
+
+	while (b < seg->len && t[b] == ' ')
+		b++;
+	if (b < seg->len && t[b] != '\n')
+		return false;
+	while (a > 0 && t[a - 1] == ' ')
+		a--;
+	if (a == 0 || t[a - 1] != '\n')
+		return false;
+	for (a--; a > 0 && t[a - 1] == '\n'; a--)
+		;
+	return extract_after_colon_line(seg, a) != 0;
 }
 
 static bool
@@ -582,6 +666,25 @@ extract_digits_base(const char *raw, size_t n, const char *value,
 	return true;
 }
 
+/* Whether value switches between upper case, lower case and digits at
+ * least at every other character, as random keys do ("x7Kp29",
+ * "bR7mQ2wZ") and words with a number do not ("iPhone15"). */
+static bool
+extract_case_mix(const char *value)
+{
+	size_t n = strlen(value), i, changes = 0;
+	int kind, last = -1;
+
+	for (i = 0; i < n; i++) {
+		kind = isdigit((unsigned char)value[i])   ? 0
+		       : isupper((unsigned char)value[i]) ? 1
+		                                          : 2;
+		changes += last >= 0 && kind != last;
+		last = kind;
+	}
+	return changes * 2 >= n;
+}
+
 /* Base score of letters-and-digits forms; false when it cannot be one. */
 static bool
 extract_alnum_base(enum extract_rules_form form, const char *raw, size_t n,
@@ -611,7 +714,9 @@ extract_alnum_base(enum extract_rules_form form, const char *raw, size_t n,
 	if (form == EXTRACT_FORM_MIXED) {
 		if (len < 5 || digits < 2 || letters < 2)
 			return false;
-		c->score = 0;
+		/* Upper and lower case and digits: a random key, not a
+		 * word ("iPhone15" has one capital at most). */
+		c->score = extract_case_mix(value) ? 1.5 : 0;
 		extract_reason(c, "mixed-case letters and digits");
 		return true;
 	}
@@ -696,6 +801,10 @@ extract_code_occurrence(const struct extract_seg *seg,
 		occ.score += 1.5;
 		extract_reason(&occ, "on a line of its own");
 	}
+	if (extract_introduced(seg, start, end)) {
+		occ.score += 2;
+		extract_reason(&occ, "introduced by the line before");
+	}
 	if (extract_emphasised(seg, start, end)) {
 		occ.score += 1.5;
 		extract_reason(&occ, "emphasised");
@@ -714,6 +823,10 @@ extract_code_occurrence(const struct extract_seg *seg,
 	}
 	if ((occ.stale = extract_is_stale(seg, start, end)))
 		extract_reason(&occ, "an earlier code");
+	if (extract_quoted_example(seg, start, end)) {
+		occ.score -= 8;
+		extract_reason(&occ, "quoted as an example");
+	}
 	extract_set_add(set, &occ);
 out:
 	free(value);
@@ -749,15 +862,27 @@ void
 extract_code_scan(struct extract_ctx *ctx, const struct extract_seg *seg,
                   struct extract_set *set)
 {
-	size_t i, j;
+	size_t i, j, k, end;
 
 	for (i = 0; i < extract_rules_npatterns; i++) {
 		if (extract_rules_patterns[i].form != EXTRACT_FORM_MIXED) {
 			extract_code_run(ctx, seg, i, 0, seg->len, set);
 			continue;
 		}
-		/* Lower-case codes only count right after a code word, so
-		 * only those places are searched (this pattern is costly). */
+		/* Lower-case codes only count right after a code word or
+		 * alone on a line introduced by a colon, so only those
+		 * places are searched (this pattern is costly). */
+		for (j = 0; j + 1 < seg->len; j++)
+			if (seg->text[j] == '\n' &&
+			    (k = extract_after_colon_line(seg, j)) != 0) {
+				while (k < seg->len && seg->text[k] == '\n')
+					k++;
+				end = k;
+				while (end < seg->len && end - k < 40 &&
+				       seg->text[end] != '\n')
+					end++;
+				extract_code_run(ctx, seg, i, k, end, set);
+			}
 		for (j = 0; j < seg->nhits; j++)
 			if (seg->hits[j].cls == EXTRACT_KW_CODE)
 				extract_code_run(ctx, seg, i, seg->hits[j].end,

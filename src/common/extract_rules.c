@@ -404,6 +404,11 @@ static const char *const extract_rules_label[] = {
     "编号",
     "番号",
     "\\bid\\b",
+    /* standards: "RFC 6238", "ISO 9001", "DIN 5008" */
+    "\\brfc\\b",
+    "\\biso\\b",
+    "\\bdin\\b",
+    "\\bieee\\b",
     "\\bdate",
     "\\bdatum",
     "\\bfecha",
@@ -513,6 +518,22 @@ static const char *const extract_rules_enter[] = {
     "أدخل",
     "\\bdigite",
     "\\binsira",
+    /* copy and paste what follows */
+    "\\bcopy\\b",
+    "\\bpaste\\b",
+    "\\bkopier",
+    "\\beinfügen",
+    "\\bcoll(?:ez|er)\\b",
+    "\\bpega\\b",
+    "\\bpegue\\b",
+    "\\bincolla",
+    "\\bplak\\b",
+    "\\bwklej",
+    "\\byapıştır",
+    "\\bklistra in",
+    "\\bkopiera",
+    "вставьте",
+    "скопируйте",
     NULL,
 };
 
@@ -557,8 +578,25 @@ static const char *const extract_rules_promo[] = {
     NULL,
 };
 
-/* A code in a sentence with one of these is an earlier, dead one. */
+/* A code in a sentence with one of these is an earlier, dead one (or
+ * an example in a text about codes). */
 static const char *const extract_rules_stale[] = {
+    "\\be\\.g\\.",
+    "for example",
+    "for instance",
+    "\\bz\\. ?b\\.",
+    "zum beispiel",
+    "par exemple",
+    "por ejemplo",
+    "por exemplo",
+    "ad esempio",
+    "per esempio",
+    "bijvoorbeeld",
+    "na przykład",
+    "örneğin",
+    "например",
+    "例如",
+    "例えば",
     "\\bearlier\\b",
     "\\bprevious",
     "\\bold(?:er)?\\b",

@@ -459,9 +459,9 @@ extract_is_stale(const struct extract_seg *seg, size_t start, size_t end)
 static size_t
 extract_quote_mark(const char *s, size_t n)
 {
-	static const char *const marks[] = {
-	    "\"", "\xe2\x80\x9c", "\xe2\x80\x9d", "\xe2\x80\x9e",
-	    "\xc2\xab", "\xc2\xbb"};
+	static const char *const marks[] = {"\"",           "\xe2\x80\x9c",
+	                                    "\xe2\x80\x9d", "\xe2\x80\x9e",
+	                                    "\xc2\xab",     "\xc2\xbb"};
 	size_t i, k;
 
 	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {

@@ -552,7 +552,8 @@ static const char *const extract_rules_intent[] = {
     "\\bacesso",     "\\bactivat",     "\\baktivier",    "\\bactiver",
     "\\bactivar",    "\\battiva",      "\\bativar",      "\\bactiveer",
     "\\baktyw",      "\\betkinleştir", "активир",        "激活",
-    "有効化",        "تفعيل",          "\\bmagic link",  NULL,
+    "有効化",        "تفعيل",          "\\bmagic link",  "\\bzaloguj",
+    "\\bzalogowa",   "\\bentrar\\b",   "\\bentre na\\b", NULL,
 };
 
 /* Shop and meeting talk: a "code" in the same sentence is a discount
@@ -774,7 +775,7 @@ static const char *const extract_rules_link_word[] = {
 const char *const extract_rules_link_login[] = {
     "log-?in",   "sign-?in",  "sign_in", "\\bsession", "\\bsso\\b",
     "anmelden",  "connexion", "acceso",  "accesso",    "inloggen",
-    "logowanie", "giris",     NULL,
+    "logowanie", "giris",     "entrar",  "zaloguj",    NULL,
 };
 
 const char *const extract_rules_link_bad[] = {

@@ -19,6 +19,8 @@ extract_compile(struct extract_ctx *ctx, struct extract_re *re,
 	PCRE2_SIZE erroff;
 	PCRE2_UCHAR msg[160];
 
+	if (re->code) /* compiled by an earlier attempt that failed later */
+		goto match_data;
 	re->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
 	                         flags | PCRE2_UTF | PCRE2_NO_UTF_CHECK,
 	                         &errcode, &erroff, NULL);
@@ -31,7 +33,9 @@ extract_compile(struct extract_ctx *ctx, struct extract_re *re,
 		return OTPBOX_ERR_CONFIG;
 	}
 	re->jit = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0;
-	re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
+match_data:
+	if (!re->md)
+		re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
 	return re->md ? OTPBOX_OK : OTPBOX_ERR_NOMEM;
 	(void)ctx;
 }
@@ -81,7 +85,7 @@ extract_compile_defaults(struct extract_ctx *ctx)
 		err = extract_compile(ctx, &ctx->patterns[i],
 		                      extract_rules_patterns[i].regex, 0, NULL,
 		                      0);
-	if (err || (err = extract_kw_new(&ctx->kw)) ||
+	if (err || (!ctx->kw && (err = extract_kw_new(&ctx->kw))) ||
 	    (err = extract_compile_list(ctx, &ctx->quote,
 	                                extract_rules_quote_intro,
 	                                PCRE2_MULTILINE)) ||
@@ -133,8 +137,9 @@ extract_ctx_new(const char *const *custom, size_t ncustom,
 	}
 	pcre2_set_match_limit(ctx->mctx, EXTRACT_MATCH_LIMIT);
 	pcre2_set_depth_limit(ctx->mctx, EXTRACT_DEPTH_LIMIT);
-	if ((err = extract_compile_defaults(ctx)))
-		goto out;
+	/* The default rules are compiled by the first extract_run(): a
+	 * fetch that finds no new mail never pays for them. Custom
+	 * patterns are compiled now, so that a bad one is a load error. */
 	for (i = 0; i < ncustom; i++) {
 		err = extract_compile(ctx, &ctx->custom[i], custom[i], 0,
 		                      errbuf, errlen);
@@ -549,6 +554,18 @@ extract_result_from(struct extract_set *set, struct extract_result **out)
 	return OTPBOX_OK;
 }
 
+bool
+extract_ctx_compiled(const struct extract_ctx *ctx)
+{
+	return ctx->compiled;
+}
+
+size_t
+extract_ctx_steps(const struct extract_ctx *ctx)
+{
+	return ctx->steps;
+}
+
 enum otpbox_err
 extract_run(struct extract_ctx *ctx, const struct extract_segment *segs,
             size_t nsegs, struct extract_result **out)
@@ -560,6 +577,11 @@ extract_run(struct extract_ctx *ctx, const struct extract_segment *segs,
 	size_t i, j;
 
 	*out = NULL;
+	if (!ctx->compiled) {
+		if ((err = extract_compile_defaults(ctx)))
+			return err;
+		ctx->compiled = true;
+	}
 	set.c = ctx->cands;
 	for (i = 0; i < nsegs && !err; i++) {
 		extract_seg_init(&seg, subject_kw);

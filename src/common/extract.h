@@ -45,18 +45,27 @@ struct extract_result {
 struct extract_ctx;
 
 /*
- * Compiles the default rules (extract_rules.c) and the custom patterns
- * (PCRE2; the first capture group, else the whole match, is the code).
- * OTPBOX_ERR_CONFIG with errbuf naming the pattern that does not compile.
+ * Compiles the custom patterns (PCRE2; the first capture group, else the
+ * whole match, is the code); the default rules (extract_rules.c) are
+ * compiled, with JIT, by the first extract_run(). OTPBOX_ERR_CONFIG with
+ * errbuf naming the pattern that does not compile.
  */
 enum otpbox_err extract_ctx_new(const char *const *custom, size_t ncustom,
                                 struct extract_ctx **out, char *errbuf,
                                 size_t errlen);
 void extract_ctx_free(struct extract_ctx *ctx);
 
+/* Whether the default rules have been compiled yet (by extract_run()). */
+bool extract_ctx_compiled(const struct extract_ctx *ctx);
+
+/* Keyword hits visited so far by the context searches around candidates
+ * (a work counter: it grows linearly with the text searched). */
+size_t extract_ctx_steps(const struct extract_ctx *ctx);
+
 /*
  * Scores every candidate code in the segments and chooses at most one;
  * when no code is chosen, scores the links and chooses at most one.
+ * OTPBOX_ERR_NOMEM (also when the default rules cannot be compiled).
  * *out belongs to the caller (extract_result_free()).
  */
 enum otpbox_err extract_run(struct extract_ctx *ctx,

@@ -19,21 +19,23 @@ extract_compile(struct extract_ctx *ctx, struct extract_re *re,
 	PCRE2_SIZE erroff;
 	PCRE2_UCHAR msg[160];
 
-	if (re->code) /* compiled by an earlier attempt that failed later */
-		goto match_data;
-	re->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-	                         flags | PCRE2_UTF | PCRE2_NO_UTF_CHECK,
-	                         &errcode, &erroff, NULL);
+	/* re->code may be left from an earlier attempt that failed later. */
 	if (!re->code) {
-		pcre2_get_error_message(errcode, msg, sizeof(msg));
-		if (errbuf && errlen)
-			snprintf(errbuf, errlen,
-			         "pattern '%.80s' at offset %zu: %s", pattern,
-			         (size_t)erroff, (const char *)msg);
-		return OTPBOX_ERR_CONFIG;
+		re->code =
+		    pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+		                  flags | PCRE2_UTF | PCRE2_NO_UTF_CHECK,
+		                  &errcode, &erroff, NULL);
+		if (!re->code) {
+			pcre2_get_error_message(errcode, msg, sizeof(msg));
+			if (errbuf && errlen)
+				snprintf(errbuf, errlen,
+				         "pattern '%.80s' at offset %zu: %s",
+				         pattern, (size_t)erroff,
+				         (const char *)msg);
+			return OTPBOX_ERR_CONFIG;
+		}
+		re->jit = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0;
 	}
-	re->jit = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0;
-match_data:
 	if (!re->md)
 		re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
 	return re->md ? OTPBOX_OK : OTPBOX_ERR_NOMEM;

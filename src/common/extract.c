@@ -10,10 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
-static enum otpbox_err
-extract_compile(struct extract_ctx *ctx, struct extract_re *re,
-                const char *pattern, uint32_t flags, char *errbuf,
-                size_t errlen)
+enum otpbox_err
+extract_compile(struct extract_re *re, const char *pattern, uint32_t flags,
+                char *errbuf, size_t errlen)
 {
 	int errcode;
 	PCRE2_SIZE erroff;
@@ -39,7 +38,6 @@ extract_compile(struct extract_ctx *ctx, struct extract_re *re,
 	if (!re->md)
 		re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
 	return re->md ? OTPBOX_OK : OTPBOX_ERR_NOMEM;
-	(void)ctx;
 }
 
 /* Joins NULL-terminated fragments into "(?:a|b|c)". */
@@ -72,7 +70,7 @@ extract_compile_list(struct extract_ctx *ctx, struct extract_re *re,
 
 	if (!pat)
 		return OTPBOX_ERR_NOMEM;
-	err = extract_compile(ctx, re, pat, flags, NULL, 0);
+	err = extract_compile(re, pat, flags, NULL, 0);
 	free(pat);
 	return err;
 }
@@ -84,14 +82,14 @@ extract_compile_defaults(struct extract_ctx *ctx)
 	size_t i;
 
 	for (i = 0; i < extract_rules_npatterns && !err; i++)
-		err = extract_compile(ctx, &ctx->patterns[i],
+		err = extract_compile(&ctx->patterns[i],
 		                      extract_rules_patterns[i].regex, 0, NULL,
 		                      0);
 	if (err || (!ctx->kw && (err = extract_kw_new(&ctx->kw))) ||
 	    (err = extract_compile_list(ctx, &ctx->quote,
 	                                extract_rules_quote_intro,
 	                                PCRE2_MULTILINE)) ||
-	    (err = extract_compile(ctx, &ctx->urls,
+	    (err = extract_compile(&ctx->urls,
 	                           "(?:https?://|www\\.)[^\\s<>\"]+"
 	                           "|[\\w.+-]+@[\\w-]+(?:\\.[\\w-]+)+",
 	                           PCRE2_CASELESS, NULL, 0)) ||
@@ -143,8 +141,8 @@ extract_ctx_new(const char *const *custom, size_t ncustom,
 	 * fetch that finds no new mail never pays for them. Custom
 	 * patterns are compiled now, so that a bad one is a load error. */
 	for (i = 0; i < ncustom; i++) {
-		err = extract_compile(ctx, &ctx->custom[i], custom[i], 0,
-		                      errbuf, errlen);
+		err = extract_compile(&ctx->custom[i], custom[i], 0, errbuf,
+		                      errlen);
 		if (err)
 			goto out;
 		ctx->ncustom++;
@@ -158,7 +156,7 @@ out:
 	return OTPBOX_OK;
 }
 
-static void
+void
 extract_re_free(struct extract_re *re)
 {
 	pcre2_match_data_free(re->md);
@@ -182,6 +180,11 @@ extract_ctx_free(struct extract_ctx *ctx)
 	extract_re_free(&ctx->link_login);
 	for (i = 0; i < ctx->ncustom; i++)
 		extract_re_free(&ctx->custom[i]);
+	for (i = 0; i < ctx->nrules; i++) {
+		free(ctx->rules[i].from);
+		extract_re_free(&ctx->rules[i].re);
+	}
+	free(ctx->sender);
 	pcre2_match_context_free(ctx->mctx);
 	free(ctx->hits);
 	free(ctx->stale);
@@ -591,7 +594,7 @@ extract_run(struct extract_ctx *ctx, const struct extract_segment *segs,
 		for (j = 0; !err && segs[i].subject && j < seg.nhits; j++)
 			subject_kw |= 1u << seg.hits[j].cls;
 		if (!err) {
-			extract_code_custom(ctx, &seg, &set);
+			extract_user_scan(ctx, &seg, &set);
 			extract_code_scan(ctx, &seg, &set);
 			extract_link_scan(ctx, &seg, &set);
 		}

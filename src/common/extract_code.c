@@ -747,8 +747,8 @@ extract_alnum_base(enum extract_rules_form form, const char *raw, size_t n,
 }
 
 /* Copies the typed form of raw: letters and digits only. */
-static char *
-extract_typed(const char *raw, size_t n)
+char *
+extract_code_typed(const char *raw, size_t n)
 {
 	char *out = malloc(n + 1), *o = out;
 	size_t i;
@@ -770,7 +770,7 @@ extract_code_occurrence(const struct extract_seg *seg,
                         size_t vs, size_t ve, struct extract_set *set)
 {
 	struct extract_cand occ = {.kind = EXTRACT_KIND_CODE};
-	char *value = extract_typed(seg->text + vs, ve - vs);
+	char *value = extract_code_typed(seg->text + vs, ve - vs);
 	bool ok;
 
 	if (!value)
@@ -891,34 +891,5 @@ extract_code_scan(struct extract_ctx *ctx, const struct extract_seg *seg,
 				                     ? seg->hits[j].end + 40
 				                     : seg->len,
 				                 set);
-	}
-}
-
-/* Custom patterns: the first capture group (or the match) wins. */
-void
-extract_code_custom(struct extract_ctx *ctx, const struct extract_seg *seg,
-                    struct extract_set *set)
-{
-	struct extract_cand occ = {.kind = EXTRACT_KIND_CODE};
-	PCRE2_SIZE *ov;
-	size_t i, a, b;
-
-	for (i = 0; i < ctx->ncustom; i++) {
-		if (!extract_find(ctx, &ctx->custom[i], seg->text, seg->len, 0))
-			continue;
-		ov = pcre2_get_ovector_pointer(ctx->custom[i].md);
-		a = ov[0], b = ov[1];
-		if (pcre2_get_ovector_count(ctx->custom[i].md) > 1 &&
-		    ov[2] != PCRE2_UNSET)
-			a = ov[2], b = ov[3];
-		if (b <= a ||
-		    !(occ.value = extract_typed(seg->text + a, b - a)))
-			continue;
-		occ.score = 100 - (double)i;
-		occ.reason[0] = '\0';
-		extract_reason(&occ, "custom pattern %zu", i + 1);
-		if (occ.value[0])
-			extract_set_add(set, &occ);
-		free(occ.value);
 	}
 }

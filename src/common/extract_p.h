@@ -21,6 +21,7 @@
 #define EXTRACT_DEPTH_LIMIT 2000
 #define EXTRACT_MAX_HITS 4096   /* keyword hits kept per segment */
 #define EXTRACT_MAX_CUSTOM 64   /* custom patterns */
+#define EXTRACT_MAX_RULES 64    /* operator rules per sender */
 #define EXTRACT_CHOOSE_CODE 6.0 /* a code needs this score to be chosen */
 #define EXTRACT_CHOOSE_LINK 8.0 /* and a link this */
 #define EXTRACT_REASON_MAX 240
@@ -50,6 +51,12 @@ struct extract_ctx {
 	struct extract_re link_login;
 	struct extract_re custom[EXTRACT_MAX_CUSTOM];
 	size_t ncustom;
+	struct extract_rule {
+		char *from; /* glob on the lower-cased From addr-spec */
+		struct extract_re re;
+	} rules[EXTRACT_MAX_RULES];
+	size_t nrules;
+	char *sender; /* lower-cased From addr-spec of this message */
 	pcre2_match_context *mctx;
 	/* Scratch space reused for every segment and message, so a run
 	 * allocates little: hits, stale positions, numbers, candidates. */
@@ -126,9 +133,22 @@ enum otpbox_err extract_code_find_numbers(struct extract_ctx *ctx,
 /* Scores every candidate code of seg into set. */
 void extract_code_scan(struct extract_ctx *ctx, const struct extract_seg *seg,
                        struct extract_set *set);
-/* Adds the custom patterns' matches (they win). */
-void extract_code_custom(struct extract_ctx *ctx, const struct extract_seg *seg,
-                         struct extract_set *set);
+/* Copies the typed form of raw[0..n): letters and digits only; NULL
+ * without memory. The caller frees it. */
+char *extract_code_typed(const char *raw, size_t n);
+
+/* ---- extract.c ---- */
+/* Compiles one pattern into re (JIT when it can); OTPBOX_ERR_CONFIG with
+ * errbuf saying why it does not compile. */
+enum otpbox_err extract_compile(struct extract_re *re, const char *pattern,
+                                uint32_t flags, char *errbuf, size_t errlen);
+void extract_re_free(struct extract_re *re);
+
+/* ---- extract_user.c ---- */
+/* Adds the operator's matches (they win): rules whose sender scope
+ * matches, then custom patterns. */
+void extract_user_scan(struct extract_ctx *ctx, const struct extract_seg *seg,
+                       struct extract_set *set);
 /* Index of the last keyword hit ending at or before pos, or -1. */
 long extract_code_hit_before(const struct extract_seg *seg, size_t pos);
 

@@ -137,6 +137,15 @@ void extract_code_scan(struct extract_ctx *ctx, const struct extract_seg *seg,
  * without memory. The caller frees it. */
 char *extract_code_typed(const char *raw, size_t n);
 
+/* ---- extract_shape.c ---- */
+/* Base score of a digit run raw[0..n) typed as value, into c (score and
+ * reason); false when it cannot be a code (length, date, dots). */
+bool extract_shape_digits(const char *raw, size_t n, const char *value,
+                          struct extract_cand *c);
+/* The same for letters-and-digits forms. */
+bool extract_shape_alnum(enum extract_rules_form form, const char *raw,
+                         size_t n, const char *value, struct extract_cand *c);
+
 /* ---- extract.c ---- */
 /* Compiles one pattern into re (JIT when it can); OTPBOX_ERR_CONFIG with
  * errbuf saying why it does not compile. */

@@ -312,10 +312,12 @@ extract_code_before(const struct extract_seg *seg, size_t start, size_t *dist,
 			w *= 0.3;
 		if (extract_full_stop(seg, h->end, start))
 			w *= 0.4;
-		if (w > best) {
-			best = w;
-			*dist = d;
-		}
+		/* The nearest usable code word weighs most: one farther
+		 * away decays more and crosses the same numbers and full
+		 * stops, so the search ends here. */
+		best = w;
+		*dist = d;
+		break;
 	}
 	return best;
 }

@@ -730,6 +730,20 @@ const char *const extract_rules_currency[] = {
 
 const char *const extract_rules_link_good[] = {
     "verif",
+    /* password resets count as verification links */
+    "reset",
+    "zurücksetz",
+    "ruecksetz",
+    "réinitialis",
+    "reinitialis",
+    "restablec",
+    "redefin",
+    "reimposta",
+    "herstel",
+    "resetuj",
+    "sıfırla",
+    "sifirla",
+    "сброс",
     "confirm",
     "activat",
     "activ[ae]r",

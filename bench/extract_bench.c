@@ -202,6 +202,69 @@ bench_run(struct message_ctx *ctx, const char *label, char **msgs, size_t *lens,
 	       100.0 * (double)codes / (double)done);
 }
 
+/* One message whose body is size bytes of unit repeated: text built to
+ * make a careless extractor slow (keyword hits, candidates, numbers). */
+static char *
+bench_hostile(const char *unit, size_t size, size_t *len)
+{
+	static const char head[] = "From: a@svc.example\r\n"
+	                           "To: bot1@bots.test\r\nSubject: Code\r\n"
+	                           "Content-Type: text/plain\r\n\r\n";
+	size_t u = strlen(unit), i;
+	char *m = malloc(sizeof(head) + size + 1);
+
+	if (!m)
+		exit(1);
+	memcpy(m, head, sizeof(head) - 1);
+	for (i = 0; i < size; i++)
+		m[sizeof(head) - 1 + i] = unit[i % u];
+	*len = sizeof(head) - 1 + size;
+	m[*len] = '\0';
+	return m;
+}
+
+/* Milliseconds per MB of adversarial text (one 256 KB message, the most
+ * one text part is searched, analysed repeatedly). */
+static void
+bench_adversarial(struct message_ctx *ctx)
+{
+	static const struct {
+		const char *label, *unit;
+	} kinds[] = {
+	    {"code words and codes", "code: 123456 "},
+	    {"spaced digits", "1 2 3 4 5 6 - "},
+	    {"keyword soup", "verify order code PIN tracking 2025 "},
+	    {"mixed-case after colons", "key:\nAb3dE9\n"},
+	};
+	struct message_info *info;
+	double t0, c0, t, mb;
+	size_t k, len, runs;
+	char *m;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		m = bench_hostile(kinds[k].unit, 256 * 1024, &len);
+		t0 = bench_now();
+		c0 = bench_cpu();
+		runs = 0;
+		do {
+			if (message_analyse(ctx, m, len, &info))
+				exit(1);
+			message_info_free(info);
+			runs++;
+			t = bench_now() - t0;
+		} while (t < 1.0 && runs < 200);
+		/* CPU time: the figure should not depend on what else the
+		 * machine runs; wall time beside it. */
+		mb = (double)runs * (double)len / 1e6;
+		printf(
+		    "extract adversarial %-24s %6.1f ms CPU per MB, %6.1f ms "
+		    "wall (%zu x 256 KiB; aim < 50)\n",
+		    kinds[k].label, (bench_cpu() - c0) * 1000.0 / mb,
+		    t * 1000.0 / mb, runs);
+		free(m);
+	}
+}
+
 /* Loads every *.eml file of dir; returns how many. */
 static size_t
 bench_load_dir(const char *dir, char ***msgs, size_t **lens)
@@ -262,6 +325,7 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		msgs[i] = bench_message((int)i, &lens[i]);
 	bench_run(ctx, "generated mix", msgs, lens, n);
+	bench_adversarial(ctx);
 	for (i = 0; i < n; i++)
 		free(msgs[i]);
 	free(msgs);

@@ -327,11 +327,11 @@ extract_stop_at(const struct extract_seg *seg, size_t i, bool *stop, bool *brk)
 		*stop = *brk = true;
 	else if (t[i] == '\n' && t[i + 1] == '\n')
 		*stop = *brk = true;
-	else if (!strncmp(t + i, "\xe3\x80\x82", 3))
+	else if (t[i] == '\xe3' && !strncmp(t + i, "\xe3\x80\x82", 3))
 		*stop = *brk = true;
 	else if (t[i] == '\n' && seg->in->html)
 		*brk = true;
-	else if (!strncmp(t + i, "\xef\xbc\x81", 3))
+	else if (t[i] == '\xef' && !strncmp(t + i, "\xef\xbc\x81", 3))
 		*brk = true;
 }
 

@@ -584,13 +584,17 @@ extract_near_currency(const struct extract_seg *seg, size_t start, size_t end)
 		b++;
 	for (i = 0; (cur = extract_rules_currency[i]) != NULL; i++) {
 		n = strlen(cur);
-		if (b + n <= seg->len && !strncmp(t + b, cur, n) &&
+		/* First bytes compared first: this runs for every number. */
+		if (b + n <= seg->len && t[b] == cur[0] &&
+		    !memcmp(t + b, cur, n) &&
 		    (b + n == seg->len || !isalpha((unsigned char)t[b + n])))
 			return true;
-		if (start >= n && !strncmp(t + start - n, cur, n))
+		if (start >= n && t[start - n] == cur[0] &&
+		    !memcmp(t + start - n, cur, n))
 			return true;
 		if (start >= n + 1 && t[start - 1] == ' ' &&
-		    !strncmp(t + start - 1 - n, cur, n))
+		    t[start - 1 - n] == cur[0] &&
+		    !memcmp(t + start - 1 - n, cur, n))
 			return true;
 	}
 	return false;
@@ -677,10 +681,12 @@ extract_code_run(struct extract_ctx *ctx, const struct extract_seg *seg,
 	size_t off = from, len = to + 16 < seg->len ? to + 16 : seg->len;
 	PCRE2_SIZE *ov;
 
-	while (off < to && extract_find(ctx, re, seg->text, len, off)) {
+	while (off < to && ctx->scored[i] < EXTRACT_MAX_SCORED &&
+	       extract_find(ctx, re, seg->text, len, off)) {
 		ov = pcre2_get_ovector_pointer(re->md);
 		if (ov[0] >= to)
 			break;
+		ctx->scored[i]++;
 		if (p->form == EXTRACT_FORM_PREFIXED &&
 		    pcre2_get_ovector_count(re->md) > 1)
 			extract_code_occurrence(seg, p->form, ov[0], ov[1],
@@ -698,6 +704,7 @@ extract_code_scan(struct extract_ctx *ctx, const struct extract_seg *seg,
 {
 	size_t i, j, k, end;
 
+	memset(ctx->scored, 0, sizeof(ctx->scored));
 	for (i = 0; i < extract_rules_npatterns; i++) {
 		if (extract_rules_patterns[i].form != EXTRACT_FORM_MIXED) {
 			extract_code_run(ctx, seg, i, 0, seg->len, set);

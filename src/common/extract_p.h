@@ -27,6 +27,9 @@
 #define EXTRACT_REASON_MAX 240
 #define EXTRACT_MAX_URLS 64   /* URLs written out in one segment */
 #define EXTRACT_MAX_NUMS 1024 /* numbers tracked in one segment */
+/* Matches of one candidate pattern scored per segment: mail with more
+ * is a catalogue or an attack, and the rest of it costs only the scan. */
+#define EXTRACT_MAX_SCORED 2048
 
 struct extract_re {
 	pcre2_code *code;
@@ -43,6 +46,7 @@ struct extract_cand;
 
 struct extract_ctx {
 	struct extract_re patterns[8];
+	size_t scored[8]; /* matches of each pattern scored in this segment */
 	struct extract_kw *kw; /* every keyword class */
 	struct extract_re quote;
 	struct extract_re urls;

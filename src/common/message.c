@@ -71,6 +71,25 @@ message_ctx_free(struct message_ctx *ctx)
 	free(ctx);
 }
 
+/* Scopes the operator rules by the From addr-spec: the part in the last
+ * <...> of the From text, else all of it, lower-cased by extract. */
+static enum otpbox_err
+message_scope_rules(struct message_ctx *ctx, const char *from)
+{
+	const char *lt = from ? strrchr(from, '<') : NULL, *gt;
+	char addr[320];
+
+	if (!from || !ctx->opts.nrules)
+		return extract_ctx_set_sender(ctx->extract, NULL);
+	if (lt && (gt = strchr(lt, '>')) != NULL)
+		snprintf(addr, sizeof(addr), "%.*s", (int)(gt - lt - 1),
+		         lt + 1);
+	else
+		snprintf(addr, sizeof(addr), "%s", from + strspn(from, " "));
+	addr[strcspn(addr, " ,")] = '\0';
+	return extract_ctx_set_sender(ctx->extract, addr);
+}
+
 static enum otpbox_err
 message_take_recipients(struct message_ctx *ctx, struct mime_doc *doc,
                         struct message_info *info)
@@ -178,25 +197,6 @@ message_segments(struct mime_doc *doc, const char *subject,
 		s->nlinks = html[i]->nlinks;
 	}
 	return OTPBOX_OK;
-}
-
-/* Scopes the operator rules by the From addr-spec: the part in the last
- * <...> of the From text, else all of it, lower-cased by extract. */
-static enum otpbox_err
-message_scope_rules(struct message_ctx *ctx, const char *from)
-{
-	const char *lt = from ? strrchr(from, '<') : NULL, *gt;
-	char addr[320];
-
-	if (!from || !ctx->opts.nrules)
-		return extract_ctx_set_sender(ctx->extract, NULL);
-	if (lt && (gt = strchr(lt, '>')) != NULL)
-		snprintf(addr, sizeof(addr), "%.*s", (int)(gt - lt - 1),
-		         lt + 1);
-	else
-		snprintf(addr, sizeof(addr), "%s", from + strspn(from, " "));
-	addr[strcspn(addr, " ,")] = '\0';
-	return extract_ctx_set_sender(ctx->extract, addr);
 }
 
 static enum otpbox_err

@@ -536,13 +536,13 @@ test_message_limit(void)
 }
 
 static CU_TestInfo test_cases[] = {
-    {"families of harder mail", test_message_families},
-    {"rules per sender", test_message_rules},
     {"recipients, codes and links", test_message_cases},
     {"recipient provenance", test_message_provenance},
     {"charsets", test_message_charsets},
     {"hostile input", test_message_hostile},
     {"size limit", test_message_limit},
+    {"families of harder mail", test_message_families},
+    {"rules per sender", test_message_rules},
     CU_TEST_INFO_NULL,
 };
 

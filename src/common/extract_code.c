@@ -322,6 +322,17 @@ extract_code_before(const struct extract_seg *seg, size_t start, size_t *dist,
 	return best;
 }
 
+/* Whether a number follows pos closely on its line (a code word there
+ * introduces that number). */
+static bool
+extract_names_next(const struct extract_seg *seg, size_t pos)
+{
+	size_t i = extract_num_from(seg, pos);
+
+	return i < seg->nnums && seg->nums[i].start - pos <= 30 &&
+	       !memchr(seg->text + pos, '\n', seg->nums[i].start - pos);
+}
+
 /* Scores the keywords after end in the same sentence: a code word
  * ("... is your code"), a sign-in word, or a label right after. */
 static void
@@ -339,6 +350,10 @@ extract_score_after(const struct extract_seg *seg, size_t end,
 		if (d > 60 || extract_full_stop(seg, end, h->start))
 			break;
 		if (h->cls == EXTRACT_KW_CODE) {
+			/* "Code: 7155" below an account number names the
+			 * number after it, not the one before. */
+			if (extract_names_next(seg, h->end))
+				break;
 			c->score += 4 * extract_decay(d, 25, 60);
 			extract_reason(c, "code word after it");
 			break;

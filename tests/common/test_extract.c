@@ -405,6 +405,10 @@ static const struct extract_case extract_families[] = {
     {"decoy: account number of the same length above", "Код підтвердження",
      "Особовий рахунок: 30118842\nКод підтвердження: 62019374\n", false,
      "62019374", NULL},
+    {"decoy: a number right above 'Code:' is not named by it", "Code",
+     "Für die Anmeldung brauchen Sie einen Code.\n\nZählernummer: "
+     "40018823\nCode: 71554096\n",
+     false, "71554096", NULL},
     {"decoy: a code quoted in a bottom-posted reply", "Re: login",
      "On Mon, 3 Mar 2025, Desk <desk@example.org> wrote:\n> Your code was "
      "111111.\n\nThat one expired; here is a new one:\n\n640128\n",

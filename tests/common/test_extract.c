@@ -432,6 +432,10 @@ static const struct extract_case extract_families_none[] = {
      "Mit dem Gutscheincode SAVE-15 sparst du 15 % auf deine Bestellung.\n"
      "Gültig einmal pro Kundenkonto.\nMusterstraße 1, 20097 Hamburg\n",
      false, NULL, NULL},
+    {"none: German meeting passcode", "Einladung: Besprechung",
+     "Besprechungs-ID: 384 112 998 21\nKenncode: x7Pq2m\nEinwahl: +49 69 "
+     "1234 5678\n",
+     false, NULL, NULL},
     {"none: sign-in alert", "¿Fuiste tú?",
      "Alguien intentó iniciar sesión desde 203.0.113.4 a las 10:42. Si no "
      "fuiste tú, cambia tu contraseña. ID de evento 884120.\n",

@@ -432,6 +432,10 @@ static const struct extract_case extract_families_none[] = {
      "Mit dem Gutscheincode SAVE-15 sparst du 15 % auf deine Bestellung.\n"
      "Gültig einmal pro Kundenkonto.\nMusterstraße 1, 20097 Hamburg\n",
      false, NULL, NULL},
+    {"none: a sample code in an article", "Weekly security digest",
+     "<h2>How OTP works</h2><p>A code such as <code>381027</code> is "
+     "generated every 30 seconds.</p>",
+     true, NULL, NULL},
     {"none: German meeting passcode", "Einladung: Besprechung",
      "Besprechungs-ID: 384 112 998 21\nKenncode: x7Pq2m\nEinwahl: +49 69 "
      "1234 5678\n",

@@ -470,6 +470,37 @@ static const struct extract_case extract_families_links[] = {
      "https://acct.example/password/reset?token=Zx81kQ0pLw8sZ3aR\">Reset "
      "password</a></p>",
      true, NULL, "https://acct.example/password/reset?token=Zx81kQ0pLw8sZ3aR"},
+    {"link: Italian, a tracking link and words only",
+     "Conferma il tuo indirizzo",
+     "Clicca sul link per confermare il tuo indirizzo "
+     "email:\nhttps://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81\n",
+     false, NULL, "https://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81"},
+    {"link: Russian, a tracking link and words only", "Подтвердите адрес",
+     "Чтобы подтвердить адрес, перейдите по "
+     "ссылке:\nhttps://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81\n",
+     false, NULL, "https://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81"},
+    {"link: Ukrainian, a tracking link and words only", "Підтвердіть адресу",
+     "Щоб підтвердити адресу, перейдіть за "
+     "посиланням:\nhttps://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81\n",
+     false, NULL, "https://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81"},
+    {"link: Swedish, a tracking link and words only",
+     "Bekräfta din e-postadress",
+     "Klicka på länken nedan för att bekräfta din "
+     "adress:\nhttps://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81\n",
+     false, NULL, "https://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81"},
+    {"link: Czech, a tracking link and words only", "Potvrďte svůj e-mail",
+     "Kliknutím na odkaz níže potvrdíte svou "
+     "adresu:\nhttps://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81\n",
+     false, NULL, "https://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81"},
+    {"link: Korean, a tracking link and words only", "이메일 주소를 인증하세요",
+     "아래 링크를 클릭하여 이메일 주소를 "
+     "인증하세요.\nhttps://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81\n",
+     false, NULL, "https://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81"},
+    {"link: Vietnamese, a tracking link and words only",
+     "Xác minh email của bạn",
+     "Nhấp vào liên kết bên dưới để xác minh email của "
+     "bạn:\nhttps://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81\n",
+     false, NULL, "https://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81"},
     {"link: no link in a newsletter that says sign in", "Weekly news",
      "<p>Sign in to read more.</p><p><a href=\"https://news.example/blog/"
      "42\">Blog</a></p>",

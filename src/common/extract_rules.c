@@ -141,7 +141,12 @@ static const char *const extract_rules_code[] = {
     "\\bcódigo",
     "\\bcodigo",
     "\\bkod(?:u|un|unuz|unu|em|y|zie|ów|e|en|er|a)?\\b",
-    "\\bkód(?:u|em|y)?\\b",
+    "\\bkód(?:u|em|y|ja|od|ot|ok)?\\b",
+    /* compounds that end in the word ("engångskod", "engangskoden") */
+    "kod(?:en|e)?\\b",
+    "koodi",
+    "\\bcodul\\b",
+    "\\bcod\\b",
     "\\bclave",
     "\\bpin\\b",
     "\\bpin-?code",
@@ -404,10 +409,9 @@ static const char *const extract_rules_label[] = {
     "编号",
     "番号",
     "\\bid\\b",
-    /* standards: "RFC 6238", "ISO 9001", "DIN 5008" */
+    /* standards: "RFC 6238", "ISO 9001" ("DIN" is "your" in Swedish) */
     "\\brfc\\b",
     "\\biso\\b",
-    "\\bdin\\b",
     "\\bieee\\b",
     "\\bdate",
     "\\bdatum",

@@ -342,6 +342,18 @@ static const struct extract_case extract_families[] = {
      "Klistra in följande i rutan:\n\n    Tq8wR3\n\nIP 192.0.2.7, "
      "version 4.12.\n",
      false, "Tq8wR3", NULL},
+    /* code words in more languages, compounds included */
+    {"lang: Finnish", "Vahvistuskoodi",
+     "Vahvistuskoodisi on 582017. Tilaus 11884.\n", false, "582017", NULL},
+    {"lang: Hungarian", "Ellenőrző kód",
+     "Az ellenőrző kódja: 582017. Rendelés 11884.\n", false, "582017", NULL},
+    {"lang: Romanian", "Codul tău",
+     "Codul tău de verificare este 582017. Comanda 11884.\n", false, "582017",
+     NULL},
+    {"lang: Swedish compound", "Engångskod",
+     "Din engångskod är 582017. Order 11884.\n", false, "582017", NULL},
+    {"lang: Norwegian, 'din' is not a label", "Engangskode",
+     "Engangskoden din er 582017. Ordre 11884.\n", false, "582017", NULL},
     /* 2. letter boxes */
     {"box: one cell per digit with comments", "Sign in",
      "<table><tr>\n <td>5</td>\n <!-- gap -->\n <td>0</td>\n <td>9</td>"

@@ -188,23 +188,6 @@ html_text_style_zero(const char *style, const char *prop)
 	return false;
 }
 
-/* Whether declarations (lower case, no blanks) hide their text: the
- * ways senders hide preheaders and decoys. */
-static bool
-html_text_decl_hidden(const char *style)
-{
-	return strstr(style, "display:none") ||
-	       strstr(style, "visibility:hidden") ||
-	       strstr(style, "mso-hide:all") ||
-	       strstr(style, "color:transparent") ||
-	       html_text_style_zero(style, "opacity:") ||
-	       html_text_style_zero(style, "font-size:") ||
-	       html_text_style_zero(style, "max-height:") ||
-	       ((html_text_style_zero(style, "height:") ||
-	         html_text_style_zero(style, "width:")) &&
-	        strstr(style, "overflow:hidden"));
-}
-
 /* Copies the colour at s ("#abc", "#aabbcc", "white", "rgb(...)") to
  * out as "#rrggbb" where it can, else as written; "" when none. */
 static void
@@ -258,6 +241,25 @@ html_text_decl_color(const char *style, const char *prop, char *out)
 		}
 		p += n;
 	}
+}
+
+/* Whether declarations (lower case, no blanks) hide their text: the
+ * ways senders hide preheaders and decoys. */
+static bool
+html_text_decl_hidden(const char *style)
+{
+	char color[HTML_TEXT_COLOR];
+
+	html_text_decl_color(style, "color:", color);
+	return strstr(style, "display:none") ||
+	       strstr(style, "visibility:hidden") ||
+	       strstr(style, "mso-hide:all") || !strcmp(color, "transparent") ||
+	       html_text_style_zero(style, "opacity:") ||
+	       html_text_style_zero(style, "font-size:") ||
+	       html_text_style_zero(style, "max-height:") ||
+	       ((html_text_style_zero(style, "height:") ||
+	         html_text_style_zero(style, "width:")) &&
+	        strstr(style, "overflow:hidden"));
 }
 
 /* Whether the class attribute names a <style> class with the flag. */

@@ -69,8 +69,9 @@ static const struct html_case html_cases[] = {
      "m\nd\nc", NULL},
     {"font-size:0 and transparent text hide",
      "<div style=\"font-size:0\">a</div><div style=\"color:transparent\">b"
-     "</div><div style=\"font-size:0.9em\">c</div>",
-     "c", NULL},
+     "</div><div style=\"font-size:0.9em\">c</div><div style=\""
+     "background-color:transparent;line-height:0\">d</div>",
+     "c\nd", NULL},
     {"height 0 with overflow hidden hides",
      "<div style=\"height:0;overflow:hidden\">a</div><div style=\"height:0\">"
      "b</div>",

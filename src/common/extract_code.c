@@ -244,21 +244,14 @@ extract_attached_label(const struct extract_seg *seg, size_t start)
 }
 
 /* Whether a card number (12 to 19 digits, spaces or hyphens between
- * groups) ends at most 80 bytes
- * before pos: a PIN or code named right after it belongs to the card
- * (gift cards, payment cards), not to a sign-in. */
+ * groups) ends at most 120 bytes before pos: a PIN or code named after
+ * it belongs to the card (gift cards, payment cards), not to a sign-in. */
 static bool
-extract_after_card(const struct extract_seg *seg, size_t pos)
+extract_is_card(const struct extract_seg *seg, const struct extract_num *n)
 {
-	size_t i = extract_num_from(seg, pos), k, digits = 0, group = 0;
-	const struct extract_num *n;
+	size_t k, digits = 0, group = 0;
 	bool fours = true;
 
-	if (i == 0)
-		return false;
-	n = &seg->nums[i - 1];
-	if (n->end > pos || pos - n->end > 80)
-		return false;
 	for (k = n->start; k <= n->end; k++) {
 		if (k < n->end && isdigit((unsigned char)seg->text[k])) {
 			digits++, group++;
@@ -273,6 +266,19 @@ extract_after_card(const struct extract_seg *seg, size_t pos)
 	return digits >= 12 && digits <= 19 &&
 	       (fours ? digits > 12
 	              : (digits == k - n->start - 1 && !n->labelled));
+}
+
+static bool
+extract_after_card(const struct extract_seg *seg, size_t pos)
+{
+	size_t i = extract_num_from(seg, pos);
+
+	/* The card's other numbers (CVC, expiry) may come in between. */
+	while (i-- > 0 && seg->nums[i].end <= pos &&
+	       pos - seg->nums[i].end <= 120)
+		if (extract_is_card(seg, &seg->nums[i]))
+			return true;
+	return false;
 }
 
 /* Weight of the best code word before start (0 when none). */

@@ -448,6 +448,11 @@ static const struct extract_case extract_families_none[] = {
      "<h2>How OTP works</h2><p>A code such as <code>381027</code> is "
      "generated every 30 seconds.</p>",
      true, NULL, NULL},
+    {"none: gift card activation code after its security code",
+     "Activate your card",
+     "Card number 6035 7711 2290 4411\nSecurity code: 482\nActivation "
+     "code: 771122\n",
+     false, NULL, NULL},
     {"none: German meeting passcode", "Einladung: Besprechung",
      "Besprechungs-ID: 384 112 998 21\nKenncode: x7Pq2m\nEinwahl: +49 69 "
      "1234 5678\n",

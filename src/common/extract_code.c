@@ -243,9 +243,8 @@ extract_attached_label(const struct extract_seg *seg, size_t start)
 	return h;
 }
 
-/* Whether a card number (12 to 19 digits, spaces or hyphens between
- * groups) ends at most 120 bytes before pos: a PIN or code named after
- * it belongs to the card (gift cards, payment cards), not to a sign-in. */
+/* Whether n looks like a card number: 12 to 19 digits in groups of four
+ * (the last may be shorter), or in one run no label names. */
 static bool
 extract_is_card(const struct extract_seg *seg, const struct extract_num *n)
 {
@@ -268,6 +267,9 @@ extract_is_card(const struct extract_seg *seg, const struct extract_num *n)
 	              : (digits == k - n->start - 1 && !n->labelled));
 }
 
+/* Whether a card number ends at most 120 bytes before pos: a PIN or
+ * code named after it belongs to the card (gift cards, payment cards),
+ * not to a sign-in. */
 static bool
 extract_after_card(const struct extract_seg *seg, size_t pos)
 {

@@ -638,6 +638,16 @@ static const char *const extract_rules_intent[] = {
     "인증",
     "로그인",
     "\\bverifik",
+    /* password resets */
+    "\\breset",
+    "\\brestablec",
+    "zurücksetz",
+    "réinitialis",
+    "\\bredefini",
+    "\\breimposta",
+    "\\bresetuj",
+    "sıfırla",
+    "\\bсброс",
     NULL,
 };
 

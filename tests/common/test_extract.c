@@ -518,6 +518,12 @@ static const struct extract_case extract_families_links[] = {
      "Nhấp vào liên kết bên dưới để xác minh email của "
      "bạn:\nhttps://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81\n",
      false, NULL, "https://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81"},
+    {"link: Spanish password reset behind a short redirect",
+     "Restablece tu contraseña",
+     "<p>Haz clic en el botón para restablecer tu contraseña.</p><p><a "
+     "href=\"https://u.example/r/Zk29fQ0pLw8sZ3aRx81\">Restablecer "
+     "contraseña</a></p>",
+     true, NULL, "https://u.example/r/Zk29fQ0pLw8sZ3aRx81"},
     {"link: no link in a newsletter that says sign in", "Weekly news",
      "<p>Sign in to read more.</p><p><a href=\"https://news.example/blog/"
      "42\">Blog</a></p>",

@@ -100,6 +100,7 @@ static const char *const extract_kw_names[] = {
     [EXTRACT_KW_NOUN] = "label",
     [EXTRACT_KW_ENTER] = "instruction",
     [EXTRACT_KW_INTENT] = "sign-in word",
+    [EXTRACT_KW_NOTYOU] = "security notice",
 };
 
 /* Index of the last hit ending at or before pos, or -1. */

@@ -63,7 +63,7 @@ extract_link_occurrence(struct extract_ctx *ctx, const struct extract_seg *seg,
 	struct extract_cand occ = {.kind = EXTRACT_KIND_LINK};
 	const char *path = strstr(url, "://");
 	char *target = NULL;
-	bool intent = false, word = false;
+	bool intent = false, word = false, notyou = false;
 	size_t from;
 	long i;
 
@@ -108,6 +108,12 @@ extract_link_occurrence(struct extract_ctx *ctx, const struct extract_seg *seg,
 			occ.score += 3;
 			extract_reason(&occ, "verification words before it");
 			intent = true;
+		}
+		if (seg->hits[i].cls == EXTRACT_KW_NOTYOU && !notyou &&
+		    pos - seg->hits[i].end <= 200) {
+			occ.score -= 6;
+			extract_reason(&occ, "offered in case it was not you");
+			notyou = true;
 		}
 		if (seg->hits[i].cls == EXTRACT_KW_LINKWORD && !word) {
 			occ.score += 1;

@@ -936,6 +936,29 @@ static const char *const extract_rules_link_word[] = {
     "링크",      "\\btautan",    NULL,
 };
 
+/* A security notice offers its link only in case the sign-in or the
+ * change was not the reader's: that link verifies nothing. */
+static const char *const extract_rules_notyou[] = {
+    "if (?:this|it) (?:was ?n[o']t|wasn’t) you",
+    "if you did ?n[o']t",
+    "if you didn’t",
+    "wenn sie (?:das|dies) nicht waren",
+    "falls sie (?:das|dies) nicht waren",
+    "wenn du (?:das|dies) nicht warst",
+    "si ce n'(?:était|est) pas vous",
+    "si ce n’(?:était|est) pas vous",
+    "si no (?:fuiste|has sido) tú",
+    "se não foi você",
+    "se non (?:sei stato|eri) tu",
+    "als (?:jij|u) dit niet (?:was|bent)",
+    "jeśli to nie (?:ty|byłeś|byłaś)",
+    "bu siz değilseniz",
+    "если это (?:были )?не вы",
+    "如果不是您",
+    "心当たりがない",
+    NULL,
+};
+
 const char *const extract_rules_link_login[] = {
     "log-?in",   "sign-?in",  "sign_in", "\\bsession", "\\bsso\\b",
     "anmelden",  "connexion", "acceso",  "accesso",    "inloggen",
@@ -997,4 +1020,5 @@ const struct extract_rules_keywords extract_rules_keywords[] = {
     {EXTRACT_KW_INTENT, "intent", extract_rules_intent},
     {EXTRACT_KW_STALE, "stale", extract_rules_stale},
     {EXTRACT_KW_LINKWORD, "link word", extract_rules_link_word},
+    {EXTRACT_KW_NOTYOU, "not you", extract_rules_notyou},
 };

@@ -524,6 +524,18 @@ static const struct extract_case extract_families_links[] = {
      "href=\"https://u.example/r/Zk29fQ0pLw8sZ3aRx81\">Restablecer "
      "contraseña</a></p>",
      true, NULL, "https://u.example/r/Zk29fQ0pLw8sZ3aRx81"},
+    {"link: a requested reset with its disclaimer before the button",
+     "Reset your password",
+     "<p>Someone asked to reset your password. If you did not ask, ignore "
+     "this e-mail.</p><p><a href=\"https://a.example/password/reset?"
+     "token=Q9x8Zk29fQ0pLw8s\">Reset password</a></p>",
+     true, NULL, "https://a.example/password/reset?token=Q9x8Zk29fQ0pLw8s"},
+    {"link: none in a 'password changed, was it you?' notice",
+     "Your password was changed",
+     "<p>Your password was changed. If you did not do this, reset it now:"
+     "</p><p><a href=\"https://a.example/password/reset?token="
+     "Q9x8Zk29fQ0pLw8s\">Reset password</a></p>",
+     true, NULL, NULL},
     {"link: no link in a newsletter that says sign in", "Weekly news",
      "<p>Sign in to read more.</p><p><a href=\"https://news.example/blog/"
      "42\">Blog</a></p>",

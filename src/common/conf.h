@@ -105,6 +105,10 @@ struct conf {
 	struct {
 		char **custom_patterns;
 		size_t ncustom_patterns;
+		/* extract.rules: rule i tries rule_pattern[i] on mail whose
+		 * From addr-spec matches the glob rule_from[i] */
+		char **rule_from, **rule_pattern;
+		size_t nrules;
 	} extract;
 	struct {
 		/* `otpbox status` says unhealthy past these

@@ -37,7 +37,8 @@ libotpbox_common_la_SOURCES += \
 	src/common/extract_code.c src/common/extract_link.c \
 	src/common/extract_norm.c src/common/extract_norm.h \
 	src/common/extract_kw.c src/common/extract_kw.h \
-	src/common/extract_rules.c src/common/extract_rules.h
+	src/common/extract_rules.c src/common/extract_rules.h \
+	src/common/extract_shape.c src/common/extract_user.c
 
 # the IMAP protocol: parser and command builder, no sockets
 libotpbox_common_la_SOURCES += \

@@ -26,6 +26,9 @@ fetch_account_mctx(struct fetch_account *fa, char *errbuf, size_t errlen)
 	    .ndomains = fa->acct->ndomains,
 	    .custom_patterns = fa->conf->extract.custom_patterns,
 	    .ncustom_patterns = fa->conf->extract.ncustom_patterns,
+	    .rule_from = fa->conf->extract.rule_from,
+	    .rule_pattern = fa->conf->extract.rule_pattern,
+	    .nrules = fa->conf->extract.nrules,
 	    .max_bytes = (size_t)fa->conf->fetch.max_message_bytes,
 	    .authserv_id = fa->acct->authserv_id,
 	    .recipient_headers =

@@ -16,14 +16,22 @@ libotpbox_common_la_SOURCES = \
 	src/common/secret_buf.c src/common/secret_buf.h \
 	src/common/safe_file.c src/common/safe_file.h
 
-# the store (schema: sql/local.mk)
+# the store (schema: sql/local.mk): the interface and its dispatch
 libotpbox_common_la_SOURCES += \
 	src/common/store.c src/common/store.h \
-	src/common/store_p.h src/common/schema_sql.h \
-	src/common/store_fetch.c src/common/store_fetch.h \
-	src/common/store_wait.c src/common/store_wait.h \
-	src/common/store_status.c src/common/store_status.h \
+	src/common/store_dispatch.c src/common/store_backend_p.h \
+	src/common/schema_sql.h \
+	src/common/store_fetch.h src/common/store_wait.h \
+	src/common/store_status.h \
 	src/common/status_health.c src/common/status_health.h
+# the SQLite backend
+libotpbox_common_la_SOURCES += \
+	src/common/store_sqlite.c src/common/store_sqlite_p.h \
+	src/common/store_sqlite_fetch.c src/common/store_sqlite_wait.c \
+	src/common/store_sqlite_status.c
+# the PostgreSQL backend
+libotpbox_common_la_SOURCES += \
+	src/common/store_pg.c
 nodist_libotpbox_common_la_SOURCES = src/common/schema_sql.c
 
 # message understanding: MIME, recipients, codes and links

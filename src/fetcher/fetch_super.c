@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "fetch_lock.h"
 #include "fetch_super.h"
 #include "fetch_watch.h"
 #include "log.h"
@@ -198,12 +197,28 @@ fetch_super_all_disabled(const struct fetch_super_child *kids, size_t n)
 	return true;
 }
 
+/* Whether the lock is still ours, asked every FETCH_SUPER_STANDBY_MS.
+ * With PostgreSQL, a lost connection has lost it: another fetcher may be
+ * active by now, so this one must stop writing. */
+static bool
+fetch_super_lock_lost(struct store *st, long long *checked)
+{
+	long long now = fetch_super_ms();
+
+	if (now - *checked < FETCH_SUPER_STANDBY_MS)
+		return false;
+	*checked = now;
+	return store_lock_check(st) == OTPBOX_ERR_LOCKED;
+}
+
 static int
-fetch_super_loop(struct conf **confp, const char *conf_path, const char *db)
+fetch_super_loop(struct conf **confp, const char *conf_path, const char *db,
+                 struct store *lock_st)
 {
 	struct fetch_super_child *kids;
 	struct timespec slice = {0, 100 * 1000000L};
 	size_t n = (*confp)->naccounts;
+	long long checked = fetch_super_ms();
 
 	kids = calloc(n, sizeof(*kids));
 	if (kids == NULL)
@@ -215,6 +230,13 @@ fetch_super_loop(struct conf **confp, const char *conf_path, const char *db)
 				fetch_super_spawn(*confp, &kids[i], i, db);
 		nanosleep(&slice, NULL);
 		fetch_super_reap(*confp, kids, n);
+		if (fetch_super_lock_lost(lock_st, &checked)) {
+			log_warnx("the fetcher's lock was lost (%s); stopping",
+			          store_errmsg(lock_st));
+			fetch_super_stop_all(kids, n);
+			free(kids);
+			return EX_TEMPFAIL;
+		}
 		if (fetch_super_all_disabled(kids, n)) {
 			log_warnx("no account can be watched: stopping");
 			free(kids);
@@ -237,6 +259,37 @@ fetch_super_loop(struct conf **confp, const char *conf_path, const char *db)
 	return EX_OK;
 }
 
+/*
+ * Takes the fetcher's lock on st. While another fetcher holds it, this one
+ * is the standby: it tries again every FETCH_SUPER_STANDBY_MS and takes
+ * over as soon as the other one stops (with PostgreSQL, when its session
+ * ends: a fetcher killed on another host). OTPBOX_ERR_INTERRUPTED when
+ * stopped while waiting.
+ */
+static enum otpbox_err
+fetch_super_take_lock(struct store *st, char *errbuf, size_t errlen)
+{
+	struct timespec slice = {0, FETCH_SUPER_STANDBY_MS * 1000000L};
+	enum otpbox_err err;
+	bool standby = false;
+
+	for (;;) {
+		err = store_lock_take(st, STORE_LOCK_FETCH, errbuf, errlen);
+		if (err != OTPBOX_ERR_LOCKED)
+			break;
+		if (!standby)
+			log_info("standby: %s; taking over when it stops",
+			         errbuf);
+		standby = true;
+		if (fetch_super_stop)
+			return OTPBOX_ERR_INTERRUPTED;
+		nanosleep(&slice, NULL);
+	}
+	if (!err && standby)
+		log_info("active: the lock is ours; taking over");
+	return err;
+}
+
 int
 fetch_super_run(struct conf **confp, const char *conf_path,
                 const char *db_override)
@@ -245,26 +298,33 @@ fetch_super_run(struct conf **confp, const char *conf_path,
 	struct store *st = NULL;
 	char errbuf[1024], *dbcopy;
 	enum otpbox_err err;
-	int lock = -1, status;
+	int status;
 
-	/* Create or migrate the file once, before any child opens it. */
+	/* Create or migrate the database once, before any child opens it;
+	 * this connection then holds the lock for as long as we run. */
+	fetch_super_signals();
 	err = store_open(db, true, &st, errbuf, sizeof(errbuf));
-	store_close(st);
 	if (err == OTPBOX_OK)
-		err = fetch_lock_take(db, &lock, errbuf, sizeof(errbuf));
+		err = fetch_super_take_lock(st, errbuf, sizeof(errbuf));
+	if (err == OTPBOX_ERR_INTERRUPTED) {
+		store_close(st);
+		return EX_OK;
+	}
 	if (err) {
 		log_warnx("%s", errbuf);
-		return err == OTPBOX_ERR_LOCKED ? EX_TEMPFAIL : EX_CANTCREAT;
+		store_close(st);
+		return EX_CANTCREAT;
 	}
 	dbcopy = strdup(db); /* conf (and its database) may be reloaded */
-	if (dbcopy == NULL)
+	if (dbcopy == NULL) {
+		store_close(st);
 		return EX_OSERR;
-	fetch_super_signals();
+	}
 	log_info("watching %zu account(s); database %s", (*confp)->naccounts,
-	         dbcopy);
-	status = fetch_super_loop(confp, conf_path, dbcopy);
+	         store_display_name(st));
+	status = fetch_super_loop(confp, conf_path, dbcopy, st);
 	log_info("stopped");
 	free(dbcopy);
-	fetch_lock_release(lock);
+	store_close(st); /* releases the lock */
 	return status;
 }

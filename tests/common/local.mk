@@ -64,8 +64,7 @@ CONF_TESTS = tests/common/test_safe_file tests/common/test_clock
 check_PROGRAMS += $(CONF_TESTS)
 TESTS += $(CONF_TESTS) tests/common/config_file.sh
 EXTRA_DIST += tests/common/config_file.sh
-tests_common_test_safe_file_SOURCES = tests/common/test_safe_file.c \
-	src/fetcher/fetch_lock.c src/fetcher/fetch_lock.h
+tests_common_test_safe_file_SOURCES = tests/common/test_safe_file.c
 tests_common_test_safe_file_CFLAGS = $(TEST_CFLAGS)
 tests_common_test_safe_file_LDADD = $(TEST_LIBS)
 tests_common_test_clock_SOURCES = tests/common/test_clock.c

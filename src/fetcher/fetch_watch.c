@@ -37,17 +37,6 @@ fetch_watch_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Sleeps ms milliseconds unless a stop is requested. */
-static void
-fetch_watch_sleep(struct fetch_watch *w, long long ms)
-{
-	long long end = fetch_watch_ms() + ms;
-	struct timespec ts = {0, FETCH_WATCH_SLICE_MS * 1000000L};
-
-	while (!*w->stop && fetch_watch_ms() < end)
-		nanosleep(&ts, NULL);
-}
-
 /* Whether some bot waits now. Cheap: the waits table is read only after
  * another connection committed (PRAGMA data_version) or every 5 s. */
 static bool
@@ -65,6 +54,55 @@ fetch_watch_waiting(struct fetch_watch *w)
 	if (store_fetch_waiting(w->st, time(NULL), &w->waiting) != OTPBOX_OK)
 		w->waiting = false;
 	return w->waiting;
+}
+
+/* Sleeps ms milliseconds unless a stop is requested. */
+static void
+fetch_watch_sleep(struct fetch_watch *w, long long ms)
+{
+	long long end = fetch_watch_ms() + ms;
+	struct timespec ts = {0, FETCH_WATCH_SLICE_MS * 1000000L};
+
+	while (!*w->stop && fetch_watch_ms() < end)
+		nanosleep(&ts, NULL);
+}
+
+/*
+ * The back-off before a reconnection: ms, cut short to about one second
+ * while a bot waits for a code (a server back after a restart should
+ * serve it at once, not after a doubled 8 s), but never below floor_ms,
+ * the wait the server itself asked for when it throttled us.
+ */
+static void
+fetch_watch_backoff(struct fetch_watch *w, long long ms, long long floor_ms)
+{
+	long long start = fetch_watch_ms(), end = start + ms, now;
+	long long fast = FETCH_WATCH_WAITER_BACKOFF_MS;
+	struct timespec ts = {0, FETCH_WATCH_SLICE_MS * 1000000L};
+
+	if (floor_ms > fast)
+		fast = floor_ms;
+	while (!*w->stop && (now = fetch_watch_ms()) < end) {
+		if (now - start >= fast && fetch_watch_waiting(w))
+			return;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* The wait Exchange asks for when it throttles ("Suggested Backoff Time:
+ * N milliseconds"), capped at an hour; 0 when text names none. */
+static long long
+fetch_watch_suggested_ms(const char *text)
+{
+	const char *p = strcasestr(text, "Suggested Backoff Time:");
+	long long ms;
+
+	if (p == NULL)
+		return 0;
+	ms = strtoll(p + strlen("Suggested Backoff Time:"), NULL, 10);
+	if (ms < 0)
+		return 0;
+	return ms > 3600 * 1000LL ? 3600 * 1000LL : ms;
 }
 
 /* Full sync of every folder when it is due (several folders: each poll
@@ -262,6 +300,7 @@ static int
 fetch_watch_loop(struct fetch_watch *w)
 {
 	long long backoff = 1000, auth_backoff = FETCH_WATCH_AUTH_BACKOFF;
+	long long floor_ms;
 	struct imap_client *cl;
 	enum otpbox_err err;
 	const char *name = w->fa->acct->name;
@@ -274,6 +313,7 @@ fetch_watch_loop(struct fetch_watch *w)
 			return EX_CONFIG;
 		}
 		if (err == OTPBOX_OK) {
+			w->errbuf[0] = 0;
 			err = fetch_watch_session(w, cl);
 			if (err != OTPBOX_ERR_AUTH)
 				auth_backoff = FETCH_WATCH_AUTH_BACKOFF;
@@ -288,9 +328,9 @@ fetch_watch_loop(struct fetch_watch *w)
 			}
 			if (w->full_sync_at != 0)
 				backoff = 1000; /* it worked for a while */
-			/* A refusal after login (Exchange's "not connected")
-			 * is explained in errbuf already. */
-			if (err != OTPBOX_ERR_AUTH)
+			/* A refusal after login (Exchange's "not connected",
+			 * throttling) is explained in errbuf already. */
+			if (err != OTPBOX_ERR_AUTH && !w->errbuf[0])
 				snprintf(w->errbuf, sizeof(w->errbuf), "%s",
 				         imap_client_errmsg(cl));
 			imap_client_free(cl);
@@ -304,11 +344,18 @@ fetch_watch_loop(struct fetch_watch *w)
 			    auth_backoff * 2 > 3600 ? 3600 : auth_backoff * 2;
 			continue;
 		}
-		log_warnx("account %s: %s; reconnecting in about %lld s", name,
-		          w->errbuf[0] ? w->errbuf : otpbox_strerror(err),
-		          backoff / 1000);
+		floor_ms = fetch_watch_suggested_ms(w->errbuf);
+		if (floor_ms > backoff)
+			backoff = floor_ms;
+		log_warnx("account %s: %s; reconnecting in about %lld s%s",
+		          name, w->errbuf[0] ? w->errbuf : otpbox_strerror(err),
+		          backoff / 1000,
+		          floor_ms ? " (as the server asked)"
+		                   : " (sooner if a bot waits)");
 		w->full_sync_at = 0;
-		fetch_watch_sleep(w, fetch_watch_jitter(backoff));
+		fetch_watch_backoff(
+		    w, floor_ms ? backoff : fetch_watch_jitter(backoff),
+		    floor_ms);
 		backoff = backoff * 2 > FETCH_WATCH_BACKOFF_MAX * 1000LL
 		              ? FETCH_WATCH_BACKOFF_MAX * 1000LL
 		              : backoff * 2;

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MIT
 # tests/fetcher: `otpbox fetch` against the private Dovecot and the
 # scripted IMAP server, and OAuth2 against tests/token_server.py.
-TESTS += tests/fetch_once.sh tests/fetch_transcripts.sh tests/fetch_watch.sh
+TESTS += tests/fetch_once.sh tests/fetch_transcripts.sh tests/fetch_watch.sh \
+	tests/fetch_reconnect.sh
 EXTRA_DIST += tests/fetcher/local.mk tests/fetch_once.sh \
-	tests/fetch_transcripts.sh tests/fetch_watch.sh
+	tests/fetch_transcripts.sh tests/fetch_watch.sh tests/fetch_reconnect.sh
 
 check_PROGRAMS += tests/fetcher/test_oauth2
 tests_fetcher_test_oauth2_SOURCES = tests/fetcher/test_oauth2.c \

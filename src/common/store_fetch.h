@@ -49,6 +49,9 @@ struct store_fetch_msg {
 	const char *subject;
 	int64_t size; /* RFC822.SIZE */
 	bool truncated;
+	/* what of the message was not fetched or cut (attachments, a long
+	 * header), NULL when nothing; the messages.skipped column */
+	const char *skipped;
 	const char *parse_error; /* non-NULL: stored with status 'error' */
 	const struct store_fetch_rcpt *rcpts;
 	size_t nrcpts;

@@ -282,14 +282,18 @@ fetch_account_now(void)
 static void
 fetch_account_log_sync(const struct fetch_account *fa,
                        const struct fetch_sync_folder *f,
-                       const struct fetch_sync_stats *s, double secs)
+                       const struct fetch_sync_stats *s, double secs,
+                       uint64_t bytes)
 {
 	log_info("sync %s/%s: %u new, %u stored, %u already stored, "
-	         "%u with a code or link, %u parse errors, %u truncated; "
-	         "last uid %lld (uidvalidity %lld) in %.3f s",
+	         "%u with a code or link, %u parse errors, %u truncated, "
+	         "%u fetched by parts; last uid %lld (uidvalidity %lld) "
+	         "in %.3f s",
 	         fa->acct->name, f->name, s->fetched, s->stored, s->duplicates,
-	         s->codes, s->errors, s->truncated, (long long)f->cp.last_uid,
-	         (long long)f->cp.uidvalidity, secs);
+	         s->codes, s->errors, s->truncated, s->partial,
+	         (long long)f->cp.last_uid, (long long)f->cp.uidvalidity, secs);
+	log_verbose("sync %s/%s: %llu bytes read from the server",
+	            fa->acct->name, f->name, (unsigned long long)bytes);
 }
 
 enum otpbox_err
@@ -299,6 +303,7 @@ fetch_account_sync_all(struct fetch_account *fa, struct imap_client *cl,
 	struct fetch_sync_stats stats;
 	enum otpbox_err err = OTPBOX_OK;
 	struct fetch_sync_folder *f;
+	uint64_t bytes;
 	double t0;
 	size_t i;
 
@@ -306,6 +311,7 @@ fetch_account_sync_all(struct fetch_account *fa, struct imap_client *cl,
 		f = &fa->folders[i];
 		memset(&stats, 0, sizeof(stats));
 		t0 = fetch_account_now();
+		bytes = imap_client_bytes_read(cl);
 		err =
 		    fetch_sync_folder(&fa->sync, cl, f, &stats, errbuf, errlen);
 		if (err == OTPBOX_ERR_NOT_FOUND && i > 0) {
@@ -314,8 +320,9 @@ fetch_account_sync_all(struct fetch_account *fa, struct imap_client *cl,
 			continue;
 		}
 		if (err == OTPBOX_OK || err == OTPBOX_ERR_INTERRUPTED)
-			fetch_account_log_sync(fa, f, &stats,
-			                       fetch_account_now() - t0);
+			fetch_account_log_sync(
+			    fa, f, &stats, fetch_account_now() - t0,
+			    imap_client_bytes_read(cl) - bytes);
 	}
 	return fetch_account_session_refused(fa, err, errbuf, errlen);
 }
@@ -326,6 +333,7 @@ fetch_account_sync_new(struct fetch_account *fa, struct imap_client *cl,
 {
 	struct fetch_sync_stats stats = {0};
 	double t0 = fetch_account_now();
+	uint64_t bytes = imap_client_bytes_read(cl);
 	enum otpbox_err err;
 
 	err = fetch_sync_new(&fa->sync, cl, &fa->folders[0], &stats, errbuf,
@@ -333,7 +341,8 @@ fetch_account_sync_new(struct fetch_account *fa, struct imap_client *cl,
 	if ((err == OTPBOX_OK || err == OTPBOX_ERR_INTERRUPTED) &&
 	    stats.fetched > 0)
 		fetch_account_log_sync(fa, &fa->folders[0], &stats,
-		                       fetch_account_now() - t0);
+		                       fetch_account_now() - t0,
+		                       imap_client_bytes_read(cl) - bytes);
 	return fetch_account_session_refused(fa, err, errbuf, errlen);
 }
 

@@ -25,6 +25,7 @@ struct imap_client {
 	unsigned tagno;
 	char idle_tag[IMAP_CLIENT_TAG_MAX];
 	char *caps; /* space-separated, from the last CAPABILITY seen */
+	unsigned caps_serial; /* counts the capability lists seen */
 	int timeout_ms;
 	char errmsg[512];
 	unsigned char buf[16384];
@@ -59,6 +60,7 @@ imap_client_set_caps(struct imap_client *cl, const char *list)
 		return; /* keep the old list; capabilities are advisory */
 	free(cl->caps);
 	cl->caps = dup;
+	cl->caps_serial++;
 }
 
 /* Keeps what untagged data says about the session and the mailbox. */
@@ -271,6 +273,11 @@ imap_client_starttls(struct imap_client *cl)
 {
 	enum otpbox_err err;
 
+	/* A greeting need not list capabilities (Exchange's does not):
+	 * ask before concluding that STARTTLS is missing (RFC 3501 6.1.1). */
+	if (cl->caps == NULL &&
+	    (err = imap_client_simple(cl, "CAPABILITY", NULL, 0)))
+		return err;
 	if (!imap_client_has_cap(cl, "STARTTLS")) {
 		imap_client_seterr(cl, "the server does not offer STARTTLS; "
 		                       "use tls = \"implicit\" (port 993)");
@@ -357,6 +364,12 @@ struct imap_client_mailbox *
 imap_client_get_mailbox(struct imap_client *cl)
 {
 	return &cl->mbox;
+}
+
+uint64_t
+imap_client_bytes_read(const struct imap_client *cl)
+{
+	return imap_conn_bytes_read(cl->conn);
 }
 
 const char *
@@ -566,12 +579,15 @@ bad:
 	return OTPBOX_ERR_AUTH;
 }
 
-/* After login the capabilities may have changed; learn them again. */
+/* After login the capabilities may have changed: learn them again unless
+ * the login's reply carried them (Dovecot's [CAPABILITY ...] code saves
+ * the round trip; Exchange sends none). serial is caps_serial from before
+ * the login. */
 static enum otpbox_err
 imap_client_after_login(struct imap_client *cl, enum otpbox_err err,
-                        char *errbuf, size_t errlen)
+                        unsigned serial, char *errbuf, size_t errlen)
 {
-	if (err == OTPBOX_OK)
+	if (err == OTPBOX_OK && cl->caps_serial == serial)
 		err = imap_client_simple(cl, "CAPABILITY", NULL, 0);
 	if (err)
 		imap_client_copyerr(cl, errbuf, errlen);
@@ -603,6 +619,7 @@ imap_client_login_password(struct imap_client *cl, const char *user,
                            const char *password, char *errbuf, size_t errlen)
 {
 	enum otpbox_err err = OTPBOX_ERR_NOMEM;
+	unsigned serial = cl->caps_serial;
 	unsigned char *blob;
 	size_t len;
 
@@ -620,7 +637,7 @@ imap_client_login_password(struct imap_client *cl, const char *user,
 	} else {
 		err = imap_client_login_cmd(cl, user, password);
 	}
-	return imap_client_after_login(cl, err, errbuf, errlen);
+	return imap_client_after_login(cl, err, serial, errbuf, errlen);
 }
 
 enum otpbox_err
@@ -628,6 +645,7 @@ imap_client_login_xoauth2(struct imap_client *cl, const char *user,
                           const char *token, char *errbuf, size_t errlen)
 {
 	enum otpbox_err err = OTPBOX_ERR_NOMEM;
+	unsigned serial = cl->caps_serial;
 	unsigned char *blob;
 	size_t len;
 
@@ -638,7 +656,7 @@ imap_client_login_xoauth2(struct imap_client *cl, const char *user,
 		OPENSSL_cleanse(blob, len);
 		free(blob);
 	}
-	return imap_client_after_login(cl, err, errbuf, errlen);
+	return imap_client_after_login(cl, err, serial, errbuf, errlen);
 }
 
 enum otpbox_err

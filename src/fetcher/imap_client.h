@@ -112,6 +112,9 @@ enum otpbox_err imap_client_idle_wait(struct imap_client *cl, int timeout_ms);
 /* Leaves IDLE: sends DONE and reads until the tagged reply. */
 enum otpbox_err imap_client_idle_done(struct imap_client *cl);
 
+/* Bytes read from the server in this session. */
+uint64_t imap_client_bytes_read(const struct imap_client *cl);
+
 /* The session's last error message. Belongs to cl. */
 const char *imap_client_errmsg(const struct imap_client *cl);
 

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ struct imap_conn {
 	char *host;
 	char *ca_file;
 	int timeout_ms;
+	uint64_t bytes_read; /* application bytes, for -v and tests */
 	char errmsg[256];
 };
 
@@ -436,10 +438,21 @@ imap_conn_read(struct imap_conn *c, void *buf, size_t cap, int timeout_ms,
 	long long deadline =
 	    timeout_ms < 0 ? -1 : imap_conn_now_ms() + timeout_ms;
 
+	enum otpbox_err err;
+
 	*n = 0;
 	if (c->ssl)
-		return imap_conn_read_tls(c, buf, cap, deadline, n);
-	return imap_conn_read_plain(c, buf, cap, deadline, n);
+		err = imap_conn_read_tls(c, buf, cap, deadline, n);
+	else
+		err = imap_conn_read_plain(c, buf, cap, deadline, n);
+	c->bytes_read += *n;
+	return err;
+}
+
+uint64_t
+imap_conn_bytes_read(const struct imap_conn *c)
+{
+	return c->bytes_read;
 }
 
 bool

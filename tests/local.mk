@@ -19,7 +19,14 @@ IMAP_TRANSCRIPTS = tests/transcripts/basic.txt \
 	tests/transcripts/star_quirk.txt \
 	tests/transcripts/xoauth2_refused.txt \
 	tests/transcripts/xoauth2_not_connected.txt \
-	tests/transcripts/xoauth2_throttled.txt
+	tests/transcripts/xoauth2_throttled.txt \
+	tests/transcripts/exchange_starttls.txt \
+	tests/transcripts/exchange_login_refused.txt \
+	tests/transcripts/exchange_not_connected.txt \
+	tests/transcripts/exchange_throttled.txt \
+	tests/transcripts/exchange_unavailable.txt \
+	tests/transcripts/exchange_idle.txt \
+	tests/transcripts/exchange_idle_silent.txt
 IMAP_PARSED = $(IMAP_TRANSCRIPTS:.txt=.parsed)
 TESTS += tests/imapd_script_test.py
 EXTRA_DIST += tests/imapd_script.py tests/imapd_script_test.py \

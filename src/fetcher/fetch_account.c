@@ -9,6 +9,7 @@
 
 #include "fetch_account.h"
 #include "log.h"
+#include "oauth2_explain.h"
 #include "store_fetch.h"
 
 /* Extra room above max_message_bytes for the largest literal accepted. */
@@ -148,9 +149,29 @@ fetch_account_not_connected(const char *text)
 	return strcasestr(text, "authenticated but not connected") != NULL;
 }
 
-/* For an XOAUTH2 account, says what a session-ending refusal means:
- * "not connected" becomes a refused login (exit 77, hard back-off);
- * throttling stays temporary but names the wait Microsoft asked for. */
+/* The same for a password login, which Exchange also accepts before it
+ * knows whether it will serve the mailbox. */
+static void
+fetch_account_explain_password(const char *text, char *why, size_t len)
+{
+	if (fetch_account_not_connected(text))
+		snprintf(why, len,
+		         "Exchange took the login but will not open the "
+		         "mailbox: the password may be wrong (its front end "
+		         "accepts any), IMAP may be off for this mailbox "
+		         "(Set-CASMailbox -ImapEnabled $true), or too many "
+		         "connections are open; Microsoft 365 needs auth = "
+		         "\"xoauth2\"");
+	else
+		snprintf(why, len,
+		         "the server is throttling this account and asks "
+		         "for %ld s of quiet",
+		         oauth2_explain_backoff(text));
+}
+
+/* Says what a session-ending refusal means: "not connected" becomes a
+ * refused login (exit 77, hard back-off); throttling stays temporary
+ * (75) but names the wait Microsoft asked for. */
 static enum otpbox_err
 fetch_account_session_refused(struct fetch_account *fa, enum otpbox_err err,
                               char *errbuf, size_t errlen)
@@ -158,13 +179,16 @@ fetch_account_session_refused(struct fetch_account *fa, enum otpbox_err err,
 	char text[512], why[512];
 	long backoff;
 
-	if (fa->oauth2 == NULL || err == OTPBOX_OK ||
-	    err == OTPBOX_ERR_INTERRUPTED ||
+	if (err == OTPBOX_OK || err == OTPBOX_ERR_INTERRUPTED ||
 	    (!fetch_account_not_connected(errbuf) &&
 	     !strcasestr(errbuf, "throttled")))
 		return err;
 	snprintf(text, sizeof(text), "%s", errbuf);
-	oauth2_refusal_explain(fa->oauth2, text, why, sizeof(why), &backoff);
+	if (fa->oauth2)
+		oauth2_refusal_explain(fa->oauth2, text, why, sizeof(why),
+		                       &backoff);
+	else
+		fetch_account_explain_password(text, why, sizeof(why));
 	snprintf(errbuf, errlen, "%.400s; %s", text, why);
 	return fetch_account_not_connected(text) ? OTPBOX_ERR_AUTH : err;
 }
@@ -222,6 +246,13 @@ fetch_account_login(struct fetch_account *fa, struct imap_client *cl,
 	err = imap_client_login_password(cl, fa->acct->user, secret, errbuf,
 	                                 errlen);
 	conf_secret_free(secret);
+	if (err == OTPBOX_ERR_PROTOCOL && fetch_account_not_connected(errbuf))
+		err = OTPBOX_ERR_AUTH;
+	if (err == OTPBOX_ERR_AUTH &&
+	    strcasestr(errbuf, "Basic authentication is disabled"))
+		snprintf(errbuf + strlen(errbuf), errlen - strlen(errbuf),
+		         "; Microsoft turned off passwords for IMAP: use "
+		         "auth = \"xoauth2\" (docs: Microsoft 365 guide)");
 	return err;
 }
 

@@ -12,6 +12,7 @@
 #include "fetch_account.h"
 #include "fetch_watch.h"
 #include "log.h"
+#include "oauth2_explain.h"
 #include "store_fetch.h"
 
 struct fetch_watch {
@@ -87,22 +88,6 @@ fetch_watch_backoff(struct fetch_watch *w, long long ms, long long floor_ms)
 			return;
 		nanosleep(&ts, NULL);
 	}
-}
-
-/* The wait Exchange asks for when it throttles ("Suggested Backoff Time:
- * N milliseconds"), capped at an hour; 0 when text names none. */
-static long long
-fetch_watch_suggested_ms(const char *text)
-{
-	const char *p = strcasestr(text, "Suggested Backoff Time:");
-	long long ms;
-
-	if (p == NULL)
-		return 0;
-	ms = strtoll(p + strlen("Suggested Backoff Time:"), NULL, 10);
-	if (ms < 0)
-		return 0;
-	return ms > 3600 * 1000LL ? 3600 * 1000LL : ms;
 }
 
 /* Full sync of every folder when it is due (several folders: each poll
@@ -215,9 +200,13 @@ fetch_watch_idle(struct fetch_watch *w, struct imap_client *cl)
 	if ((err = imap_client_idle_start(cl)))
 		return err;
 	err = fetch_watch_wait(w, cl, until, true, &why);
-	if (err)
-		return err;
-	return imap_client_idle_done(cl);
+	if (err == OTPBOX_OK)
+		err = imap_client_idle_done(cl);
+	/* IDLE can go silent without a word (Exchange is reported to stop
+	 * pushing EXISTS): after each timed round, look for new UIDs. */
+	if (err == OTPBOX_OK && why == FETCH_WATCH_TIMER)
+		imap_client_get_mailbox(cl)->changed = true;
+	return err;
 }
 
 /* One polling round: wait (fast while a bot waits), then NOOP. */
@@ -344,7 +333,7 @@ fetch_watch_loop(struct fetch_watch *w)
 			    auth_backoff * 2 > 3600 ? 3600 : auth_backoff * 2;
 			continue;
 		}
-		floor_ms = fetch_watch_suggested_ms(w->errbuf);
+		floor_ms = oauth2_explain_backoff(w->errbuf) * 1000LL;
 		if (floor_ms > backoff)
 			backoff = floor_ms;
 		log_warnx("account %s: %s; reconnecting in about %lld s%s",

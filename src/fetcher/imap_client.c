@@ -435,6 +435,17 @@ imap_client_sasl_challenge(struct imap_client *cl,
 	return imap_client_write(cl, "\r\n", 2);
 }
 
+/* A refusal that says "later", not "no": RFC 5530's codes, and
+ * Exchange's plain-text "Server Unavailable. 15" (it sends no codes). */
+static bool
+imap_client_transient(const struct imap_parse_resp *r)
+{
+	return r->code == IMAP_PARSE_CODE_UNAVAILABLE ||
+	       r->code == IMAP_PARSE_CODE_INUSE ||
+	       r->code == IMAP_PARSE_CODE_SERVERBUG ||
+	       strcasestr(r->text, "Server Unavailable") != NULL;
+}
+
 static enum otpbox_err
 imap_client_auth_result(struct imap_client *cl, const struct imap_parse_resp *r,
                         const char *mech, const char *detail)
@@ -443,7 +454,7 @@ imap_client_auth_result(struct imap_client *cl, const struct imap_parse_resp *r,
 		return OTPBOX_OK;
 	imap_client_seterr(cl, "login (%s) refused by the server: %s%s", mech,
 	                   r->text, detail);
-	if (r->code == IMAP_PARSE_CODE_UNAVAILABLE)
+	if (imap_client_transient(r))
 		return OTPBOX_ERR_NET;
 	return r->status == IMAP_PARSE_STATUS_NO ? OTPBOX_ERR_AUTH
 	                                         : OTPBOX_ERR_PROTOCOL;
@@ -684,7 +695,13 @@ imap_client_examine(struct imap_client *cl, const char *mailbox, char *errbuf,
 	if (err == OTPBOX_OK && r->status != IMAP_PARSE_STATUS_OK) {
 		imap_client_seterr(cl, "cannot open folder %s: %s", mailbox,
 		                   r->text);
-		err = OTPBOX_ERR_NOT_FOUND;
+		/* Only a plain NO means "no such folder" (then it is skipped);
+		 * BAD, throttling or an unavailable server end the session. */
+		err = r->status != IMAP_PARSE_STATUS_NO ? OTPBOX_ERR_PROTOCOL
+		      : imap_client_transient(r) ||
+		              strcasestr(r->text, "throttled")
+		          ? OTPBOX_ERR_NET
+		          : OTPBOX_ERR_NOT_FOUND;
 	}
 	if (err == OTPBOX_OK && cl->mbox.uidvalidity == 0) {
 		imap_client_seterr(cl, "the server sent no UIDVALIDITY for %s",

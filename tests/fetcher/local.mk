@@ -2,10 +2,10 @@
 # tests/fetcher: `otpbox fetch` against the private Dovecot and the
 # scripted IMAP server, and OAuth2 against tests/token_server.py.
 TESTS += tests/fetch_once.sh tests/fetch_transcripts.sh tests/fetch_watch.sh \
-	tests/fetch_reconnect.sh tests/fetch_large.sh
+	tests/fetch_reconnect.sh tests/fetch_large.sh tests/fetch_exchange.sh
 EXTRA_DIST += tests/fetcher/local.mk tests/fetch_once.sh \
 	tests/fetch_transcripts.sh tests/fetch_watch.sh tests/fetch_reconnect.sh \
-	tests/fetch_large.sh
+	tests/fetch_large.sh tests/fetch_exchange.sh
 
 check_PROGRAMS += tests/fetcher/test_fetch_parts
 TESTS += tests/fetcher/test_fetch_parts

@@ -257,6 +257,10 @@ class Conn:
             data = self.sock.recv(65536)
         except socket.timeout:
             raise ScriptError("time-out waiting for the client")
+        except ConnectionResetError:
+            # A client that closes with our BYE still unread makes its
+            # kernel answer with a reset: it left, like an orderly close.
+            return False
         except OSError as e:
             raise ScriptError("receive failed: %s" % e)
         if not data:

@@ -171,6 +171,25 @@ expect_eq $? 0 "silent IDLE: SIGTERM ends --watch with 0"
 WATCH=
 done_playing exchange_idle_silent
 
+# --watch, a bot waiting, and throttling: the pause asked for wins.
+play exchange_throttled_watch
+"$OTPBOX" fetch -c "$T/conf" --db "$T/db" --watch -v 2>"$T/twatch.err" &
+WATCH=$!
+until_grep "reconnecting" "$T/twatch.err" 20 && sleep 0.2
+now=$(date +%s)
+q "insert into waits (address, window_start, started_at)
+   values ('bot9@bots.test', $now, $now)"
+done_playing exchange_throttled_watch
+sleep 3
+expect_eq "$(grep -c "reconnecting" "$T/twatch.err")" 1 \
+	"throttled --watch: no new attempt within 3 s although a bot waits"
+expect_grep "reconnecting in about 300 s (as the server asked)" \
+	"$T/twatch.err" "throttled --watch: waits what the server asked"
+kill -TERM $WATCH
+wait $WATCH
+expect_eq $? 0 "throttled --watch: SIGTERM during the pause exits 0"
+WATCH=
+
 if grep -q exchange-pw "$T"/*.log "$T"/*.err 2>/dev/null; then
 	fail "the password reached a log"
 else

@@ -26,7 +26,8 @@ IMAP_TRANSCRIPTS = tests/transcripts/basic.txt \
 	tests/transcripts/exchange_throttled.txt \
 	tests/transcripts/exchange_unavailable.txt \
 	tests/transcripts/exchange_idle.txt \
-	tests/transcripts/exchange_idle_silent.txt
+	tests/transcripts/exchange_idle_silent.txt \
+	tests/transcripts/exchange_throttled_watch.txt
 IMAP_PARSED = $(IMAP_TRANSCRIPTS:.txt=.parsed)
 TESTS += tests/imapd_script_test.py
 EXTRA_DIST += tests/imapd_script.py tests/imapd_script_test.py \

@@ -284,12 +284,37 @@ fetch_watch_jitter(long long ms)
 	return ms / 2 + random() % (ms / 2 + 1);
 }
 
+/*
+ * Waits before reconnecting after err ended a session or an attempt: a
+ * jittered back-off doubling from 1 s to FETCH_WATCH_BACKOFF_MAX (cut to
+ * about a second while a bot waits), but never shorter than the pause a
+ * throttling server asked for. *backoff is the base, doubled here.
+ */
+static void
+fetch_watch_retry(struct fetch_watch *w, enum otpbox_err err,
+                  long long *backoff)
+{
+	long long floor_ms = oauth2_explain_backoff(w->errbuf) * 1000LL;
+
+	if (floor_ms > *backoff)
+		*backoff = floor_ms;
+	log_warnx(
+	    "account %s: %s; reconnecting in about %lld s%s", w->fa->acct->name,
+	    w->errbuf[0] ? w->errbuf : otpbox_strerror(err), *backoff / 1000,
+	    floor_ms ? " (as the server asked)" : " (sooner if a bot waits)");
+	w->full_sync_at = 0;
+	fetch_watch_backoff(
+	    w, floor_ms ? *backoff : fetch_watch_jitter(*backoff), floor_ms);
+	*backoff = *backoff * 2 > FETCH_WATCH_BACKOFF_MAX * 1000LL
+	               ? FETCH_WATCH_BACKOFF_MAX * 1000LL
+	               : *backoff * 2;
+}
+
 /* Connects and runs sessions until a stop; decides every back-off. */
 static int
 fetch_watch_loop(struct fetch_watch *w)
 {
 	long long backoff = 1000, auth_backoff = FETCH_WATCH_AUTH_BACKOFF;
-	long long floor_ms;
 	struct imap_client *cl;
 	enum otpbox_err err;
 	const char *name = w->fa->acct->name;
@@ -333,21 +358,7 @@ fetch_watch_loop(struct fetch_watch *w)
 			    auth_backoff * 2 > 3600 ? 3600 : auth_backoff * 2;
 			continue;
 		}
-		floor_ms = oauth2_explain_backoff(w->errbuf) * 1000LL;
-		if (floor_ms > backoff)
-			backoff = floor_ms;
-		log_warnx("account %s: %s; reconnecting in about %lld s%s",
-		          name, w->errbuf[0] ? w->errbuf : otpbox_strerror(err),
-		          backoff / 1000,
-		          floor_ms ? " (as the server asked)"
-		                   : " (sooner if a bot waits)");
-		w->full_sync_at = 0;
-		fetch_watch_backoff(
-		    w, floor_ms ? backoff : fetch_watch_jitter(backoff),
-		    floor_ms);
-		backoff = backoff * 2 > FETCH_WATCH_BACKOFF_MAX * 1000LL
-		              ? FETCH_WATCH_BACKOFF_MAX * 1000LL
-		              : backoff * 2;
+		fetch_watch_retry(w, err, &backoff);
 	}
 	return EX_OK;
 }

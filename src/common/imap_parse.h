@@ -162,7 +162,7 @@ struct imap_parse_fetch {
 	 * BODY[] (also BODY[]<origin>, RFC822): the section-less body, as
 	 * sent for BODY.PEEK[] or BODY.PEEK[]<0.N>. body_nil is set for NIL.
 	 * A quoted body is unescaped. body may hold NULs and is NOT
-	 * NUL-terminated; use body_len. Other sections are skipped.
+	 * NUL-terminated; use body_len. Other sections go in sections[].
 	 */
 	int has_body;
 	int body_nil;

@@ -17,6 +17,7 @@ IMAP_TRANSCRIPTS = tests/transcripts/basic.txt \
 	tests/transcripts/absurd_literal.txt \
 	tests/transcripts/unsolicited.txt \
 	tests/transcripts/star_quirk.txt \
+	tests/transcripts/large_parts.txt \
 	tests/transcripts/xoauth2_refused.txt \
 	tests/transcripts/xoauth2_not_connected.txt \
 	tests/transcripts/xoauth2_throttled.txt \

@@ -11,9 +11,9 @@
 #include "fetch_parts.h"
 
 /* Header and MIME lines written around each rebuilt part. */
-#define FETCH_PARTS_OVERHEAD 512
+#define FETCH_PARTS_OVERHEAD 256
 /* Least text asked for of a part, however many parts share the budget. */
-#define FETCH_PARTS_MIN_PART 4096
+#define FETCH_PARTS_MIN_PART 256
 
 /* Appends to plan->skipped, "; "-separated; a full record ends in "...". */
 static void

@@ -437,7 +437,10 @@ fetch_sync_untagged(struct fetch_sync_run *run, const struct imap_parse_resp *r)
 
 	if (r->data != IMAP_PARSE_DATA_FETCH)
 		return OTPBOX_OK;
-	if (fe->has_uid && (l = fetch_sync_later_of(run, fe->uid)) != NULL)
+	/* Only a response with the parts answers; a flag update for the
+	 * same UID may come first. */
+	if (fe->has_uid && (fe->nsections || fe->has_body) &&
+	    (l = fetch_sync_later_of(run, fe->uid)) != NULL)
 		return (err = fetch_sync_begin(run))
 		           ? err
 		           : fetch_sync_later_store(run, l, fe);

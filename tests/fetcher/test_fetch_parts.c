@@ -40,18 +40,18 @@ static const struct plan_case plan_cases[] = {
      "\"alternative\")(\"application\" \"pdf\" NIL NIL NIL \"base64\" 5000000 "
      "NIL (\"attachment\" (\"filename\" \"b.pdf\")) NIL) \"mixed\")",
      262144,
-     "BODY.PEEK[HEADER]<0.131072> BODY.PEEK[1.1]<0.65024> "
-     "BODY.PEEK[1.2]<0.65024>",
+     "BODY.PEEK[HEADER]<0.131072> BODY.PEEK[1.1]<0.65280> "
+     "BODY.PEEK[1.2]<0.65280>",
      "part 2 application/pdf b.pdf (5000000 bytes)"},
     {"one text part: its body is TEXT",
      "(\"text\" \"html\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 100000 9 "
      "NIL NIL NIL NIL)",
-     262144, "BODY.PEEK[HEADER]<0.131072> BODY.PEEK[TEXT]<0.130560>", ""},
+     262144, "BODY.PEEK[HEADER]<0.131072> BODY.PEEK[TEXT]<0.130816>", ""},
     {"a text attachment is an attachment",
      "((\"text\" \"plain\" NIL NIL NIL \"7bit\" 5 1)(\"text\" \"plain\" NIL "
      "NIL NIL \"7bit\" 900000 9 NIL (\"attachment\" (\"filename\" "
      "\"log.txt\")) NIL) \"mixed\")",
-     262144, "BODY.PEEK[HEADER]<0.131072> BODY.PEEK[1]<0.130560>",
+     262144, "BODY.PEEK[HEADER]<0.131072> BODY.PEEK[1]<0.130816>",
      "part 2 text/plain log.txt (900000 bytes)"},
     {"no BODYSTRUCTURE: the beginning of the whole message", NULL, 262144,
      "BODY.PEEK[]<0.262144>", ""},

@@ -37,8 +37,9 @@ struct imap_client;
  * Connects, reads the greeting, upgrades with STARTTLS when asked (a server
  * that does not offer it is refused: OTPBOX_ERR_TLS) and learns the
  * capabilities: from the greeting, else by asking CAPABILITY (before
- * STARTTLS too: Exchange's greeting lists none), and again after TLS. Errors as imap_conn_open(), OTPBOX_ERR_PROTOCOL for a
- * greeting that is not OK, OTPBOX_ERR_NET for BYE. errbuf says what to do.
+ * STARTTLS too: Exchange's greeting lists none), and again after TLS. Errors as
+ * imap_conn_open(), OTPBOX_ERR_PROTOCOL for a greeting that is not OK,
+ * OTPBOX_ERR_NET for BYE. errbuf says what to do.
  */
 enum otpbox_err imap_client_open(const struct imap_client_opts *opts,
                                  struct imap_client **out, char *errbuf,

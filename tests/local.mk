@@ -21,6 +21,7 @@ IMAP_TRANSCRIPTS = tests/transcripts/basic.txt \
 	tests/transcripts/xoauth2_refused.txt \
 	tests/transcripts/xoauth2_not_connected.txt \
 	tests/transcripts/xoauth2_throttled.txt \
+	tests/transcripts/xoauth2_token_expired.txt \
 	tests/transcripts/exchange_starttls.txt \
 	tests/transcripts/exchange_login_refused.txt \
 	tests/transcripts/exchange_not_connected.txt \

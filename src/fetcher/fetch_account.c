@@ -395,6 +395,17 @@ fetch_account_retention(const struct conf *conf, struct store *st)
 	return err;
 }
 
+void
+fetch_account_session_ended(struct fetch_account *fa, const char *why)
+{
+	if (fa->oauth2 == NULL || strcasestr(why, "AccessTokenExpired") == NULL)
+		return;
+	oauth2_token_reject(fa->oauth2);
+	log_verbose("account %s: the server says the access token expired; "
+	            "the next login gets a new one",
+	            fa->acct->name);
+}
+
 int
 fetch_account_exit_status(enum otpbox_err err)
 {

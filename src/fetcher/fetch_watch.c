@@ -347,6 +347,7 @@ fetch_watch_loop(struct fetch_watch *w)
 			if (err != OTPBOX_ERR_AUTH && !w->errbuf[0])
 				snprintf(w->errbuf, sizeof(w->errbuf), "%s",
 				         imap_client_errmsg(cl));
+			fetch_account_session_ended(w->fa, w->errbuf);
 			imap_client_free(cl);
 		}
 		if (err == OTPBOX_ERR_AUTH) {

@@ -508,8 +508,6 @@ fetch_sync_commit(struct fetch_sync_run *run)
 	return err;
 }
 
-/* A tagged reply may complete any command in flight (servers may finish
- * pipelined commands out of order); only a completed prefix commits. */
 /* The tagged reply to a large message's parts. A server that answers
  * OK but sends nothing (Exchange does, for messages it cannot convert)
  * still gets the message stored, with the problem, so it is not lost. */
@@ -543,12 +541,16 @@ fetch_sync_later_tag(struct fetch_sync_run *run, const char *tag)
 	size_t i;
 
 	for (i = 0; i < run->nlater; i++)
-		if (!run->later[i].finished &&
+		if (!run->later[i].finished && run->later[i].tag[0] &&
 		    strcmp(run->later[i].tag, tag) == 0)
 			return &run->later[i];
 	return NULL;
 }
 
+/* A tagged reply may complete any command in flight (servers may finish
+ * pipelined commands out of order); only a completed prefix commits. A
+ * UID FETCH that found large messages is complete when their parts are
+ * stored too. */
 static enum otpbox_err
 fetch_sync_tagged(struct fetch_sync_run *run, const struct imap_parse_resp *r)
 {

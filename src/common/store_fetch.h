@@ -49,9 +49,6 @@ struct store_fetch_msg {
 	const char *subject;
 	int64_t size; /* RFC822.SIZE */
 	bool truncated;
-	/* what of the message was not fetched or cut (attachments, a long
-	 * header), NULL when nothing; the messages.skipped column */
-	const char *skipped;
 	const char *parse_error; /* non-NULL: stored with status 'error' */
 	const struct store_fetch_rcpt *rcpts;
 	size_t nrcpts;
@@ -59,6 +56,9 @@ struct store_fetch_msg {
 	size_t ncands;
 	const char *code; /* the chosen code, or NULL */
 	const char *link; /* the chosen link, or NULL */
+	/* Parts of a large message that were not fetched, for humans;
+	 * NULL: nothing was left out. */
+	const char *skipped;
 };
 
 /*

@@ -142,17 +142,61 @@ fetch_parts_items(const struct fetch_parts_plan *plan, char *out, size_t cap)
 	return OTPBOX_OK;
 }
 
-/* The section named name in fe, or NULL. */
-static const struct imap_parse_section *
-fetch_parts_find(const struct imap_parse_fetch *fe, const char *name)
+/* The piece named name in got, or NULL. */
+static const struct fetch_parts_piece *
+fetch_parts_find(const struct fetch_parts_got *got, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < fe->nsections; i++)
-		if (strcasecmp(fe->sections[i].name, name) == 0 &&
-		    !fe->sections[i].nil)
-			return &fe->sections[i];
+	for (i = 0; i < got->n; i++)
+		if (strcasecmp(got->piece[i].name, name) == 0)
+			return &got->piece[i];
 	return NULL;
+}
+
+static enum otpbox_err
+fetch_parts_keep(struct fetch_parts_got *got, const char *name,
+                 const unsigned char *data, size_t len)
+{
+	struct fetch_parts_piece *pc;
+
+	if (fetch_parts_find(got, name) ||
+	    got->n >= IMAP_PARSE_MAX_SECTIONS + 1)
+		return OTPBOX_OK;
+	pc = &got->piece[got->n];
+	if ((pc->data = malloc(len + 1)) == NULL)
+		return OTPBOX_ERR_NOMEM;
+	memcpy(pc->data, data, len);
+	pc->len = len;
+	snprintf(pc->name, sizeof(pc->name), "%s", name);
+	got->n++;
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+fetch_parts_take(struct fetch_parts_got *got, const struct imap_parse_fetch *fe)
+{
+	enum otpbox_err err = OTPBOX_OK;
+	size_t i;
+
+	if (fe->has_body && !fe->body_nil)
+		err = fetch_parts_keep(got, "", fe->body, fe->body_len);
+	for (i = 0; i < fe->nsections && err == OTPBOX_OK; i++)
+		if (!fe->sections[i].nil)
+			err = fetch_parts_keep(got, fe->sections[i].name,
+			                       fe->sections[i].data,
+			                       fe->sections[i].len);
+	return err;
+}
+
+void
+fetch_parts_got_free(struct fetch_parts_got *got)
+{
+	size_t i;
+
+	for (i = 0; i < got->n; i++)
+		free(got->piece[i].data);
+	got->n = 0;
 }
 
 /* A growing output buffer; err is sticky. */
@@ -259,9 +303,9 @@ fetch_parts_mime(struct fetch_parts_buf *b, const struct fetch_parts_text *t)
 /* A boundary that occurs in none of the parts. */
 static void
 fetch_parts_boundary(const struct fetch_parts_plan *plan,
-                     const struct imap_parse_fetch *fe, char *out, size_t cap)
+                     const struct fetch_parts_got *got, char *out, size_t cap)
 {
-	const struct imap_parse_section *s;
+	const struct fetch_parts_piece *s;
 	unsigned k;
 	size_t i;
 	bool clash;
@@ -270,7 +314,7 @@ fetch_parts_boundary(const struct fetch_parts_plan *plan,
 		snprintf(out, cap, "=_otpbox_parts_%u", k);
 		clash = false;
 		for (i = 0; i < plan->ntext && !clash; i++) {
-			s = fetch_parts_find(fe, plan->text[i].section);
+			s = fetch_parts_find(got, plan->text[i].section);
 			clash = s && memmem(s->data, s->len, out, strlen(out));
 		}
 		if (!clash)
@@ -281,10 +325,10 @@ fetch_parts_boundary(const struct fetch_parts_plan *plan,
 /* Appends text part i (its data, cut notes) to b. */
 static void
 fetch_parts_text_body(struct fetch_parts_buf *b, struct fetch_parts_plan *plan,
-                      const struct imap_parse_fetch *fe, size_t i, bool *cut)
+                      const struct fetch_parts_got *got, size_t i, bool *cut)
 {
 	const struct fetch_parts_text *t = &plan->text[i];
-	const struct imap_parse_section *s = fetch_parts_find(fe, t->section);
+	const struct fetch_parts_piece *s = fetch_parts_find(got, t->section);
 
 	if (s == NULL) {
 		fetch_parts_note(plan, "part %s not sent by the server",
@@ -303,7 +347,7 @@ fetch_parts_text_body(struct fetch_parts_buf *b, struct fetch_parts_plan *plan,
 
 static void
 fetch_parts_body(struct fetch_parts_buf *b, struct fetch_parts_plan *plan,
-                 const struct imap_parse_fetch *fe, bool *cut)
+                 const struct fetch_parts_got *got, bool *cut)
 {
 	static const struct fetch_parts_text empty = {.type = "text/plain"};
 	char bnd[64];
@@ -314,10 +358,10 @@ fetch_parts_body(struct fetch_parts_buf *b, struct fetch_parts_plan *plan,
 		fetch_parts_mime(b, plan->ntext ? &plan->text[0] : &empty);
 		fetch_parts_puts(b, "\r\n");
 		if (plan->ntext)
-			fetch_parts_text_body(b, plan, fe, 0, cut);
+			fetch_parts_text_body(b, plan, got, 0, cut);
 		return;
 	}
-	fetch_parts_boundary(plan, fe, bnd, sizeof(bnd));
+	fetch_parts_boundary(plan, got, bnd, sizeof(bnd));
 	fetch_parts_puts(b, "Content-Type: multipart/mixed; boundary=\"");
 	fetch_parts_puts(b, bnd);
 	fetch_parts_puts(b, "\"\r\n\r\n");
@@ -327,7 +371,7 @@ fetch_parts_body(struct fetch_parts_buf *b, struct fetch_parts_plan *plan,
 		fetch_parts_puts(b, "\r\n");
 		fetch_parts_mime(b, &plan->text[i]);
 		fetch_parts_puts(b, "\r\n");
-		fetch_parts_text_body(b, plan, fe, i, cut);
+		fetch_parts_text_body(b, plan, got, i, cut);
 		fetch_parts_puts(b, "\r\n");
 	}
 	fetch_parts_puts(b, "--");
@@ -338,15 +382,17 @@ fetch_parts_body(struct fetch_parts_buf *b, struct fetch_parts_plan *plan,
 /* No BODYSTRUCTURE: the message's first max_bytes, as fetched. */
 static void
 fetch_parts_whole(struct fetch_parts_buf *b, struct fetch_parts_plan *plan,
-                  const struct imap_parse_fetch *fe, bool *cut)
+                  const struct fetch_parts_got *got, bool *cut)
 {
-	if (!fe->has_body || fe->body_nil) {
+	const struct fetch_parts_piece *all = fetch_parts_find(got, "");
+
+	if (all == NULL) {
 		fetch_parts_note(plan, "the server sent no body");
 		*cut = true;
 		return;
 	}
-	fetch_parts_put(b, fe->body, fe->body_len);
-	if (fe->body_len >= plan->max_bytes) {
+	fetch_parts_put(b, all->data, all->len);
+	if (all->len >= plan->max_bytes) {
 		fetch_parts_note(plan, "cut at %zu bytes (no BODYSTRUCTURE)",
 		                 plan->max_bytes);
 		*cut = true;
@@ -355,20 +401,20 @@ fetch_parts_whole(struct fetch_parts_buf *b, struct fetch_parts_plan *plan,
 
 enum otpbox_err
 fetch_parts_build(struct fetch_parts_plan *plan,
-                  const struct imap_parse_fetch *fe, char **out, size_t *len,
+                  const struct fetch_parts_got *got, char **out, size_t *len,
                   bool *cut)
 {
 	struct fetch_parts_buf b = {0};
-	const struct imap_parse_section *h;
+	const struct fetch_parts_piece *h;
 
 	*out = NULL;
 	*len = 0;
 	*cut = false;
 	fetch_parts_put(&b, "", 0);
 	if (plan->whole) {
-		fetch_parts_whole(&b, plan, fe, cut);
+		fetch_parts_whole(&b, plan, got, cut);
 	} else {
-		h = fetch_parts_find(fe, "HEADER");
+		h = fetch_parts_find(got, "HEADER");
 		if (h && h->len >= plan->header_max) {
 			fetch_parts_note(plan, "header cut at %zu bytes",
 			                 plan->header_max);
@@ -379,7 +425,7 @@ fetch_parts_build(struct fetch_parts_plan *plan,
 			                   h->len >= plan->header_max);
 		else
 			fetch_parts_note(plan, "the server sent no header");
-		fetch_parts_body(&b, plan, fe, cut);
+		fetch_parts_body(&b, plan, got, cut);
 	}
 	if (b.err) {
 		free(b.p);

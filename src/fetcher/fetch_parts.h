@@ -61,8 +61,30 @@ void fetch_parts_plan(const struct imap_parse_fetch *fe, size_t max_bytes,
 enum otpbox_err fetch_parts_items(const struct fetch_parts_plan *plan,
                                   char *out, size_t cap);
 
+/* The pieces of one message received so far, copied out of the parser's
+ * memory: a server may answer one FETCH with several responses. */
+struct fetch_parts_got {
+	struct fetch_parts_piece {
+		char name[IMAP_PARSE_SECTION_MAX]; /* "HEADER", "1.2"; "":
+		                                      BODY[] */
+		unsigned char *data;
+		size_t len;
+	} piece[IMAP_PARSE_MAX_SECTIONS + 1];
+	size_t n;
+};
+
 /*
- * Rebuilds a message from the FETCH response fe that answered
+ * Copies the BODY[] and BODY[section] items of fe into got (a piece
+ * already there is kept: the first copy wins). Errors: OTPBOX_ERR_NOMEM.
+ */
+enum otpbox_err fetch_parts_take(struct fetch_parts_got *got,
+                                 const struct imap_parse_fetch *fe);
+
+/* Frees the copies and empties got (zeroed or emptied before). */
+void fetch_parts_got_free(struct fetch_parts_got *got);
+
+/*
+ * Rebuilds a message from the pieces in got that answered
  * fetch_parts_items(plan): the header (cut after its last whole line when
  * the limit cut it; its own MIME fields replaced) followed by the text
  * parts, as one part or a multipart/mixed, with Content-Type, charset and
@@ -71,7 +93,7 @@ enum otpbox_err fetch_parts_items(const struct fetch_parts_plan *plan,
  * belongs to the caller. Errors: OTPBOX_ERR_NOMEM.
  */
 enum otpbox_err fetch_parts_build(struct fetch_parts_plan *plan,
-                                  const struct imap_parse_fetch *fe, char **out,
+                                  const struct fetch_parts_got *got, char **out,
                                   size_t *len, bool *cut);
 
 #endif

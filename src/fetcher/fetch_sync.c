@@ -29,8 +29,9 @@ struct fetch_sync_later {
 	time_t date;
 	uint64_t size;
 	char tag[IMAP_CLIENT_TAG_MAX]; /* of its parts' FETCH; "" unsent */
-	bool stored, finished;
+	bool finished;                 /* stored, its FETCH answered */
 	struct fetch_parts_plan plan;
+	struct fetch_parts_got got; /* the parts received so far */
 };
 
 /* The state of one run of pipelined UID FETCH commands. */
@@ -373,15 +374,17 @@ fetch_sync_later_of(struct fetch_sync_run *run, uint32_t uid)
 
 	for (i = 0; i < run->nlater; i++)
 		if (run->later[i].uid == uid && run->later[i].tag[0] &&
-		    !run->later[i].stored)
+		    !run->later[i].finished)
 			return &run->later[i];
 	return NULL;
 }
 
-/* The parts of a large message arrived: rebuild it and store it. */
+/* Rebuilds a large message from its parts and stores it. A server that
+ * answered OK but sent nothing (Exchange does, for messages it cannot
+ * convert) still gets the message stored, with the problem, so the UID
+ * is accounted for and nothing is silently lost. */
 static enum otpbox_err
-fetch_sync_later_store(struct fetch_sync_run *run, struct fetch_sync_later *l,
-                       const struct imap_parse_fetch *fe)
+fetch_sync_later_store(struct fetch_sync_run *run, struct fetch_sync_later *l)
 {
 	struct fetch_sync_meta mt = {l->uid, l->has_date, l->has_size, l->date,
 	                             l->size};
@@ -390,14 +393,14 @@ fetch_sync_later_store(struct fetch_sync_run *run, struct fetch_sync_later *l,
 	size_t len;
 	bool cut;
 
-	err = fetch_parts_build(&l->plan, fe, &raw, &len, &cut);
+	err = fetch_parts_build(&l->plan, &l->got, &raw, &len, &cut);
 	if (err == OTPBOX_OK)
-		err = fetch_sync_store(run, &mt, (const unsigned char *)raw,
-		                       len, cut, l->plan.skipped, NULL);
-	if (err == OTPBOX_OK) {
-		l->stored = true;
+		err = fetch_sync_store(
+		    run, &mt, (const unsigned char *)raw, len, cut,
+		    l->plan.skipped,
+		    l->got.n ? NULL : "the server sent none of its parts");
+	if (err == OTPBOX_OK && l->got.n)
 		run->stats->partial++;
-	}
 	free(raw);
 	return err;
 }
@@ -437,13 +440,10 @@ fetch_sync_untagged(struct fetch_sync_run *run, const struct imap_parse_resp *r)
 
 	if (r->data != IMAP_PARSE_DATA_FETCH)
 		return OTPBOX_OK;
-	/* Only a response with the parts answers; a flag update for the
-	 * same UID may come first. */
-	if (fe->has_uid && (fe->nsections || fe->has_body) &&
-	    (l = fetch_sync_later_of(run, fe->uid)) != NULL)
-		return (err = fetch_sync_begin(run))
-		           ? err
-		           : fetch_sync_later_store(run, l, fe);
+	/* The parts may come in several responses, after a flag update for
+	 * the same UID: keep them until the command's tagged reply. */
+	if (fe->has_uid && (l = fetch_sync_later_of(run, fe->uid)) != NULL)
+		return fetch_parts_take(&l->got, fe);
 	if (!fetch_sync_wanted(run, fe))
 		return OTPBOX_OK;
 	if ((err = fetch_sync_begin(run)))
@@ -508,29 +508,25 @@ fetch_sync_commit(struct fetch_sync_run *run)
 	return err;
 }
 
-/* The tagged reply to a large message's parts. A server that answers
- * OK but sends nothing (Exchange does, for messages it cannot convert)
- * still gets the message stored, with the problem, so it is not lost. */
+/* The tagged reply to a large message's parts: it is complete. */
 static enum otpbox_err
 fetch_sync_later_done(struct fetch_sync_run *run, struct fetch_sync_later *l,
                       const struct imap_parse_resp *r)
 {
-	struct fetch_sync_meta mt = {l->uid, l->has_date, l->has_size, l->date,
-	                             l->size};
-	enum otpbox_err err = OTPBOX_OK;
+	enum otpbox_err err;
 
 	if (r->status != IMAP_PARSE_STATUS_OK) {
 		snprintf(run->errbuf, run->errlen, "UID FETCH refused: %s",
 		         r->text);
 		return OTPBOX_ERR_PROTOCOL;
 	}
-	if (!l->stored && (err = fetch_sync_begin(run)) == OTPBOX_OK)
-		err = fetch_sync_store(run, &mt, (const unsigned char *)"", 0,
-		                       true, l->plan.skipped,
-		                       "the server sent none of its parts");
+	err = fetch_sync_begin(run);
+	if (err == OTPBOX_OK)
+		err = fetch_sync_later_store(run, l);
+	fetch_parts_got_free(&l->got);
 	if (err)
 		return err;
-	l->stored = l->finished = true;
+	l->finished = true;
 	run->cmd[l->slot].waiting--;
 	return l->slot == run->head ? fetch_sync_commit(run) : OTPBOX_OK;
 }
@@ -641,6 +637,8 @@ fetch_sync_range(const struct fetch_sync_ctx *ctx, struct imap_client *cl,
 	err = fetch_sync_loop(&run);
 	if (run.in_tx)
 		store_rollback(ctx->st);
+	for (size_t i = 0; i < run.nlater; i++)
+		fetch_parts_got_free(&run.later[i].got);
 	free(run.later);
 	if (err && err != OTPBOX_ERR_INTERRUPTED && errbuf && !errbuf[0])
 		snprintf(errbuf, errlen, "%s: %s", otpbox_strerror(err),

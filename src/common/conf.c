@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "conf_file.h"
+#include "extract.h"
 
 #define CONF_ERRORS_MAX 100
 /* The seed's file of KEY=VALUE lines, in the working directory. */
@@ -113,6 +114,7 @@ static const struct conf_key conf_root_keys[] = {
     {"fetch", CONF_T_GROUP, 0, 0, 0, NULL},
     {"wait", CONF_T_GROUP, 0, 0, 0, NULL},
     {"extract", CONF_T_GROUP, 0, 0, 0, NULL},
+    {"status", CONF_T_GROUP, 0, 0, 0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -137,9 +139,18 @@ static const struct conf_key conf_wait_keys[] = {
     {NULL, 0, 0, 0, 0, NULL},
 };
 
+static const struct conf_key conf_status_keys[] = {
+    {"max_sync_age_seconds", CONF_T_INT, CF(status.max_sync_age_seconds), 10,
+     30L * 86400, NULL},
+    {"max_heartbeat_age_seconds", CONF_T_INT,
+     CF(status.max_heartbeat_age_seconds), 10, 86400, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 static const struct conf_key conf_extract_keys[] = {
     {"custom_patterns", CONF_T_STRLIST, CF(extract.custom_patterns), 0, 0,
      NULL},
+    {"rules", CONF_T_LIST, 0, 0, 0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -298,6 +309,72 @@ conf_set_enum(struct conf_errs *errs, const config_setting_t *s,
 	}
 	conf_err(errs, config_setting_source_line(s),
 	         "setting '%s%s' must be one of: %s", path, k->name, choices);
+}
+
+/* One extract.rules entry: { from = "..."; pattern = "..."; }, its
+ * pattern compiled now so that a bad one names its line. */
+static void
+conf_apply_rule(struct conf_errs *errs, const config_setting_t *r, int i,
+                struct conf *conf)
+{
+	const config_setting_t *m;
+	const char *v[2] = {NULL, NULL}, *names[2] = {"from", "pattern"};
+	char msg[200];
+	int k, n = config_setting_is_group(r) ? config_setting_length(r) : -1;
+
+	if (n < 0)
+		conf_err(errs, config_setting_source_line(r),
+		         "extract.rules[%d] must be a group { from = ...; "
+		         "pattern = ...; }",
+		         i);
+	for (k = 0; k < n; k++) {
+		m = config_setting_get_elem(r, (unsigned)k);
+		if (!strcmp(config_setting_name(m), "from") ||
+		    !strcmp(config_setting_name(m), "pattern"))
+			v[config_setting_name(m)[0] == 'p'] =
+			    config_setting_get_string(m);
+		else
+			conf_err(errs, config_setting_source_line(m),
+			         "unknown setting 'extract.rules[%d].%s'", i,
+			         config_setting_name(m));
+	}
+	for (k = 0; k < 2 && n >= 0; k++)
+		if (!v[k] || !*v[k])
+			conf_err(errs, config_setting_source_line(r),
+			         "extract.rules[%d].%s must be a non-empty "
+			         "string",
+			         i, names[k]);
+	if (n < 0 || !v[0] || !*v[0] || !v[1] || !*v[1])
+		return;
+	if (extract_pattern_check(v[1], msg, sizeof(msg))) {
+		m = config_setting_get_member(r, "pattern");
+		conf_err(errs, config_setting_source_line(m),
+		         "extract.rules[%d].pattern: %s", i, msg);
+		return;
+	}
+	conf->extract.rule_from[conf->extract.nrules] = strdup(v[0]);
+	conf->extract.rule_pattern[conf->extract.nrules++] = strdup(v[1]);
+}
+
+static void
+conf_apply_rules(struct conf_errs *errs, const config_setting_t *s,
+                 struct conf *conf)
+{
+	int i, n;
+
+	if (!config_setting_is_list(s) && !config_setting_is_array(s)) {
+		conf_err(errs, config_setting_source_line(s),
+		         "setting 'extract.rules' must be a list ( { ... } )");
+		return;
+	}
+	n = config_setting_length(s);
+	conf->extract.rule_from = calloc((size_t)n + 1, sizeof(char *));
+	conf->extract.rule_pattern = calloc((size_t)n + 1, sizeof(char *));
+	if (!conf->extract.rule_from || !conf->extract.rule_pattern)
+		return;
+	for (i = 0; i < n; i++)
+		conf_apply_rule(errs, config_setting_get_elem(s, (unsigned)i),
+		                i, conf);
 }
 
 /* Stores the value of s into base + k->off according to k->type. */
@@ -552,6 +629,8 @@ conf_defaults(struct conf *conf)
 	conf->fetch.batch_size = 200;
 	conf->wait.timeout_seconds = 120;
 	conf->wait.max_email_age_seconds = 600;
+	conf->status.max_sync_age_seconds = 900;
+	conf->status.max_heartbeat_age_seconds = 120;
 }
 
 /* wait.senders: an address, a domain or a glob each, as `otpbox wait
@@ -592,10 +671,13 @@ conf_apply_root(struct conf_errs *errs, const config_t *cfg, struct conf *conf)
 	    {"fetch", conf_fetch_keys},
 	    {"wait", conf_wait_keys},
 	    {"extract", conf_extract_keys},
+	    {"status", conf_status_keys},
 	};
 	size_t i;
 
 	conf_apply_group(errs, root, "", conf_root_keys, conf);
+	if ((s = config_lookup(cfg, "extract.rules")) != NULL)
+		conf_apply_rules(errs, s, conf);
 	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
 		s = config_setting_get_member(root, groups[i].name);
 		if (s) {
@@ -933,6 +1015,8 @@ conf_free(struct conf *conf)
 	conf_strlist_free(conf->wait.senders, conf->wait.nsenders);
 	conf_strlist_free(conf->extract.custom_patterns,
 	                  conf->extract.ncustom_patterns);
+	conf_strlist_free(conf->extract.rule_from, conf->extract.nrules);
+	conf_strlist_free(conf->extract.rule_pattern, conf->extract.nrules);
 	free(conf);
 }
 

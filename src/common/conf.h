@@ -105,7 +105,17 @@ struct conf {
 	struct {
 		char **custom_patterns;
 		size_t ncustom_patterns;
+		/* extract.rules: rule i tries rule_pattern[i] on mail whose
+		 * From addr-spec matches the glob rule_from[i] */
+		char **rule_from, **rule_pattern;
+		size_t nrules;
 	} extract;
+	struct {
+		/* `otpbox status` says unhealthy past these
+		 * (docs/operations.md) */
+		int max_sync_age_seconds;      /* since the last success */
+		int max_heartbeat_age_seconds; /* --watch fetcher silent */
+	} status;
 };
 
 /* What conf_load_flags() reads besides the configuration file. */

@@ -21,7 +21,9 @@ libotpbox_common_la_SOURCES += \
 	src/common/store.c src/common/store.h \
 	src/common/store_p.h src/common/schema_sql.h \
 	src/common/store_fetch.c src/common/store_fetch.h \
-	src/common/store_wait.c src/common/store_wait.h
+	src/common/store_wait.c src/common/store_wait.h \
+	src/common/store_status.c src/common/store_status.h \
+	src/common/status_health.c src/common/status_health.h
 nodist_libotpbox_common_la_SOURCES = src/common/schema_sql.c
 
 # message understanding: MIME, recipients, codes and links
@@ -35,12 +37,13 @@ libotpbox_common_la_SOURCES += \
 	src/common/extract_code.c src/common/extract_link.c \
 	src/common/extract_norm.c src/common/extract_norm.h \
 	src/common/extract_kw.c src/common/extract_kw.h \
-	src/common/extract_rules.c src/common/extract_rules.h
+	src/common/extract_rules.c src/common/extract_rules.h \
+	src/common/extract_shape.c src/common/extract_user.c
 
 # the IMAP protocol: parser and command builder, no sockets
 libotpbox_common_la_SOURCES += \
 	src/common/imap_parse.c src/common/imap_parse.h \
 	src/common/imap_parse_p.h src/common/imap_parse_tok.c \
-	src/common/imap_parse_fetch.c \
+	src/common/imap_parse_fetch.c src/common/imap_parse_body.c \
 	src/common/imap_date.c src/common/imap_date.h \
 	src/common/imap_cmd.c src/common/imap_cmd.h

@@ -229,6 +229,8 @@ store_prepare_parts(struct store *st, char *errbuf, size_t errlen)
 		err = store_fetch_prepare(st);
 	if (!err)
 		err = store_wait_prepare(st);
+	if (!err)
+		err = store_status_prepare(st);
 	if (err)
 		snprintf(errbuf, errlen, "cannot prepare statements on %s: %s",
 		         st->path, st->errmsg);
@@ -294,6 +296,7 @@ store_close(struct store *st)
 		return;
 	store_fetch_finalize(st);
 	store_wait_finalize(st);
+	store_status_finalize(st);
 	sqlite3_finalize(st->data_version);
 	sqlite3_close(st->db);
 	free(st->path);

@@ -44,6 +44,16 @@ tests_common_test_authres_SOURCES = tests/common/test_authres.c
 tests_common_test_authres_CFLAGS = $(TEST_CFLAGS)
 tests_common_test_authres_LDADD = $(TEST_LIBS)
 
+# fetcher heartbeats, status figures and health rules; log priorities
+check_PROGRAMS += tests/common/test_status tests/common/test_log
+TESTS += tests/common/test_status tests/common/test_log
+tests_common_test_status_SOURCES = tests/common/test_status.c
+tests_common_test_status_CFLAGS = $(TEST_CFLAGS)
+tests_common_test_status_LDADD = $(TEST_LIBS)
+tests_common_test_log_SOURCES = tests/common/test_log.c
+tests_common_test_log_CFLAGS = $(TEST_CFLAGS)
+tests_common_test_log_LDADD = $(TEST_LIBS)
+
 # Prints how the parser sees a transcript (the .parsed files beside them).
 check_PROGRAMS += tests/common/imap_dump
 tests_common_imap_dump_SOURCES = tests/common/imap_dump.c

@@ -62,6 +62,18 @@ static const struct conf_case conf_cases[] = {
      "extract = { custom_patterns = [ 1, 2 ]; };",
      {"'extract.custom_patterns' must contain only strings"},
      2},
+    {"extract rules load",
+     "extract = { rules = ( { from = \"*@a.example\"; pattern = "
+     "\"code: ([0-9]{6})\"; } ); };",
+     {NULL},
+     0},
+    {"extract rule with a bad pattern or no scope",
+     "extract = {\n rules = (\n { from = \"*@a.example\";\n"
+     "   pattern = \"code: (\\\\d{6}\"; },\n { pattern = \"x\"; } );\n};",
+     {"t.conf:4: extract.rules[0].pattern: pattern 'code: (\\d{6}' at "
+      "offset 12: missing closing parenthesis",
+      "t.conf:5: extract.rules[1].from must be a non-empty string"},
+     2},
     {"enum value",
      "accounts = ( { user = \"a@x.test\"; tls = \"ssl\"; } );",
      {"'accounts[0].tls' must be one of: implicit, starttls, none"},

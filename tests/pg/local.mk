@@ -5,3 +5,17 @@
 # postgresql-15.
 TESTS += tests/pg_selftest.sh
 EXTRA_DIST += tests/pg/local.mk tests/pg.sh tests/pg_selftest.sh
+
+# the migrations as compiled in (schema_dump prints them) against SQLite's
+check_PROGRAMS += tests/pg/schema_dump
+tests_pg_schema_dump_SOURCES = tests/pg/schema_dump.c
+nodist_tests_pg_schema_dump_SOURCES = src/common/schema_sql.c \
+	src/common/schema_pg_sql.c
+# Own flags: the library compiles the same generated files with libtool.
+tests_pg_schema_dump_CFLAGS = $(AM_CFLAGS)
+TESTS += tests/pg/columns.sh
+EXTRA_DIST += tests/pg/columns.sh
+
+# the claim statement of docs/audit.md for PostgreSQL, as written
+TESTS += tests/pg/claim.sh
+EXTRA_DIST += tests/pg/claim.sh tests/pg/claim.py

@@ -29,10 +29,18 @@ libotpbox_common_la_SOURCES += \
 	src/common/store_sqlite.c src/common/store_sqlite_p.h \
 	src/common/store_sqlite_fetch.c src/common/store_sqlite_wait.c \
 	src/common/store_sqlite_status.c
-# the PostgreSQL backend
-libotpbox_common_la_SOURCES += \
-	src/common/store_pg.c
+# the PostgreSQL backend: a library of its own, the only code that sees
+# libpq's headers; linked into the library that holds the store
+noinst_LTLIBRARIES += libotpbox_store_pg.la
+libotpbox_store_pg_la_SOURCES = \
+	src/common/store_pg.c src/common/store_pg_p.h \
+	src/common/store_pg_fetch.c src/common/store_pg_wait.c \
+	src/common/store_pg_changes.c src/common/store_pg_status.c
+libotpbox_store_pg_la_CFLAGS = $(AM_CFLAGS) $(LIBPQ_CFLAGS)
+libotpbox_store_pg_la_LIBADD = $(LIBPQ_LIBS)
+libotpbox_common_la_LIBADD += libotpbox_store_pg.la
 nodist_libotpbox_common_la_SOURCES = src/common/schema_sql.c
+nodist_libotpbox_store_pg_la_SOURCES = src/common/schema_pg_sql.c
 
 # message understanding: MIME, recipients, codes and links
 libotpbox_common_la_SOURCES += \

@@ -29,6 +29,9 @@
 #define OTPBOX_COALESCE_MIN_MS 2
 #define OTPBOX_COALESCE_MAX_MS 8
 #define OTPBOX_QUIET_MS 50
+/* With a server store, the longest sleep between two looks when no
+ * notification comes (a writer that does not announce). */
+#define OTPBOX_SERVER_RECHECK_MS 10000
 
 /* Most sender patterns one wait takes (--from is repeatable). */
 #define OTPBOX_FROM_MAX 32
@@ -359,7 +362,7 @@ otpbox_fail(struct otpbox *box, enum otpbox_err err, const char *what)
 {
 	snprintf(box->errmsg, sizeof(box->errmsg), "%s: %s", what,
 	         err == OTPBOX_ERR_DB || err == OTPBOX_ERR_BUSY ||
-	                 err == OTPBOX_ERR_IO
+	                 err == OTPBOX_ERR_IO || err == OTPBOX_ERR_NET
 	             ? store_errmsg(box->st)
 	             : otpbox_strerror(err));
 	return err;
@@ -523,6 +526,41 @@ otpbox_wait_loop(struct otpbox *box, const struct otpbox_call *call,
 	}
 }
 
+/*
+ * The wait loop of a server store (PostgreSQL): its change feed wakes us
+ * when a commit names our address, and a look every
+ * OTPBOX_SERVER_RECHECK_MS covers writers that do not announce. A lost
+ * connection is opened again by the store; until the deadline, a look
+ * that failed for it is tried again.
+ */
+static enum otpbox_err
+otpbox_wait_loop_server(struct otpbox *box, const struct otpbox_call *call,
+                        const struct otpbox_wait_opts *opts,
+                        struct store_wait_code *found)
+{
+	int64_t deadline = otpbox_now_ms() + opts->timeout_ms, left;
+	enum store_changes_event ev;
+	enum otpbox_err err;
+
+	for (;;) {
+		err = store_changes_watch(box->st, call->address);
+		if (!err)
+			err = otpbox_look(box, call, opts->peek, found);
+		if (err != OTPBOX_ERR_NOT_FOUND && err != OTPBOX_ERR_NET)
+			return err;
+		if ((left = deadline - otpbox_now_ms()) <= 0)
+			return err == OTPBOX_ERR_NET ? err : OTPBOX_ERR_TIMEOUT;
+		if (left > OTPBOX_SERVER_RECHECK_MS)
+			left = OTPBOX_SERVER_RECHECK_MS;
+		err = store_changes_sleep(box->st, (int)left, opts->cancel_fd,
+		                          &ev);
+		if (err)
+			return err;
+		if (ev == STORE_CHANGES_CANCELLED)
+			return OTPBOX_ERR_INTERRUPTED;
+	}
+}
+
 /* Moves the strings of c into a new public struct. */
 static enum otpbox_err
 otpbox_code_from(struct store_wait_code *c, int64_t wait_id,
@@ -632,12 +670,15 @@ otpbox_run(struct otpbox *box, const char *address,
 	if ((err = otpbox_call_init(box, address, opts, &call)))
 		return err;
 	/* The watch exists before the first look, so no commit is missed. */
-	if (box->waker == NULL &&
+	if (!store_has_changes(box->st) && box->waker == NULL &&
 	    (err = waker_new(store_get_path(box->st), &box->waker)))
 		return otpbox_fail(box, err, "cannot watch the database");
 	if ((err = otpbox_record_start(box, &call, opts, &call.wait_id)))
 		return otpbox_fail(box, err, "cannot record the wait");
-	err = otpbox_wait_loop(box, &call, opts, &found);
+	if (store_has_changes(box->st))
+		err = otpbox_wait_loop_server(box, &call, opts, &found);
+	else
+		err = otpbox_wait_loop(box, &call, opts, &found);
 	otpbox_call_end(box, &call, err, opts->peek, found.code_id);
 	if (!err)
 		err = otpbox_code_from(&found, call.wait_id, out);

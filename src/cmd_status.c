@@ -571,8 +571,12 @@ status_run(struct conf *conf, const struct status_args *a)
 	char errbuf[1024];
 	enum otpbox_err err;
 
-	r.db = conf_database(conf, a->db);
-	err = store_open(r.db, false, &st, errbuf, sizeof(errbuf));
+	static char shown[1024];
+
+	err = store_open(conf_database(conf, a->db), false, &st, errbuf,
+	                 sizeof(errbuf));
+	/* Printed and put in JSON: never with a password. */
+	r.db = store_redact(conf_database(conf, a->db), shown, sizeof(shown));
 	if (err) {
 		fprintf(stderr, "otpbox status: %s\n", errbuf);
 		return status_exit(err);

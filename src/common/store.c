@@ -13,14 +13,22 @@
 enum store_kind
 store_kind_of(const char *database)
 {
+	const char *p = database;
+
 	if (strncmp(database, "postgresql://", 13) == 0 ||
 	    strncmp(database, "postgres://", 11) == 0)
 		return STORE_KIND_POSTGRESQL;
-	/* A conninfo ("host=db dbname=otpbox"); a file name with "=" in it
-	 * can still be given as ./NAME. */
-	if (strchr(database, '=') && strchr(database, '/') == NULL)
-		return STORE_KIND_POSTGRESQL;
-	return STORE_KIND_SQLITE;
+	/* A conninfo starts with a keyword and "=" ("host=db dbname=x");
+	 * a file whose name looks like that can be given as ./NAME. */
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!isalpha((unsigned char)*p))
+		return STORE_KIND_SQLITE;
+	while (isalnum((unsigned char)*p) || *p == '_')
+		p++;
+	while (isspace((unsigned char)*p))
+		p++;
+	return *p == '=' ? STORE_KIND_POSTGRESQL : STORE_KIND_SQLITE;
 }
 
 /* Appends n bytes of s to out (size len, *used so far), cutting at the end. */

@@ -19,8 +19,9 @@
 struct store;
 
 /* Which backend a database string names: a postgresql:// or postgres://
- * URI, or a conninfo with "=" in it, is PostgreSQL; anything else is the
- * path of an SQLite file. */
+ * URI, or a conninfo (it starts with a keyword and "=": "host=db
+ * dbname=otpbox"), is PostgreSQL; anything else is the path of an SQLite
+ * file (./NAME for a file whose name looks like a conninfo). */
 enum store_kind {
 	STORE_KIND_SQLITE = 0,
 	STORE_KIND_POSTGRESQL,

@@ -59,6 +59,17 @@ doctor_local_db(struct doctor *d, struct store **st)
 	char dir[4096], errbuf[1024], *slash;
 	struct stat ds, fs;
 
+	/* A server has no file to check: opening it is the check. */
+	if (store_kind_of(d->db) != STORE_KIND_SQLITE) {
+		if (store_open(d->db, false, st, errbuf, sizeof(errbuf)))
+			return doctor_step(d, "database", NULL, DOCTOR_FAIL,
+			                   EX_CANTCREAT,
+			                   "check database / --db and the "
+			                   "server",
+			                   "%s", errbuf);
+		return doctor_step(d, "database", NULL, DOCTOR_OK, 0, NULL,
+		                   "%s", store_display_name(*st));
+	}
 	snprintf(dir, sizeof(dir), "%s", d->db);
 	slash = strrchr(dir, '/');
 	if (slash == dir)

@@ -34,3 +34,7 @@ IMAP_PARSED = $(IMAP_TRANSCRIPTS:.txt=.parsed)
 TESTS += tests/imapd_script_test.py
 EXTRA_DIST += tests/imapd_script.py tests/imapd_script_test.py \
 	$(IMAP_TRANSCRIPTS) $(IMAP_PARSED)
+
+# two fetchers on one PostgreSQL store: standby, failover, nothing twice
+TESTS += tests/fetch_failover.sh
+EXTRA_DIST += tests/fetch_failover.sh

@@ -73,12 +73,15 @@ pg_require()
 # (initdb and pg_ctl complain about a working directory they cannot read).
 pg_as_postgres()
 {
-	if command -v runuser >/dev/null 2>&1; then
-		(cd "$PG_DIR" && runuser -u postgres -- "$@")
-	else
-		(cd "$PG_DIR" && setpriv --reuid=postgres --regid=postgres \
-			--init-groups -- "$@")
-	fi
+	(
+		cd "$PG_DIR" 2>/dev/null || cd / || exit 1
+		if command -v runuser >/dev/null 2>&1; then
+			runuser -u postgres -- "$@"
+		else
+			setpriv --reuid=postgres --regid=postgres \
+				--init-groups -- "$@"
+		fi
+	)
 }
 
 pg_free_port()
@@ -118,6 +121,11 @@ pg_init()
 	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/otpbox-pg.XXXXXX") || return 1
 	chmod 755 "$PG_DIR"
 	chown postgres: "$PG_DIR"
+	if ! pg_as_postgres test -w "$PG_DIR"; then
+		echo "postgres cannot enter $PG_DIR: set TMPDIR to a directory" \
+			"every user may enter (e.g. /tmp)" >&2
+		return 1
+	fi
 	# initdb without fsync: nothing here has to survive a crash.
 	pg_as_postgres "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres \
 		-A trust -E UTF8 --locale=C.UTF-8 --no-sync \
@@ -176,12 +184,12 @@ SQL
 
 pg_start()
 {
-	pg_init || return 1
 	trap 'pg_stop; pg_cleanup_dir; \
 		if type dovecot_stop >/dev/null 2>&1; then dovecot_stop; \
 		dovecot_cleanup_dir; fi; \
 		if type test_cleanup >/dev/null 2>&1; then test_cleanup; fi' EXIT
 	trap 'exit 130' INT TERM
+	pg_init || return 1
 	pg_socket_dir "${1:-$PG_DIR/socket}" || return 1
 	# Without TCP the port only names the socket file in our own
 	# directory; with TCP a port found free can be taken before the

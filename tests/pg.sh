@@ -17,6 +17,9 @@
 #   pg_super ARGS...       the same as the superuser postgres
 #   pg_apply_schema [DB] [FILES...]  apply migrations in order, each in
 #                          one transaction (default: sql/postgresql/*.sql)
+#   pg_migrate [DB]        what otpbox's store does: the migrations DB
+#                          lacks, under the migration lock, refusing a
+#                          database of another program
 #   pg_stop                stop the server (also run on EXIT)
 # After pg_start (all exported):
 #   PGHOST PGPORT PGDATABASE PGUSER  so that libpq and psql find the test
@@ -238,6 +241,45 @@ pg_apply_schema()
 			echo "migration $(basename "$f") failed" >&2
 			return 1
 		}
+	done
+}
+
+# pg_migrate [DB]: brings DB to the newest schema as otpbox's store does,
+# safely from several hosts at once: per migration one transaction that
+# takes the migration lock, reads the version (none: the schema must be
+# empty, else it is another program's and is left alone), and applies the
+# next file only if the version is the one before it.
+pg_migrate()
+{
+	db=${1:-$PGDATABASE}
+	n=0
+	for f in "${OTPBOX_SRCDIR:-.}"/sql/postgresql/[0-9]*.sql; do
+		n=$((n + 1))
+		pg_psql -d "$db" -v n="$n" -v file="$f" -f - >/dev/null \
+			<<'SQL' || return 1
+BEGIN;
+SELECT pg_advisory_xact_lock(1869901922);
+SELECT to_regclass('otpbox_schema') IS NOT NULL AS ours,
+       NOT EXISTS (SELECT 1 FROM pg_class
+		   WHERE relnamespace = current_schema()::regnamespace
+		     AND relkind IN ('r', 'v', 'p')) AS empty \gset
+\if :ours
+SELECT version FROM otpbox_schema WHERE application = 'otpbox' \gset
+\elif :empty
+\set version 0
+\else
+DO $$ BEGIN RAISE EXCEPTION 'not an otpbox database: it has tables but'
+	' no otpbox_schema; left unchanged'; END $$;
+\endif
+SELECT :version = :n - 1 AS apply, :version >= :n AS done \gset
+\if :apply
+\i :file
+\elif :done
+\else
+DO $$ BEGIN RAISE EXCEPTION 'otpbox schema version out of step'; END $$;
+\endif
+COMMIT;
+SQL
 	done
 }
 

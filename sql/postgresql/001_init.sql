@@ -17,7 +17,8 @@
 --               -- ends by setting otpbox_schema.version itself
 --   COMMIT;     -- one transaction per file; repeat for N + 1
 -- The files hold no BEGIN/COMMIT and no psql commands: libpq's PQexec
--- runs each as it is.
+-- runs each as it is. tests/pg.sh's pg_migrate does the same with psql
+-- (tests/pg/migrate.sh: six at once, and another program's database).
 
 -- Addresses compare without regard to case, as SQLite's COLLATE NOCASE
 -- does: citext keeps the same column definitions, indexes and queries

@@ -23,3 +23,7 @@ EXTRA_DIST += tests/pg/claim.sh tests/pg/claim.py
 # the audit views: the same rows on both engines for the same data
 TESTS += tests/pg/views.sh
 EXTRA_DIST += tests/pg/views.sh tests/pg/views.py
+
+# the migration protocol: several hosts at once, a foreign database
+TESTS += tests/pg/migrate.sh
+EXTRA_DIST += tests/pg/migrate.sh

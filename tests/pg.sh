@@ -258,7 +258,7 @@ pg_migrate()
 		pg_psql -d "$db" -v n="$n" -v file="$f" -f - >/dev/null \
 			<<'SQL' || return 1
 BEGIN;
-SELECT pg_advisory_xact_lock(1869901922);
+SELECT pg_advisory_xact_lock(1869901924, 0);
 SELECT to_regclass('otpbox_schema') IS NOT NULL AS ours,
        NOT EXISTS (SELECT 1 FROM pg_class
 		   WHERE relnamespace = current_schema()::regnamespace

@@ -13,3 +13,18 @@ src/common/schema_sql.c: $(SCHEMA_FILES) $(srcdir)/sql/embed.sh
 	$(AM_V_GEN)$(MKDIR_P) src/common && \
 	sh $(srcdir)/sql/embed.sh $(addprefix $(srcdir)/,$(SCHEMA_FILES)) > $@.tmp && \
 	mv $@.tmp $@
+# PostgreSQL (database = "postgresql://..."): migration N of
+# PG_SCHEMA_FILES gives the tables and views of SQLite's migration N, with
+# the same columns in the same order. Compiled in as schema_pg_sql[];
+# installed in $(pkgdatadir)/postgresql.
+PG_SCHEMA_FILES = sql/postgresql/001_init.sql sql/postgresql/002_wait.sql \
+	sql/postgresql/003_trust.sql sql/postgresql/004_status.sql
+pgschemadir = $(pkgdatadir)/postgresql
+dist_pgschema_DATA = $(PG_SCHEMA_FILES)
+BUILT_SOURCES += src/common/schema_pg_sql.c
+CLEANFILES += src/common/schema_pg_sql.c
+src/common/schema_pg_sql.c: $(PG_SCHEMA_FILES) $(srcdir)/sql/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) src/common && \
+	sh $(srcdir)/sql/embed.sh -a schema_pg_sql \
+		$(addprefix $(srcdir)/,$(PG_SCHEMA_FILES)) > $@.tmp && \
+	mv $@.tmp $@

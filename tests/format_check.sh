@@ -9,7 +9,8 @@ if ! clang-format --version 2>/dev/null | grep -q 'version 14\.'; then
 	echo "skip: clang-format 14 (Debian 12's) is not installed"
 	exit 77
 fi
-for f in $(find src tests bench examples -name '*.[ch]' ! -name schema_sql.c |
+for f in $(find src tests bench examples -name '*.[ch]' ! -name schema_sql.c \
+	! -name schema_pg_sql.c |
 	sort); do
 	if clang-format --style=file "$f" | cmp -s "$f" -; then
 		pass "$f"

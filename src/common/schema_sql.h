@@ -7,4 +7,10 @@
 extern const char *const schema_sql[];
 extern const int schema_sql_count;
 
+/* schema_pg_sql[i] moves a PostgreSQL database from otpbox_schema.version
+ * i to i + 1 (sql/postgresql/); each runs in a transaction of its own and
+ * sets the version itself. */
+extern const char *const schema_pg_sql[];
+extern const int schema_pg_sql_count;
+
 #endif

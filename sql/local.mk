@@ -18,7 +18,7 @@ src/common/schema_sql.c: $(SCHEMA_FILES) $(srcdir)/sql/embed.sh
 # the same columns in the same order. Compiled in as schema_pg_sql[];
 # installed in $(pkgdatadir)/postgresql.
 PG_SCHEMA_FILES = sql/postgresql/001_init.sql sql/postgresql/002_wait.sql \
-	sql/postgresql/003_trust.sql
+	sql/postgresql/003_trust.sql sql/postgresql/004_status.sql
 pgschemadir = $(pkgdatadir)/postgresql
 dist_pgschema_DATA = $(PG_SCHEMA_FILES)
 BUILT_SOURCES += src/common/schema_pg_sql.c

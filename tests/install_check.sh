@@ -54,6 +54,7 @@ for d in extraction.md m365-setup.md audit.md; do
 	expect_file "$docdir/$d"
 done
 expect_file "$pkgdatadir/001_init.sql"
+expect_file "$pkgdatadir/postgresql/001_init.sql"
 if [ "$systemdsystemunitdir" != no ]; then
 	for u in otpbox-fetch.service otpbox-fetch-once.service \
 		otpbox-fetch-once.timer; do

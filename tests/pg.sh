@@ -17,6 +17,9 @@
 #   pg_super ARGS...       the same as the superuser postgres
 #   pg_apply_schema [DB] [FILES...]  apply migrations in order, each in
 #                          one transaction (default: sql/postgresql/*.sql)
+#   pg_migrate [DB]        what otpbox's store does: the migrations DB
+#                          lacks, under the migration lock, refusing a
+#                          database of another program
 #   pg_stop                stop the server (also run on EXIT)
 # After pg_start (all exported):
 #   PGHOST PGPORT PGDATABASE PGUSER  so that libpq and psql find the test
@@ -73,12 +76,15 @@ pg_require()
 # (initdb and pg_ctl complain about a working directory they cannot read).
 pg_as_postgres()
 {
-	if command -v runuser >/dev/null 2>&1; then
-		(cd "$PG_DIR" && runuser -u postgres -- "$@")
-	else
-		(cd "$PG_DIR" && setpriv --reuid=postgres --regid=postgres \
-			--init-groups -- "$@")
-	fi
+	(
+		cd "$PG_DIR" 2>/dev/null || cd / || exit 1
+		if command -v runuser >/dev/null 2>&1; then
+			runuser -u postgres -- "$@"
+		else
+			setpriv --reuid=postgres --regid=postgres \
+				--init-groups -- "$@"
+		fi
+	)
 }
 
 pg_free_port()
@@ -118,6 +124,11 @@ pg_init()
 	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/otpbox-pg.XXXXXX") || return 1
 	chmod 755 "$PG_DIR"
 	chown postgres: "$PG_DIR"
+	if ! pg_as_postgres test -w "$PG_DIR"; then
+		echo "postgres cannot enter $PG_DIR: set TMPDIR to a directory" \
+			"every user may enter (e.g. /tmp)" >&2
+		return 1
+	fi
 	# initdb without fsync: nothing here has to survive a crash.
 	pg_as_postgres "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres \
 		-A trust -E UTF8 --locale=C.UTF-8 --no-sync \
@@ -176,12 +187,12 @@ SQL
 
 pg_start()
 {
-	pg_init || return 1
 	trap 'pg_stop; pg_cleanup_dir; \
 		if type dovecot_stop >/dev/null 2>&1; then dovecot_stop; \
 		dovecot_cleanup_dir; fi; \
 		if type test_cleanup >/dev/null 2>&1; then test_cleanup; fi' EXIT
 	trap 'exit 130' INT TERM
+	pg_init || return 1
 	pg_socket_dir "${1:-$PG_DIR/socket}" || return 1
 	# Without TCP the port only names the socket file in our own
 	# directory; with TCP a port found free can be taken before the
@@ -230,6 +241,45 @@ pg_apply_schema()
 			echo "migration $(basename "$f") failed" >&2
 			return 1
 		}
+	done
+}
+
+# pg_migrate [DB]: brings DB to the newest schema as otpbox's store does,
+# safely from several hosts at once: per migration one transaction that
+# takes the migration lock, reads the version (none: the schema must be
+# empty, else it is another program's and is left alone), and applies the
+# next file only if the version is the one before it.
+pg_migrate()
+{
+	db=${1:-$PGDATABASE}
+	n=0
+	for f in "${OTPBOX_SRCDIR:-.}"/sql/postgresql/[0-9]*.sql; do
+		n=$((n + 1))
+		pg_psql -d "$db" -v n="$n" -v file="$f" -f - >/dev/null \
+			<<'SQL' || return 1
+BEGIN;
+SELECT pg_advisory_xact_lock(1869901924, 0);
+SELECT to_regclass('otpbox_schema') IS NOT NULL AS ours,
+       NOT EXISTS (SELECT 1 FROM pg_class
+		   WHERE relnamespace = current_schema()::regnamespace
+		     AND relkind IN ('r', 'v', 'p')) AS empty \gset
+\if :ours
+SELECT version FROM otpbox_schema WHERE application = 'otpbox' \gset
+\elif :empty
+\set version 0
+\else
+DO $$ BEGIN RAISE EXCEPTION 'not an otpbox database: it has tables but'
+	' no otpbox_schema; left unchanged'; END $$;
+\endif
+SELECT :version = :n - 1 AS apply, :version >= :n AS done \gset
+\if :apply
+\i :file
+\elif :done
+\else
+DO $$ BEGIN RAISE EXCEPTION 'otpbox schema version out of step'; END $$;
+\endif
+COMMIT;
+SQL
 	done
 }
 

@@ -7,7 +7,7 @@
 -- How the store applies these files (migration N is the Nth file of
 -- PG_SCHEMA_FILES in sql/local.mk), from any number of hosts at once:
 --   BEGIN;
---   SELECT pg_advisory_xact_lock(1869901922);  -- one migrator at a time
+--   SELECT pg_advisory_xact_lock(1869901924, 0);  -- one migrator at a time
 --   -- read the version: to_regclass('otpbox_schema') IS NULL means none
 --   -- (0), but then the schema must hold no tables at all, else it is
 --   -- another program's database and is left alone; a row whose
@@ -17,7 +17,11 @@
 --               -- ends by setting otpbox_schema.version itself
 --   COMMIT;     -- one transaction per file; repeat for N + 1
 -- The files hold no BEGIN/COMMIT and no psql commands: libpq's PQexec
--- runs each as it is.
+-- runs each as it is. tests/pg.sh's pg_migrate does the same with psql
+-- (tests/pg/migrate.sh: six at once, and another program's database).
+-- Advisory lock keys (first of two int4 keys; 'otpb' is 1869901922):
+-- 1869901922 copy_key of a message being stored (003's trigger),
+-- 1869901923 the fetcher's lock, 1869901924 migrations.
 
 -- Addresses compare without regard to case, as SQLite's COLLATE NOCASE
 -- does: citext keeps the same column definitions, indexes and queries

@@ -94,7 +94,7 @@ def add(address, code, age, kind="code", fetched=0, folder=1, sender=None,
 
 
 def wait_for(query, want, what):
-    for _ in range(500):
+    for _ in range(3000):  # 30 s: twenty psql starting on a busy machine
         if one(query) == want:
             return
         time.sleep(0.01)

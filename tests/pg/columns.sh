@@ -74,6 +74,22 @@ for t in $objects; do
 			grep '^[<>]' | sed 's/^/    /' | head -10
 	fi
 done
+# Every SQLite index and trigger has its namesake (PostgreSQL adds a few
+# indexes for its foreign keys).
+sqlite3 "$TEST_DIR/otpbox.db" "SELECT type || ' ' || name FROM sqlite_master
+	WHERE type IN ('index', 'trigger') AND name NOT LIKE 'sqlite_%'
+	ORDER BY 1" >"$TEST_DIR/sqlite.idx"
+pg_psql -c "SELECT 'index ' || indexname FROM pg_indexes
+	WHERE schemaname = current_schema()
+	UNION SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal
+	ORDER BY 1" >"$TEST_DIR/pg.idx"
+missing=$(grep -vxF -f "$TEST_DIR/pg.idx" "$TEST_DIR/sqlite.idx")
+if [ -s "$TEST_DIR/sqlite.idx" ] && [ -z "$missing" ]; then
+	pass "$(wc -l <"$TEST_DIR/sqlite.idx") SQLite indexes and triggers" \
+		"are there by name"
+else
+	fail "missing in PostgreSQL: $(echo $missing)"
+fi
 # PostgreSQL adds only its version table.
 extra=$(pg_psql -c "SELECT table_name FROM information_schema.tables
 	WHERE table_schema = current_schema() ORDER BY table_name" |

@@ -19,3 +19,11 @@ EXTRA_DIST += tests/pg/columns.sh
 # the claim statement of docs/audit.md for PostgreSQL, as written
 TESTS += tests/pg/claim.sh
 EXTRA_DIST += tests/pg/claim.sh tests/pg/claim.py
+
+# the audit views: the same rows on both engines for the same data
+TESTS += tests/pg/views.sh
+EXTRA_DIST += tests/pg/views.sh tests/pg/views.py
+
+# the migration protocol: several hosts at once, a foreign database
+TESTS += tests/pg/migrate.sh
+EXTRA_DIST += tests/pg/migrate.sh

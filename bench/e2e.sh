@@ -111,12 +111,13 @@ ticks()
 	echo $t
 }
 
-# rss_mb: the summed resident memory of the pids given, in MB
-rss_mb()
+# pss_mb: the summed proportional memory of the pids given, in MB (shared
+# libraries and shared buffers counted once, split between their users)
+pss_mb()
 {
 	k=0
 	for p in "$@"; do
-		v=$(awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null)
+		v=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null)
 		k=$((k + ${v:-0}))
 	done
 	echo $((k / 1024))
@@ -156,8 +157,8 @@ pg_idle()
 		"waiter); over 10 s the waiters used" \
 		"$(((w1 - w0) * 1000 / hz)) ms CPU, the server" \
 		"$(((b1 - b0) * 1000 / hz)) ms; memory: waiters" \
-		"$(rss_mb $idle_pids) MB RSS, server backends" \
-		"$(rss_mb $backends) MB RSS"
+		"$(pss_mb $idle_pids) MB PSS, server backends" \
+		"$(pss_mb $backends) MB PSS"
 	# shellcheck disable=SC2086
 	kill $idle_pids 2>/dev/null
 	wait $idle_pids 2>/dev/null

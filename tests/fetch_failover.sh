@@ -65,7 +65,15 @@ while [ $i -le "$N" ]; do
 	dovecot_make_mail "$T/m$i.eml" "bot$i@bots.test" "$((100000 + i))" "ha.$i"
 	dovecot_deliver "$T/m$i.eml"
 	if [ $i -eq "$half" ]; then
-		# The active fetcher and its account process die at once.
+		# Once the active fetcher has stored some of them, it and its
+		# account process die at once.
+		j=0
+		while [ "$(q 'SELECT count(*) FROM messages')" -lt 3 ] &&
+			[ $j -lt 100 ]; do
+			sleep 0.05
+			j=$((j + 1))
+		done
+		before=$(q 'SELECT count(*) FROM messages')
 		kill -9 $(pgrep -P "$a_pid") "$a_pid" 2>/dev/null
 		killed_at=$(date +%s%N)
 		wait "$a_pid" 2>/dev/null
@@ -73,6 +81,8 @@ while [ $i -le "$N" ]; do
 	fi
 	i=$((i + 1))
 done
+[ "$before" -gt 0 ] && pass "the active fetcher stored $before before it died" ||
+	fail "the active fetcher stored nothing before it died"
 if wait_for "active: the lock is ours" 100 "$T/b.err"; then
 	took=$((($(date +%s%N) - killed_at) / 1000000))
 	pass "the standby took over (noticed after at most $took ms)"

@@ -269,7 +269,8 @@ fetch_super_loop(struct conf **confp, const char *conf_path, const char *db,
 static enum otpbox_err
 fetch_super_take_lock(struct store *st, char *errbuf, size_t errlen)
 {
-	struct timespec slice = {0, FETCH_SUPER_STANDBY_MS * 1000000L};
+	struct timespec slice = {FETCH_SUPER_STANDBY_MS / 1000,
+	                         FETCH_SUPER_STANDBY_MS % 1000 * 1000000L};
 	enum otpbox_err err;
 	bool standby = false;
 

@@ -15,7 +15,8 @@ libotpbox_common_la_SOURCES += \
 	src/common/store.c src/common/store.h \
 	src/common/store_p.h src/common/schema_sql.h \
 	src/common/store_fetch.c src/common/store_fetch.h \
-	src/common/store_wait.c src/common/store_wait.h
+	src/common/store_wait.c src/common/store_wait.h \
+	src/common/store_feed.c src/common/store_feed.h
 nodist_libotpbox_common_la_SOURCES = src/common/schema_sql.c
 
 # message understanding: MIME, recipients, codes and links

@@ -417,7 +417,7 @@ test_reap(const pid_t *pids, int n)
 }
 
 /* A row committed by another process while the waiter sleeps wakes it.
- * The waiter's own safety look comes only every 10 s and its time-out is a
+ * The waiter's own safety look comes only every 5 s and its time-out is a
  * minute, so an answer within 5 s (a guard against a hang, a thousand
  * times the expected delay) can only come from the notification. */
 static void
@@ -447,16 +447,6 @@ test_late_arrival(void)
 	TEST_EXPECT_INT("waiter exit", test_reap(&pid, 1), ready == 1);
 	close(fds[0]);
 	testdb_remove(path);
-}
-
-/* The same without inotify (no instance left): the waiter polls the
- * notify file and still wakes. */
-static void
-test_late_arrival_polling(void)
-{
-	setenv("OTPBOX_WAKER_NO_INOTIFY", "1", 1);
-	test_late_arrival();
-	unsetenv("OTPBOX_WAKER_NO_INOTIFY");
 }
 
 /* Reads every line the children wrote; counts codes and duplicates. */
@@ -784,7 +774,6 @@ static CU_TestInfo test_cases[] = {
     {"peek does not claim", test_peek},
     {"every wait is recorded", test_audit_row},
     {"late arrival wakes the waiter", test_late_arrival},
-    {"late arrival without inotify", test_late_arrival_polling},
     {"claim race between waiting processes", test_claim_race},
     {"claim race at the same instant", test_claim_same_instant},
     {"no read transaction while asleep", test_no_snapshot_while_asleep},

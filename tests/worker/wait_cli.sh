@@ -65,13 +65,13 @@ printf 'wait = { timeout_seconds = 0; max_email_age_seconds = 2; };\n' >"$TEST_D
 expect_status 1 "max age from the configuration" -- env OTPBOX_DB="$DB" "$OTPBOX" wait -c "$TEST_DIR/age.conf" bot4@x.test
 expect_status 0 "--max-age beats the configuration" -- env OTPBOX_DB="$DB" "$OTPBOX" wait -c "$TEST_DIR/age.conf" --max-age 60 bot4@x.test
 
-# The notify file gets the database's mode (a shared group must write it).
+# The change feed gets the database's mode (a shared group must write it).
 chmod 0660 "$DB"
-rm -f "$DB-notify"
-"$OTPBOX" wait --db "$DB" --timeout 0 mode@x.test >/dev/null 2>&1
-got=$(stat -c %a "$DB-notify" 2>/dev/null)
-[ "$got" = 660 ] && pass "notify file has the database's mode" ||
-	fail "notify file mode: '$got', wanted 660"
+rm -f "$DB-feed"
+"$OTPBOX" wait --db "$DB" --timeout 1 mode@x.test >/dev/null 2>&1
+got=$(stat -c %a "$DB-feed" 2>/dev/null)
+[ "$got" = 660 ] && pass "feed file has the database's mode" ||
+	fail "feed file mode: '$got', wanted 660"
 
 # A waiter stopped by SIGTERM records its wait as ended and dies of it.
 "$OTPBOX" wait --db "$DB" --timeout 60 sig@x.test >/dev/null 2>&1 &

@@ -8,7 +8,12 @@
  *                               N idle waiters (forked libotpbox, or
  *                               `OTPBOX wait` processes when given): CPU
  *                               they use per second, memory per waiter;
- *                               they start $WAIT_BENCH_STAGGER_MS (5) apart */
+ *                               they start $WAIT_BENCH_STAGGER_MS (5) apart
+ *   wait_bench isolation DIR N  N idle waiters; commits codes for other
+ *                               addresses: how many waiters woke
+ *   wait_bench crowd DIR N MSGS N waiters that wait again after each code;
+ *                               MSGS codes arrive at 10 a second, one
+ *                               waiter after another: commit -> returned */
 #include <limits.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -21,6 +26,7 @@
 
 #include "otpbox.h"
 #include "store.h"
+#include "store_feed.h"
 #include "testdb.h"
 
 static double
@@ -144,6 +150,21 @@ bench_report(const char *what, FILE *in, const double *committed, int n)
 	free(lat);
 }
 
+/* Opens the change feed a raw connection must announce its codes on, as
+ * the store's WAL hook does after a commit. */
+static struct store_feed *
+bench_feed(const char *path)
+{
+	struct store_feed *f = NULL;
+	char err[512];
+
+	if (store_feed_open(path, &f, err, sizeof(err)) != OTPBOX_OK) {
+		fprintf(stderr, "wait_bench: %s\n", err);
+		exit(1);
+	}
+	return f;
+}
+
 /* Forks n waiters, commits their codes, reports. The clock starts just
  * before COMMIT: a waiter may see the commit before COMMIT returns. */
 static void
@@ -151,6 +172,7 @@ bench_round(const char *path, int n, int batch)
 {
 	double *committed = calloc((size_t)n, sizeof(*committed));
 	char address[64], code[16];
+	struct store_feed *feed;
 	sqlite3 *db;
 	int fds[2], i;
 	FILE *in;
@@ -166,6 +188,7 @@ bench_round(const char *path, int n, int batch)
 	bench_await(path, n);
 	usleep(200000);
 	db = testdb_writer(path);
+	feed = bench_feed(path);
 	if (batch)
 		sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	for (i = 0; i < n; i++) {
@@ -178,18 +201,23 @@ bench_round(const char *path, int n, int batch)
 		if (!batch) {
 			committed[i] = bench_now();
 			sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-			testdb_notify(path);
+			store_feed_bump(feed, address);
 			usleep(10000);
 		}
 	}
 	if (batch) {
 		committed[0] = bench_now();
 		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-		testdb_notify(path);
+		for (i = 0; i < n; i++) {
+			snprintf(address, sizeof(address), "bench%d@bench.test",
+			         i);
+			store_feed_bump(feed, address);
+		}
 		for (i = 1; i < n; i++)
 			committed[i] = committed[0];
 	}
 	sqlite3_close(db);
+	store_feed_close(feed);
 	in = fdopen(fds[0], "r");
 	bench_report(batch ? "one batch of all codes" : "one commit per code",
 	             in, committed, n);
@@ -298,6 +326,178 @@ bench_idle(const char *path, int n, int secs, const char *otpbox)
 	free(pids);
 }
 
+/* Voluntary context switches of pid so far: how often it blocked and
+ * was woken. */
+static long long
+bench_switches(pid_t pid)
+{
+	return bench_kb(pid, "status", "voluntary_ctxt_switches:");
+}
+
+static long long
+bench_switches_all(const pid_t *pids, int n)
+{
+	long long sum = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		sum += bench_switches(pids[i]);
+	return sum;
+}
+
+/* Commits one code for each of n addresses nobody waits for, 100 ms
+ * apart; with n = 0 only lets the same time pass. */
+static void
+bench_foreign_commits(const char *path, int n)
+{
+	char address[64];
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		if (i < n) {
+			snprintf(address, sizeof(address), "other%d@bench.test",
+			         i);
+			testdb_add(path, address, "code", "999999", time(NULL),
+			           time(NULL));
+		}
+		usleep(100000);
+	}
+}
+
+/* n idle waiters; how often they wake while codes for other addresses
+ * are committed, against the same time without commits (their own
+ * safety re-checks). */
+static void
+bench_isolation(const char *path, int n)
+{
+	pid_t *pids = calloc((size_t)n, sizeof(*pids));
+	long long s0, s1, s2;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		pids[i] = bench_spawn_idle(path, i, NULL);
+		usleep(2000);
+	}
+	bench_await(path, n);
+	sleep(1);
+	s0 = bench_switches_all(pids, n);
+	bench_foreign_commits(path, 0);
+	s1 = bench_switches_all(pids, n);
+	bench_foreign_commits(path, 10);
+	s2 = bench_switches_all(pids, n);
+	printf("wait isolation, %d idle waiters: 1 s without commits: %lld"
+	       " wake-ups; 1 s with 10 commits for other addresses: %lld"
+	       " wake-ups (%.1f per commit beyond the idle rate)\n",
+	       n, s1 - s0, s2 - s1, (double)((s2 - s1) - (s1 - s0)) / 10.0);
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGTERM);
+	while (wait(NULL) > 0)
+		;
+	free(pids);
+}
+
+/* Child: waits for bench<i>@bench.test again and again, reporting "i
+ * time" on fd after each code. */
+static void
+bench_crowd_waiter(const char *path, int i, int fd)
+{
+	struct otpbox_code *code = NULL;
+	struct otpbox *box = NULL;
+	char address[64], line[64];
+
+	snprintf(address, sizeof(address), "bench%d@bench.test", i);
+	if (otpbox_open(path, &box, NULL, 0) != OTPBOX_OK)
+		_exit(1);
+	for (;;) {
+		if (otpbox_wait(box, address, NULL, &code) != OTPBOX_OK)
+			_exit(1);
+		snprintf(line, sizeof(line), "%d %.9f\n", i, bench_now());
+		if (write(fd, line, strlen(line)) < 0)
+			_exit(1);
+		otpbox_code_free(code);
+		code = NULL;
+	}
+}
+
+/* Commits code m (for waiter m % n) every 100 ms through one feed. */
+static void
+bench_crowd_send(const char *path, int n, int msgs, double *committed)
+{
+	struct store_feed *feed = bench_feed(path);
+	sqlite3 *db = testdb_writer(path);
+	char address[64], code[16];
+	double t0 = bench_now();
+	int m;
+
+	for (m = 0; m < msgs; m++) {
+		snprintf(address, sizeof(address), "bench%d@bench.test", m % n);
+		snprintf(code, sizeof(code), "%06d", m);
+		sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		testdb_add_db(db, address, "code", code, time(NULL),
+		              time(NULL));
+		committed[m] = bench_now();
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		store_feed_bump(feed, address);
+		while (bench_now() < t0 + (m + 1) * 0.1)
+			usleep(1000);
+	}
+	sqlite3_close(db);
+	store_feed_close(feed);
+}
+
+/* Reads msgs reports: the c-th report of waiter i is message i + c * n. */
+static void
+bench_crowd_report(FILE *in, int n, int msgs, const double *committed)
+{
+	double *lat = calloc((size_t)msgs, sizeof(*lat)), t;
+	int *count = calloc((size_t)n, sizeof(*count)), i, m, got = 0;
+
+	while (got < msgs && fscanf(in, "%d %lf", &i, &t) == 2) {
+		if (i < 0 || i >= n || (m = i + count[i]++ * n) >= msgs)
+			continue;
+		lat[got++] = (t - committed[m]) * 1000.0;
+	}
+	qsort(lat, (size_t)got, sizeof(*lat), bench_cmp);
+	if (got)
+		printf("wait crowd, %d waiters, 10 codes a second, %d codes:"
+		       " COMMIT -> code returned p50 %.2f ms, p99 %.2f ms,"
+		       " max %.2f ms (missing %d)\n",
+		       n, msgs, bench_pct(lat, got, 0.5),
+		       bench_pct(lat, got, 0.99), lat[got - 1], msgs - got);
+	free(lat);
+	free(count);
+}
+
+static void
+bench_crowd(const char *path, int n, int msgs)
+{
+	double *committed = calloc((size_t)msgs, sizeof(*committed));
+	pid_t *pids = calloc((size_t)n, sizeof(*pids));
+	int fds[2], i;
+	FILE *in;
+
+	if (pipe(fds) < 0)
+		exit(1);
+	for (i = 0; i < n; i++)
+		if ((pids[i] = fork()) == 0) {
+			close(fds[0]);
+			bench_crowd_waiter(path, i, fds[1]);
+		}
+	close(fds[1]);
+	bench_await(path, n);
+	usleep(200000);
+	in = fdopen(fds[0], "r");
+	bench_crowd_send(path, n, msgs, committed);
+	bench_crowd_report(in, n, msgs, committed);
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGTERM);
+	fclose(in);
+	while (wait(NULL) > 0)
+		;
+	free(pids);
+	free(committed);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -305,10 +505,13 @@ main(int argc, char **argv)
 	int n;
 
 	if (argc < 4 ||
-	    (strcmp(argv[1], "latency") && strcmp(argv[1], "idle")) ||
-	    (!strcmp(argv[1], "idle") && argc < 5)) {
+	    (strcmp(argv[1], "latency") && strcmp(argv[1], "idle") &&
+	     strcmp(argv[1], "isolation") && strcmp(argv[1], "crowd")) ||
+	    ((!strcmp(argv[1], "idle") || !strcmp(argv[1], "crowd")) &&
+	     argc < 5)) {
 		fprintf(stderr, "usage: wait_bench latency DIR N | idle DIR N"
-		                " SECONDS [OTPBOX]\n");
+		                " SECONDS [OTPBOX] | isolation DIR N |"
+		                " crowd DIR N MSGS\n");
 		return 64;
 	}
 	n = atoi(argv[3]);
@@ -316,6 +519,10 @@ main(int argc, char **argv)
 	if (!strcmp(argv[1], "latency")) {
 		bench_round(path, n, 0);
 		bench_round(path, n, 1);
+	} else if (!strcmp(argv[1], "isolation")) {
+		bench_isolation(path, n);
+	} else if (!strcmp(argv[1], "crowd")) {
+		bench_crowd(path, n, atoi(argv[4]));
 	} else {
 		bench_idle(path, n, atoi(argv[4]), argc > 5 ? argv[5] : NULL);
 	}

@@ -9,6 +9,9 @@
  *                               `OTPBOX wait` processes when given): CPU
  *                               they use per second, memory per waiter;
  *                               they start $WAIT_BENCH_STAGGER_MS (5) apart
+ *                               and are measured $WAIT_BENCH_SETTLE_S (12)
+ *                               after the last one started, once each has
+ *                               made its first safety re-check
  *   wait_bench isolation DIR N  N idle waiters; commits codes for other
  *                               addresses: how many waiters woke
  *   wait_bench crowd DIR N MSGS N waiters that wait again after each code;
@@ -288,6 +291,8 @@ bench_idle(const char *path, int n, int secs, const char *otpbox)
 	pid_t *pids = calloc((size_t)n, sizeof(*pids));
 	const char *env = getenv("WAIT_BENCH_STAGGER_MS");
 	unsigned stagger_us = env ? (unsigned)atoi(env) * 1000 : 5000;
+	const char *settle_env = getenv("WAIT_BENCH_SETTLE_S");
+	unsigned settle = settle_env ? (unsigned)atoi(settle_env) : 12;
 	long long t0 = 0, t1 = 0;
 	long rss = 0, pss = 0;
 	double w0, w1;
@@ -301,7 +306,7 @@ bench_idle(const char *path, int n, int secs, const char *otpbox)
 		usleep(stagger_us);
 	}
 	bench_await(path, n);
-	sleep(1);
+	sleep(settle);
 	for (i = 0; i < n; i++)
 		t0 += bench_cpu_ns(pids[i]);
 	w0 = bench_now();
@@ -313,11 +318,12 @@ bench_idle(const char *path, int n, int secs, const char *otpbox)
 		rss += bench_kb(pids[i], "status", "VmRSS:");
 		pss += bench_kb(pids[i], "smaps_rollup", "Pss:");
 	}
-	printf("wait idle, %d %s: %.3f%% of one core in total over %.0f s;"
+	printf("wait idle, %d %s: %.3f%% of one core in total over %.0f s"
+	       " (from %u s after the last started);"
 	       " per waiter RSS %.0f KiB, PSS %.0f KiB\n",
 	       n,
 	       otpbox ? "`otpbox wait` processes" : "forked libotpbox waiters",
-	       100.0 * (double)(t1 - t0) / 1e9 / (w1 - w0), w1 - w0,
+	       100.0 * (double)(t1 - t0) / 1e9 / (w1 - w0), w1 - w0, settle,
 	       (double)rss / n, (double)pss / n);
 	for (i = 0; i < n; i++)
 		kill(pids[i], SIGTERM);
@@ -345,8 +351,9 @@ bench_switches_all(const pid_t *pids, int n)
 	return sum;
 }
 
-/* Commits one code for each of n addresses nobody waits for, 100 ms
- * apart; with n = 0 only lets the same time pass. */
+/* Commits one code for each of n addresses nobody waits for, 500 ms
+ * apart; with n = 0 only lets the same time pass (5 s: each waiter's
+ * safety re-check falls once into it). */
 static void
 bench_foreign_commits(const char *path, int n)
 {
@@ -360,7 +367,7 @@ bench_foreign_commits(const char *path, int n)
 			testdb_add(path, address, "code", "999999", time(NULL),
 			           time(NULL));
 		}
-		usleep(100000);
+		usleep(500000);
 	}
 }
 
@@ -385,8 +392,8 @@ bench_isolation(const char *path, int n)
 	s1 = bench_switches_all(pids, n);
 	bench_foreign_commits(path, 10);
 	s2 = bench_switches_all(pids, n);
-	printf("wait isolation, %d idle waiters: 1 s without commits: %lld"
-	       " wake-ups; 1 s with 10 commits for other addresses: %lld"
+	printf("wait isolation, %d idle waiters: 5 s without commits: %lld"
+	       " wake-ups; 5 s with 10 commits for other addresses: %lld"
 	       " wake-ups (%.1f per commit beyond the idle rate)\n",
 	       n, s1 - s0, s2 - s1, (double)((s2 - s1) - (s1 - s0)) / 10.0);
 	for (i = 0; i < n; i++)

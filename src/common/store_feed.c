@@ -38,9 +38,20 @@ struct store_feed_map {
 	uint32_t seq[STORE_FEED_BUCKETS];
 };
 
+/* What a stat() says of one file, to tell that it changed. */
+struct store_feed_stamp {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
 struct store_feed {
 	struct store_feed_map *map;
-	int stop_fd; /* eventfd that ends a cancel helper; -1 until needed */
+	int stop_fd;    /* eventfd that ends a cancel helper; -1 until needed */
+	char *files[2]; /* the database and its WAL */
+	struct store_feed_stamp stamps[2];
+	int stamped; /* files_changed() was called */
 };
 
 struct store_feed_pending {
@@ -229,6 +240,10 @@ store_feed_open(const char *db_path, struct store_feed **out, char *errbuf,
 	if (path == NULL || (f = calloc(1, sizeof(*f))) == NULL)
 		goto out;
 	f->stop_fd = -1;
+	if ((f->files[0] = strdup(db_path)) == NULL ||
+	    (f->files[1] = malloc(len)) == NULL)
+		goto out;
+	snprintf(f->files[1], len, "%s-wal", db_path);
 	snprintf(path, len, "%s%s", db_path, STORE_FEED_SUFFIX);
 	err = store_feed_open_file(db_path, path, &fd, errbuf, errlen);
 	if (!err)
@@ -254,7 +269,39 @@ store_feed_close(struct store_feed *f)
 		munmap(f->map, sizeof(*f->map));
 	if (f->stop_fd >= 0)
 		close(f->stop_fd);
+	free(f->files[0]);
+	free(f->files[1]);
 	free(f);
+}
+
+/* Stamps file (all zero when it is missing); 1 when that changed it. */
+static int
+store_feed_restamp(const char *file, struct store_feed_stamp *stamp)
+{
+	struct store_feed_stamp now = {0};
+	struct stat st;
+	int changed;
+
+	if (stat(file, &st) == 0)
+		now = (struct store_feed_stamp){st.st_dev, st.st_ino,
+		                                st.st_size, st.st_mtim};
+	changed = now.dev != stamp->dev || now.ino != stamp->ino ||
+	          now.size != stamp->size ||
+	          now.mtime.tv_sec != stamp->mtime.tv_sec ||
+	          now.mtime.tv_nsec != stamp->mtime.tv_nsec;
+	*stamp = now;
+	return changed;
+}
+
+int
+store_feed_files_changed(struct store_feed *f)
+{
+	int i, changed = !f->stamped;
+
+	for (i = 0; i < 2; i++)
+		changed |= store_feed_restamp(f->files[i], &f->stamps[i]);
+	f->stamped = 1;
+	return changed;
 }
 
 void

@@ -93,6 +93,15 @@ void store_feed_watch(struct store_feed *f, const char *address,
                       struct store_feed_token *tok);
 
 /*
+ * Whether the database file or its WAL changed on disk (size, time or
+ * file) since the previous call; true at the first. For the waiters'
+ * safety re-check of writers that do not announce: a stat() of each,
+ * without the lock on the WAL index that asking SQLite takes (with a
+ * thousand connections open, each of those walks a thousand locks).
+ */
+int store_feed_files_changed(struct store_feed *f);
+
+/*
  * Sleeps until the bucket of tok moves past tok->seq (at once if it
  * already has), timeout_ms (>= 0) passes, or cancel_fd (-1: none) becomes
  * readable or hangs up; *ev says which. A cancel descriptor is watched by

@@ -229,7 +229,7 @@ otpbox_wait_loop(struct otpbox *box, const struct otpbox_call *call,
 {
 	int64_t deadline = otpbox_now_ms() + opts->timeout_ms, left;
 	int64_t seen = -1, version;
-	enum waker_event ev;
+	enum waker_event ev = WAKER_HINT;
 	enum otpbox_err err;
 	int nap;
 
@@ -238,7 +238,12 @@ otpbox_wait_loop(struct otpbox *box, const struct otpbox_call *call,
 		 * A call that never sleeps (time-out 0) has no waker. */
 		if (box->waker)
 			waker_watch(box->waker, call->address);
-		if ((err = store_data_version(box->st, &version)))
+		/* After a quiet time-out, PRAGMA data_version is asked only
+		 * when the files changed: it takes a lock on the WAL index,
+		 * which costs a walk over every other waiter's lock. */
+		if (ev == WAKER_TIMEOUT && !waker_maybe_changed(box->waker))
+			version = seen;
+		else if ((err = store_data_version(box->st, &version)))
 			return err;
 		if (version != seen) {
 			seen = version;

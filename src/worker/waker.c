@@ -56,6 +56,12 @@ waker_interval_ms(const struct waker *w)
 	return WAKER_SAFETY_MS;
 }
 
+int
+waker_maybe_changed(struct waker *w)
+{
+	return store_feed_files_changed(w->feed);
+}
+
 enum otpbox_err
 waker_sleep(struct waker *w, int timeout_ms, int cancel_fd,
             enum waker_event *ev)

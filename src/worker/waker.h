@@ -12,7 +12,7 @@
 /* The longest sleep between two looks at the database: a commit that was
  * not announced (plain SQL from another tool) costs at most this much
  * latency, and an idle waiter wakes this often. */
-#define WAKER_SAFETY_MS 5000
+#define WAKER_SAFETY_MS 10000
 
 enum waker_event {
 	WAKER_TIMEOUT = 0, /* the time given passed without a hint */
@@ -39,6 +39,11 @@ void waker_watch(struct waker *w, const char *address);
 
 /* How long a caller may sleep before it must look again anyway. */
 int waker_interval_ms(const struct waker *w);
+
+/* Whether the database may have changed since the previous call (true at
+ * the first): a cheap test for the look after a time-out, see
+ * store_feed_files_changed(). */
+int waker_maybe_changed(struct waker *w);
 
 /*
  * Sleeps up to timeout_ms (>= 0), until codes are committed for the

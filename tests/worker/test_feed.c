@@ -153,8 +153,9 @@ test_decoy_commits(const char *path, const char *decoy)
 	usleep(100000);
 }
 
-/* Reads lines "address code" until n arrived or 20 s passed (a guard
- * against a hang; the safety re-check alone would take 5 s each). */
+/* Reads lines "address code" until n arrived or no line came for 8 s: a
+ * guard against a hang, below the 10 s between a waiter's own safety
+ * re-checks, so only the feed can have woken them all in time. */
 static int
 test_read_codes(int fd, char (*addresses)[64], int n)
 {
@@ -164,7 +165,7 @@ test_read_codes(int fd, char (*addresses)[64], int n)
 	int lines = 0, right = 0, i;
 	ssize_t got;
 
-	while (lines < n && poll(&pfd, 1, 20000) == 1 &&
+	while (lines < n && poll(&pfd, 1, 8000) == 1 &&
 	       (got = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) {
 		for (i = 0; i < got; i++)
 			lines += buf[len + (size_t)i] == '\n';
@@ -312,7 +313,7 @@ test_symlink_refused(void)
 }
 
 /* A descriptor that becomes readable while the waiter sleeps ends the
- * wait at once: well before the 5 s safety re-check that a sleep in
+ * wait at once: well before the 10 s safety re-check that a sleep in
  * slices of that length would need (the limit is a guard, not a
  * measurement). */
 static void

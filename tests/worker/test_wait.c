@@ -417,8 +417,8 @@ test_reap(const pid_t *pids, int n)
 }
 
 /* A row committed by another process while the waiter sleeps wakes it.
- * The waiter's own safety look comes only every 5 s and its time-out is a
- * minute, so an answer within 3 s (a guard against a hang, hundreds of
+ * The waiter's own safety look comes only every 10 s and its time-out is a
+ * minute, so an answer within 5 s (a guard against a hang, a thousand
  * times the expected delay) can only come from the notification. */
 static void
 test_late_arrival(void)
@@ -438,7 +438,7 @@ test_late_arrival(void)
 	           time(NULL));
 	testdb_add(path, BOT1, "code", "515151", time(NULL), time(NULL));
 	pfd = (struct pollfd){.fd = fds[0], .events = POLLIN};
-	ready = poll(&pfd, 1, 3000);
+	ready = poll(&pfd, 1, 5000);
 	TEST_EXPECT_INT("woken by the notification", ready, 1);
 	if (ready != 1)
 		kill(pid, SIGKILL);

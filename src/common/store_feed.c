@@ -52,6 +52,9 @@ struct store_feed {
 	char *files[2]; /* the database and its WAL */
 	struct store_feed_stamp stamps[2];
 	int stamped; /* files_changed() was called */
+	char *path;  /* DB-feed */
+	dev_t dev;   /* and the file mapped */
+	ino_t ino;
 };
 
 struct store_feed_pending {
@@ -190,7 +193,12 @@ store_feed_map_fd(int fd, const char *path, struct store_feed *f, char *errbuf,
 {
 	void *p = mmap(NULL, sizeof(struct store_feed_map),
 	               PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	struct stat st;
 
+	if (fstat(fd, &st) == 0) {
+		f->dev = st.st_dev;
+		f->ino = st.st_ino;
+	}
 	if (p == MAP_FAILED)
 		return store_feed_refuse(errbuf, errlen, path, strerror(errno));
 	f->map = p;
@@ -251,7 +259,10 @@ store_feed_open(const char *db_path, struct store_feed **out, char *errbuf,
 out:
 	if (fd >= 0)
 		close(fd); /* the mapping stays valid without it */
-	free(path);
+	if (f)
+		f->path = path;
+	else
+		free(path);
 	if (err) {
 		store_feed_close(f);
 		return err;
@@ -271,7 +282,17 @@ store_feed_close(struct store_feed *f)
 		close(f->stop_fd);
 	free(f->files[0]);
 	free(f->files[1]);
+	free(f->path);
 	free(f);
+}
+
+int
+store_feed_is_current(const struct store_feed *f)
+{
+	struct stat st;
+
+	return lstat(f->path, &st) == 0 && st.st_dev == f->dev &&
+	       st.st_ino == f->ino;
 }
 
 /* Stamps file (all zero when it is missing); 1 when that changed it. */
@@ -377,6 +398,10 @@ store_feed_publish(struct store_feed_pending *p)
 	enum otpbox_err err = OTPBOX_OK;
 	uint32_t b;
 
+	if (p->feed && !store_feed_is_current(p->feed)) {
+		store_feed_close(p->feed);
+		p->feed = NULL;
+	}
 	if (p->feed == NULL)
 		err = store_feed_open(p->db_path, &p->feed, NULL, 0);
 	if (!err && !p->any)

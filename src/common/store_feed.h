@@ -50,6 +50,10 @@ enum otpbox_err store_feed_open(const char *db_path, struct store_feed **out,
 /* Unmaps and frees f; accepts NULL. */
 void store_feed_close(struct store_feed *f);
 
+/* Whether DB-feed is still the file f mapped: false once it was deleted or
+ * replaced (by hand), when f must be closed and opened again. */
+int store_feed_is_current(const struct store_feed *f);
+
 /* The bucket of address (ASCII case ignored, as SQL lower() does). */
 uint32_t store_feed_bucket(const char *address);
 
@@ -78,7 +82,8 @@ void store_feed_pending_free(struct store_feed_pending *p);
 /* Notes that this transaction inserted codes for address. */
 void store_feed_collect(struct store_feed_pending *p, const char *address);
 /*
- * After a commit that inserted codes: bumps the collected buckets, or
+ * After a commit that inserted codes: bumps the collected buckets (in a
+ * feed opened again if its file was replaced since), or
  * every bucket when codes came in without collect() (plain SQL through
  * the store's connection), then empties the set. Returns the open error
  * (the commit stands; waiters then find the codes at their next re-check).

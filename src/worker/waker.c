@@ -8,11 +8,13 @@
  * hint: the caller confirms by looking, and looks on its own every
  * WAKER_SAFETY_MS for writers that do not announce. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "store_feed.h"
 #include "waker.h"
 
 struct waker {
+	char *db_path;
 	struct store_feed *feed;
 	struct store_feed_token tok; /* the last waker_watch() */
 };
@@ -26,8 +28,12 @@ waker_new(const char *db_path, struct waker **out, char *errbuf, size_t errlen)
 	*out = NULL;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return OTPBOX_ERR_NOMEM;
-	if ((err = store_feed_open(db_path, &w->feed, errbuf, errlen))) {
+	if ((w->db_path = strdup(db_path)) == NULL) {
 		free(w);
+		return OTPBOX_ERR_NOMEM;
+	}
+	if ((err = store_feed_open(db_path, &w->feed, errbuf, errlen))) {
+		waker_free(w);
 		return err;
 	}
 	*out = w;
@@ -40,6 +46,7 @@ waker_free(struct waker *w)
 	if (w == NULL)
 		return;
 	store_feed_close(w->feed);
+	free(w->db_path);
 	free(w);
 }
 
@@ -59,7 +66,16 @@ waker_interval_ms(const struct waker *w)
 int
 waker_maybe_changed(struct waker *w)
 {
-	return store_feed_files_changed(w->feed);
+	struct store_feed *fresh;
+	int changed = store_feed_files_changed(w->feed);
+
+	if (!store_feed_is_current(w->feed) &&
+	    store_feed_open(w->db_path, &fresh, NULL, 0) == OTPBOX_OK) {
+		store_feed_close(w->feed);
+		w->feed = fresh;
+		changed = 1;
+	}
+	return changed;
 }
 
 enum otpbox_err

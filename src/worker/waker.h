@@ -42,7 +42,8 @@ int waker_interval_ms(const struct waker *w);
 
 /* Whether the database may have changed since the previous call (true at
  * the first): a cheap test for the look after a time-out, see
- * store_feed_files_changed(). */
+ * store_feed_files_changed(). Also opens the feed again when its file was
+ * replaced (then true: wake-ups may have gone to the new one). */
 int waker_maybe_changed(struct waker *w);
 
 /*

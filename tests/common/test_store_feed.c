@@ -260,6 +260,12 @@ test_publish_on_commit(void)
 	/* The rolled-back message is not announced by a later commit. */
 	test_store_code(st, 3, true);
 	TEST_EXPECT_INT("next commit", test_seq(f, "bot1@feed.test"), mine + 2);
+	/* Deleted by hand and made anew by a waiter: the store follows. */
+	store_feed_close(f);
+	CU_ASSERT(unlink(test_feed) == 0);
+	CU_ASSERT_FATAL(store_feed_open(test_db, &f, NULL, 0) == OTPBOX_OK);
+	test_store_code(st, 4, true);
+	TEST_EXPECT_INT("replaced feed", test_seq(f, "bot1@feed.test"), 1);
 	store_feed_close(f);
 	store_close(st);
 	test_cleanup();

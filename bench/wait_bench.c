@@ -351,9 +351,9 @@ bench_switches_all(const pid_t *pids, int n)
 	return sum;
 }
 
-/* Commits one code for each of n addresses nobody waits for, 500 ms
- * apart; with n = 0 only lets the same time pass (5 s: each waiter's
- * safety re-check falls once into it). */
+/* Commits one code for each of n addresses nobody waits for, 1 s apart;
+ * with n = 0 only lets the same time pass (10 s: each waiter's safety
+ * re-check falls once into it). */
 static void
 bench_foreign_commits(const char *path, int n)
 {
@@ -367,7 +367,7 @@ bench_foreign_commits(const char *path, int n)
 			testdb_add(path, address, "code", "999999", time(NULL),
 			           time(NULL));
 		}
-		usleep(500000);
+		sleep(1);
 	}
 }
 
@@ -392,8 +392,8 @@ bench_isolation(const char *path, int n)
 	s1 = bench_switches_all(pids, n);
 	bench_foreign_commits(path, 10);
 	s2 = bench_switches_all(pids, n);
-	printf("wait isolation, %d idle waiters: 5 s without commits: %lld"
-	       " wake-ups; 5 s with 10 commits for other addresses: %lld"
+	printf("wait isolation, %d idle waiters: 10 s without commits: %lld"
+	       " wake-ups; 10 s with 10 commits for other addresses: %lld"
 	       " wake-ups (%.1f per commit beyond the idle rate)\n",
 	       n, s1 - s0, s2 - s1, (double)((s2 - s1) - (s1 - s0)) / 10.0);
 	for (i = 0; i < n; i++)

@@ -102,6 +102,7 @@ store_feed_bucket(const char *address)
 	return (h ^ (h >> 16)) % STORE_FEED_BUCKETS;
 }
 
+/* A file that is there but must not be used. */
 static enum otpbox_err
 store_feed_refuse(char *errbuf, size_t errlen, const char *path,
                   const char *why)
@@ -110,6 +111,16 @@ store_feed_refuse(char *errbuf, size_t errlen, const char *path,
 		snprintf(errbuf, errlen,
 		         "%s: %s; remove it and otpbox makes a new one", path,
 		         why);
+	return OTPBOX_ERR_IO;
+}
+
+/* A system call that failed on path. */
+static enum otpbox_err
+store_feed_fail(char *errbuf, size_t errlen, const char *path)
+{
+	if (errbuf && errlen)
+		snprintf(errbuf, errlen, "change feed %s: %s", path,
+		         strerror(errno));
 	return OTPBOX_ERR_IO;
 }
 
@@ -130,9 +141,10 @@ static enum otpbox_err
 store_feed_create(const char *path, const struct stat *db, char *errbuf,
                   size_t errlen)
 {
-	struct store_feed_map head = {.magic = STORE_FEED_MAGIC,
-	                              .version = STORE_FEED_VERSION,
-	                              .buckets = STORE_FEED_BUCKETS};
+	static const struct store_feed_map head = {
+	    .magic = STORE_FEED_MAGIC,
+	    .version = STORE_FEED_VERSION,
+	    .buckets = STORE_FEED_BUCKETS};
 	size_t len = strlen(path) + 8;
 	enum otpbox_err err = OTPBOX_ERR_IO;
 	char *tmp = malloc(len);
@@ -143,7 +155,7 @@ store_feed_create(const char *path, const struct stat *db, char *errbuf,
 	snprintf(tmp, len, "%s.XXXXXX", path);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
 		free(tmp);
-		return store_feed_refuse(errbuf, errlen, path, strerror(errno));
+		return store_feed_fail(errbuf, errlen, path);
 	}
 	if (pwrite(fd, &head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
 	    fchmod(fd, db->st_mode & 0666) == 0 &&
@@ -151,7 +163,7 @@ store_feed_create(const char *path, const struct stat *db, char *errbuf,
 	    (link(tmp, path) == 0 || errno == EEXIST))
 		err = OTPBOX_OK;
 	else
-		(void)store_feed_refuse(errbuf, errlen, path, strerror(errno));
+		(void)store_feed_fail(errbuf, errlen, path);
 	close(fd);
 	unlink(tmp);
 	free(tmp);
@@ -166,7 +178,7 @@ store_feed_check(int fd, const char *path, const struct stat *db, char *errbuf,
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
-		return store_feed_refuse(errbuf, errlen, path, strerror(errno));
+		return store_feed_fail(errbuf, errlen, path);
 	if (!S_ISREG(st.st_mode))
 		return store_feed_refuse(errbuf, errlen, path,
 		                         "not a regular file");
@@ -200,7 +212,7 @@ store_feed_map_fd(int fd, const char *path, struct store_feed *f, char *errbuf,
 		f->ino = st.st_ino;
 	}
 	if (p == MAP_FAILED)
-		return store_feed_refuse(errbuf, errlen, path, strerror(errno));
+		return store_feed_fail(errbuf, errlen, path);
 	f->map = p;
 	if (f->map->magic != STORE_FEED_MAGIC ||
 	    f->map->version != STORE_FEED_VERSION ||
@@ -219,18 +231,18 @@ store_feed_open_file(const char *db_path, const char *path, int *fd,
 	struct stat db;
 
 	if (stat(db_path, &db) < 0)
-		return store_feed_refuse(errbuf, errlen, db_path,
-		                         strerror(errno));
+		return store_feed_fail(errbuf, errlen, db_path);
 	*fd = store_feed_open_fd(path);
 	if (*fd < 0 && errno == ENOENT) {
 		if ((err = store_feed_create(path, &db, errbuf, errlen)))
 			return err;
 		*fd = store_feed_open_fd(path);
 	}
-	if (*fd < 0)
+	if (*fd < 0 && errno == ELOOP)
 		return store_feed_refuse(errbuf, errlen, path,
-		                         errno == ELOOP ? "a symbolic link"
-		                                        : strerror(errno));
+		                         "a symbolic link");
+	if (*fd < 0)
+		return store_feed_fail(errbuf, errlen, path);
 	return store_feed_check(*fd, path, &db, errbuf, errlen);
 }
 

@@ -8,7 +8,13 @@ libotpbox_common_la_LIBADD = $(DEP_LIBS)
 libotpbox_common_la_SOURCES = \
 	src/common/otpbox_err.c src/common/otpbox_err.h \
 	src/common/log.c src/common/log.h \
-	src/common/conf.c src/common/conf.h
+	src/common/conf.c src/common/conf.h \
+	src/common/conf_env.c src/common/conf_env.h \
+	src/common/conf_file.c src/common/conf_file.h \
+	src/common/conf_secret.c src/common/conf_secret.h \
+	src/common/clock.c src/common/clock.h \
+	src/common/secret_buf.c src/common/secret_buf.h \
+	src/common/safe_file.c src/common/safe_file.h
 
 # the store (schema: sql/local.mk)
 libotpbox_common_la_SOURCES += \
@@ -16,7 +22,9 @@ libotpbox_common_la_SOURCES += \
 	src/common/store_p.h src/common/schema_sql.h \
 	src/common/store_fetch.c src/common/store_fetch.h \
 	src/common/store_wait.c src/common/store_wait.h \
-	src/common/store_feed.c src/common/store_feed.h
+	src/common/store_feed.c src/common/store_feed.h \
+	src/common/store_status.c src/common/store_status.h \
+	src/common/status_health.c src/common/status_health.h
 nodist_libotpbox_common_la_SOURCES = src/common/schema_sql.c
 
 # message understanding: MIME, recipients, codes and links
@@ -25,11 +33,13 @@ libotpbox_common_la_SOURCES += \
 	src/common/mime.c src/common/mime.h \
 	src/common/html_text.c src/common/html_text.h \
 	src/common/recipient.c src/common/recipient.h \
+	src/common/authres.c src/common/authres.h \
 	src/common/extract.c src/common/extract.h src/common/extract_p.h \
 	src/common/extract_code.c src/common/extract_link.c \
 	src/common/extract_norm.c src/common/extract_norm.h \
 	src/common/extract_kw.c src/common/extract_kw.h \
-	src/common/extract_rules.c src/common/extract_rules.h
+	src/common/extract_rules.c src/common/extract_rules.h \
+	src/common/extract_shape.c src/common/extract_user.c
 
 # the IMAP protocol: parser and command builder, no sockets
 libotpbox_common_la_SOURCES += \

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "extract.h"
 #include "html_text.h"
 #include "message.h"
@@ -34,6 +36,7 @@ message_ctx_new(const struct message_opts *opts, struct message_ctx **out,
 {
 	struct message_ctx *ctx;
 	enum otpbox_err err;
+	size_t i;
 
 	*out = NULL;
 	if (!opts) {
@@ -49,6 +52,10 @@ message_ctx_new(const struct message_opts *opts, struct message_ctx **out,
 	err = extract_ctx_new((const char *const *)opts->custom_patterns,
 	                      opts->ncustom_patterns, &ctx->extract, errbuf,
 	                      errlen);
+	for (i = 0; !err && i < opts->nrules; i++)
+		err =
+		    extract_ctx_add_rule(ctx->extract, opts->rule_from[i],
+		                         opts->rule_pattern[i], errbuf, errlen);
 	if (err) {
 		message_ctx_free(ctx);
 		return err;
@@ -66,6 +73,25 @@ message_ctx_free(struct message_ctx *ctx)
 	free(ctx);
 }
 
+/* Scopes the operator rules by the From addr-spec: the part in the last
+ * <...> of the From text, else all of it, lower-cased by extract. */
+static enum otpbox_err
+message_scope_rules(struct message_ctx *ctx, const char *from)
+{
+	const char *lt = from ? strrchr(from, '<') : NULL, *gt;
+	char addr[320];
+
+	if (!from || !ctx->opts.nrules)
+		return extract_ctx_set_sender(ctx->extract, NULL);
+	if (lt && (gt = strchr(lt, '>')) != NULL)
+		snprintf(addr, sizeof(addr), "%.*s", (int)(gt - lt - 1),
+		         lt + 1);
+	else
+		snprintf(addr, sizeof(addr), "%s", from + strspn(from, " "));
+	addr[strcspn(addr, " ,")] = '\0';
+	return extract_ctx_set_sender(ctx->extract, addr);
+}
+
 static enum otpbox_err
 message_take_recipients(struct message_ctx *ctx, struct mime_doc *doc,
                         struct message_info *info)
@@ -75,6 +101,8 @@ message_take_recipients(struct message_ctx *ctx, struct mime_doc *doc,
 	    .domains = ctx->opts.domains,
 	    .ndomains = ctx->opts.ndomains,
 	    .max = MESSAGE_MAX_RECIPIENTS,
+	    .headers = ctx->opts.recipient_headers,
+	    .nheaders = ctx->opts.nrecipient_headers,
 	};
 	struct recipient *list;
 	size_t n, i;
@@ -175,6 +203,31 @@ message_segments(struct mime_doc *doc, const char *subject,
 	return OTPBOX_OK;
 }
 
+/* Hashes the facts two copies of one message share. Fields are separated
+ * by a NUL so that no two different sets of fields run together alike. */
+static enum otpbox_err
+message_copy_key(struct message_info *info)
+{
+	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	const char *fields[4] = {info->message_id, info->auth.from_address,
+	                         info->code, info->link};
+	char date[32];
+	size_t i;
+
+	if (sum == NULL)
+		return OTPBOX_ERR_NOMEM;
+	snprintf(date, sizeof(date), "%lld", (long long)info->date);
+	g_checksum_update(sum, (const guchar *)"otpbox-copy-1", 14);
+	g_checksum_update(sum, (const guchar *)date, (gssize)strlen(date) + 1);
+	for (i = 0; i < 4; i++)
+		g_checksum_update(
+		    sum, (const guchar *)(fields[i] ? fields[i] : ""),
+		    (gssize)strlen(fields[i] ? fields[i] : "") + 1);
+	info->copy_key = strdup(g_checksum_get_string(sum));
+	g_checksum_free(sum);
+	return info->copy_key ? OTPBOX_OK : OTPBOX_ERR_NOMEM;
+}
+
 static enum otpbox_err
 message_fill(struct message_ctx *ctx, struct mime_doc *doc,
              struct message_info *info)
@@ -190,14 +243,20 @@ message_fill(struct message_ctx *ctx, struct mime_doc *doc,
 	info->sender = doc->sender;
 	info->subject = doc->subject;
 	doc->message_id = doc->sender = doc->subject = NULL;
+	authres_parse(doc->headers, doc->nheaders, ctx->opts.authserv_id,
+	              &info->auth);
 	if ((err = message_take_recipients(ctx, doc, info)))
 		return err;
 	memset(segs, 0, sizeof(segs));
 	err = message_segments(doc, info->subject, segs, &nsegs, html);
 	if (!err)
+		err = message_scope_rules(ctx, info->sender);
+	if (!err)
 		err = extract_run(ctx->extract, segs, nsegs, &res);
 	if (!err)
 		err = message_take_candidates(res, info);
+	if (!err)
+		err = message_copy_key(info);
 	extract_result_free(res);
 	for (i = 0; i < MIME_MAX_TEXTS; i++)
 		html_text_free(html[i]);
@@ -263,5 +322,6 @@ message_info_free(struct message_info *info)
 	free(info->sender);
 	free(info->subject);
 	free(info->error);
+	free(info->copy_key);
 	free(info);
 }

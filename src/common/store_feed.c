@@ -23,10 +23,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "safe_file.h"
 #include "store_feed.h"
 
 #define STORE_FEED_MAGIC 0x6670746fu /* "otpf" in a little-endian file */
 #define STORE_FEED_VERSION 1u
+/* How often an incomplete feed is looked at again, 1 ms apart, before
+ * it is refused: another process may be writing it. */
+#define STORE_FEED_TRIES 100
 /* Without a helper thread, how often a sleeper looks at cancel_fd. */
 #define STORE_FEED_SLICE_MS 50
 
@@ -124,79 +128,68 @@ store_feed_fail(char *errbuf, size_t errlen, const char *path)
 	return OTPBOX_ERR_IO;
 }
 
-/* Who may own the feed: we, root, the database's owner, or a member of
- * the database's group (only a member can give a file that group), as
- * when a waiter of a shared group created it first. */
-static int
-store_feed_owner_ok(const struct stat *st, const struct stat *db)
-{
-	return st->st_uid == geteuid() || st->st_uid == 0 ||
-	       st->st_uid == db->st_uid || st->st_gid == db->st_gid;
-}
-
-/* Writes a fresh feed under a temporary name and links it into place,
- * so that nobody ever maps a half-written one; when another process was
- * first, link() fails with EEXIST and its file is used. */
+/* Makes the feed at path, or finds that another process was first
+ * (OTPBOX_OK with *fd -1). The file is complete once its size is: the
+ * header and counters go out in one write after the permission bits. */
 static enum otpbox_err
-store_feed_create(const char *path, const struct stat *db, char *errbuf,
-                  size_t errlen)
+store_feed_create(const char *path, const struct stat *db, int *fd,
+                  char *errbuf, size_t errlen)
 {
 	static const struct store_feed_map head = {
 	    .magic = STORE_FEED_MAGIC,
 	    .version = STORE_FEED_VERSION,
 	    .buckets = STORE_FEED_BUCKETS};
-	size_t len = strlen(path) + 8;
-	enum otpbox_err err = OTPBOX_ERR_IO;
-	char *tmp = malloc(len);
-	int fd;
 
-	if (tmp == NULL)
-		return OTPBOX_ERR_NOMEM;
-	snprintf(tmp, len, "%s.XXXXXX", path);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		free(tmp);
-		return store_feed_fail(errbuf, errlen, path);
-	}
-	if (pwrite(fd, &head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
-	    fchmod(fd, db->st_mode & 0666) == 0 &&
-	    (geteuid() != 0 || fchown(fd, db->st_uid, db->st_gid) == 0) &&
-	    (link(tmp, path) == 0 || errno == EEXIST))
-		err = OTPBOX_OK;
-	else
-		(void)store_feed_fail(errbuf, errlen, path);
-	close(fd);
-	unlink(tmp);
-	free(tmp);
-	return err;
+	if (safe_file_open(path, O_RDWR | O_CREAT | O_EXCL, 0600,
+	                   SAFE_FILE_SHARED, fd, errbuf, errlen))
+		return errno == EEXIST ? OTPBOX_OK : OTPBOX_ERR_IO;
+	/* The database's mode, as SQLite gives its -wal and -shm files, and
+	 * as root its owner too: every member of a shared group uses it. */
+	if (fchmod(*fd, db->st_mode & 0666) == 0 &&
+	    (geteuid() != 0 || fchown(*fd, db->st_uid, db->st_gid) == 0) &&
+	    pwrite(*fd, &head, sizeof(head), 0) == (ssize_t)sizeof(head))
+		return OTPBOX_OK;
+	(void)store_feed_fail(errbuf, errlen, path);
+	close(*fd);
+	*fd = -1;
+	unlink(path);
+	return OTPBOX_ERR_IO;
 }
 
-/* Checks the open file fd against the rules of store_feed_open(). */
+/* Opens the feed at path, making it when missing. A feed shorter than
+ * its size may be one another process is still writing: it is given a
+ * moment before it is refused. */
 static enum otpbox_err
-store_feed_check(int fd, const char *path, const struct stat *db, char *errbuf,
-                 size_t errlen)
+store_feed_open_file(const char *db_path, const char *path, int *fd,
+                     char *errbuf, size_t errlen)
 {
-	struct stat st;
+	enum otpbox_err err;
+	struct stat db, st;
+	int tries;
 
-	if (fstat(fd, &st) < 0)
-		return store_feed_fail(errbuf, errlen, path);
-	if (!S_ISREG(st.st_mode))
-		return store_feed_refuse(errbuf, errlen, path,
-		                         "not a regular file");
-	if (!store_feed_owner_ok(&st, db))
-		return store_feed_refuse(errbuf, errlen, path,
-		                         "owned by a user outside the "
-		                         "database's group");
-	if (st.st_size != (off_t)sizeof(struct store_feed_map))
-		return store_feed_refuse(errbuf, errlen, path,
-		                         "not an otpbox feed (wrong size)");
-	return OTPBOX_OK;
-}
-
-/* Opens path without following a link; ENOENT is left to the caller. */
-static int
-store_feed_open_fd(const char *path)
-{
-	return open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (stat(db_path, &db) < 0)
+		return store_feed_fail(errbuf, errlen, db_path);
+	for (tries = 0; tries < STORE_FEED_TRIES; tries++) {
+		err = safe_file_open(path, O_RDWR, 0, SAFE_FILE_SHARED, fd,
+		                     errbuf, errlen);
+		if (err && errno == ENOENT)
+			err = store_feed_create(path, &db, fd, errbuf, errlen);
+		if (err)
+			return err;
+		if (*fd < 0)
+			continue; /* made by another process just now */
+		if (fstat(*fd, &st) < 0)
+			return store_feed_fail(errbuf, errlen, path);
+		if (st.st_size == (off_t)sizeof(struct store_feed_map))
+			return OTPBOX_OK;
+		if (st.st_size > (off_t)sizeof(struct store_feed_map))
+			break;
+		close(*fd);
+		*fd = -1;
+		usleep(1000);
+	}
+	return store_feed_refuse(errbuf, errlen, path,
+	                         "not an otpbox feed (wrong size)");
 }
 
 static enum otpbox_err
@@ -220,30 +213,6 @@ store_feed_map_fd(int fd, const char *path, struct store_feed *f, char *errbuf,
 		return store_feed_refuse(errbuf, errlen, path,
 		                         "not an otpbox feed of this version");
 	return OTPBOX_OK;
-}
-
-/* Opens, creating when missing, and checks the feed file at path. */
-static enum otpbox_err
-store_feed_open_file(const char *db_path, const char *path, int *fd,
-                     char *errbuf, size_t errlen)
-{
-	enum otpbox_err err;
-	struct stat db;
-
-	if (stat(db_path, &db) < 0)
-		return store_feed_fail(errbuf, errlen, db_path);
-	*fd = store_feed_open_fd(path);
-	if (*fd < 0 && errno == ENOENT) {
-		if ((err = store_feed_create(path, &db, errbuf, errlen)))
-			return err;
-		*fd = store_feed_open_fd(path);
-	}
-	if (*fd < 0 && errno == ELOOP)
-		return store_feed_refuse(errbuf, errlen, path,
-		                         "a symbolic link");
-	if (*fd < 0)
-		return store_feed_fail(errbuf, errlen, path);
-	return store_feed_check(*fd, path, &db, errbuf, errlen);
 }
 
 enum otpbox_err

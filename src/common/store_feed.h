@@ -39,11 +39,11 @@ enum store_feed_event {
 /*
  * Opens the feed of the database db_path, creating it when missing with
  * the database's permission bits (as SQLite makes its -wal and -shm
- * files). A symbolic link, a file that is not regular, a file owned by
- * neither us, the database's owner nor the database's group, and a file
- * without the feed's header are refused: OTPBOX_ERR_IO with a sentence in
- * errbuf (may be NULL) that names the file. OTPBOX_ERR_NOMEM. *out
- * belongs to the caller (store_feed_close()).
+ * files). What safe_file_open() refuses (a link, a file that is not
+ * regular, one of another user outside a shared folder's group) and a
+ * file without the feed's size and header are refused: OTPBOX_ERR_IO with
+ * a sentence in errbuf (may be NULL) that names the file. OTPBOX_ERR_NOMEM.
+ * *out belongs to the caller (store_feed_close()).
  */
 enum otpbox_err store_feed_open(const char *db_path, struct store_feed **out,
                                 char *errbuf, size_t errlen);

@@ -10,6 +10,7 @@
 
 struct store_fetch;
 struct store_wait;
+struct store_status;
 struct store_feed_pending;
 
 struct store {
@@ -17,6 +18,7 @@ struct store {
 	char *path;
 	struct store_fetch *fetch;       /* owned by store_fetch.c */
 	struct store_wait *wait;         /* owned by store_wait.c */
+	struct store_status *status;     /* owned by store_status.c */
 	struct store_feed_pending *feed; /* codes to announce at commit */
 	sqlite3_stmt *data_version;
 	char errmsg[512];
@@ -35,5 +37,7 @@ enum otpbox_err store_fetch_prepare(struct store *st);
 void store_fetch_finalize(struct store *st);
 enum otpbox_err store_wait_prepare(struct store *st);
 void store_wait_finalize(struct store *st);
+enum otpbox_err store_status_prepare(struct store *st);
+void store_status_finalize(struct store *st);
 
 #endif

@@ -7,9 +7,12 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "clock.h"
 #include "fetch_account.h"
 #include "log.h"
+#include "recipient.h"
 #include "store_fetch.h"
+#include "fetch_report.h"
 
 /* Extra room above max_message_bytes for the largest literal accepted. */
 #define FETCH_ACCOUNT_LITERAL_SLACK 4096
@@ -23,9 +26,19 @@ fetch_account_mctx(struct fetch_account *fa, char *errbuf, size_t errlen)
 	    .ndomains = fa->acct->ndomains,
 	    .custom_patterns = fa->conf->extract.custom_patterns,
 	    .ncustom_patterns = fa->conf->extract.ncustom_patterns,
+	    .rule_from = fa->conf->extract.rule_from,
+	    .rule_pattern = fa->conf->extract.rule_pattern,
+	    .nrules = fa->conf->extract.nrules,
 	    .max_bytes = (size_t)fa->conf->fetch.max_message_bytes,
+	    .authserv_id = fa->acct->authserv_id,
+	    .recipient_headers =
+	        (const char *const *)fa->acct->recipient_headers,
+	    .nrecipient_headers = fa->acct->nrecipient_headers,
 	};
 
+	if (mo.nrecipient_headers == 0)
+		mo.recipient_headers = recipient_headers_for_host(
+		    fa->acct->host, &mo.nrecipient_headers);
 	return message_ctx_new(&mo, &fa->mctx, errbuf, errlen);
 }
 
@@ -263,6 +276,7 @@ fetch_account_connect(struct fetch_account *fa, struct imap_client **out,
 	if (err == OTPBOX_OK)
 		err = fetch_account_login(fa, cl, errbuf, errlen);
 	if (err) {
+		fetch_report_account(fa->st, fa->acct, err, errbuf);
 		imap_client_free(cl);
 		return err;
 	}
@@ -273,10 +287,7 @@ fetch_account_connect(struct fetch_account *fa, struct imap_client **out,
 static double
 fetch_account_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)clock_mono_ms() / 1000;
 }
 
 static void
@@ -308,6 +319,8 @@ fetch_account_sync_all(struct fetch_account *fa, struct imap_client *cl,
 		t0 = fetch_account_now();
 		err =
 		    fetch_sync_folder(&fa->sync, cl, f, &stats, errbuf, errlen);
+		fetch_report_folder(fa->st, fa->acct->name, f->name, err,
+		                    errbuf);
 		if (err == OTPBOX_ERR_NOT_FOUND && i > 0) {
 			log_warnx("%s: %s (skipped)", fa->acct->name, errbuf);
 			err = OTPBOX_OK;
@@ -330,6 +343,8 @@ fetch_account_sync_new(struct fetch_account *fa, struct imap_client *cl,
 
 	err = fetch_sync_new(&fa->sync, cl, &fa->folders[0], &stats, errbuf,
 	                     errlen);
+	fetch_report_folder(fa->st, fa->acct->name, fa->folders[0].name, err,
+	                    errbuf);
 	if ((err == OTPBOX_OK || err == OTPBOX_ERR_INTERRUPTED) &&
 	    stats.fetched > 0)
 		fetch_account_log_sync(fa, &fa->folders[0], &stats,

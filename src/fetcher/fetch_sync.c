@@ -11,6 +11,7 @@
 
 #include "fetch_sync.h"
 #include "log.h"
+#include "fetch_progress.h"
 
 struct fetch_sync_cmd {
 	char tag[IMAP_CLIENT_TAG_MAX];
@@ -185,6 +186,7 @@ fetch_sync_count(struct fetch_sync_run *run, const struct store_fetch_msg *m,
                  const struct message_info *info, bool stored)
 {
 	run->stats->fetched++;
+	fetch_progress_step(run->stats->fetched);
 	if (!stored) {
 		run->stats->duplicates++;
 		return;
@@ -225,6 +227,8 @@ fetch_sync_message(struct fetch_sync_run *run,
 	m.parse_error = fe->body_nil ? "the server sent no body" : info->error;
 	m.code = info->code;
 	m.link = info->link;
+	m.auth = &info->auth;
+	m.copy_key = info->copy_key;
 	err = fetch_sync_insert(run, &m, info, &stored);
 	if (err == OTPBOX_OK) {
 		fetch_sync_count(run, &m, info, stored);
@@ -383,7 +387,10 @@ fetch_sync_range(const struct fetch_sync_ctx *ctx, struct imap_client *cl,
 
 	if (errbuf && errlen)
 		errbuf[0] = 0;
+	fetch_progress_begin(ctx->account, f->name, f->cp.last_uid, to,
+	                     imap_client_get_mailbox(cl)->exists);
 	err = fetch_sync_loop(&run);
+	fetch_progress_end();
 	if (run.in_tx)
 		store_rollback(ctx->st);
 	if (err && err != OTPBOX_ERR_INTERRUPTED && errbuf && !errbuf[0])

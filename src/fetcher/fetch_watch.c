@@ -9,10 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fetch_account.h"
 #include "fetch_watch.h"
 #include "log.h"
 #include "store_fetch.h"
+#include "fetch_report.h"
 
 struct fetch_watch {
 	const struct conf *conf;
@@ -31,10 +33,7 @@ struct fetch_watch {
 static long long
 fetch_watch_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_ms();
 }
 
 /* Sleeps ms milliseconds unless a stop is requested. */
@@ -44,8 +43,10 @@ fetch_watch_sleep(struct fetch_watch *w, long long ms)
 	long long end = fetch_watch_ms() + ms;
 	struct timespec ts = {0, FETCH_WATCH_SLICE_MS * 1000000L};
 
-	while (!*w->stop && fetch_watch_ms() < end)
+	while (!*w->stop && fetch_watch_ms() < end) {
+		fetch_report_tick(w->st, w->fa->acct);
 		nanosleep(&ts, NULL);
+	}
 }
 
 /* Whether some bot waits now. Cheap: the waits table is read only after
@@ -138,6 +139,7 @@ fetch_watch_wait(struct fetch_watch *w, struct imap_client *cl,
 	long long left;
 
 	for (;;) {
+		fetch_report_tick(w->st, w->fa->acct);
 		if (*w->stop) {
 			*why = FETCH_WATCH_STOP;
 			return OTPBOX_OK;
@@ -238,6 +240,9 @@ fetch_watch_session(struct fetch_watch *w, struct imap_client *cl)
 			err = fetch_watch_idle(w, cl);
 		else
 			err = fetch_watch_poll(w, cl, fast);
+		if (err == OTPBOX_OK) /* the server answered: up to date */
+			fetch_report_folder(w->st, w->fa->acct->name,
+			                    w->fa->folders[0].name, err, NULL);
 		if (err == OTPBOX_OK && imap_client_get_mailbox(cl)->changed)
 			err = fetch_account_sync_new(w->fa, cl, w->errbuf,
 			                             sizeof(w->errbuf));
@@ -325,6 +330,7 @@ fetch_watch_run(const struct conf *conf, size_t index, const char *db_path,
 	int status;
 
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
+	fetch_report_init(STORE_STATUS_WATCH, conf->naccounts);
 	err = store_open(db_path, true, &w.st, w.errbuf, sizeof(w.errbuf));
 	if (err == OTPBOX_OK)
 		err = fetch_account_new(conf, index, w.st, stop, &w.fa,
@@ -336,6 +342,7 @@ fetch_watch_run(const struct conf *conf, size_t index, const char *db_path,
 		return fetch_account_exit_status(err);
 	}
 	status = fetch_watch_loop(&w);
+	fetch_report_stopping();
 	fetch_account_free(w.fa);
 	store_close(w.st);
 	return status;

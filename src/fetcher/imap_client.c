@@ -12,6 +12,7 @@
 #include "imap_client.h"
 #include "imap_cmd.h"
 #include "log.h"
+#include "secret_buf.h"
 
 /* Longest command line we build (mailbox names, FETCH ranges). */
 #define IMAP_CLIENT_LINE_MAX 1024
@@ -226,6 +227,12 @@ imap_client_simple(struct imap_client *cl, const char *cmd, char *errbuf,
 	if (err)
 		imap_client_copyerr(cl, errbuf, errlen);
 	return err;
+}
+
+const char *
+imap_client_tls_version(const struct imap_client *cl)
+{
+	return imap_conn_tls_version(cl->conn);
 }
 
 bool
@@ -497,9 +504,7 @@ imap_client_sasl(struct imap_client *cl, const char *mech,
 			err = imap_client_sasl_finish(cl, tag, mech, line, len);
 	}
 out:
-	if (line)
-		OPENSSL_cleanse(line, len);
-	free(line);
+	secret_buf_free(line);
 	return err;
 }
 
@@ -610,8 +615,7 @@ imap_client_login_password(struct imap_client *cl, const char *user,
 		blob = imap_client_plain_blob(user, password, &len);
 		if (blob) {
 			err = imap_client_sasl(cl, "PLAIN", blob, len);
-			OPENSSL_cleanse(blob, len);
-			free(blob);
+			secret_buf_free(blob);
 		}
 	} else if (imap_client_has_cap(cl, "LOGINDISABLED")) {
 		imap_client_seterr(cl, "the server refuses passwords here "

@@ -65,6 +65,9 @@ enum otpbox_err imap_client_login_xoauth2(struct imap_client *cl,
                                           const char *user, const char *token,
                                           char *errbuf, size_t errlen);
 
+/* The session's TLS protocol ("TLSv1.3"), static; NULL in plain text. */
+const char *imap_client_tls_version(const struct imap_client *cl);
+
 /* Whether the server offers a capability (e.g. "IDLE"). */
 bool imap_client_has_cap(const struct imap_client *cl, const char *cap);
 

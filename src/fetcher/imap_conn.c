@@ -18,6 +18,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "clock.h"
 #include "imap_conn.h"
 
 struct imap_conn {
@@ -33,10 +34,7 @@ struct imap_conn {
 static long long
 imap_conn_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_ms();
 }
 
 static int
@@ -458,6 +456,12 @@ bool
 imap_conn_is_tls(const struct imap_conn *c)
 {
 	return c->ssl != NULL;
+}
+
+const char *
+imap_conn_tls_version(const struct imap_conn *c)
+{
+	return c->ssl ? SSL_get_version(c->ssl) : NULL;
 }
 
 const char *

@@ -65,6 +65,8 @@ bool imap_conn_pending(const struct imap_conn *c);
 int imap_conn_fd(const struct imap_conn *c);
 /* Whether the connection is encrypted now. */
 bool imap_conn_is_tls(const struct imap_conn *c);
+/* The negotiated protocol ("TLSv1.3"), static; NULL when not encrypted. */
+const char *imap_conn_tls_version(const struct imap_conn *c);
 /* The last error's message. Belongs to c. */
 const char *imap_conn_errmsg(const struct imap_conn *c);
 

@@ -14,3 +14,12 @@ otpbox_SOURCES += \
 	src/fetcher/oauth2_explain.c src/fetcher/oauth2_explain.h
 otpbox_LDADD += libotpbox_common.la $(DEP_LIBS)
 EXTRA_DIST += src/fetcher/local.mk
+
+# `otpbox doctor`, and what the fetcher tells the outside: heartbeats in
+# the store, systemd notifications, the progress line.
+otpbox_SOURCES += \
+	src/fetcher/doctor.c src/fetcher/doctor_p.h \
+	src/fetcher/doctor_net.c src/fetcher/doctor_local.c \
+	src/fetcher/fetch_progress.c src/fetcher/fetch_progress.h \
+	src/fetcher/fetch_report.c src/fetcher/fetch_report.h \
+	src/fetcher/sd_notify.c src/fetcher/sd_notify.h

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "otpbox.h"
 #include "store_wait.h"
@@ -17,28 +18,48 @@
 
 /* Longest address accepted (RFC 5321 path limit). */
 #define OTPBOX_ADDRESS_MAX 254
+/* Most sender patterns one wait takes (--from is repeatable). */
+#define OTPBOX_FROM_MAX 32
+/* Longest subject text or sender pattern, and worker name. */
+#define OTPBOX_TEXT_MAX 255
+#define OTPBOX_WORKER_MAX 127
+
+struct otpbox_wait_opts {
+	int64_t since; /* Unix seconds; 0: no bound but max_age */
+	int max_age;   /* seconds (> 0): oldest code accepted */
+	int skew;      /* seconds taken off since; OTPBOX_SKEW_MEASURED */
+	int timeout_ms;
+	enum otpbox_want want;
+	int peek;
+	char *worker; /* NULL: "pid N" */
+	int cancel_fd;
+	char *from[OTPBOX_FROM_MAX]; /* lower-cased sender patterns */
+	size_t nfrom;
+	char *subject; /* NULL: any */
+	int authenticated;
+};
+
 struct otpbox {
 	struct store *st;
 	struct waker *waker; /* made at the first wait */
 	char errmsg[512];
 };
 
-/* The fixed facts of one wait. */
+/* The fixed facts of one wait; q points into the buffers. */
 struct otpbox_call {
+	struct store_wait_query q;
 	char address[OTPBOX_ADDRESS_MAX + 1]; /* lower-cased */
-	const char *want;
-	int64_t window_start;
+	/* ["p1","p2",...]: patterns hold no quote, backslash or control. */
+	char from_json[OTPBOX_FROM_MAX * (OTPBOX_TEXT_MAX + 3) + 3];
+	int skew; /* seconds taken off since */
 	int64_t wait_id;
-	char claimed_by[128];
+	char claimed_by[OTPBOX_WORKER_MAX + 1];
 };
 
 static int64_t
 otpbox_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_ms();
 }
 
 /* The database path for a NULL argument, as the command line resolves it. */
@@ -49,7 +70,8 @@ otpbox_default_path(char **out, char *errbuf, size_t errlen)
 	char *errors = NULL;
 	enum otpbox_err err;
 
-	err = conf_load(NULL, &conf, &errors);
+	/* Never ./.env: the caller's working directory is not ours. */
+	err = conf_load_flags(NULL, 0, &conf, &errors);
 	if (err) {
 		snprintf(errbuf, errlen, "%s",
 		         errors ? errors
@@ -117,15 +139,179 @@ otpbox_errmsg(const struct otpbox *box)
 	return box->errmsg;
 }
 
-void
-otpbox_wait_opts_init(struct otpbox_wait_opts *opts)
+static void
+otpbox_wait_opts_defaults(struct otpbox_wait_opts *opts)
 {
 	memset(opts, 0, sizeof(*opts));
 	opts->max_age = OTPBOX_DEFAULT_MAX_AGE;
-	opts->skew = OTPBOX_DEFAULT_SKEW;
+	opts->skew = OTPBOX_SKEW_MEASURED;
 	opts->timeout_ms = OTPBOX_DEFAULT_TIMEOUT_MS;
 	opts->want = OTPBOX_WANT_CODE;
 	opts->cancel_fd = -1;
+}
+
+enum otpbox_err
+otpbox_wait_opts_new(struct otpbox_wait_opts **out)
+{
+	*out = malloc(sizeof(**out));
+	if (*out == NULL)
+		return OTPBOX_ERR_NOMEM;
+	otpbox_wait_opts_defaults(*out);
+	return OTPBOX_OK;
+}
+
+void
+otpbox_wait_opts_free(struct otpbox_wait_opts *opts)
+{
+	size_t i;
+
+	if (opts == NULL)
+		return;
+	for (i = 0; i < opts->nfrom; i++)
+		free(opts->from[i]);
+	free(opts->worker);
+	free(opts->subject);
+	free(opts);
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_since(struct otpbox_wait_opts *opts, int64_t unix_seconds)
+{
+	if (unix_seconds < 0)
+		return OTPBOX_ERR_USAGE;
+	opts->since = unix_seconds;
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_max_age(struct otpbox_wait_opts *opts, int seconds)
+{
+	if (seconds <= 0)
+		return OTPBOX_ERR_USAGE;
+	opts->max_age = seconds;
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_skew(struct otpbox_wait_opts *opts, int seconds)
+{
+	if (seconds < OTPBOX_SKEW_MEASURED)
+		return OTPBOX_ERR_USAGE;
+	opts->skew = seconds;
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_timeout_ms(struct otpbox_wait_opts *opts, int ms)
+{
+	if (ms < 0)
+		return OTPBOX_ERR_USAGE;
+	opts->timeout_ms = ms;
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_want(struct otpbox_wait_opts *opts, enum otpbox_want want)
+{
+	if ((unsigned)want > OTPBOX_WANT_ANY)
+		return OTPBOX_ERR_USAGE;
+	opts->want = want;
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_peek(struct otpbox_wait_opts *opts, int peek)
+{
+	opts->peek = peek != 0;
+	return OTPBOX_OK;
+}
+
+/* Replaces *slot with a copy of text (NULL or "" clears it) when text is
+ * printable and not too long. */
+static enum otpbox_err
+otpbox_set_text(char **slot, const char *text)
+{
+	char *copy = NULL;
+	const char *p;
+
+	if (text && strlen(text) > OTPBOX_TEXT_MAX)
+		return OTPBOX_ERR_USAGE;
+	for (p = text; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return OTPBOX_ERR_USAGE;
+	if (text && *text && (copy = strdup(text)) == NULL)
+		return OTPBOX_ERR_NOMEM;
+	free(*slot);
+	*slot = copy;
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_worker(struct otpbox_wait_opts *opts, const char *worker)
+{
+	/* It must fit otpbox_call.claimed_by. */
+	if (worker && strlen(worker) > OTPBOX_WORKER_MAX)
+		return OTPBOX_ERR_USAGE;
+	return otpbox_set_text(&opts->worker, worker);
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_cancel_fd(struct otpbox_wait_opts *opts, int fd)
+{
+	if (fd < -1)
+		return OTPBOX_ERR_USAGE;
+	opts->cancel_fd = fd;
+	return OTPBOX_OK;
+}
+
+/* A sender pattern: printable ASCII or UTF-8 without spaces, quotes or
+ * brackets, at most one @, not starting or ending with a dot. */
+static int
+otpbox_pattern_ok(const char *p)
+{
+	size_t len = strlen(p);
+	const char *at = strchr(p, '@');
+
+	if (len == 0 || len > OTPBOX_TEXT_MAX || p[0] == '.' ||
+	    p[len - 1] == '.' || p[len - 1] == '@' ||
+	    (at && strchr(at + 1, '@')))
+		return 0;
+	for (; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f ||
+		    strchr("\"(),:;<>[\\]", *p))
+			return 0;
+	return 1;
+}
+
+enum otpbox_err
+otpbox_wait_opts_add_from(struct otpbox_wait_opts *opts, const char *pattern)
+{
+	char *copy;
+	size_t i;
+
+	if (pattern == NULL || !otpbox_pattern_ok(pattern) ||
+	    opts->nfrom == OTPBOX_FROM_MAX)
+		return OTPBOX_ERR_USAGE;
+	if ((copy = strdup(pattern)) == NULL)
+		return OTPBOX_ERR_NOMEM;
+	/* Stored addresses and domains are lower-cased (ASCII). */
+	for (i = 0; copy[i]; i++)
+		copy[i] = (char)tolower((unsigned char)copy[i]);
+	opts->from[opts->nfrom++] = copy;
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_subject(struct otpbox_wait_opts *opts, const char *text)
+{
+	return otpbox_set_text(&opts->subject, text);
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_authenticated(struct otpbox_wait_opts *opts, int required)
+{
+	opts->authenticated = required != 0;
+	return OTPBOX_OK;
 }
 
 /* Characters allowed in an address: printable ASCII and UTF-8 bytes, but
@@ -167,7 +353,24 @@ otpbox_fail(struct otpbox *box, enum otpbox_err err, const char *what)
 	return err;
 }
 
-/* Checks opts and address and works out the window. */
+/* The sender patterns of opts as a JSON array in call->from_json. */
+static void
+otpbox_call_from(const struct otpbox_wait_opts *opts, struct otpbox_call *call)
+{
+	size_t i, n = 0;
+
+	if (opts->nfrom == 0)
+		return;
+	call->from_json[n++] = '[';
+	for (i = 0; i < opts->nfrom; i++)
+		n += (size_t)snprintf(call->from_json + n,
+		                      sizeof(call->from_json) - n, "%s\"%s\"",
+		                      i ? "," : "", opts->from[i]);
+	snprintf(call->from_json + n, sizeof(call->from_json) - n, "]");
+	call->q.from_json = call->from_json;
+}
+
+/* Checks address and works out the window and the filters. */
 static enum otpbox_err
 otpbox_call_init(struct otpbox *box, const char *address,
                  const struct otpbox_wait_opts *opts, struct otpbox_call *call)
@@ -175,21 +378,28 @@ otpbox_call_init(struct otpbox *box, const char *address,
 	static const char *const wants[] = {
 	    STORE_WAIT_WANT_CODE, STORE_WAIT_WANT_LINK, STORE_WAIT_WANT_ANY};
 	int64_t now = time(NULL);
+	enum otpbox_err err;
+	int samples;
 	size_t i;
 
 	memset(call, 0, sizeof(*call));
 	if (otpbox_address_check(address))
 		return otpbox_fail(box, OTPBOX_ERR_BAD_ADDRESS,
 		                   address ? address : "(null)");
-	if (opts->max_age <= 0 || opts->skew < 0 || opts->timeout_ms < 0 ||
-	    opts->since < 0 || (unsigned)opts->want > OTPBOX_WANT_ANY)
-		return otpbox_fail(box, OTPBOX_ERR_USAGE, "wait options");
 	for (i = 0; address[i]; i++)
 		call->address[i] = (char)tolower((unsigned char)address[i]);
-	call->want = wants[opts->want];
-	call->window_start = now - opts->max_age;
-	if (opts->since && opts->since - opts->skew > call->window_start)
-		call->window_start = opts->since - opts->skew;
+	call->skew = opts->skew;
+	if (opts->since && opts->skew == OTPBOX_SKEW_MEASURED &&
+	    (err = store_wait_skew(box->st, &call->skew, &samples)))
+		return otpbox_fail(box, err, "cannot measure the clock skew");
+	call->q.address = call->address;
+	call->q.want = wants[opts->want];
+	call->q.window_start = now - opts->max_age;
+	if (opts->since && opts->since - call->skew > call->q.window_start)
+		call->q.window_start = opts->since - call->skew;
+	otpbox_call_from(opts, call);
+	call->q.subject = opts->subject;
+	call->q.authenticated = opts->authenticated;
 	if (opts->worker)
 		snprintf(call->claimed_by, sizeof(call->claimed_by), "%s",
 		         opts->worker);
@@ -207,16 +417,14 @@ otpbox_look(struct otpbox *box, const struct otpbox_call *call, int peek,
 	enum otpbox_err err;
 	int64_t code_id;
 
-	err = store_wait_find(box->st, call->address, call->want,
-	                      call->window_start, &code_id);
+	err = store_wait_find(box->st, &call->q, &code_id);
 	if (err)
 		return err;
 	if (peek)
 		return store_wait_code_get(box->st, code_id, found);
 	/* Another waiter may claim it first: then NOT_FOUND, and its commit
 	 * wakes us for another look. */
-	return store_wait_claim(box->st, call->wait_id, call->address,
-	                        call->want, call->window_start,
+	return store_wait_claim(box->st, call->wait_id, &call->q,
 	                        call->claimed_by, time(NULL), found);
 }
 
@@ -289,6 +497,9 @@ otpbox_code_from(struct store_wait_code *c, int64_t wait_id,
 	    .code_id = c->code_id,
 	    .message_id = c->message_id,
 	    .wait_id = wait_id,
+	    .sender_address = c->from_address,
+	    .sender_domain = c->from_domain,
+	    .authenticated = c->authenticated,
 	};
 	memset(c, 0, sizeof(*c));
 	*out = code;
@@ -320,11 +531,9 @@ otpbox_record_start(struct otpbox *box, const struct otpbox_call *call,
 {
 	int64_t now = time(NULL);
 	struct store_wait_start w = {
-	    .address = call->address,
+	    .query = &call->q,
 	    .worker = opts->worker,
 	    .pid = getpid(),
-	    .want = call->want,
-	    .window_start = call->window_start,
 	    .started_at = now,
 	    .deadline = now + (opts->timeout_ms + 999) / 1000,
 	};
@@ -332,21 +541,43 @@ otpbox_record_start(struct otpbox *box, const struct otpbox_call *call,
 	return store_wait_begin(box->st, &w, wait_id);
 }
 
-enum otpbox_err
-otpbox_wait(struct otpbox *box, const char *address,
-            const struct otpbox_wait_opts *opts, struct otpbox_code **out)
+/* The time-out message: and, when the wait's filters refused a code
+ * that was there, which filter refused which message. */
+static void
+otpbox_explain(struct otpbox *box, const struct otpbox_call *call,
+               int timeout_ms)
+{
+	struct store_wait_missed m;
+	int n;
+
+	n = snprintf(box->errmsg, sizeof(box->errmsg),
+	             "no code for %s within %d ms", call->address, timeout_ms);
+	if (n < 0 || (size_t)n >= sizeof(box->errmsg) ||
+	    store_wait_missed_get(box->st, call->wait_id, &m))
+		return;
+	/* Not the subject: it may carry a code, and this goes to logs. */
+	if (m.filtered_by)
+		snprintf(box->errmsg + n, sizeof(box->errmsg) - (size_t)n,
+		         "; filter --%s refused message %lld from %s",
+		         m.filtered_by, (long long)m.message_id,
+		         m.from_address ? m.from_address : "(no single From)");
+	else if (m.reason)
+		snprintf(box->errmsg + n, sizeof(box->errmsg) - (size_t)n,
+		         " (%s)", m.reason);
+	store_wait_missed_free(&m);
+}
+
+/* otpbox_wait() with opts given. */
+static enum otpbox_err
+otpbox_run(struct otpbox *box, const char *address,
+           const struct otpbox_wait_opts *opts, struct otpbox_code **out)
 {
 	struct store_wait_code found = {0};
-	struct otpbox_wait_opts defaults;
 	struct otpbox_call call;
 	enum otpbox_err err;
 
 	*out = NULL;
 	box->errmsg[0] = '\0';
-	if (opts == NULL) {
-		otpbox_wait_opts_init(&defaults);
-		opts = &defaults;
-	}
 	if ((err = otpbox_call_init(box, address, opts, &call)))
 		return err;
 	if (opts->timeout_ms > 0 && box->waker == NULL &&
@@ -363,14 +594,25 @@ otpbox_wait(struct otpbox *box, const char *address,
 	if (err && err != OTPBOX_ERR_TIMEOUT)
 		return otpbox_fail(box, err, "wait failed");
 	if (err)
-		snprintf(box->errmsg, sizeof(box->errmsg),
-		         "no code for %s "
-		         "within %d ms",
-		         call.address, opts->timeout_ms);
+		otpbox_explain(box, &call, opts->timeout_ms);
 	return err;
 }
 
-/* otpbox_wait() with a zero time-out and peek set as asked. */
+enum otpbox_err
+otpbox_wait(struct otpbox *box, const char *address,
+            const struct otpbox_wait_opts *opts, struct otpbox_code **out)
+{
+	struct otpbox_wait_opts defaults;
+
+	if (opts == NULL) {
+		otpbox_wait_opts_defaults(&defaults);
+		opts = &defaults;
+	}
+	return otpbox_run(box, address, opts, out);
+}
+
+/* otpbox_wait() with a zero time-out and peek set as asked. The copy
+ * borrows the strings of opts. */
 static enum otpbox_err
 otpbox_once(struct otpbox *box, const char *address,
             const struct otpbox_wait_opts *opts, int peek,
@@ -381,10 +623,10 @@ otpbox_once(struct otpbox *box, const char *address,
 	if (opts)
 		o = *opts;
 	else
-		otpbox_wait_opts_init(&o);
+		otpbox_wait_opts_defaults(&o);
 	o.timeout_ms = 0;
 	o.peek = peek;
-	return otpbox_wait(box, address, &o, out);
+	return otpbox_run(box, address, &o, out);
 }
 
 enum otpbox_err
@@ -414,5 +656,7 @@ otpbox_code_free(struct otpbox_code *code)
 	free(code->sender);
 	free(code->account);
 	free(code->folder);
+	free(code->sender_address);
+	free(code->sender_domain);
 	free(code);
 }

@@ -36,6 +36,12 @@ struct wait_args {
 	int peek;
 	int json;
 	int verbose;
+	const char *from[32]; /* --from patterns; none: wait.senders */
+	size_t nfrom;
+	char *const *conf_from; /* wait.senders, borrowed from the conf */
+	size_t nconf_from;
+	const char *subject;
+	int authenticated;
 };
 
 static void
@@ -46,6 +52,8 @@ wait_usage(FILE *out)
 	        " [--max-age S]\n"
 	        "                   [--since T] [--skew S] [--peek]"
 	        " [--want code|link|any]\n"
+	        "                   [--from PATTERN]... [--subject TEXT]"
+	        " [--authenticated]\n"
 	        "                   [--json] [--worker NAME] [-v]\n");
 }
 
@@ -146,6 +154,18 @@ wait_option(int c, const char *val, struct wait_args *a)
 	case 'v':
 		a->verbose = 1;
 		return 0;
+	case 'f':
+		if (a->nfrom == sizeof(a->from) / sizeof(a->from[0]))
+			return wait_bad_usage("too many --from (at most %s)",
+			                      "32");
+		a->from[a->nfrom++] = val;
+		return 0;
+	case 'S':
+		a->subject = val;
+		return 0;
+	case 'A':
+		a->authenticated = 1;
+		return 0;
 	case 't':
 		if (wait_seconds(val, 86400, &a->timeout) < 0)
 			return wait_bad_usage("bad --timeout '%s' (seconds, "
@@ -193,13 +213,16 @@ wait_parse(int argc, char **argv, struct wait_args *a)
 	    {"json", no_argument, NULL, 'j'},
 	    {"worker", required_argument, NULL, 'w'},
 	    {"verbose", no_argument, NULL, 'v'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"subject", required_argument, NULL, 'S'},
+	    {"authenticated", no_argument, NULL, 'A'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c, st;
 
 	*a = (struct wait_args){
-	    .timeout = -1, .max_age = -1, .skew = OTPBOX_DEFAULT_SKEW};
+	    .timeout = -1, .max_age = -1, .skew = OTPBOX_SKEW_MEASURED};
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "c:hv", opts, NULL)) != -1) {
 		if (c == 'h') {
@@ -237,10 +260,18 @@ wait_config(struct wait_args *a, struct conf **conf)
 		free(errors);
 		return EX_CONFIG;
 	}
+	if ((*conf)->warnings)
+		fputs((*conf)->warnings, stderr);
 	if (a->timeout < 0)
 		a->timeout = (*conf)->wait.timeout_seconds;
 	if (a->max_age < 0)
 		a->max_age = (*conf)->wait.max_email_age_seconds;
+	if (a->nfrom == 0) {
+		a->conf_from = (*conf)->wait.senders;
+		a->nconf_from = (*conf)->wait.nsenders;
+	}
+	if ((*conf)->wait.require_authenticated_sender)
+		a->authenticated = 1;
 	a->db = conf_database(*conf, a->db);
 	return -1;
 }
@@ -283,6 +314,9 @@ wait_print_json(const struct otpbox_code *c, int peek)
 	wait_json_set(o, "code_id", json_integer(c->code_id));
 	wait_json_set(o, "message_id", json_integer(c->message_id));
 	wait_json_set(o, "wait_id", json_integer(c->wait_id));
+	wait_json_set(o, "sender_address", wait_json_str(c->sender_address));
+	wait_json_set(o, "sender_domain", wait_json_str(c->sender_domain));
+	wait_json_set(o, "authenticated", json_boolean(c->authenticated));
 	text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 	if (text)
 		printf("%s\n", text);
@@ -364,18 +398,41 @@ wait_exit_status(enum otpbox_err err)
 	}
 }
 
-static void
-wait_opts(const struct wait_args *a, int cancel_fd, struct otpbox_wait_opts *o)
+/* Makes the library's options from the command line; *out is NULL on
+ * failure. */
+static enum otpbox_err
+wait_opts(const struct wait_args *a, int cancel_fd,
+          struct otpbox_wait_opts **out)
 {
-	otpbox_wait_opts_init(o);
-	o->since = a->since;
-	o->max_age = a->max_age;
-	o->skew = a->skew;
-	o->timeout_ms = (int)(a->timeout * 1000 + 0.5);
-	o->want = a->want;
-	o->peek = a->peek;
-	o->worker = a->worker;
-	o->cancel_fd = cancel_fd;
+	struct otpbox_wait_opts *o = NULL;
+	enum otpbox_err err;
+	size_t i;
+
+	if ((err = otpbox_wait_opts_new(&o)))
+		goto out;
+	if ((err = otpbox_wait_opts_set_since(o, a->since)) ||
+	    (err = otpbox_wait_opts_set_max_age(o, a->max_age)) ||
+	    (err = otpbox_wait_opts_set_skew(o, a->skew)) ||
+	    (err = otpbox_wait_opts_set_timeout_ms(
+	         o, (int)(a->timeout * 1000 + 0.5))) ||
+	    (err = otpbox_wait_opts_set_want(o, a->want)) ||
+	    (err = otpbox_wait_opts_set_peek(o, a->peek)) ||
+	    (err = otpbox_wait_opts_set_worker(o, a->worker)) ||
+	    (err = otpbox_wait_opts_set_cancel_fd(o, cancel_fd)) ||
+	    (err = otpbox_wait_opts_set_subject(o, a->subject)) ||
+	    (err = otpbox_wait_opts_set_authenticated(o, a->authenticated)))
+		goto out;
+	for (i = 0; i < a->nfrom && !err; i++)
+		err = otpbox_wait_opts_add_from(o, a->from[i]);
+	for (i = 0; i < a->nconf_from && !err; i++)
+		err = otpbox_wait_opts_add_from(o, a->conf_from[i]);
+out:
+	if (err) {
+		otpbox_wait_opts_free(o);
+		o = NULL;
+	}
+	*out = o;
+	return err;
 }
 
 static void
@@ -405,7 +462,7 @@ static int
 wait_run(struct wait_args *a)
 {
 	struct otpbox_code *code = NULL;
-	struct otpbox_wait_opts o;
+	struct otpbox_wait_opts *o = NULL;
 	struct otpbox *box = NULL;
 	char errbuf[512];
 	enum otpbox_err err;
@@ -419,11 +476,17 @@ wait_run(struct wait_args *a)
 	}
 	if ((sfd = wait_signals(&set)) < 0)
 		log_warn("signal handling unavailable");
-	wait_opts(a, sfd, &o);
-	err = otpbox_wait(box, a->address, &o, &code);
+	if ((err = wait_opts(a, sfd, &o)))
+		log_warnx("bad --from, --subject or --worker (a sender is an"
+		          " address, a domain or a glob; text is printable, a"
+		          " worker name at most 127 bytes): %s",
+		          otpbox_strerror(err));
+	else
+		err = otpbox_wait(box, a->address, o, &code);
 	if (err != OTPBOX_ERR_INTERRUPTED)
 		wait_report(a, box, err, code);
 	otpbox_code_free(code);
+	otpbox_wait_opts_free(o);
 	otpbox_close(box);
 	if (err == OTPBOX_ERR_INTERRUPTED)
 		wait_die_of_signal(sfd, &set);

@@ -90,6 +90,14 @@ setup_short(void)
 	test_write(test_feed, "keep", 4);
 }
 
+/* A hard link to another file: writing counters would change it. */
+static void
+setup_hard_link(void)
+{
+	test_write(test_target, "keep", 4);
+	CU_ASSERT(link(test_target, test_feed) == 0);
+}
+
 /* The right size but no header: e.g. a hard link to another file. */
 static void
 setup_no_magic(void)
@@ -112,13 +120,13 @@ test_feed_by(uid_t uid, gid_t gid)
 	CU_ASSERT(chown(test_feed, uid, gid) == 0);
 }
 
+/* The README's shared folder: set-group-ID, the feed in its group. */
 static void
 setup_group_member(void)
 {
-	struct stat db;
-
-	CU_ASSERT_FATAL(stat(test_db, &db) == 0);
-	test_feed_by(4242, db.st_gid);
+	CU_ASSERT_FATAL(chown(test_dir, 0, 4242) == 0 &&
+	                chmod(test_dir, 02770) == 0);
+	test_feed_by(4242, 4242);
 }
 
 static void
@@ -139,6 +147,7 @@ static const struct {
     {"dangling symbolic link", setup_dangling, false, OTPBOX_ERR_IO, NULL},
     {"FIFO", setup_fifo, false, OTPBOX_ERR_IO, NULL},
     {"wrong size", setup_short, false, OTPBOX_ERR_IO, NULL},
+    {"hard link", setup_hard_link, false, OTPBOX_ERR_IO, "keep"},
     {"no header", setup_no_magic, false, OTPBOX_ERR_IO, NULL},
     {"made by a member of the group", setup_group_member, true, OTPBOX_OK,
      NULL},

@@ -27,16 +27,12 @@
  * (128 by default) to show that no per-waiter kernel object is needed. */
 #define TEST_CROWD 300
 
-/*
- * Waits up to timeout_ms for address on box, ended early by cancel_fd
- * (-1: none). The options became opaque in libotpbox 0.2; this file
- * builds against either form of the header.
- */
+/* Waits up to timeout_ms for address on box, ended early by cancel_fd
+ * (-1: none). */
 static enum otpbox_err
 test_wait_for(struct otpbox *box, const char *address, int timeout_ms,
               int cancel_fd, struct otpbox_code **code)
 {
-#ifdef OTPBOX_SKEW_MEASURED
 	struct otpbox_wait_opts *o = NULL;
 	enum otpbox_err e = otpbox_wait_opts_new(&o);
 
@@ -48,14 +44,6 @@ test_wait_for(struct otpbox *box, const char *address, int timeout_ms,
 		e = otpbox_wait(box, address, o, code);
 	otpbox_wait_opts_free(o);
 	return e;
-#else
-	struct otpbox_wait_opts o;
-
-	otpbox_wait_opts_init(&o);
-	o.timeout_ms = timeout_ms;
-	o.cancel_fd = cancel_fd;
-	return otpbox_wait(box, address, &o, code);
-#endif
 }
 
 /* Child: waits for address and writes "address code" (code "-" for

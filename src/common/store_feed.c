@@ -50,9 +50,20 @@ struct store_feed_stamp {
 	struct timespec mtime;
 };
 
+/* The helper thread that watches a wait's cancel descriptor, and what it
+ * shares with the sleeper. */
+struct store_feed_cancel {
+	pthread_t tid;
+	int running;    /* tid is to be joined */
+	int cancel_fd;  /* what it watches */
+	int stop_fd;    /* eventfd that ends it; -1 until needed */
+	uint32_t *word; /* atomic: the counter slept on, NULL when awake */
+	int cancelled;  /* atomic: cancel_fd became readable */
+};
+
 struct store_feed {
 	struct store_feed_map *map;
-	int stop_fd;    /* eventfd that ends a cancel helper; -1 until needed */
+	struct store_feed_cancel cancel;
 	char *files[2]; /* the database and its WAL */
 	struct store_feed_stamp stamps[2];
 	int stamped; /* files_changed() was called */
@@ -66,14 +77,6 @@ struct store_feed_pending {
 	struct store_feed *feed; /* opened at the first publish */
 	int any;                 /* something was collected */
 	unsigned char bits[STORE_FEED_BUCKETS / 8];
-};
-
-/* What a cancel helper thread shares with the sleeper. */
-struct store_feed_cancel {
-	uint32_t *word;
-	int cancel_fd;
-	int stop_fd;
-	int cancelled; /* atomic */
 };
 
 static long
@@ -143,10 +146,11 @@ store_feed_create(const char *path, const struct stat *db, int *fd,
 	if (safe_file_open(path, O_RDWR | O_CREAT | O_EXCL, 0600,
 	                   SAFE_FILE_SHARED, fd, errbuf, errlen))
 		return errno == EEXIST ? OTPBOX_OK : OTPBOX_ERR_IO;
-	/* The database's mode, as SQLite gives its -wal and -shm files, and
-	 * as root its owner too: every member of a shared group uses it. */
+	/* The database's mode, as SQLite gives its -wal and -shm files:
+	 * every member of a shared group uses it. The owner stays the
+	 * creator, which safe_file_open() accepts (not so a file root gave
+	 * away to the database's owner). */
 	if (fchmod(*fd, db->st_mode & 0666) == 0 &&
-	    (geteuid() != 0 || fchown(*fd, db->st_uid, db->st_gid) == 0) &&
 	    pwrite(*fd, &head, sizeof(head), 0) == (ssize_t)sizeof(head))
 		return OTPBOX_OK;
 	(void)store_feed_fail(errbuf, errlen, path);
@@ -228,7 +232,7 @@ store_feed_open(const char *db_path, struct store_feed **out, char *errbuf,
 	*out = NULL;
 	if (path == NULL || (f = calloc(1, sizeof(*f))) == NULL)
 		goto out;
-	f->stop_fd = -1;
+	f->cancel.stop_fd = -1;
 	if ((f->files[0] = strdup(db_path)) == NULL ||
 	    (f->files[1] = malloc(len)) == NULL)
 		goto out;
@@ -259,8 +263,9 @@ store_feed_close(struct store_feed *f)
 		return;
 	if (f->map)
 		munmap(f->map, sizeof(*f->map));
-	if (f->stop_fd >= 0)
-		close(f->stop_fd);
+	store_feed_unwatch(f);
+	if (f->cancel.stop_fd >= 0)
+		close(f->cancel.stop_fd);
 	free(f->files[0]);
 	free(f->files[1]);
 	free(f->path);
@@ -425,16 +430,19 @@ store_feed_fd_ready(int fd, int timeout_ms)
 	return (pfd.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }
 
-/* The helper thread: when cancel_fd becomes readable, bumps the watched
- * counter itself (so the sleeper's futex wait cannot miss it, whatever
- * the timing) and wakes it. Others sleeping on that bucket look once for
- * nothing; a cancel is rare. */
+/* The helper thread: when cancel_fd becomes readable, sets cancelled and
+ * bumps the counter being slept on, if any (so that the sleeper's futex
+ * wait cannot miss it, whatever the timing), which wakes the sleeper.
+ * Others sleeping on that bucket look once for nothing; a cancel is rare.
+ * The sleeper stores word before it reads cancelled, the helper stores
+ * cancelled before it reads word: one of them sees the other. */
 static void *
 store_feed_cancel_main(void *arg)
 {
 	struct store_feed_cancel *c = arg;
 	struct pollfd pfd[2] = {{.fd = c->cancel_fd, .events = POLLIN},
 	                        {.fd = c->stop_fd, .events = POLLIN}};
+	uint32_t *word;
 
 	while (poll(pfd, 2, -1) < 0)
 		if (errno != EINTR)
@@ -442,8 +450,48 @@ store_feed_cancel_main(void *arg)
 	if (pfd[1].revents)
 		return NULL;
 	__atomic_store_n(&c->cancelled, 1, __ATOMIC_SEQ_CST);
-	store_feed_bump_word(c->word);
+	if ((word = __atomic_load_n(&c->word, __ATOMIC_SEQ_CST)) != NULL)
+		store_feed_bump_word(word);
 	return NULL;
+}
+
+void
+store_feed_unwatch(struct store_feed *f)
+{
+	struct store_feed_cancel *c = &f->cancel;
+	uint64_t one = 1;
+
+	if (!c->running)
+		return;
+	/* Fails only at 2^64 - 1 pending writes; the helper may also have
+	 * ended on its own (a cancel). */
+	(void)!write(c->stop_fd, &one, sizeof(one));
+	pthread_join(c->tid, NULL);
+	(void)!read(c->stop_fd, &one, sizeof(one));
+	c->running = 0;
+}
+
+/* Starts the helper for cancel_fd unless it already watches it; 0 when
+ * none could be started. */
+static int
+store_feed_cancel_start(struct store_feed *f, int cancel_fd)
+{
+	struct store_feed_cancel *c = &f->cancel;
+
+	if (c->running && c->cancel_fd == cancel_fd &&
+	    !__atomic_load_n(&c->cancelled, __ATOMIC_SEQ_CST))
+		return 1;
+	store_feed_unwatch(f);
+	if (c->stop_fd < 0)
+		c->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->stop_fd < 0)
+		return 0;
+	c->cancel_fd = cancel_fd;
+	c->cancelled = 0;
+	c->word = NULL;
+	c->running =
+	    pthread_create(&c->tid, NULL, store_feed_cancel_main, c) == 0;
+	return c->running;
 }
 
 /* Sets *ev when the sleep is over for a reason other than time: a
@@ -491,33 +539,24 @@ store_feed_wait(uint32_t *word, uint32_t seq, int64_t end_ms,
 	}
 }
 
-/* The sleep with a helper thread on cancel_fd; without one (no eventfd,
- * no thread) it falls back to looking every STORE_FEED_SLICE_MS. */
+/* The sleep with the helper thread on cancel_fd; without one (no
+ * eventfd, no thread) it falls back to looking every STORE_FEED_SLICE_MS. */
 static enum otpbox_err
 store_feed_sleep_cancel(struct store_feed *f, uint32_t *word, uint32_t seq,
                         int64_t end_ms, int cancel_fd,
                         enum store_feed_event *ev)
 {
-	struct store_feed_cancel c = {word, cancel_fd, -1, 0};
+	struct store_feed_cancel *c = &f->cancel;
 	enum otpbox_err err;
-	uint64_t one = 1;
-	pthread_t tid;
 
-	if (f->stop_fd < 0)
-		f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	c.stop_fd = f->stop_fd;
-	if (f->stop_fd < 0 ||
-	    pthread_create(&tid, NULL, store_feed_cancel_main, &c) != 0)
+	if (!store_feed_cancel_start(f, cancel_fd))
 		return store_feed_wait(word, seq, end_ms, NULL, cancel_fd, ev);
-	err = store_feed_wait(word, seq, end_ms, &c.cancelled, -1, ev);
-	if (write(f->stop_fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
-		err = OTPBOX_ERR_IO; /* cannot happen below 2^64 - 1 writes */
-	pthread_join(tid, NULL);
-	if (read(f->stop_fd, &one, sizeof(one)) < 0)
-		err = OTPBOX_ERR_IO;
+	__atomic_store_n(&c->word, word, __ATOMIC_SEQ_CST);
+	err = store_feed_wait(word, seq, end_ms, &c->cancelled, -1, ev);
+	__atomic_store_n(&c->word, NULL, __ATOMIC_SEQ_CST);
 	/* The helper may have bumped after the wait ended for another
 	 * reason: the cancel still counts. */
-	if (!err && __atomic_load_n(&c.cancelled, __ATOMIC_SEQ_CST))
+	if (!err && __atomic_load_n(&c->cancelled, __ATOMIC_SEQ_CST))
 		*ev = STORE_FEED_CANCELLED;
 	return err;
 }

@@ -110,12 +110,18 @@ int store_feed_files_changed(struct store_feed *f);
  * Sleeps until the bucket of tok moves past tok->seq (at once if it
  * already has), timeout_ms (>= 0) passes, or cancel_fd (-1: none) becomes
  * readable or hangs up; *ev says which. A cancel descriptor is watched by
- * a helper thread for the length of the call, which wakes the sleeper at
- * once. Errors: OTPBOX_ERR_IO (the futex or the helper failed).
+ * a helper thread, which wakes the sleeper at once; it lives from the
+ * first sleep on that descriptor until store_feed_unwatch(). Errors:
+ * OTPBOX_ERR_IO (a closed cancel_fd, a failing futex).
  */
 enum otpbox_err store_feed_sleep(struct store_feed *f,
                                  const struct store_feed_token *tok,
                                  int timeout_ms, int cancel_fd,
                                  enum store_feed_event *ev);
+
+/* Ends the helper thread of store_feed_sleep(), if any: call it when a
+ * wait is over, before its cancel descriptor may be closed. Implied by
+ * store_feed_close(). */
+void store_feed_unwatch(struct store_feed *f);
 
 #endif

@@ -587,6 +587,8 @@ otpbox_run(struct otpbox *box, const char *address,
 	if ((err = otpbox_record_start(box, &call, opts, &call.wait_id)))
 		return otpbox_fail(box, err, "cannot record the wait");
 	err = otpbox_wait_loop(box, &call, opts, &found);
+	if (box->waker)
+		waker_done(box->waker);
 	otpbox_call_end(box, &call, err, opts->peek, found.code_id);
 	if (!err)
 		err = otpbox_code_from(&found, call.wait_id, out);

@@ -93,3 +93,9 @@ waker_sleep(struct waker *w, int timeout_ms, int cancel_fd,
 		*ev = WAKER_CANCEL;
 	return err;
 }
+
+void
+waker_done(struct waker *w)
+{
+	store_feed_unwatch(w->feed);
+}

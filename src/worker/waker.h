@@ -55,4 +55,8 @@ int waker_maybe_changed(struct waker *w);
 enum otpbox_err waker_sleep(struct waker *w, int timeout_ms, int cancel_fd,
                             enum waker_event *ev);
 
+/* Ends what the sleeps of one wait set up (the thread watching its cancel
+ * descriptor): call it when the wait is over. */
+void waker_done(struct waker *w);
+
 #endif

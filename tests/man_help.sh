@@ -10,7 +10,7 @@
 # Options announced in the pages ahead of the code that adds them: allowed
 # to be missing from --help (with a note), checked like any other once
 # --help prints them. Remove an entry when its option lands.
-announced="wait:--from wait:--subject wait:--authenticated"
+announced=""
 
 # opts_of_help FILE: the options of a --help text, one per line, sorted.
 # Usage lines (and their indented "[..." or "otpbox ..." continuations)

@@ -45,6 +45,6 @@ libotpbox_common_la_SOURCES += \
 libotpbox_common_la_SOURCES += \
 	src/common/imap_parse.c src/common/imap_parse.h \
 	src/common/imap_parse_p.h src/common/imap_parse_tok.c \
-	src/common/imap_parse_fetch.c \
+	src/common/imap_parse_fetch.c src/common/imap_parse_body.c \
 	src/common/imap_date.c src/common/imap_date.h \
 	src/common/imap_cmd.c src/common/imap_cmd.h

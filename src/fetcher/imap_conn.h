@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "otpbox_err.h"
 
@@ -57,6 +58,9 @@ enum otpbox_err imap_conn_write(struct imap_conn *c, const void *buf,
  */
 enum otpbox_err imap_conn_read(struct imap_conn *c, void *buf, size_t cap,
                                int timeout_ms, size_t *n);
+
+/* Bytes read from the server so far (after decryption). */
+uint64_t imap_conn_bytes_read(const struct imap_conn *c);
 
 /* True when bytes are already decrypted and waiting (poll would not see
  * them). */

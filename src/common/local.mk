@@ -22,6 +22,7 @@ libotpbox_common_la_SOURCES += \
 	src/common/store_p.h src/common/schema_sql.h \
 	src/common/store_fetch.c src/common/store_fetch.h \
 	src/common/store_wait.c src/common/store_wait.h \
+	src/common/store_feed.c src/common/store_feed.h \
 	src/common/store_status.c src/common/store_status.h \
 	src/common/status_health.c src/common/status_health.h
 nodist_libotpbox_common_la_SOURCES = src/common/schema_sql.c

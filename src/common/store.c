@@ -11,6 +11,7 @@
 
 #include "safe_file.h"
 #include "schema_sql.h"
+#include "store_feed.h"
 #include "store_p.h"
 
 enum otpbox_err
@@ -226,6 +227,8 @@ store_prepare_parts(struct store *st, char *errbuf, size_t errlen)
 
 	err = store_p_prepare(st, sql, &st->data_version, 1);
 	if (!err)
+		err = store_feed_pending_new(st->path, &st->feed);
+	if (!err)
 		err = store_fetch_prepare(st);
 	if (!err)
 		err = store_wait_prepare(st);
@@ -297,6 +300,7 @@ store_close(struct store *st)
 	store_fetch_finalize(st);
 	store_wait_finalize(st);
 	store_status_finalize(st);
+	store_feed_pending_free(st->feed);
 	sqlite3_finalize(st->data_version);
 	sqlite3_close(st->db);
 	free(st->path);

@@ -3,6 +3,7 @@
  * retention and the "is anyone waiting" probe. Prepared once at open. */
 #include <stdlib.h>
 
+#include "store_feed.h"
 #include "store_fetch.h"
 #include "store_p.h"
 
@@ -346,6 +347,9 @@ store_fetch_children_codes(struct store *st, int64_t rowid,
 			sqlite3_bind_text(s, 4, values[k], -1, SQLITE_STATIC);
 			sqlite3_bind_int64(s, 5, msg->received_at);
 			err = store_fetch_run(st, s);
+			if (!err && sqlite3_changes(st->db) > 0)
+				store_feed_collect(st->feed,
+				                   msg->rcpts[i].address);
 		}
 	}
 	return err;

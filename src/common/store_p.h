@@ -11,13 +11,15 @@
 struct store_fetch;
 struct store_wait;
 struct store_status;
+struct store_feed_pending;
 
 struct store {
 	sqlite3 *db;
 	char *path;
-	struct store_fetch *fetch;   /* owned by store_fetch.c */
-	struct store_wait *wait;     /* owned by store_wait.c */
-	struct store_status *status; /* owned by store_status.c */
+	struct store_fetch *fetch;       /* owned by store_fetch.c */
+	struct store_wait *wait;         /* owned by store_wait.c */
+	struct store_status *status;     /* owned by store_status.c */
+	struct store_feed_pending *feed; /* codes to announce at commit */
 	sqlite3_stmt *data_version;
 	char errmsg[512];
 };

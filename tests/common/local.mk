@@ -5,7 +5,7 @@ COMMON_TESTS = tests/common/test_config tests/common/test_store \
 	tests/common/test_message tests/common/test_recipient \
 	tests/common/test_html_text tests/common/test_mime \
 	tests/common/test_imap_parse tests/common/test_imap_cmd \
-	tests/common/test_authres
+	tests/common/test_authres tests/common/test_store_feed
 check_PROGRAMS += $(COMMON_TESTS)
 TESTS += $(COMMON_TESTS)
 EXTRA_DIST += tests/common/local.mk tests/common/msgtest.h
@@ -16,6 +16,9 @@ tests_common_test_config_LDADD = libotpbox_worker.la $(TEST_LIBS)
 tests_common_test_store_SOURCES = tests/common/test_store.c
 tests_common_test_store_CFLAGS = $(TEST_CFLAGS)
 tests_common_test_store_LDADD = $(TEST_LIBS)
+tests_common_test_store_feed_SOURCES = tests/common/test_store_feed.c
+tests_common_test_store_feed_CFLAGS = $(TEST_CFLAGS)
+tests_common_test_store_feed_LDADD = $(TEST_LIBS)
 tests_common_test_store_fetch_SOURCES = tests/common/test_store_fetch.c
 tests_common_test_store_fetch_CFLAGS = $(TEST_CFLAGS)
 tests_common_test_store_fetch_LDADD = $(TEST_LIBS)

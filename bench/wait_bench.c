@@ -8,7 +8,15 @@
  *                               N idle waiters (forked libotpbox, or
  *                               `OTPBOX wait` processes when given): CPU
  *                               they use per second, memory per waiter;
- *                               they start $WAIT_BENCH_STAGGER_MS (5) apart */
+ *                               they start $WAIT_BENCH_STAGGER_MS (5) apart
+ *                               and are measured $WAIT_BENCH_SETTLE_S (12)
+ *                               after the last one started, once each has
+ *                               made its first safety re-check
+ *   wait_bench isolation DIR N  N idle waiters; commits codes for other
+ *                               addresses: how many waiters woke
+ *   wait_bench crowd DIR N MSGS N waiters that wait again after each code;
+ *                               MSGS codes arrive at 10 a second, one
+ *                               waiter after another: commit -> returned */
 #include <limits.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -21,6 +29,7 @@
 
 #include "otpbox.h"
 #include "store.h"
+#include "store_feed.h"
 #include "testdb.h"
 
 static double
@@ -147,6 +156,21 @@ bench_report(const char *what, FILE *in, const double *committed, int n)
 	free(lat);
 }
 
+/* Opens the change feed a raw connection must announce its codes on, as
+ * the store's WAL hook does after a commit. */
+static struct store_feed *
+bench_feed(const char *path)
+{
+	struct store_feed *f = NULL;
+	char err[512];
+
+	if (store_feed_open(path, &f, err, sizeof(err)) != OTPBOX_OK) {
+		fprintf(stderr, "wait_bench: %s\n", err);
+		exit(1);
+	}
+	return f;
+}
+
 /* Forks n waiters, commits their codes, reports. The clock starts just
  * before COMMIT: a waiter may see the commit before COMMIT returns. */
 static void
@@ -154,6 +178,7 @@ bench_round(const char *path, int n, int batch)
 {
 	double *committed = calloc((size_t)n, sizeof(*committed));
 	char address[64], code[16];
+	struct store_feed *feed;
 	sqlite3 *db;
 	int fds[2], i;
 	FILE *in;
@@ -169,6 +194,7 @@ bench_round(const char *path, int n, int batch)
 	bench_await(path, n);
 	usleep(200000);
 	db = testdb_writer(path);
+	feed = bench_feed(path);
 	if (batch)
 		sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	for (i = 0; i < n; i++) {
@@ -181,18 +207,23 @@ bench_round(const char *path, int n, int batch)
 		if (!batch) {
 			committed[i] = bench_now();
 			sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-			testdb_notify(path);
+			store_feed_bump(feed, address);
 			usleep(10000);
 		}
 	}
 	if (batch) {
 		committed[0] = bench_now();
 		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-		testdb_notify(path);
+		for (i = 0; i < n; i++) {
+			snprintf(address, sizeof(address), "bench%d@bench.test",
+			         i);
+			store_feed_bump(feed, address);
+		}
 		for (i = 1; i < n; i++)
 			committed[i] = committed[0];
 	}
 	sqlite3_close(db);
+	store_feed_close(feed);
 	in = fdopen(fds[0], "r");
 	bench_report(batch ? "one batch of all codes" : "one commit per code",
 	             in, committed, n);
@@ -263,6 +294,8 @@ bench_idle(const char *path, int n, int secs, const char *otpbox)
 	pid_t *pids = calloc((size_t)n, sizeof(*pids));
 	const char *env = getenv("WAIT_BENCH_STAGGER_MS");
 	unsigned stagger_us = env ? (unsigned)atoi(env) * 1000 : 5000;
+	const char *settle_env = getenv("WAIT_BENCH_SETTLE_S");
+	unsigned settle = settle_env ? (unsigned)atoi(settle_env) : 12;
 	long long t0 = 0, t1 = 0;
 	long rss = 0, pss = 0;
 	double w0, w1;
@@ -276,7 +309,7 @@ bench_idle(const char *path, int n, int secs, const char *otpbox)
 		usleep(stagger_us);
 	}
 	bench_await(path, n);
-	sleep(1);
+	sleep(settle);
 	for (i = 0; i < n; i++)
 		t0 += bench_cpu_ns(pids[i]);
 	w0 = bench_now();
@@ -288,17 +321,191 @@ bench_idle(const char *path, int n, int secs, const char *otpbox)
 		rss += bench_kb(pids[i], "status", "VmRSS:");
 		pss += bench_kb(pids[i], "smaps_rollup", "Pss:");
 	}
-	printf("wait idle, %d %s: %.3f%% of one core in total over %.0f s;"
+	printf("wait idle, %d %s: %.3f%% of one core in total over %.0f s"
+	       " (from %u s after the last started);"
 	       " per waiter RSS %.0f KiB, PSS %.0f KiB\n",
 	       n,
 	       otpbox ? "`otpbox wait` processes" : "forked libotpbox waiters",
-	       100.0 * (double)(t1 - t0) / 1e9 / (w1 - w0), w1 - w0,
+	       100.0 * (double)(t1 - t0) / 1e9 / (w1 - w0), w1 - w0, settle,
 	       (double)rss / n, (double)pss / n);
 	for (i = 0; i < n; i++)
 		kill(pids[i], SIGTERM);
 	while (wait(NULL) > 0)
 		;
 	free(pids);
+}
+
+/* Voluntary context switches of pid so far: how often it blocked and
+ * was woken. */
+static long long
+bench_switches(pid_t pid)
+{
+	return bench_kb(pid, "status", "voluntary_ctxt_switches:");
+}
+
+static long long
+bench_switches_all(const pid_t *pids, int n)
+{
+	long long sum = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		sum += bench_switches(pids[i]);
+	return sum;
+}
+
+/* Commits one code for each of n addresses nobody waits for, 1 s apart;
+ * with n = 0 only lets the same time pass (10 s: each waiter's safety
+ * re-check falls once into it). */
+static void
+bench_foreign_commits(const char *path, int n)
+{
+	char address[64];
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		if (i < n) {
+			snprintf(address, sizeof(address), "other%d@bench.test",
+			         i);
+			testdb_add(path, address, "code", "999999", time(NULL),
+			           time(NULL));
+		}
+		sleep(1);
+	}
+}
+
+/* n idle waiters; how often they wake while codes for other addresses
+ * are committed, against the same time without commits (their own
+ * safety re-checks). */
+static void
+bench_isolation(const char *path, int n)
+{
+	pid_t *pids = calloc((size_t)n, sizeof(*pids));
+	long long s0, s1, s2;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		pids[i] = bench_spawn_idle(path, i, NULL);
+		usleep(2000);
+	}
+	bench_await(path, n);
+	sleep(1);
+	s0 = bench_switches_all(pids, n);
+	bench_foreign_commits(path, 0);
+	s1 = bench_switches_all(pids, n);
+	bench_foreign_commits(path, 10);
+	s2 = bench_switches_all(pids, n);
+	printf("wait isolation, %d idle waiters: 10 s without commits: %lld"
+	       " wake-ups; 10 s with 10 commits for other addresses: %lld"
+	       " wake-ups (%.1f per commit beyond the idle rate)\n",
+	       n, s1 - s0, s2 - s1, (double)((s2 - s1) - (s1 - s0)) / 10.0);
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGTERM);
+	while (wait(NULL) > 0)
+		;
+	free(pids);
+}
+
+/* Child: waits for bench<i>@bench.test again and again, reporting "i
+ * time" on fd after each code. */
+static void
+bench_crowd_waiter(const char *path, int i, int fd)
+{
+	struct otpbox_code *code = NULL;
+	struct otpbox *box = NULL;
+	char address[64], line[64];
+
+	snprintf(address, sizeof(address), "bench%d@bench.test", i);
+	if (otpbox_open(path, &box, NULL, 0) != OTPBOX_OK)
+		_exit(1);
+	for (;;) {
+		if (otpbox_wait(box, address, NULL, &code) != OTPBOX_OK)
+			_exit(1);
+		snprintf(line, sizeof(line), "%d %.9f\n", i, bench_now());
+		if (write(fd, line, strlen(line)) < 0)
+			_exit(1);
+		otpbox_code_free(code);
+		code = NULL;
+	}
+}
+
+/* Commits code m (for waiter m % n) every 100 ms through one feed. */
+static void
+bench_crowd_send(const char *path, int n, int msgs, double *committed)
+{
+	struct store_feed *feed = bench_feed(path);
+	sqlite3 *db = testdb_writer(path);
+	char address[64], code[16];
+	double t0 = bench_now();
+	int m;
+
+	for (m = 0; m < msgs; m++) {
+		snprintf(address, sizeof(address), "bench%d@bench.test", m % n);
+		snprintf(code, sizeof(code), "%06d", m);
+		sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		testdb_add_db(db, address, "code", code, time(NULL),
+		              time(NULL));
+		committed[m] = bench_now();
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		store_feed_bump(feed, address);
+		while (bench_now() < t0 + (m + 1) * 0.1)
+			usleep(1000);
+	}
+	sqlite3_close(db);
+	store_feed_close(feed);
+}
+
+/* Reads msgs reports: the c-th report of waiter i is message i + c * n. */
+static void
+bench_crowd_report(FILE *in, int n, int msgs, const double *committed)
+{
+	double *lat = calloc((size_t)msgs, sizeof(*lat)), t;
+	int *count = calloc((size_t)n, sizeof(*count)), i, m, got = 0;
+
+	while (got < msgs && fscanf(in, "%d %lf", &i, &t) == 2) {
+		if (i < 0 || i >= n || (m = i + count[i]++ * n) >= msgs)
+			continue;
+		lat[got++] = (t - committed[m]) * 1000.0;
+	}
+	qsort(lat, (size_t)got, sizeof(*lat), bench_cmp);
+	if (got)
+		printf("wait crowd, %d waiters, 10 codes a second, %d codes:"
+		       " COMMIT -> code returned p50 %.2f ms, p99 %.2f ms,"
+		       " max %.2f ms (missing %d)\n",
+		       n, msgs, bench_pct(lat, got, 0.5),
+		       bench_pct(lat, got, 0.99), lat[got - 1], msgs - got);
+	free(lat);
+	free(count);
+}
+
+static void
+bench_crowd(const char *path, int n, int msgs)
+{
+	double *committed = calloc((size_t)msgs, sizeof(*committed));
+	pid_t *pids = calloc((size_t)n, sizeof(*pids));
+	int fds[2], i;
+	FILE *in;
+
+	if (pipe(fds) < 0)
+		exit(1);
+	for (i = 0; i < n; i++)
+		if ((pids[i] = fork()) == 0) {
+			close(fds[0]);
+			bench_crowd_waiter(path, i, fds[1]);
+		}
+	close(fds[1]);
+	bench_await(path, n);
+	usleep(200000);
+	in = fdopen(fds[0], "r");
+	bench_crowd_send(path, n, msgs, committed);
+	bench_crowd_report(in, n, msgs, committed);
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGTERM);
+	fclose(in);
+	while (wait(NULL) > 0)
+		;
+	free(pids);
+	free(committed);
 }
 
 int
@@ -308,10 +515,13 @@ main(int argc, char **argv)
 	int n;
 
 	if (argc < 4 ||
-	    (strcmp(argv[1], "latency") && strcmp(argv[1], "idle")) ||
-	    (!strcmp(argv[1], "idle") && argc < 5)) {
+	    (strcmp(argv[1], "latency") && strcmp(argv[1], "idle") &&
+	     strcmp(argv[1], "isolation") && strcmp(argv[1], "crowd")) ||
+	    ((!strcmp(argv[1], "idle") || !strcmp(argv[1], "crowd")) &&
+	     argc < 5)) {
 		fprintf(stderr, "usage: wait_bench latency DIR N | idle DIR N"
-		                " SECONDS [OTPBOX]\n");
+		                " SECONDS [OTPBOX] | isolation DIR N |"
+		                " crowd DIR N MSGS\n");
 		return 64;
 	}
 	n = atoi(argv[3]);
@@ -319,6 +529,10 @@ main(int argc, char **argv)
 	if (!strcmp(argv[1], "latency")) {
 		bench_round(path, n, 0);
 		bench_round(path, n, 1);
+	} else if (!strcmp(argv[1], "isolation")) {
+		bench_isolation(path, n);
+	} else if (!strcmp(argv[1], "crowd")) {
+		bench_crowd(path, n, atoi(argv[4]));
 	} else {
 		bench_idle(path, n, atoi(argv[4]), argc > 5 ? argv[5] : NULL);
 	}

@@ -28,7 +28,8 @@ libotpbox_common_la_SOURCES += \
 libotpbox_common_la_SOURCES += \
 	src/common/store_sqlite.c src/common/store_sqlite_p.h \
 	src/common/store_sqlite_fetch.c src/common/store_sqlite_wait.c \
-	src/common/store_sqlite_status.c
+	src/common/store_sqlite_status.c \
+	src/common/store_feed.c src/common/store_feed.h
 # the PostgreSQL backend: a library of its own, the only code that sees
 # libpq's headers; linked into the library that holds the store
 noinst_LTLIBRARIES += libotpbox_store_pg.la

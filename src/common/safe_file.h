@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Opening the files otpbox keeps beside the database (lock, notify, the
+/* Opening the files otpbox keeps beside the database (lock, change feed, the
  * database itself) so that a link planted there is never followed. */
 #ifndef OTPBOX_SAFE_FILE_H
 #define OTPBOX_SAFE_FILE_H
@@ -15,7 +15,7 @@ enum safe_file_owner {
 	SAFE_FILE_OURS = 0,
 	/* also any member of a shared group: the file's group is that of
 	 * its set-group-ID directory (README: chmod 2770 on the folder), as
-	 * when a waiter of the group created the notify file first */
+	 * when a waiter of the group created the change feed first */
 	SAFE_FILE_SHARED,
 };
 

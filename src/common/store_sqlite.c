@@ -13,6 +13,7 @@
 
 #include "safe_file.h"
 #include "schema_sql.h"
+#include "store_feed.h"
 #include "store_sqlite_p.h"
 
 static void store_sqlite_lock_release(struct store *base);
@@ -226,6 +227,8 @@ store_sqlite_prepare_parts(struct store_sqlite *st, char *errbuf, size_t errlen)
 
 	err = store_sqlite_prepare(st, sql, &st->data_version, 1);
 	if (!err)
+		err = store_feed_pending_new(st->path, &st->feed);
+	if (!err)
 		err = store_sqlite_fetch_prepare(st);
 	if (!err)
 		err = store_sqlite_wait_prepare(st);
@@ -301,6 +304,7 @@ store_sqlite_close(struct store *base)
 	store_sqlite_fetch_finalize(st);
 	store_sqlite_wait_finalize(st);
 	store_sqlite_status_finalize(st);
+	store_feed_pending_free(st->feed);
 	store_sqlite_lock_release(base);
 	sqlite3_finalize(st->data_version);
 	sqlite3_close(st->db);

@@ -3,6 +3,7 @@
  * retention and the "is anyone waiting" probe. Prepared once at open. */
 #include <stdlib.h>
 
+#include "store_feed.h"
 #include "store_fetch.h"
 #include "store_sqlite_p.h"
 
@@ -354,6 +355,9 @@ store_sqlite_fetch_children_codes(struct store_sqlite *st, int64_t rowid,
 			sqlite3_bind_text(s, 4, values[k], -1, SQLITE_STATIC);
 			sqlite3_bind_int64(s, 5, msg->received_at);
 			err = store_sqlite_fetch_run(st, s);
+			if (!err && sqlite3_changes(st->db) > 0)
+				store_feed_collect(st->feed,
+				                   msg->rcpts[i].address);
 		}
 	}
 	return err;

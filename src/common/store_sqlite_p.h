@@ -12,14 +12,16 @@
 struct store_fetch;
 struct store_wait;
 struct store_status;
+struct store_feed_pending;
 
 struct store_sqlite {
 	struct store base; /* first: a struct store * points here */
 	sqlite3 *db;
 	char *path;
-	struct store_fetch *fetch;   /* owned by store_fetch.c */
-	struct store_wait *wait;     /* owned by store_wait.c */
-	struct store_status *status; /* owned by store_status.c */
+	struct store_fetch *fetch;       /* owned by store_fetch.c */
+	struct store_wait *wait;         /* owned by store_wait.c */
+	struct store_status *status;     /* owned by store_status.c */
+	struct store_feed_pending *feed; /* codes to announce at commit */
 	sqlite3_stmt *data_version;
 	int lock_fd; /* DB.lock while held, else -1 */
 	char errmsg[512];

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "safe_file.h"
+#include "store_feed.h"
 #include "store_wait.h"
 #include "store_sqlite_p.h"
 
@@ -167,61 +167,10 @@ store_sqlite_wait_retry_often(struct store *base)
 	sqlite3_busy_handler(st->db, store_sqlite_wait_busy, st->wait);
 }
 
-/* Opens (creating if missing) the notify file of db_path for writing or
- * not. A new file gets the database's permission bits, as SQLite gives its
- * -wal and -shm files: with a shared group (README) the fetcher and every
- * waiter must be able to write it. -1 on failure. */
-static int
-store_sqlite_wait_notify_open(const char *db_path, int flags)
-{
-	char path[4096];
-	struct stat st;
-	int fd;
-
-	if (snprintf(path, sizeof(path), "%s%s", db_path,
-	             STORE_WAIT_NOTIFY_SUFFIX) >= (int)sizeof(path))
-		return -1;
-	if (!safe_file_open(path, flags, 0, SAFE_FILE_SHARED, &fd, NULL, 0) ||
-	    errno != ENOENT)
-		return fd;
-	/* Missing: create it; if another process just did, open theirs. */
-	if (safe_file_open(path, flags | O_CREAT | O_EXCL, 0600,
-	                   SAFE_FILE_SHARED, &fd, NULL, 0)) {
-		if (errno == EEXIST)
-			(void)safe_file_open(path, flags, 0, SAFE_FILE_SHARED,
-			                     &fd, NULL, 0);
-		return fd;
-	}
-	if (stat(db_path, &st) == 0)
-		(void)fchmod(fd, st.st_mode & 0666);
-	return fd;
-}
-
-enum otpbox_err
-store_wait_notify_create(const char *db_path)
-{
-	int fd = store_sqlite_wait_notify_open(db_path, O_RDONLY);
-
-	if (fd < 0)
-		return OTPBOX_ERR_IO;
-	close(fd);
-	return OTPBOX_OK;
-}
-
 enum otpbox_err
 store_wait_notify(const char *db_path)
 {
-	int fd = store_sqlite_wait_notify_open(db_path, O_WRONLY);
-
-	if (fd < 0)
-		return OTPBOX_ERR_IO;
-	/* The content does not matter; the write is the event. */
-	if (pwrite(fd, "!", 1, 0) != 1) {
-		close(fd);
-		return OTPBOX_ERR_IO;
-	}
-	close(fd);
-	return OTPBOX_OK;
+	return store_feed_notify(db_path, NULL);
 }
 
 static void
@@ -239,11 +188,15 @@ store_sqlite_wait_update_hook(void *arg, int op, const char *db,
 static void
 store_sqlite_wait_rollback_hook(void *arg)
 {
-	((struct store_wait *)arg)->codes_added = 0;
+	struct store_sqlite *st = arg;
+
+	st->wait->codes_added = 0;
+	store_feed_discard(st->feed);
 }
 
 /* Runs after every commit of this connection, once it is visible to
- * others: wakes the waiters if it added codes, then checkpoints as
+ * others: wakes the waiters of the addresses it added codes for (the
+ * change feed, store_feed.h), then checkpoints as
  * SQLite's default hook would have. */
 static int
 store_sqlite_wait_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
@@ -252,7 +205,7 @@ store_sqlite_wait_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 
 	if (st->wait->codes_added) {
 		st->wait->codes_added = 0;
-		(void)store_wait_notify(st->path);
+		(void)store_feed_publish(st->feed);
 	}
 	if (frames >= STORE_WAIT_AUTOCHECKPOINT)
 		(void)sqlite3_wal_checkpoint_v2(
@@ -277,8 +230,7 @@ store_sqlite_wait_prepare(struct store_sqlite *st)
 	}
 	/* Every connection, the fetcher's included, announces new codes. */
 	sqlite3_update_hook(st->db, store_sqlite_wait_update_hook, st->wait);
-	sqlite3_rollback_hook(st->db, store_sqlite_wait_rollback_hook,
-	                      st->wait);
+	sqlite3_rollback_hook(st->db, store_sqlite_wait_rollback_hook, st);
 	sqlite3_wal_hook(st->db, store_sqlite_wait_wal_hook, st);
 	return OTPBOX_OK;
 }

@@ -15,20 +15,14 @@
 #define STORE_WAIT_WANT_ANY "any"
 
 /*
- * Waking waiters. Every store connection (the fetcher's too) writes to the
- * file DB_PATH STORE_WAIT_NOTIFY_SUFFIX after each commit that inserted
- * rows into codes; waiters sleep on an inotify watch of that name, so
- * other commits (waits starting and ending, claims) wake nobody.
+ * Waking waiters. Every store connection (the fetcher's too) announces on
+ * the change feed (store_feed.h) the addresses each commit inserted codes
+ * for; other commits (waits starting and ending, claims) wake nobody.
+ * store_wait_notify() wakes every waiter of the database db_path, for
+ * programs that insert codes without the store (tests); errors as
+ * store_feed_open().
  */
-#define STORE_WAIT_NOTIFY_SUFFIX "-notify"
-
-/* Writes the notify file of the database db_path, creating it with the
- * database's permission bits when missing. For programs that insert
- * codes without the store (tests). */
 enum otpbox_err store_wait_notify(const char *db_path);
-/* Creates the notify file of db_path if it is missing (for waiters, which
- * watch it before anything was ever written to it). */
-enum otpbox_err store_wait_notify_create(const char *db_path);
 
 /* Outcomes a finished wait is recorded with (waits.outcome). */
 #define STORE_WAIT_CLAIMED "claimed"

@@ -21,7 +21,7 @@ doctor_usage(FILE *out)
 	        "first broken one:\n"
 	        "configuration, secret, DNS, TCP, TLS, greeting, sign-in, "
 	        "folders, database,\n"
-	        "kernel limits, clock offset, recipient headers. Never "
+	        "change feed, clock offset, recipient headers. Never "
 	        "changes the mailbox.\n"
 	        "  -c FILE      configuration file (else $OTPBOX_CONFIG, else "
 	        "%s)\n"

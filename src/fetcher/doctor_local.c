@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The local steps of `otpbox doctor`: the database and its directory,
- * the kernel limits the wait side needs, and what the stored messages
+ * the change feed that wakes the wait side, and what the stored messages
  * say about the server's clock and its recipient headers. */
 #include <errno.h>
 #include <grp.h>
@@ -16,10 +16,9 @@
 
 #include "doctor_p.h"
 #include "store.h"
+#include "store_feed.h"
 #include "store_status.h"
 
-/* Below this, many bots waiting at once fall back to polling. */
-#define DOCTOR_INOTIFY_INSTANCES 512
 /* Offsets outside [-DOCTOR_CLOCK_AHEAD, DOCTOR_CLOCK_LATE] are reported. */
 #define DOCTOR_CLOCK_AHEAD 5
 #define DOCTOR_CLOCK_LATE 120
@@ -99,39 +98,28 @@ doctor_local_db(struct doctor *d, struct store **st)
 	return doctor_local_perms(d, dir, &ds, &fs);
 }
 
-static long
-doctor_local_sysctl(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
+/* The change feed that wakes waiting bots: refused files make every wait
+ * fail. A missing one is made by the first waiter; doctor creates none. */
 static bool
-doctor_local_kernel(struct doctor *d)
+doctor_local_feed(struct doctor *d)
 {
-	long inst =
-	    doctor_local_sysctl("/proc/sys/fs/inotify/max_user_instances");
-	long watches =
-	    doctor_local_sysctl("/proc/sys/fs/inotify/max_user_watches");
+	struct store_feed *f = NULL;
+	char path[4096], err[512];
+	struct stat st;
 
-	if (inst < 0)
-		return doctor_step(d, "kernel", NULL, DOCTOR_SKIP, 0, NULL,
-		                   "no /proc/sys/fs/inotify here");
-	return doctor_step(
-	    d, "kernel", NULL,
-	    inst < DOCTOR_INOTIFY_INSTANCES ? DOCTOR_WARN : DOCTOR_OK, 0,
-	    "each waiting bot uses one inotify instance; past the limit, "
-	    "waits poll instead: sysctl -w fs.inotify.max_user_instances=1024 "
-	    "(and a file in /etc/sysctl.d/)",
-	    "fs.inotify.max_user_instances = %ld, max_user_watches = %ld", inst,
-	    watches);
+	snprintf(path, sizeof(path), "%s%s", d->db, STORE_FEED_SUFFIX);
+	if (lstat(path, &st) < 0 && errno == ENOENT)
+		return doctor_step(d, "feed", NULL, DOCTOR_OK, 0, NULL,
+		                   "%s not made yet (the first waiting bot "
+		                   "makes it)",
+		                   path);
+	if (store_feed_open(d->db, &f, err, sizeof(err)))
+		return doctor_step(d, "feed", NULL, DOCTOR_FAIL, EX_CANTCREAT,
+		                   "remove the file; otpbox makes a new one",
+		                   "%s", err);
+	store_feed_close(f);
+	return doctor_step(d, "feed", NULL, DOCTOR_OK, 0, NULL,
+	                   "%s wakes each bot for its own address", path);
 }
 
 /* The live check: the server dated its newest message in our future. */
@@ -241,7 +229,7 @@ doctor_local(struct doctor *d)
 	bool ok;
 	size_t i;
 
-	ok = doctor_local_db(d, &st) && doctor_local_kernel(d);
+	ok = doctor_local_db(d, &st) && doctor_local_feed(d);
 	for (i = 0; ok && i < d->conf->naccounts; i++)
 		ok = doctor_local_clock(d, st, d->conf->accounts[i].name);
 	if (ok && st)

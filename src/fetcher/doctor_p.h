@@ -45,7 +45,7 @@ bool doctor_step(struct doctor *d, const char *step, const char *account,
  * sign-in, capabilities, folders. Returns false after a failed step. */
 bool doctor_net_account(struct doctor *d, size_t index);
 
-/* The local steps: database and its directory, kernel limits, clock
+/* The local steps: database and its directory, change feed, clock
  * offset and recipient headers from the stored messages. */
 bool doctor_local(struct doctor *d);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* libotpbox: the wait, claim and peek calls behind `otpbox wait`, for C
- * bots and forked workers. Sleeps on inotify hints, confirms with PRAGMA
- * data_version, and never holds a read transaction while asleep. */
+ * bots and forked workers. Sleeps on the store's change feed for its own
+ * address, looks when PRAGMA data_version says something changed, and
+ * never holds a read transaction while asleep. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,18 +18,6 @@
 
 /* Longest address accepted (RFC 5321 path limit). */
 #define OTPBOX_ADDRESS_MAX 254
-/* After a hint with no visible commit yet, look again after 1, 2, 4 ... 32
- * ms: SQLite writes the -wal file before it publishes the commit in the
- * -shm index, and that second step makes no inotify event. */
-#define OTPBOX_SETTLE_MAX_MS 32
-/* After a look that found nothing, the next look waits at least this long,
- * doubling while commits keep coming (up to the maximum) and starting again
- * from the minimum after a quiet spell: every commit wakes every waiter,
- * and during a burst (a batch claimed by many waiters, many waiters
- * starting) they would otherwise each look after every single commit. */
-#define OTPBOX_COALESCE_MIN_MS 2
-#define OTPBOX_COALESCE_MAX_MS 8
-#define OTPBOX_QUIET_MS 50
 /* With a server store, the longest sleep between two looks when no
  * notification comes (a writer that does not announce). */
 #define OTPBOX_SERVER_RECHECK_MS 10000
@@ -443,78 +432,40 @@ otpbox_look(struct otpbox *box, const struct otpbox_call *call, int peek,
 	                        call->claimed_by, time(NULL), found);
 }
 
-/* Next nap after a sleep that ended with ev; see OTPBOX_SETTLE_MAX_MS. */
-static int
-otpbox_next_settle(int settle, enum waker_event ev)
-{
-	if (ev == WAKER_HINT)
-		return 1;
-	if (settle == 0 || settle >= OTPBOX_SETTLE_MAX_MS)
-		return 0;
-	return settle * 2;
-}
-
-/* Sleeps ms (bounded by the deadline) without waking for hints. */
-static enum otpbox_err
-otpbox_pause(struct otpbox *box, const struct otpbox_wait_opts *opts,
-             int64_t deadline, int ms)
-{
-	int64_t left = deadline - otpbox_now_ms();
-	enum waker_event ev;
-	enum otpbox_err err;
-
-	if (left <= 0)
-		return OTPBOX_OK;
-	err = waker_pause(box->waker, left < ms ? (int)left : ms,
-	                  opts->cancel_fd, &ev);
-	if (!err && ev == WAKER_CANCEL)
-		err = OTPBOX_ERR_INTERRUPTED;
-	return err;
-}
-
-/* The pause after an empty look that ended at now, the previous one at
- * *last; see OTPBOX_COALESCE_MIN_MS. */
-static int
-otpbox_coalesce(int pause, int64_t *last, int64_t now)
-{
-	int next = pause * 2;
-
-	if (now - *last > OTPBOX_QUIET_MS)
-		next = OTPBOX_COALESCE_MIN_MS;
-	*last = now;
-	return next > OTPBOX_COALESCE_MAX_MS ? OTPBOX_COALESCE_MAX_MS : next;
-}
-
-/* Looks whenever another connection has committed, sleeps in between. */
+/* Looks whenever another connection has committed, sleeps in between on
+ * the change feed of the address (or the safety interval). */
 static enum otpbox_err
 otpbox_wait_loop(struct otpbox *box, const struct otpbox_call *call,
                  const struct otpbox_wait_opts *opts,
                  struct store_wait_code *found)
 {
 	int64_t deadline = otpbox_now_ms() + opts->timeout_ms, left;
-	int64_t seen = -1, version, last_look = 0;
-	int settle = 0, nap, pause = OTPBOX_COALESCE_MIN_MS;
-	enum waker_event ev;
+	int64_t seen = -1, version;
+	enum waker_event ev = WAKER_HINT;
 	enum otpbox_err err;
+	int nap;
 
 	for (;;) {
-		if ((err = store_data_version(box->st, &version)))
+		/* Watch first: a commit after the look then ends the sleep.
+		 * A call that never sleeps (time-out 0) has no waker. */
+		if (box->waker)
+			waker_watch(box->waker, call->address);
+		/* After a quiet time-out, PRAGMA data_version is asked only
+		 * when the files changed: it takes a lock on the WAL index,
+		 * which costs a walk over every other waiter's lock. */
+		if (ev == WAKER_TIMEOUT && !waker_maybe_changed(box->waker))
+			version = seen;
+		else if ((err = store_data_version(box->st, &version)))
 			return err;
 		if (version != seen) {
 			seen = version;
-			settle = 0;
 			err = otpbox_look(box, call, opts->peek, found);
 			if (err != OTPBOX_ERR_NOT_FOUND)
 				return err;
-			pause =
-			    otpbox_coalesce(pause, &last_look, otpbox_now_ms());
-			if ((err = otpbox_pause(box, opts, deadline, pause)))
-				return err;
-			continue;
 		}
 		if ((left = deadline - otpbox_now_ms()) <= 0)
 			return OTPBOX_ERR_TIMEOUT;
-		nap = settle ? settle : waker_interval_ms(box->waker);
+		nap = waker_interval_ms(box->waker);
 		if (nap > left)
 			nap = (int)left;
 		err = waker_sleep(box->waker, nap, opts->cancel_fd, &ev);
@@ -522,7 +473,6 @@ otpbox_wait_loop(struct otpbox *box, const struct otpbox_call *call,
 			return err;
 		if (ev == WAKER_CANCEL)
 			return OTPBOX_ERR_INTERRUPTED;
-		settle = otpbox_next_settle(settle, ev);
 	}
 }
 
@@ -669,16 +619,19 @@ otpbox_run(struct otpbox *box, const char *address,
 	box->errmsg[0] = '\0';
 	if ((err = otpbox_call_init(box, address, opts, &call)))
 		return err;
-	/* The watch exists before the first look, so no commit is missed. */
-	if (!store_has_changes(box->st) && box->waker == NULL &&
-	    (err = waker_new(store_get_path(box->st), &box->waker)))
-		return otpbox_fail(box, err, "cannot watch the database");
+	if (!store_has_changes(box->st) && opts->timeout_ms > 0 &&
+	    box->waker == NULL &&
+	    (err = waker_new(store_get_path(box->st), &box->waker, box->errmsg,
+	                     sizeof(box->errmsg))))
+		return err;
 	if ((err = otpbox_record_start(box, &call, opts, &call.wait_id)))
 		return otpbox_fail(box, err, "cannot record the wait");
 	if (store_has_changes(box->st))
 		err = otpbox_wait_loop_server(box, &call, opts, &found);
 	else
 		err = otpbox_wait_loop(box, &call, opts, &found);
+	if (box->waker)
+		waker_done(box->waker);
 	otpbox_call_end(box, &call, err, opts->peek, found.code_id);
 	if (!err)
 		err = otpbox_code_from(&found, call.wait_id, out);

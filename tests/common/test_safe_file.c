@@ -12,6 +12,7 @@
 
 #include "safe_file.h"
 #include "store.h"
+#include "store_feed.h"
 #include "store_wait.h"
 
 static char test_dir[256];
@@ -35,6 +36,16 @@ test_setup(const char *target_text)
 	fputs(target_text, fp);
 	fclose(fp);
 	chmod(test_target, 0644);
+}
+
+/* The change feed belongs to a database: an empty file stands for it. */
+static void
+test_touch_db(void)
+{
+	FILE *fp = fopen(test_db, "w");
+
+	CU_ASSERT_FATAL(fp != NULL);
+	fclose(fp);
 }
 
 /* The victim's content, or "(missing)" (static buffer). */
@@ -142,7 +153,7 @@ test_lock_hardlink_fifo(void)
 	test_lock_release(&lk);
 }
 
-/* The fetcher writes the notify file after each commit: through a hard
+/* The fetcher writes the change feed after each commit: through a hard
  * link that write would land in the victim. */
 static void
 test_notify_links(void)
@@ -150,13 +161,12 @@ test_notify_links(void)
 	char path[600];
 
 	test_setup("hello");
-	snprintf(path, sizeof(path), "%s%s", test_db, STORE_WAIT_NOTIFY_SUFFIX);
+	test_touch_db();
+	snprintf(path, sizeof(path), "%s%s", test_db, STORE_FEED_SUFFIX);
 	CU_ASSERT_FATAL(link(test_target, path) == 0);
 	TEST_EXPECT_INT("notify via hard link", store_wait_notify(test_db),
 	                OTPBOX_ERR_IO);
 	TEST_EXPECT_STR("target", test_target_text(), "hello");
-	TEST_EXPECT_INT("create via hard link",
-	                store_wait_notify_create(test_db), OTPBOX_ERR_IO);
 
 	CU_ASSERT_FATAL(unlink(path) == 0);
 	CU_ASSERT_FATAL(symlink(test_target, path) == 0);
@@ -191,10 +201,9 @@ test_foreign_owner(void)
 	CU_ASSERT(strstr(errbuf, "belongs to uid 65534") != NULL);
 	test_lock_release(&lk);
 
-	snprintf(path, sizeof(path), "%s%s", test_db, STORE_WAIT_NOTIFY_SUFFIX);
-	fd = open(path, O_CREAT | O_WRONLY, 0600);
-	CU_ASSERT_FATAL(fd >= 0);
-	close(fd);
+	snprintf(path, sizeof(path), "%s%s", test_db, STORE_FEED_SUFFIX);
+	test_touch_db();
+	CU_ASSERT_FATAL(store_wait_notify(test_db) == OTPBOX_OK);
 	CU_ASSERT_FATAL(chown(path, 65534, 65534) == 0);
 	TEST_EXPECT_INT("foreign notify", store_wait_notify(test_db),
 	                OTPBOX_ERR_IO);
@@ -228,7 +237,7 @@ test_db_symlink(void)
 static CU_TestInfo test_cases[] = {
     {"lock file through a symlink", test_lock_symlink},
     {"lock file as hard link or FIFO", test_lock_hardlink_fifo},
-    {"notify file through links", test_notify_links},
+    {"change feed through links", test_notify_links},
     {"files of another user", test_foreign_owner},
     {"database through a symlink", test_db_symlink},
     CU_TEST_INFO_NULL,

@@ -27,7 +27,7 @@ dovecot_deliver "$T/m1.eml"
 # All good.
 expect_status 0 "a working setup: exit 0" -- doctor -c "$CONF"
 for step in config secret dns tcp tls greeting sign-in folder database \
-	kernel clock recipients; do
+	feed clock recipients; do
 	expect_grep "^[a-zA-Z]*  *$step " "$T/out" "step $step is reported"
 done
 expect_grep "^ok    tls        test: TLSv1\.[23]; certificate verified for localhost" \

@@ -461,16 +461,6 @@ test_late_arrival(void)
 	testdb_remove(path);
 }
 
-/* The same without inotify (no instance left): the waiter polls the
- * notify file and still wakes. */
-static void
-test_late_arrival_polling(void)
-{
-	setenv("OTPBOX_WAKER_NO_INOTIFY", "1", 1);
-	test_late_arrival();
-	unsetenv("OTPBOX_WAKER_NO_INOTIFY");
-}
-
 /* Reads every line the children wrote; counts codes and duplicates. */
 static void
 test_collect(int fd, int *codes, int *dups)
@@ -796,7 +786,6 @@ static CU_TestInfo test_cases[] = {
     {"peek does not claim", test_peek},
     {"every wait is recorded", test_audit_row},
     {"late arrival wakes the waiter", test_late_arrival},
-    {"late arrival without inotify", test_late_arrival_polling},
     {"claim race between waiting processes", test_claim_race},
     {"claim race at the same instant", test_claim_same_instant},
     {"no read transaction while asleep", test_no_snapshot_while_asleep},

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "store_feed.h"
 #include "store_wait.h"
 #include "testdb.h"
 
@@ -35,11 +36,11 @@ testdb_create(char *path)
 void
 testdb_remove(const char *path)
 {
-	static const char *const suffix[] = {"", "-wal", "-shm"};
+	static const char *const suffix[] = {"", "-wal", "-shm", "-feed"};
 	char name[PATH_MAX + 8], *slash;
 	size_t i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
 		unlink(name);
 	}
@@ -174,8 +175,10 @@ testdb_add(const char *path, const char *address, const char *kind,
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL))
 		testdb_die("commit", sqlite3_errmsg(db));
 	sqlite3_close(db);
-	/* A raw connection has no store hooks: wake waiters as one would. */
-	testdb_notify(path);
+	/* A raw connection has no store hooks: wake the address's waiters
+	 * as the store would. */
+	if (code && store_feed_notify(path, address) != OTPBOX_OK)
+		testdb_die("notify", address);
 	return id;
 }
 

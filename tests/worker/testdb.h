@@ -32,8 +32,8 @@ struct sqlite3;
 int64_t testdb_add_db(struct sqlite3 *db, const char *address, const char *kind,
                       const char *code, int64_t received_at,
                       int64_t fetched_at);
-/* Wakes waiters after a commit made without the store (see store_wait.h);
- * testdb_add() does it itself. */
+/* Wakes every waiter after a commit made without the store (see
+ * store_wait.h); testdb_add() wakes those of its address itself. */
 void testdb_notify(const char *path);
 /* A connection set up as the fetcher's is (WAL, synchronous=NORMAL). */
 struct sqlite3 *testdb_writer(const char *path);

@@ -85,8 +85,10 @@ done
 [ $bad -eq 0 ] && pass "each worker got exactly its own new code" ||
 	fail "$bad workers got a wrong or no code"
 if [ "$BACKEND" = sqlite ]; then
-	[ -f "$DB-notify" ] && pass "the fetcher's commits notify waiters" ||
-		fail "no $DB-notify: waiters only woke by their safety poll"
+	# Only the fetcher's commits announce codes on the change feed.
+	seq=$("$OTPBOX_BUILDDIR/tests/worker/testdb_tool" feed "$DB" bot1@bots.test)
+	[ "${seq:-0}" -ge 1 ] && pass "the fetcher's commits announce codes" ||
+		fail "feed counter of bot1 is '$seq': waiters only woke by their safety re-check"
 fi
 [ "$(q "SELECT count(*) FROM codes WHERE code = '700007' AND claimed_at IS NULL")" = 1 ] &&
 	pass "the stale code was not handed out" || fail "stale code claimed"

@@ -286,8 +286,11 @@ status_text(const struct status_report *r)
 	int any = 0;
 
 	printf("otpbox: %s\n", r->healthy ? "healthy" : "UNHEALTHY");
-	printf("database     %s: %lld bytes, WAL %lld bytes\n", r->db,
-	       (long long)r->db_bytes, (long long)r->wal_bytes);
+	if (store_kind_of(r->db) != STORE_KIND_SQLITE)
+		printf("database     %s\n", r->db);
+	else
+		printf("database     %s: %lld bytes, WAL %lld bytes\n", r->db,
+		       (long long)r->db_bytes, (long long)r->wal_bytes);
 	status_when(when, sizeof(when), r->sum.last_code_at, r->now);
 	printf("last code    %s\n", when);
 	printf("open waits   %lld\n", (long long)r->sum.open_waits);

@@ -107,4 +107,10 @@ out=$("$OTPBOX" wait "bot$N@bots.test" --db "$DB" --timeout 5 --max-age 600)
 [ "$out" = "$((100000 + N))" ] &&
 	pass "a code fetched by the new active fetcher is claimed" ||
 	fail "wait after failover printed '$out'"
+# otpbox status reads the heartbeats of the fetcher now active.
+"$OTPBOX" status -c "$CONF" --db "$DB" >"$T/status" 2>&1
+st=$?
+[ $st -eq 0 ] && pass "otpbox status on PostgreSQL: healthy" ||
+	fail "otpbox status exit $st: $(head -5 "$T/status")"
+expect_grep "watch" "$T/status" "otpbox status shows the watching fetcher"
 test_done

@@ -18,6 +18,9 @@
 #include "log.h"
 #include "store.h"
 
+/* What fetch_super_loop() returns when the lock was lost. */
+#define FETCH_SUPER_LOCK_LOST (-1)
+
 static volatile sig_atomic_t fetch_super_stop;
 static volatile sig_atomic_t fetch_super_reload;
 
@@ -231,11 +234,12 @@ fetch_super_loop(struct conf **confp, const char *conf_path, const char *db,
 		nanosleep(&slice, NULL);
 		fetch_super_reap(*confp, kids, n);
 		if (fetch_super_lock_lost(lock_st, &checked)) {
-			log_warnx("the fetcher's lock was lost (%s); stopping",
+			log_warnx("the fetcher's lock was lost (%s); stopping "
+			          "the accounts, standby again",
 			          store_errmsg(lock_st));
 			fetch_super_stop_all(kids, n);
 			free(kids);
-			return EX_TEMPFAIL;
+			return FETCH_SUPER_LOCK_LOST;
 		}
 		if (fetch_super_all_disabled(kids, n)) {
 			log_warnx("no account can be watched: stopping");
@@ -276,9 +280,13 @@ fetch_super_take_lock(struct store *st, char *errbuf, size_t errlen)
 
 	for (;;) {
 		err = store_lock_take(st, STORE_LOCK_FETCH, errbuf, errlen);
-		if (err != OTPBOX_ERR_LOCKED)
+		if (err != OTPBOX_ERR_LOCKED && err != OTPBOX_ERR_NET)
 			break;
-		if (!standby)
+		/* A server out of reach: the store reconnects at the next
+		 * try; meanwhile another fetcher may take over. */
+		if (err == OTPBOX_ERR_NET)
+			log_warnx("%s; trying again", errbuf);
+		else if (!standby)
 			log_info("standby: %s; taking over when it stops",
 			         errbuf);
 		standby = true;
@@ -299,31 +307,34 @@ fetch_super_run(struct conf **confp, const char *conf_path,
 	struct store *st = NULL;
 	char errbuf[1024], *dbcopy;
 	enum otpbox_err err;
-	int status;
+	int status = EX_OK;
 
 	/* Create or migrate the database once, before any child opens it;
 	 * this connection then holds the lock for as long as we run. */
 	fetch_super_signals();
 	err = store_open(db, true, &st, errbuf, sizeof(errbuf));
-	if (err == OTPBOX_OK)
-		err = fetch_super_take_lock(st, errbuf, sizeof(errbuf));
-	if (err == OTPBOX_ERR_INTERRUPTED) {
-		store_close(st);
-		return EX_OK;
-	}
-	if (err) {
-		log_warnx("%s", errbuf);
-		store_close(st);
-		return EX_CANTCREAT;
-	}
 	dbcopy = strdup(db); /* conf (and its database) may be reloaded */
 	if (dbcopy == NULL) {
 		store_close(st);
 		return EX_OSERR;
 	}
-	log_info("watching %zu account(s); database %s", (*confp)->naccounts,
-	         store_display_name(st));
-	status = fetch_super_loop(confp, conf_path, dbcopy, st);
+	do {
+		if (!err)
+			err = fetch_super_take_lock(st, errbuf, sizeof(errbuf));
+		if (err)
+			break;
+		log_info("watching %zu account(s); database %s",
+		         (*confp)->naccounts, store_display_name(st));
+		status = fetch_super_loop(confp, conf_path, dbcopy, st);
+	} while (status == FETCH_SUPER_LOCK_LOST && !fetch_super_stop);
+	if (err == OTPBOX_ERR_INTERRUPTED) {
+		status = EX_OK;
+	} else if (err) {
+		log_warnx("%s", errbuf);
+		status = EX_CANTCREAT;
+	} else if (status == FETCH_SUPER_LOCK_LOST) {
+		status = EX_OK; /* stopped while standby again */
+	}
 	log_info("stopped");
 	free(dbcopy);
 	store_close(st); /* releases the lock */

@@ -29,20 +29,28 @@ with open(out, "a", buffering=1) as f:
         f.write(s.recv(4096).decode().replace("\n", "|") + "\n")
 PY
 	LISTEN=$!
+	# A loaded machine can take seconds to start python3: allow 30 s.
 	i=0
-	while [ ! -e "$2.ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	while [ ! -e "$2.ready" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+}
+
+# count PATTERN FILE: lines of FILE matching PATTERN, 0 when it is missing.
+count()
+{
+	n=$(grep -c -- "$1" "$2" 2>/dev/null) || true
+	echo "${n:-0}"
 }
 
 # until_count PATTERN FILE N SECONDS: waits until N lines match.
 until_count()
 {
 	i=0
-	while [ "$(grep -c -- "$1" "$2" 2>/dev/null)" -lt "$3" ] &&
+	while [ "$(count "$1" "$2")" -lt "$3" ] &&
 		[ $i -lt $(($4 * 20)) ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
-	[ "$(grep -c -- "$1" "$2" 2>/dev/null)" -ge "$3" ]
+	[ "$(count "$1" "$2")" -ge "$3" ]
 }
 
 stop()

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clock.h"
 #include "schema_sql.h"
 #include "store_backend_p.h"
 
@@ -184,11 +185,11 @@ store_rollback(struct store *st)
 enum otpbox_err
 store_data_version(struct store *st, int64_t *out)
 {
-	static int64_t counter;
-
 	if (st->backend->data_version)
 		return st->backend->data_version(st, out);
-	*out = ++counter;
+	/* No counter: a new value each second, so that callers look again
+	 * that often (and no more). */
+	*out = clock_mono_ms() / 1000;
 	return OTPBOX_OK;
 }
 

@@ -59,8 +59,8 @@ enum otpbox_err store_commit(struct store *st);
 void store_rollback(struct store *st);
 
 /* SQLite's PRAGMA data_version: changes when another connection commits.
- * A backend without such a counter (PostgreSQL) gives a new value at each
- * call, so that callers look every time. */
+ * A backend without such a counter (PostgreSQL) gives a value that
+ * changes every second, so that callers look again that often. */
 enum otpbox_err store_data_version(struct store *st, int64_t *out);
 
 /* The last database message on st; belongs to st, valid until its next

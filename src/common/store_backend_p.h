@@ -45,7 +45,7 @@ struct store_backend {
 	enum otpbox_err (*commit)(struct store *st);
 	void (*rollback)(struct store *st);
 	/* NULL: the backend has no such counter (store_data_version() then
-	 * returns a value that changes at every call) */
+	 * returns a value that changes every second) */
 	enum otpbox_err (*data_version)(struct store *st, int64_t *out);
 
 	/* the fetch side (store_fetch.h) */

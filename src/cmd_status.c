@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "status_health.h"
 #include "store.h"
+#include "store_conf.h"
 #include "store_status.h"
 
 /* Exit status when a check failed (0 healthy; sysexits for the rest). */
@@ -576,8 +577,8 @@ status_run(struct conf *conf, const struct status_args *a)
 
 	static char shown[1024];
 
-	err = store_open(conf_database(conf, a->db), false, &st, errbuf,
-	                 sizeof(errbuf));
+	err = store_conf_open(conf, conf_database(conf, a->db), false, &st,
+	                      errbuf, sizeof(errbuf));
 	/* Printed and put in JSON: never with a password. */
 	r.db = store_redact(conf_database(conf, a->db), shown, sizeof(shown));
 	if (err) {

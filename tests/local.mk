@@ -40,3 +40,5 @@ TESTS += tests/fetch_failover.sh
 EXTRA_DIST += tests/fetch_failover.sh
 TESTS += tests/pg_reconnect.sh
 EXTRA_DIST += tests/pg_reconnect.sh
+TESTS += tests/pg_password.sh
+EXTRA_DIST += tests/pg_password.sh

@@ -20,6 +20,7 @@ libotpbox_common_la_SOURCES = \
 libotpbox_common_la_SOURCES += \
 	src/common/store.c src/common/store.h \
 	src/common/store_dispatch.c src/common/store_backend_p.h \
+	src/common/store_conf.c src/common/store_conf.h \
 	src/common/schema_sql.h \
 	src/common/store_fetch.h src/common/store_wait.h \
 	src/common/store_status.h \

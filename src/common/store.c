@@ -146,15 +146,22 @@ store_schema_version(void)
 }
 
 enum otpbox_err
-store_open(const char *path, bool create, struct store **out, char *errbuf,
-           size_t errlen)
+store_open_password(const char *database, const char *password, bool create,
+                    struct store **out, char *errbuf, size_t errlen)
 {
 	const struct store_backend *b = &store_sqlite_backend;
 
 	*out = NULL;
-	if (store_kind_of(path) == STORE_KIND_POSTGRESQL)
+	if (store_kind_of(database) == STORE_KIND_POSTGRESQL)
 		b = &store_pg_backend;
-	return b->open(path, create, out, errbuf, errlen);
+	return b->open(database, password, create, out, errbuf, errlen);
+}
+
+enum otpbox_err
+store_open(const char *path, bool create, struct store **out, char *errbuf,
+           size_t errlen)
+{
+	return store_open_password(path, NULL, create, out, errbuf, errlen);
 }
 
 void

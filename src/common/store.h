@@ -48,6 +48,12 @@ char *store_redact(const char *database, char *out, size_t outlen);
  */
 enum otpbox_err store_open(const char *path, bool create, struct store **out,
                            char *errbuf, size_t errlen);
+/* store_open() with the password of a server (NULL: libpq's own means;
+ * not used for SQLite). The password is not kept beyond the connection's
+ * own use of it and never appears in messages. */
+enum otpbox_err store_open_password(const char *database, const char *password,
+                                    bool create, struct store **out,
+                                    char *errbuf, size_t errlen);
 void store_close(struct store *st);
 
 /* The schema version this program writes (the highest migration). */

@@ -29,9 +29,10 @@ struct store {
 struct store_backend {
 	const char *name; /* "sqlite", "postgresql" */
 
-	/* open, migrate, close; database is the path or the conninfo */
-	enum otpbox_err (*open)(const char *database, bool create,
-	                        struct store **out, char *errbuf,
+	/* open, migrate, close; database is the path or the conninfo,
+	 * password NULL or the server's (not kept) */
+	enum otpbox_err (*open)(const char *database, const char *password,
+	                        bool create, struct store **out, char *errbuf,
 	                        size_t errlen);
 	void (*close)(struct store *st);
 	const char *(*errmsg)(const struct store *st);

@@ -315,13 +315,16 @@ store_pg_close(struct store *st)
 	free(pg);
 }
 
-/* Connects; the message names the redacted database only. */
+/* Connects; the message names the redacted database only. A password
+ * given (NULL: none) overrides one in the conninfo; libpq keeps it for
+ * reconnecting. */
 static enum otpbox_err
-store_pg_connect(struct store_pg *pg, char *errbuf, size_t errlen)
+store_pg_connect(struct store_pg *pg, const char *password, char *errbuf,
+                 size_t errlen)
 {
-	static const char *const keys[] = {"dbname",
-	                                   "fallback_application_name", NULL};
-	const char *values[] = {pg->conninfo, "otpbox", NULL};
+	static const char *const keys[] = {
+	    "dbname", "fallback_application_name", "password", NULL};
+	const char *values[] = {pg->conninfo, "otpbox", password, NULL};
 
 	pg->conn = PQconnectdbParams(keys, values, 1);
 	if (pg->conn == NULL)
@@ -335,8 +338,8 @@ store_pg_connect(struct store_pg *pg, char *errbuf, size_t errlen)
 }
 
 static enum otpbox_err
-store_pg_open(const char *database, bool create, struct store **out,
-              char *errbuf, size_t errlen)
+store_pg_open(const char *database, const char *password, bool create,
+              struct store **out, char *errbuf, size_t errlen)
 {
 	struct store_pg *pg = calloc(1, sizeof(*pg));
 	char shown[1024];
@@ -353,7 +356,7 @@ store_pg_open(const char *database, bool create, struct store **out,
 		err = OTPBOX_ERR_NOMEM;
 		goto out;
 	}
-	if ((err = store_pg_connect(pg, errbuf, errlen)))
+	if ((err = store_pg_connect(pg, password, errbuf, errlen)))
 		goto out;
 	err = store_pg_prepare(pg, create, errbuf, errlen);
 out:

@@ -241,14 +241,15 @@ store_sqlite_prepare_parts(struct store_sqlite *st, char *errbuf, size_t errlen)
 }
 
 enum otpbox_err
-store_sqlite_open(const char *path, bool create, struct store **out,
-                  char *errbuf, size_t errlen)
+store_sqlite_open(const char *path, const char *password, bool create,
+                  struct store **out, char *errbuf, size_t errlen)
 {
 	struct store_sqlite *st;
 	enum otpbox_err err;
 	int64_t version = 0;
 	int rc;
 
+	(void)password; /* a file has none */
 	*out = NULL;
 	if (access(path, F_OK) < 0) {
 		if (!create) {

@@ -53,8 +53,8 @@ void store_sqlite_status_finalize(struct store_sqlite *st);
 
 /* The operations of store_sqlite_backend, one per public store_*()
  * function of the same name (store_backend_p.h). */
-enum otpbox_err store_sqlite_open(const char *path, bool create,
-                                  struct store **out, char *errbuf,
+enum otpbox_err store_sqlite_open(const char *path, const char *password,
+                                  bool create, struct store **out, char *errbuf,
                                   size_t errlen);
 void store_sqlite_close(struct store *st);
 enum otpbox_err store_sqlite_begin(struct store *st);

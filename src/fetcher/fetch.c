@@ -16,6 +16,7 @@
 #include "fetch_super.h"
 #include "log.h"
 #include "store.h"
+#include "store_conf.h"
 
 static volatile sig_atomic_t fetch_stop;
 
@@ -174,7 +175,7 @@ fetch_once(const struct conf *conf, const char *db)
 	int status = EX_OK;
 	enum otpbox_err err;
 
-	err = store_open(db, true, &st, errbuf, sizeof(errbuf));
+	err = store_conf_open(conf, db, true, &st, errbuf, sizeof(errbuf));
 	if (err) {
 		log_warnx("%s", errbuf);
 		return fetch_account_exit_status(err);

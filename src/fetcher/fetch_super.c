@@ -17,6 +17,7 @@
 #include "fetch_watch.h"
 #include "log.h"
 #include "store.h"
+#include "store_conf.h"
 
 /* What fetch_super_loop() returns when the lock was lost. */
 #define FETCH_SUPER_LOCK_LOST (-1)
@@ -312,7 +313,7 @@ fetch_super_run(struct conf **confp, const char *conf_path,
 	/* Create or migrate the database once, before any child opens it;
 	 * this connection then holds the lock for as long as we run. */
 	fetch_super_signals();
-	err = store_open(db, true, &st, errbuf, sizeof(errbuf));
+	err = store_conf_open(*confp, db, true, &st, errbuf, sizeof(errbuf));
 	dbcopy = strdup(db); /* conf (and its database) may be reloaded */
 	if (dbcopy == NULL) {
 		store_close(st);

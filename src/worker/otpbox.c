@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "otpbox.h"
+#include "store_conf.h"
 #include "store_wait.h"
 #include "waker.h"
 
@@ -66,9 +67,10 @@ otpbox_now_ms(void)
 	return clock_mono_ms();
 }
 
-/* The database path for a NULL argument, as the command line resolves it. */
+/* Opens the store for a NULL argument as the command line resolves it:
+ * the configured database, with its configured password. */
 static enum otpbox_err
-otpbox_default_path(char **out, char *errbuf, size_t errlen)
+otpbox_open_default(struct store **st, char *errbuf, size_t errlen)
 {
 	struct conf *conf = NULL;
 	char *errors = NULL;
@@ -78,14 +80,11 @@ otpbox_default_path(char **out, char *errbuf, size_t errlen)
 	err = conf_load_flags(NULL, 0, &conf, &errors);
 	if (err) {
 		snprintf(errbuf, errlen, "%s",
-		         errors ? errors
-		                : "bad "
-		                  "configuration");
+		         errors ? errors : "bad configuration");
 		goto out;
 	}
-	*out = strdup(conf_database(conf, NULL));
-	if (*out == NULL)
-		err = OTPBOX_ERR_NOMEM;
+	err = store_conf_open(conf, conf_database(conf, NULL), false, st,
+	                      errbuf, errlen);
 out:
 	free(errors);
 	conf_free(conf);
@@ -97,7 +96,6 @@ otpbox_open(const char *path, struct otpbox **out, char *errbuf, size_t errlen)
 {
 	char scratch[1];
 	struct otpbox *box = NULL;
-	char *resolved = NULL;
 	enum otpbox_err err = OTPBOX_OK;
 
 	if (errbuf == NULL || errlen == 0) {
@@ -106,19 +104,17 @@ otpbox_open(const char *path, struct otpbox **out, char *errbuf, size_t errlen)
 	}
 	*errbuf = '\0';
 	*out = NULL;
-	if (path == NULL &&
-	    (err = otpbox_default_path(&resolved, errbuf, errlen)))
-		goto out;
 	if ((box = calloc(1, sizeof(*box))) == NULL) {
 		err = OTPBOX_ERR_NOMEM;
 		goto out;
 	}
-	err =
-	    store_open(path ? path : resolved, false, &box->st, errbuf, errlen);
+	if (path)
+		err = store_open(path, false, &box->st, errbuf, errlen);
+	else
+		err = otpbox_open_default(&box->st, errbuf, errlen);
 	if (!err)
 		store_wait_retry_often(box->st);
 out:
-	free(resolved);
 	if (err) {
 		otpbox_close(box);
 		return err;

@@ -56,7 +56,8 @@ e2e_run()
 		>"$B/fetch.$2.log" 2>&1 &
 	fetch_pid=$!
 	i=0
-	while ! grep -q "watching" "$B/fetch.$2.log" && [ $i -lt 100 ]; do
+	while ! grep -q "watching" "$B/fetch.$2.log" 2>/dev/null &&
+		[ $i -lt 100 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done

@@ -13,18 +13,36 @@ T=$TEST_DIR
 backend_start || { echo "cannot start the database"; exit 99; }
 trap 'backend_stop; test_cleanup' EXIT
 N=50
-pg_apply_schema || { fail "the schema"; test_done; }
+pg_apply_schema || { fail "the schema"; # The rules are SQLite's: a resend supersedes the older code, and the
+# sender filter refuses other senders.
+add resend@x.test 111111 201 20
+add resend@x.test 222222 202 10
+add resend@x.test 333333 203 5 evil.example
+out=$("$OTPBOX" wait resend@x.test --db "$DB" --timeout 0 --max-age 600 \
+	--from service.example)
+[ "$out" = 222222 ] && pass "the newest code from the allowed sender (a newer one from another is refused)" ||
+	fail "resend: got '$out', wanted 222222"
+out=$("$OTPBOX" wait resend@x.test --db "$DB" --timeout 0 --max-age 600 \
+	--from service.example 2>/dev/null)
+[ -z "$out" ] && pass "the older code is not handed out after a resend" ||
+	fail "after the resend claim: got '$out'"
+test_done; }
 q "INSERT INTO accounts (name, username, host) VALUES ('a', 'u', 'h');
    INSERT INTO folders (account_id, name) SELECT id, 'INBOX' FROM accounts;"
 
-# add ADDRESS CODE UID: one message with its code, announced on commit
+# add ADDRESS CODE UID [AGE [FROM_DOMAIN]]: one message with its code,
+# received AGE seconds ago (default 0), announced on commit
 add()
 {
 	q "BEGIN;
 	   INSERT INTO messages (folder_id, uidvalidity, uid, content_hash,
-	     received_at, fetched_at, size, copy_key)
-	   SELECT id, 1, $3, 'h$3', extract(epoch FROM now())::bigint,
-	     extract(epoch FROM now())::bigint, 100, 'k$3' FROM folders;
+	     received_at, fetched_at, size, copy_key, from_address,
+	     from_domain)
+	   SELECT id, 1, $3, 'h$3',
+	     extract(epoch FROM now())::bigint - ${4:-0},
+	     extract(epoch FROM now())::bigint - ${4:-0}, 100, 'k$3',
+	     'no-reply@${5:-service.example}', '${5:-service.example}'
+	     FROM folders;
 	   INSERT INTO codes (message_id, address, kind, code, received_at)
 	   SELECT id, '$1', 'code', '$2', received_at FROM messages
 	    WHERE uid = $3;
@@ -82,4 +100,17 @@ done
 	fail "$bad waiters got a wrong or no code"
 [ "$(q "SELECT count(DISTINCT claimed_by) FROM codes WHERE address LIKE 'bot%'")" = $N ] &&
 	pass "each claim names its waiter" || fail "claims and waiters differ"
+# The rules are SQLite's: a resend supersedes the older code, and the
+# sender filter refuses other senders.
+add resend@x.test 111111 201 20
+add resend@x.test 222222 202 10
+add resend@x.test 333333 203 5 evil.example
+out=$("$OTPBOX" wait resend@x.test --db "$DB" --timeout 0 --max-age 600 \
+	--from service.example)
+[ "$out" = 222222 ] && pass "the newest code from the allowed sender (a newer one from another is refused)" ||
+	fail "resend: got '$out', wanted 222222"
+out=$("$OTPBOX" wait resend@x.test --db "$DB" --timeout 0 --max-age 600 \
+	--from service.example 2>/dev/null)
+[ -z "$out" ] && pass "the older code is not handed out after a resend" ||
+	fail "after the resend claim: got '$out'"
 test_done

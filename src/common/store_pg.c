@@ -103,10 +103,11 @@ store_pg_reconnect(struct store_pg *pg, int64_t deadline_ms)
 	int64_t pause = STORE_PG_RETRY_MIN_MS, left;
 	struct timespec ts;
 
-	/* A session lock dies with its session. */
+	/* A session lock and prepared statements die with the session. */
 	if (pg->lock_name)
 		pg->lock_lost = 1;
 	pg->in_tx = 0;
+	pg->prepared = 0;
 	for (;;) {
 		PQreset(pg->conn);
 		if (PQstatus(pg->conn) == CONNECTION_OK)
@@ -126,22 +127,22 @@ store_pg_reconnect(struct store_pg *pg, int64_t deadline_ms)
 	}
 }
 
-enum otpbox_err
-store_pg_exec(struct store_pg *pg, const char *sql,
-              const struct store_pg_args *args, PGresult **out)
+/* Outside a transaction nothing is lost by a new connection: opens one
+ * when the last was lost. */
+static enum otpbox_err
+store_pg_ready(struct store_pg *pg)
+{
+	if (PQstatus(pg->conn) == CONNECTION_OK || pg->in_tx)
+		return OTPBOX_OK;
+	return store_pg_reconnect(pg, clock_mono_ms() + STORE_PG_RETRY_MAX_MS);
+}
+
+/* Checks res; hands it to *out (NULL: cleared). */
+static enum otpbox_err
+store_pg_result(struct store_pg *pg, PGresult *res, PGresult **out)
 {
 	enum otpbox_err err;
-	PGresult *res;
 
-	if (out)
-		*out = NULL;
-	/* Outside a transaction nothing is lost by a new connection. */
-	if (PQstatus(pg->conn) != CONNECTION_OK && !pg->in_tx &&
-	    (err = store_pg_reconnect(pg,
-	                              clock_mono_ms() + STORE_PG_RETRY_MAX_MS)))
-		return err;
-	res = PQexecParams(pg->conn, sql, args ? args->n : 0, NULL,
-	                   args ? args->v : NULL, NULL, NULL, 0);
 	switch (PQresultStatus(res)) {
 	case PGRES_COMMAND_OK:
 	case PGRES_TUPLES_OK:
@@ -156,6 +157,51 @@ store_pg_exec(struct store_pg *pg, const char *sql,
 	else
 		PQclear(res);
 	return OTPBOX_OK;
+}
+
+enum otpbox_err
+store_pg_exec(struct store_pg *pg, const char *sql,
+              const struct store_pg_args *args, PGresult **out)
+{
+	enum otpbox_err err;
+
+	if (out)
+		*out = NULL;
+	if ((err = store_pg_ready(pg)))
+		return err;
+	return store_pg_result(pg,
+	                       PQexecParams(pg->conn, sql, args ? args->n : 0,
+	                                    NULL, args ? args->v : NULL, NULL,
+	                                    NULL, 0),
+	                       out);
+}
+
+enum otpbox_err
+store_pg_exec_stmt(struct store_pg *pg, enum store_pg_stmt which,
+                   const char *sql, const struct store_pg_args *args,
+                   PGresult **out)
+{
+	enum otpbox_err err;
+	char name[32];
+
+	if (out)
+		*out = NULL;
+	if ((err = store_pg_ready(pg)))
+		return err;
+	snprintf(name, sizeof(name), "otpbox_%d", (int)which);
+	/* Prepared statements outlive transactions, not connections. */
+	if (!(pg->prepared & (1u << which))) {
+		err = store_pg_result(
+		    pg, PQprepare(pg->conn, name, sql, 0, NULL), NULL);
+		if (err)
+			return err;
+		pg->prepared |= 1u << which;
+	}
+	return store_pg_result(
+	    pg,
+	    PQexecPrepared(pg->conn, name, args ? args->n : 0,
+	                   args ? args->v : NULL, NULL, NULL, 0),
+	    out);
 }
 
 /* Runs a script of several statements (a migration). */

@@ -25,6 +25,15 @@
 
 #define STORE_PG_MAX_ARGS 24
 
+/* Statements prepared once per connection: the hot path of a wait. */
+enum store_pg_stmt {
+	STORE_PG_FIND = 0,
+	STORE_PG_CLAIM,
+	STORE_PG_CODE_GET,
+	STORE_PG_WAIT_BEGIN,
+	STORE_PG_WAIT_END,
+};
+
 struct store_pg {
 	struct store base; /* first: a struct store * points here */
 	PGconn *conn;
@@ -34,8 +43,9 @@ struct store_pg {
 	int listening;  /* LISTEN was sent on this connection */
 	char watch_hash[STORE_PG_HASH_LEN + 1]; /* "" before any watch */
 	char *watch_address;                    /* the address it is of */
-	char *lock_name; /* the advisory lock held, NULL: none */
-	int lock_lost;   /* the connection that held it was lost */
+	unsigned prepared; /* bit i: statement i is prepared */
+	char *lock_name;   /* the advisory lock held, NULL: none */
+	int lock_lost;     /* the connection that held it was lost */
 	char errmsg[512];
 };
 
@@ -65,6 +75,13 @@ void store_pg_arg_int(struct store_pg_args *a, int64_t x);
  */
 enum otpbox_err store_pg_exec(struct store_pg *pg, const char *sql,
                               const struct store_pg_args *args, PGresult **res);
+/* store_pg_exec() of a statement prepared on the connection at its first
+ * use (and again after a reconnection); sql must always be the same for
+ * which. */
+enum otpbox_err store_pg_exec_stmt(struct store_pg *pg,
+                                   enum store_pg_stmt which, const char *sql,
+                                   const struct store_pg_args *args,
+                                   PGresult **res);
 /* The integer in row 0, column col of res (0 for NULL). */
 int64_t store_pg_int(const PGresult *res, int row, int col);
 /* A copy of a text value, NULL for SQL NULL; OTPBOX_ERR_NOMEM. */

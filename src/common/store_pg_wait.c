@@ -132,13 +132,14 @@ store_pg_wait_begin(struct store *st, const struct store_wait_start *w,
 	store_pg_arg_text(&a, w->query->from_json);
 	store_pg_arg_text(&a, w->query->subject);
 	store_pg_arg_int(&a, w->query->authenticated);
-	err = store_pg_exec(store_pg_of(st),
-	                    "INSERT INTO waits (address, worker, pid, want,"
-	                    " window_start, started_at, deadline, from_filter,"
-	                    " subject_filter, require_authenticated)"
-	                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-	                    " RETURNING id",
-	                    &a, &res);
+	err = store_pg_exec_stmt(
+	    store_pg_of(st), STORE_PG_WAIT_BEGIN,
+	    "INSERT INTO waits (address, worker, pid, want,"
+	    " window_start, started_at, deadline, from_filter,"
+	    " subject_filter, require_authenticated)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+	    " RETURNING id",
+	    &a, &res);
 	if (err)
 		return err;
 	*wait_id = store_pg_int(res, 0, 0);
@@ -155,7 +156,8 @@ store_pg_wait_find(struct store *st, const struct store_wait_query *q,
 	PGresult *res;
 
 	store_pg_wait_args(&a, q);
-	err = store_pg_exec(store_pg_of(st), store_pg_find_sql, &a, &res);
+	err = store_pg_exec_stmt(store_pg_of(st), STORE_PG_FIND,
+	                         store_pg_find_sql, &a, &res);
 	if (err)
 		return err;
 	if (PQntuples(res) == 0)
@@ -189,7 +191,8 @@ store_pg_wait_claim_once(struct store_pg *pg, int64_t wait_id,
 		store_pg_arg_text(&a, NULL);
 	if ((err = store_pg_begin(&pg->base)))
 		return err;
-	err = store_pg_exec(pg, store_pg_claim_sql, &a, &res);
+	err = store_pg_exec_stmt(pg, STORE_PG_CLAIM, store_pg_claim_sql, &a,
+	                         &res);
 	if (!err && PQntuples(res) == 1)
 		*code_id = store_pg_int(res, 0, 0);
 	PQclear(res);
@@ -267,8 +270,8 @@ store_pg_wait_code_get(struct store *st, int64_t code_id,
 
 	memset(out, 0, sizeof(*out));
 	store_pg_arg_int(&a, code_id);
-	err = store_pg_exec(
-	    store_pg_of(st),
+	err = store_pg_exec_stmt(
+	    store_pg_of(st), STORE_PG_CODE_GET,
 	    "SELECT c.id, c.message_id, c.code, c.kind, c.address,"
 	    " c.received_at, m.fetched_at, c.claimed_at, c.claimed_by,"
 	    " m.subject, m.sender, a.name, f.name, m.uid, m.from_address,"
@@ -302,10 +305,11 @@ store_pg_wait_end(struct store *st, int64_t wait_id, const char *outcome,
 		store_pg_arg_int(&a, code_id);
 	else
 		store_pg_arg_text(&a, NULL);
-	return store_pg_exec(store_pg_of(st),
-	                     "UPDATE waits SET ended_at = $2, outcome = $3,"
-	                     " code_id = $4 WHERE id = $1",
-	                     &a, NULL);
+	return store_pg_exec_stmt(
+	    store_pg_of(st), STORE_PG_WAIT_END,
+	    "UPDATE waits SET ended_at = $2, outcome = $3,"
+	    " code_id = $4 WHERE id = $1",
+	    &a, NULL);
 }
 
 enum otpbox_err

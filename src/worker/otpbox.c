@@ -467,3 +467,9 @@ otpbox_code_free(struct otpbox_code *code)
 	free(code->folder);
 	free(code);
 }
+
+const char *
+otpbox_version(void)
+{
+	return OTPBOX_VERSION;
+}

@@ -8,10 +8,25 @@
 #include <stdint.h>
 
 #include "otpbox_err.h"
+#include "otpbox_version.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Non-zero when the headers are version major.minor.micro or newer:
+ *   #if OTPBOX_CHECK_VERSION(0, 2, 0) ... #endif */
+#define OTPBOX_CHECK_VERSION(major, minor, micro)                              \
+	(OTPBOX_VERSION_MAJOR > (major) ||                                     \
+	 (OTPBOX_VERSION_MAJOR == (major) &&                                   \
+	  OTPBOX_VERSION_MINOR > (minor)) ||                                   \
+	 (OTPBOX_VERSION_MAJOR == (major) &&                                   \
+	  OTPBOX_VERSION_MINOR == (minor) && OTPBOX_VERSION_MICRO >= (micro)))
+
+/* The version of the library loaded at run time ("0.2.0"), which may be
+ * newer than OTPBOX_VERSION of the headers the program was built with.
+ * Static string. Since 0.2. */
+const char *otpbox_version(void);
 
 /* Defaults, the same as `otpbox wait` without a configuration file. */
 #define OTPBOX_DEFAULT_TIMEOUT_MS 120000

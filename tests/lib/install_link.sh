@@ -1,0 +1,105 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# libotpbox as a user gets it: `make install DESTDIR=...`, then the examples
+# built with `pkg-config otpbox` against the installed files, dynamically and
+# fully statically, and run against a real database. The shared library
+# must carry a versioned SONAME and need only the wait side's libraries.
+. "${OTPBOX_SRCDIR:-.}/tests/lib.sh"
+CC=${CC:-cc}
+for p in pkg-config readelf sqlite3 "$CC"; do
+	command -v "$p" >/dev/null 2>&1 || { echo "SKIP: no $p"; exit 77; }
+done
+TOOL="$OTPBOX_BUILDDIR/tests/worker/testdb_tool"
+ROOT=$TEST_DIR/root
+DB=$TEST_DIR/otpbox.db
+
+make -s -C "$OTPBOX_BUILDDIR" install DESTDIR="$ROOT" >"$TEST_DIR/install.log" 2>&1 ||
+	{ fail "make install: $(tail -5 "$TEST_DIR/install.log")"; test_done; }
+pc=$(find "$ROOT" -name otpbox.pc | head -1)
+[ -n "$pc" ] && pass "otpbox.pc installed" || { fail "no otpbox.pc"; test_done; }
+# The sysroot prefixes the -I and -L paths the .pc file names.
+PKG_CONFIG_PATH=$(dirname "$pc")
+PKG_CONFIG_SYSROOT_DIR=$ROOT
+export PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
+LIBDIR=$ROOT$(pkg-config --variable=libdir otpbox | sed "s|^$ROOT||")
+so=$LIBDIR/libotpbox.so
+
+# The shared library: SONAME, dependencies, exported names.
+if readelf -d "$so" >"$TEST_DIR/dyn" 2>&1; then
+	expect_grep 'SONAME.*\[libotpbox\.so\.1\]' "$TEST_DIR/dyn" "SONAME libotpbox.so.1"
+	[ -f "$LIBDIR/libotpbox.so.1" ] && pass "libotpbox.so.1 installed" ||
+		fail "no $LIBDIR/libotpbox.so.1"
+else
+	fail "no $so"
+fi
+if grep NEEDED "$TEST_DIR/dyn" | grep -Eq 'gmime|xml2|curl|jansson|glib|gobject'; then
+	fail "libotpbox.so needs the fetch side's libraries:"
+	grep NEEDED "$TEST_DIR/dyn" | sed 's/^/    /'
+else
+	pass "libotpbox.so needs no GMime, libxml2, libcurl or jansson"
+fi
+bad=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -v '^otpbox_')
+[ -z "$bad" ] && pass "libotpbox.so exports otpbox_* only" ||
+	fail "libotpbox.so exports $bad"
+[ -f "$LIBDIR/libotpbox.a" ] && pass "libotpbox.a installed" ||
+	fail "no static libotpbox.a in $LIBDIR"
+
+# Dynamic builds with the installed header and pkg-config's flags only.
+for ex in wait_code forked_bots; do
+	# shellcheck disable=SC2046
+	expect_status 0 "$ex builds with pkg-config --cflags --libs otpbox" -- \
+		$CC -o "$TEST_DIR/$ex" "$OTPBOX_SRCDIR/examples/$ex.c" \
+		$(pkg-config --cflags --libs otpbox)
+done
+"$TOOL" create "$DB" || { fail "create a test database"; test_done; }
+LD_LIBRARY_PATH=$LIBDIR
+export LD_LIBRARY_PATH
+expect_status 0 "wait_code -V" -- "$TEST_DIR/wait_code" -V
+expect_grep "headers 0\.2\.0, library 0\.2\.0" "$TEST_DIR/out" \
+	"header and library versions agree"
+ldd "$TEST_DIR/wait_code" >"$TEST_DIR/ldd" 2>&1
+expect_grep "libotpbox\.so\.1 => $LIBDIR/libotpbox\.so\.1" "$TEST_DIR/ldd" \
+	"the example loads the installed libotpbox.so.1"
+"$TOOL" add "$DB" bot-1@x.test code 111111 5
+expect_status 0 "dynamic wait_code claims a code" -- \
+	"$TEST_DIR/wait_code" bot-1@x.test "$DB"
+expect_grep '^111111$' "$TEST_DIR/out" "dynamic wait_code printed the code"
+
+# forked_bots waits from its start: the codes come once both wait.
+"$TEST_DIR/forked_bots" -n 2 -t 30 -p bot- -d y.test "$DB" \
+	>"$TEST_DIR/bots.out" 2>"$TEST_DIR/bots.err" &
+bots=$!
+i=0
+while [ "$(sqlite3 -cmd '.timeout 5000' "$DB" \
+	"SELECT count(*) FROM active_waits WHERE address LIKE '%@y.test'")" != 2 ] &&
+	[ $i -lt 1000 ]; do
+	sleep 0.02
+	i=$((i + 1))
+done
+"$TOOL" add "$DB" bot-1@y.test code 211111 0
+"$TOOL" add "$DB" bot-2@y.test code 222222 0
+wait $bots && pass "dynamic forked_bots: both workers got a code" ||
+	fail "dynamic forked_bots: $(cat "$TEST_DIR/bots.err")"
+expect_grep '^bot-2@y.test 222222$' "$TEST_DIR/bots.out" \
+	"dynamic forked_bots printed its code"
+unset LD_LIBRARY_PATH
+
+# Fully static: every library the link needs comes from the .pc files.
+for ex in wait_code forked_bots; do
+	# shellcheck disable=SC2046
+	expect_status 0 "$ex links with -static and pkg-config --static" -- \
+		$CC -static -o "$TEST_DIR/$ex-static" \
+		"$OTPBOX_SRCDIR/examples/$ex.c" \
+		$(pkg-config --static --cflags --libs otpbox)
+done
+if [ -x "$TEST_DIR/wait_code-static" ]; then
+	readelf -d "$TEST_DIR/wait_code-static" >"$TEST_DIR/sdyn" 2>&1
+	grep -q NEEDED "$TEST_DIR/sdyn" &&
+		fail "the static build still needs shared libraries" ||
+		pass "the static build needs no shared library"
+	"$TOOL" add "$DB" bot-2@x.test code 222333 5
+	expect_status 0 "static wait_code claims a code" -- \
+		"$TEST_DIR/wait_code-static" bot-2@x.test "$DB"
+	expect_grep '^222333$' "$TEST_DIR/out" "static wait_code printed the code"
+fi
+test_done

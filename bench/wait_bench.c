@@ -57,7 +57,7 @@ bench_create(const char *dir, char *path)
 static void
 bench_waiter(const char *path, int i, int timeout_ms, int fd)
 {
-	struct otpbox_wait_opts o;
+	struct otpbox_wait_opts *o = NULL;
 	struct otpbox_code *code = NULL;
 	struct otpbox *box = NULL;
 	char address[64], line[64], err[512];
@@ -70,9 +70,11 @@ bench_waiter(const char *path, int i, int timeout_ms, int fd)
 	if ((e = otpbox_open(path, &box, err, sizeof(err))) != OTPBOX_OK)
 		fprintf(stderr, "waiter %d: %s\n", i, err);
 	if (e == OTPBOX_OK) {
-		otpbox_wait_opts_init(&o);
-		o.timeout_ms = timeout_ms;
-		e = otpbox_wait(box, address, &o, &code);
+		e = otpbox_wait_opts_new(&o);
+		if (!e)
+			e = otpbox_wait_opts_set_timeout_ms(o, timeout_ms);
+		if (!e)
+			e = otpbox_wait(box, address, o, &code);
 		if (e)
 			fprintf(stderr, "waiter %d: %s after %.1f s\n", i,
 			        otpbox_errmsg(box), bench_now() - t0);
@@ -82,6 +84,7 @@ bench_waiter(const char *path, int i, int timeout_ms, int fd)
 	if (write(fd, line, strlen(line)) < 0)
 		st = 1;
 	otpbox_code_free(code);
+	otpbox_wait_opts_free(o);
 	otpbox_close(box);
 	_exit(st);
 }

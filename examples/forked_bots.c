@@ -30,7 +30,7 @@ struct bots {
 static int
 bot_run(const struct bots *b, int i, int64_t since)
 {
-	struct otpbox_wait_opts opts;
+	struct otpbox_wait_opts *opts = NULL;
 	struct otpbox_code *code = NULL;
 	struct otpbox *box = NULL;
 	char address[256], worker[64], err[512];
@@ -43,11 +43,17 @@ bot_run(const struct bots *b, int i, int64_t since)
 		fprintf(stderr, "%s: %s\n", worker, err);
 		return 2;
 	}
-	otpbox_wait_opts_init(&opts);
-	opts.timeout_ms = b->timeout_s * 1000;
-	opts.since = since;
-	opts.worker = worker;
-	e = otpbox_wait(box, address, &opts, &code);
+	/* Options are set through functions so that later versions of the
+	 * library can add some without breaking this program. */
+	e = otpbox_wait_opts_new(&opts);
+	if (!e)
+		e = otpbox_wait_opts_set_timeout_ms(opts, b->timeout_s * 1000);
+	if (!e)
+		e = otpbox_wait_opts_set_since(opts, since);
+	if (!e)
+		e = otpbox_wait_opts_set_worker(opts, worker);
+	if (!e)
+		e = otpbox_wait(box, address, opts, &code);
 	if (e == OTPBOX_OK)
 		printf("%s %s\n", address, code->code);
 	else if (e == OTPBOX_ERR_TIMEOUT)
@@ -56,6 +62,7 @@ bot_run(const struct bots *b, int i, int64_t since)
 		fprintf(stderr, "%s: %s\n", worker, otpbox_errmsg(box));
 	fflush(stdout);
 	otpbox_code_free(code);
+	otpbox_wait_opts_free(opts);
 	otpbox_close(box);
 	return e == OTPBOX_OK ? 0 : e == OTPBOX_ERR_TIMEOUT ? 1 : 2;
 }

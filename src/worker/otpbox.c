@@ -29,6 +29,26 @@
 #define OTPBOX_COALESCE_MAX_MS 8
 #define OTPBOX_QUIET_MS 50
 
+/* Most sender patterns one wait takes (--from is repeatable). */
+#define OTPBOX_FROM_MAX 32
+/* Longest worker name, subject text or sender pattern. */
+#define OTPBOX_TEXT_MAX 255
+
+struct otpbox_wait_opts {
+	int64_t since; /* Unix seconds; 0: no bound but max_age */
+	int max_age;   /* seconds (> 0): oldest code accepted */
+	int skew;      /* seconds taken off since; OTPBOX_SKEW_MEASURED */
+	int timeout_ms;
+	enum otpbox_want want;
+	int peek;
+	char *worker; /* NULL: "pid N" */
+	int cancel_fd;
+	char *from[OTPBOX_FROM_MAX]; /* lower-cased sender patterns */
+	size_t nfrom;
+	char *subject; /* NULL: any */
+	int authenticated;
+};
+
 struct otpbox {
 	struct store *st;
 	struct waker *waker; /* made at the first wait */
@@ -129,15 +149,176 @@ otpbox_errmsg(const struct otpbox *box)
 	return box->errmsg;
 }
 
-void
-otpbox_wait_opts_init(struct otpbox_wait_opts *opts)
+static void
+otpbox_wait_opts_defaults(struct otpbox_wait_opts *opts)
 {
 	memset(opts, 0, sizeof(*opts));
 	opts->max_age = OTPBOX_DEFAULT_MAX_AGE;
-	opts->skew = OTPBOX_DEFAULT_SKEW;
+	opts->skew = OTPBOX_SKEW_MEASURED;
 	opts->timeout_ms = OTPBOX_DEFAULT_TIMEOUT_MS;
 	opts->want = OTPBOX_WANT_CODE;
 	opts->cancel_fd = -1;
+}
+
+enum otpbox_err
+otpbox_wait_opts_new(struct otpbox_wait_opts **out)
+{
+	*out = malloc(sizeof(**out));
+	if (*out == NULL)
+		return OTPBOX_ERR_NOMEM;
+	otpbox_wait_opts_defaults(*out);
+	return OTPBOX_OK;
+}
+
+void
+otpbox_wait_opts_free(struct otpbox_wait_opts *opts)
+{
+	size_t i;
+
+	if (opts == NULL)
+		return;
+	for (i = 0; i < opts->nfrom; i++)
+		free(opts->from[i]);
+	free(opts->worker);
+	free(opts->subject);
+	free(opts);
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_since(struct otpbox_wait_opts *opts, int64_t unix_seconds)
+{
+	if (unix_seconds < 0)
+		return OTPBOX_ERR_USAGE;
+	opts->since = unix_seconds;
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_max_age(struct otpbox_wait_opts *opts, int seconds)
+{
+	if (seconds <= 0)
+		return OTPBOX_ERR_USAGE;
+	opts->max_age = seconds;
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_skew(struct otpbox_wait_opts *opts, int seconds)
+{
+	if (seconds < OTPBOX_SKEW_MEASURED)
+		return OTPBOX_ERR_USAGE;
+	opts->skew = seconds;
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_timeout_ms(struct otpbox_wait_opts *opts, int ms)
+{
+	if (ms < 0)
+		return OTPBOX_ERR_USAGE;
+	opts->timeout_ms = ms;
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_want(struct otpbox_wait_opts *opts, enum otpbox_want want)
+{
+	if ((unsigned)want > OTPBOX_WANT_ANY)
+		return OTPBOX_ERR_USAGE;
+	opts->want = want;
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_peek(struct otpbox_wait_opts *opts, int peek)
+{
+	opts->peek = peek != 0;
+	return OTPBOX_OK;
+}
+
+/* Replaces *slot with a copy of text (NULL or "" clears it) when text is
+ * printable and not too long. */
+static enum otpbox_err
+otpbox_set_text(char **slot, const char *text)
+{
+	char *copy = NULL;
+	const char *p;
+
+	if (text && strlen(text) > OTPBOX_TEXT_MAX)
+		return OTPBOX_ERR_USAGE;
+	for (p = text; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return OTPBOX_ERR_USAGE;
+	if (text && *text && (copy = strdup(text)) == NULL)
+		return OTPBOX_ERR_NOMEM;
+	free(*slot);
+	*slot = copy;
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_worker(struct otpbox_wait_opts *opts, const char *worker)
+{
+	return otpbox_set_text(&opts->worker, worker);
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_cancel_fd(struct otpbox_wait_opts *opts, int fd)
+{
+	if (fd < -1)
+		return OTPBOX_ERR_USAGE;
+	opts->cancel_fd = fd;
+	return OTPBOX_OK;
+}
+
+/* A sender pattern: printable ASCII or UTF-8 without spaces, quotes or
+ * brackets, at most one @, not starting or ending with a dot. */
+static int
+otpbox_pattern_ok(const char *p)
+{
+	size_t len = strlen(p);
+	const char *at = strchr(p, '@');
+
+	if (len == 0 || len > OTPBOX_TEXT_MAX || p[0] == '.' ||
+	    p[len - 1] == '.' || p[len - 1] == '@' ||
+	    (at && strchr(at + 1, '@')))
+		return 0;
+	for (; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f ||
+		    strchr("\"(),:;<>[\\]", *p))
+			return 0;
+	return 1;
+}
+
+enum otpbox_err
+otpbox_wait_opts_add_from(struct otpbox_wait_opts *opts, const char *pattern)
+{
+	char *copy;
+	size_t i;
+
+	if (pattern == NULL || !otpbox_pattern_ok(pattern) ||
+	    opts->nfrom == OTPBOX_FROM_MAX)
+		return OTPBOX_ERR_USAGE;
+	if ((copy = strdup(pattern)) == NULL)
+		return OTPBOX_ERR_NOMEM;
+	/* Stored addresses and domains are lower-cased (ASCII). */
+	for (i = 0; copy[i]; i++)
+		copy[i] = (char)tolower((unsigned char)copy[i]);
+	opts->from[opts->nfrom++] = copy;
+	return OTPBOX_OK;
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_subject(struct otpbox_wait_opts *opts, const char *text)
+{
+	return otpbox_set_text(&opts->subject, text);
+}
+
+enum otpbox_err
+otpbox_wait_opts_set_authenticated(struct otpbox_wait_opts *opts, int required)
+{
+	opts->authenticated = required != 0;
+	return OTPBOX_OK;
 }
 
 /* Characters allowed in an address: printable ASCII and UTF-8 bytes, but
@@ -188,20 +369,20 @@ otpbox_call_init(struct otpbox *box, const char *address,
 	    STORE_WAIT_WANT_CODE, STORE_WAIT_WANT_LINK, STORE_WAIT_WANT_ANY};
 	int64_t now = time(NULL);
 	size_t i;
+	int skew;
 
 	memset(call, 0, sizeof(*call));
 	if (otpbox_address_check(address))
 		return otpbox_fail(box, OTPBOX_ERR_BAD_ADDRESS,
 		                   address ? address : "(null)");
-	if (opts->max_age <= 0 || opts->skew < 0 || opts->timeout_ms < 0 ||
-	    opts->since < 0 || (unsigned)opts->want > OTPBOX_WANT_ANY)
-		return otpbox_fail(box, OTPBOX_ERR_USAGE, "wait options");
 	for (i = 0; address[i]; i++)
 		call->address[i] = (char)tolower((unsigned char)address[i]);
 	call->want = wants[opts->want];
+	skew = opts->skew == OTPBOX_SKEW_MEASURED ? OTPBOX_DEFAULT_SKEW
+	                                          : opts->skew;
 	call->window_start = now - opts->max_age;
-	if (opts->since && opts->since - opts->skew > call->window_start)
-		call->window_start = opts->since - opts->skew;
+	if (opts->since && opts->since - skew > call->window_start)
+		call->window_start = opts->since - skew;
 	if (opts->worker)
 		snprintf(call->claimed_by, sizeof(call->claimed_by), "%s",
 		         opts->worker);
@@ -383,21 +564,17 @@ otpbox_record_start(struct otpbox *box, const struct otpbox_call *call,
 	return store_wait_begin(box->st, &w, wait_id);
 }
 
-enum otpbox_err
-otpbox_wait(struct otpbox *box, const char *address,
-            const struct otpbox_wait_opts *opts, struct otpbox_code **out)
+/* otpbox_wait() with opts given. */
+static enum otpbox_err
+otpbox_run(struct otpbox *box, const char *address,
+           const struct otpbox_wait_opts *opts, struct otpbox_code **out)
 {
 	struct store_wait_code found = {0};
-	struct otpbox_wait_opts defaults;
 	struct otpbox_call call;
 	enum otpbox_err err;
 
 	*out = NULL;
 	box->errmsg[0] = '\0';
-	if (opts == NULL) {
-		otpbox_wait_opts_init(&defaults);
-		opts = &defaults;
-	}
 	if ((err = otpbox_call_init(box, address, opts, &call)))
 		return err;
 	/* The watch exists before the first look, so no commit is missed. */
@@ -421,7 +598,21 @@ otpbox_wait(struct otpbox *box, const char *address,
 	return err;
 }
 
-/* otpbox_wait() with a zero time-out and peek set as asked. */
+enum otpbox_err
+otpbox_wait(struct otpbox *box, const char *address,
+            const struct otpbox_wait_opts *opts, struct otpbox_code **out)
+{
+	struct otpbox_wait_opts defaults;
+
+	if (opts == NULL) {
+		otpbox_wait_opts_defaults(&defaults);
+		opts = &defaults;
+	}
+	return otpbox_run(box, address, opts, out);
+}
+
+/* otpbox_wait() with a zero time-out and peek set as asked. The copy
+ * borrows the strings of opts. */
 static enum otpbox_err
 otpbox_once(struct otpbox *box, const char *address,
             const struct otpbox_wait_opts *opts, int peek,
@@ -432,10 +623,10 @@ otpbox_once(struct otpbox *box, const char *address,
 	if (opts)
 		o = *opts;
 	else
-		otpbox_wait_opts_init(&o);
+		otpbox_wait_opts_defaults(&o);
 	o.timeout_ms = 0;
 	o.peek = peek;
-	return otpbox_wait(box, address, &o, out);
+	return otpbox_run(box, address, &o, out);
 }
 
 enum otpbox_err
@@ -465,6 +656,8 @@ otpbox_code_free(struct otpbox_code *code)
 	free(code->sender);
 	free(code->account);
 	free(code->folder);
+	free(code->sender_address);
+	free(code->sender_domain);
 	free(code);
 }
 

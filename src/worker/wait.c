@@ -199,7 +199,7 @@ wait_parse(int argc, char **argv, struct wait_args *a)
 	int c, st;
 
 	*a = (struct wait_args){
-	    .timeout = -1, .max_age = -1, .skew = OTPBOX_DEFAULT_SKEW};
+	    .timeout = -1, .max_age = -1, .skew = OTPBOX_SKEW_MEASURED};
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "c:hv", opts, NULL)) != -1) {
 		if (c == 'h') {
@@ -364,18 +364,34 @@ wait_exit_status(enum otpbox_err err)
 	}
 }
 
-static void
-wait_opts(const struct wait_args *a, int cancel_fd, struct otpbox_wait_opts *o)
+/* Makes the library's options from the command line; *out is NULL on
+ * failure. */
+static enum otpbox_err
+wait_opts(const struct wait_args *a, int cancel_fd,
+          struct otpbox_wait_opts **out)
 {
-	otpbox_wait_opts_init(o);
-	o->since = a->since;
-	o->max_age = a->max_age;
-	o->skew = a->skew;
-	o->timeout_ms = (int)(a->timeout * 1000 + 0.5);
-	o->want = a->want;
-	o->peek = a->peek;
-	o->worker = a->worker;
-	o->cancel_fd = cancel_fd;
+	struct otpbox_wait_opts *o = NULL;
+	enum otpbox_err err;
+
+	if ((err = otpbox_wait_opts_new(&o)))
+		goto out;
+	if ((err = otpbox_wait_opts_set_since(o, a->since)) ||
+	    (err = otpbox_wait_opts_set_max_age(o, a->max_age)) ||
+	    (err = otpbox_wait_opts_set_skew(o, a->skew)) ||
+	    (err = otpbox_wait_opts_set_timeout_ms(
+	         o, (int)(a->timeout * 1000 + 0.5))) ||
+	    (err = otpbox_wait_opts_set_want(o, a->want)) ||
+	    (err = otpbox_wait_opts_set_peek(o, a->peek)) ||
+	    (err = otpbox_wait_opts_set_worker(o, a->worker)) ||
+	    (err = otpbox_wait_opts_set_cancel_fd(o, cancel_fd)))
+		goto out;
+out:
+	if (err) {
+		otpbox_wait_opts_free(o);
+		o = NULL;
+	}
+	*out = o;
+	return err;
 }
 
 static void
@@ -405,7 +421,7 @@ static int
 wait_run(struct wait_args *a)
 {
 	struct otpbox_code *code = NULL;
-	struct otpbox_wait_opts o;
+	struct otpbox_wait_opts *o = NULL;
 	struct otpbox *box = NULL;
 	char errbuf[512];
 	enum otpbox_err err;
@@ -419,11 +435,14 @@ wait_run(struct wait_args *a)
 	}
 	if ((sfd = wait_signals(&set)) < 0)
 		log_warn("signal handling unavailable");
-	wait_opts(a, sfd, &o);
-	err = otpbox_wait(box, a->address, &o, &code);
+	if ((err = wait_opts(a, sfd, &o)))
+		log_warnx("bad wait options: %s", otpbox_strerror(err));
+	else
+		err = otpbox_wait(box, a->address, o, &code);
 	if (err != OTPBOX_ERR_INTERRUPTED)
 		wait_report(a, box, err, code);
 	otpbox_code_free(code);
+	otpbox_wait_opts_free(o);
 	otpbox_close(box);
 	if (err == OTPBOX_ERR_INTERRUPTED)
 		wait_die_of_signal(sfd, &set);

@@ -192,6 +192,16 @@ static const struct window_case window_cases[] = {
      "000123"},
 };
 
+/* New default options; the test frees them. */
+static struct otpbox_wait_opts *
+test_opts(void)
+{
+	struct otpbox_wait_opts *o = NULL;
+
+	CU_ASSERT_FATAL(otpbox_wait_opts_new(&o) == OTPBOX_OK);
+	return o;
+}
+
 static struct otpbox *
 test_open(const char *path)
 {
@@ -234,7 +244,7 @@ test_window_table(void)
 
 	for (i = 0; i < sizeof(window_cases) / sizeof(window_cases[0]); i++) {
 		const struct window_case *c = &window_cases[i];
-		struct otpbox_wait_opts o;
+		struct otpbox_wait_opts *o = test_opts();
 		int64_t now = time(NULL);
 		char path[PATH_MAX];
 		struct otpbox *box;
@@ -243,21 +253,23 @@ test_window_table(void)
 		for (j = 0; j < 3 && c->rows[j].address; j++)
 			testdb_add(path, c->rows[j].address, c->rows[j].kind,
 			           c->rows[j].code, now - c->rows[j].age, now);
-		otpbox_wait_opts_init(&o);
-		o.want = c->want;
-		o.skew = c->skew;
+		CU_ASSERT(otpbox_wait_opts_set_want(o, c->want) == OTPBOX_OK);
+		CU_ASSERT(otpbox_wait_opts_set_skew(o, c->skew) == OTPBOX_OK);
 		if (c->since_age)
-			o.since = now - c->since_age;
+			CU_ASSERT(otpbox_wait_opts_set_since(
+			              o, now - c->since_age) == OTPBOX_OK);
 		if (c->max_age)
-			o.max_age = c->max_age;
+			CU_ASSERT(otpbox_wait_opts_set_max_age(o, c->max_age) ==
+			          OTPBOX_OK);
 		box = test_open(path);
-		TEST_EXPECT_STR(c->name, test_take(box, c->ask, &o, 0),
+		TEST_EXPECT_STR(c->name, test_take(box, c->ask, o, 0),
 		                c->want_code);
 		/* Whatever was handed out is never handed out again. */
 		if (c->want_code)
-			TEST_EXPECT_STR(c->name, test_take(box, c->ask, &o, 0),
+			TEST_EXPECT_STR(c->name, test_take(box, c->ask, o, 0),
 			                NULL);
 		otpbox_close(box);
+		otpbox_wait_opts_free(o);
 		testdb_remove(path);
 	}
 }
@@ -318,7 +330,7 @@ static void
 test_audit_row(void)
 {
 	struct otpbox_code *code = NULL;
-	struct otpbox_wait_opts o;
+	struct otpbox_wait_opts *o = test_opts();
 	int64_t now = time(NULL);
 	char path[PATH_MAX], sql[256];
 	struct otpbox *box;
@@ -326,10 +338,8 @@ test_audit_row(void)
 	testdb_create(path);
 	box = test_open(path);
 	testdb_add(path, "Bot7@X.test", "code", "707070", now - 5, now);
-	otpbox_wait_opts_init(&o);
-	o.worker = "bot-7";
-	CU_ASSERT_FATAL(otpbox_wait(box, "BOT7@x.test", &o, &code) ==
-	                OTPBOX_OK);
+	CU_ASSERT(otpbox_wait_opts_set_worker(o, "bot-7") == OTPBOX_OK);
+	CU_ASSERT_FATAL(otpbox_wait(box, "BOT7@x.test", o, &code) == OTPBOX_OK);
 	TEST_EXPECT_STR("code", code->code, "707070");
 	TEST_EXPECT_STR("subject", code->subject, "Your code");
 	TEST_EXPECT_STR("account", code->account, "test");
@@ -349,6 +359,7 @@ test_audit_row(void)
 	         (long long)code->code_id);
 	TEST_EXPECT_STR("otp_codes row", testdb_text(path, sql), "bot-7 1");
 	otpbox_code_free(code);
+	otpbox_wait_opts_free(o);
 	otpbox_close(box);
 	testdb_remove(path);
 }
@@ -372,20 +383,21 @@ static void
 test_child_wait(const char *path, const char *address, int timeout_ms, int fd)
 {
 	struct otpbox_code *code = NULL;
-	struct otpbox_wait_opts o;
+	struct otpbox_wait_opts *o = NULL;
 	struct otpbox *box = NULL;
 	char line[300];
 	int st = 2;
 
 	if (otpbox_open(path, &box, NULL, 0) == OTPBOX_OK) {
-		otpbox_wait_opts_init(&o);
-		o.timeout_ms = timeout_ms;
-		st = otpbox_wait(box, address, &o, &code) ? 1 : 0;
+		o = test_opts();
+		(void)otpbox_wait_opts_set_timeout_ms(o, timeout_ms);
+		st = otpbox_wait(box, address, o, &code) ? 1 : 0;
 	}
 	snprintf(line, sizeof(line), "%s\n", code ? code->code : "-");
 	if (write(fd, line, strlen(line)) < 0)
 		st = 3;
 	otpbox_code_free(code);
+	otpbox_wait_opts_free(o);
 	otpbox_close(box);
 	_exit(st);
 }
@@ -594,7 +606,7 @@ static void
 test_cancel(void)
 {
 	struct otpbox_code *code = NULL;
-	struct otpbox_wait_opts o;
+	struct otpbox_wait_opts *o = test_opts();
 	char path[PATH_MAX];
 	struct otpbox *box;
 	int fds[2];
@@ -603,10 +615,9 @@ test_cancel(void)
 	box = test_open(path);
 	CU_ASSERT_FATAL(pipe(fds) == 0);
 	CU_ASSERT(write(fds[1], "x", 1) == 1);
-	otpbox_wait_opts_init(&o);
-	o.cancel_fd = fds[0];
-	o.timeout_ms = 60000;
-	TEST_EXPECT_INT("cancelled", otpbox_wait(box, BOT1, &o, &code),
+	CU_ASSERT(otpbox_wait_opts_set_cancel_fd(o, fds[0]) == OTPBOX_OK);
+	CU_ASSERT(otpbox_wait_opts_set_timeout_ms(o, 60000) == OTPBOX_OK);
+	TEST_EXPECT_INT("cancelled", otpbox_wait(box, BOT1, o, &code),
 	                OTPBOX_ERR_INTERRUPTED);
 	TEST_EXPECT_STR("recorded as error",
 	                testdb_text(path, "SELECT"
@@ -614,6 +625,7 @@ test_cancel(void)
 	                "error");
 	close(fds[0]);
 	close(fds[1]);
+	otpbox_wait_opts_free(o);
 	otpbox_close(box);
 	testdb_remove(path);
 }
@@ -696,15 +708,15 @@ static const char *
 test_missed(const char *path, const char *address, enum otpbox_want want)
 {
 	struct otpbox_code *code = NULL;
-	struct otpbox_wait_opts o;
+	struct otpbox_wait_opts *o = test_opts();
 	struct otpbox *box = test_open(path);
 	enum otpbox_err e;
 	char sql[256];
 
-	otpbox_wait_opts_init(&o);
-	o.want = want;
-	o.timeout_ms = 0;
-	e = otpbox_wait(box, address, &o, &code);
+	CU_ASSERT(otpbox_wait_opts_set_want(o, want) == OTPBOX_OK);
+	CU_ASSERT(otpbox_wait_opts_set_timeout_ms(o, 0) == OTPBOX_OK);
+	e = otpbox_wait(box, address, o, &code);
+	otpbox_wait_opts_free(o);
 	TEST_EXPECT_INT(address, e, OTPBOX_ERR_TIMEOUT);
 	otpbox_code_free(code);
 	otpbox_close(box);
@@ -778,7 +790,81 @@ test_missed_reasons(void)
 	testdb_remove(path);
 }
 
+/* Setters refuse bad values and then leave the options as they were: a
+ * claim with options whose max-age setter failed still uses the old one. */
+static void
+test_opts_setters(void)
+{
+	static const struct {
+		const char *name;
+		enum otpbox_err (*set_int)(struct otpbox_wait_opts *, int);
+		int value;
+		enum otpbox_err want;
+	} ints[] = {
+	    {"max_age 0", otpbox_wait_opts_set_max_age, 0, OTPBOX_ERR_USAGE},
+	    {"max_age 1", otpbox_wait_opts_set_max_age, 1, OTPBOX_OK},
+	    {"skew -2", otpbox_wait_opts_set_skew, -2, OTPBOX_ERR_USAGE},
+	    {"skew measured", otpbox_wait_opts_set_skew, OTPBOX_SKEW_MEASURED,
+	     OTPBOX_OK},
+	    {"timeout -1", otpbox_wait_opts_set_timeout_ms, -1,
+	     OTPBOX_ERR_USAGE},
+	    {"cancel_fd -2", otpbox_wait_opts_set_cancel_fd, -2,
+	     OTPBOX_ERR_USAGE},
+	    {"cancel_fd -1", otpbox_wait_opts_set_cancel_fd, -1, OTPBOX_OK},
+	};
+	static const struct {
+		const char *pattern;
+		enum otpbox_err want;
+	} froms[] = {
+	    {"no-reply@bank.example", OTPBOX_OK},
+	    {"bank.example", OTPBOX_OK},
+	    {"*@*.bank.example", OTPBOX_OK},
+	    {"", OTPBOX_ERR_USAGE},
+	    {"a b@bank.example", OTPBOX_ERR_USAGE},
+	    {"<a@bank.example>", OTPBOX_ERR_USAGE},
+	    {"a@b@bank.example", OTPBOX_ERR_USAGE},
+	    {".bank.example", OTPBOX_ERR_USAGE},
+	    {"bank.example\n", OTPBOX_ERR_USAGE},
+	};
+	struct otpbox_wait_opts *o = test_opts();
+	int64_t now = time(NULL);
+	char path[PATH_MAX];
+	struct otpbox *box;
+	size_t i;
+
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+		TEST_EXPECT_INT(ints[i].name, ints[i].set_int(o, ints[i].value),
+		                ints[i].want);
+	for (i = 0; i < sizeof(froms) / sizeof(froms[0]); i++)
+		TEST_EXPECT_INT(froms[i].pattern,
+		                otpbox_wait_opts_add_from(o, froms[i].pattern),
+		                froms[i].want);
+	TEST_EXPECT_INT("since -1", otpbox_wait_opts_set_since(o, -1),
+	                OTPBOX_ERR_USAGE);
+	TEST_EXPECT_INT("want 7",
+	                otpbox_wait_opts_set_want(o, (enum otpbox_want)7),
+	                OTPBOX_ERR_USAGE);
+	TEST_EXPECT_INT("subject with a newline",
+	                otpbox_wait_opts_set_subject(o, "a\nb"),
+	                OTPBOX_ERR_USAGE);
+	otpbox_wait_opts_free(o);
+	otpbox_wait_opts_free(NULL);
+	/* max_age 100 stays after a refused 0. */
+	o = test_opts();
+	CU_ASSERT(otpbox_wait_opts_set_max_age(o, 100) == OTPBOX_OK);
+	CU_ASSERT(otpbox_wait_opts_set_max_age(o, 0) == OTPBOX_ERR_USAGE);
+	testdb_create(path);
+	testdb_add(path, BOT1, "code", "818181", now - 200, now);
+	box = test_open(path);
+	TEST_EXPECT_STR("refused setter leaves max_age",
+	                test_take(box, BOT1, o, 1), NULL);
+	otpbox_close(box);
+	testdb_remove(path);
+	otpbox_wait_opts_free(o);
+}
+
 static CU_TestInfo test_cases[] = {
+    {"options: setters check their values", test_opts_setters},
     {"window, case, want (table)", test_window_table},
     {"a claimed code is never returned again", test_claimed_never_again},
     {"peek does not claim", test_peek},

@@ -24,7 +24,8 @@ libotpbox_base_la_SOURCES += \
 	src/common/store.c src/common/store.h \
 	src/common/store_p.h src/common/schema_sql.h \
 	src/common/store_fetch.c src/common/store_fetch.h \
-	src/common/store_wait.c src/common/store_wait.h
+	src/common/store_wait.c src/common/store_wait.h \
+	src/common/store_miss.c src/common/store_miss.h
 nodist_libotpbox_base_la_SOURCES = src/common/schema_sql.c
 
 # common: message understanding: MIME, recipients, codes and links

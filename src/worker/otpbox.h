@@ -198,6 +198,20 @@ enum otpbox_err otpbox_peek(struct otpbox *box, const char *address,
                             const struct otpbox_wait_opts *opts,
                             struct otpbox_code **out);
 
+/* Returns the waits.id of the last otpbox_wait/claim/peek call on box, the
+ * row that audits it (0 when the call failed before it was recorded, or
+ * no call was made yet). Since 0.2. */
+int64_t otpbox_last_wait_id(const struct otpbox *box);
+
+/* Returns why the last call on box ended without a code, as the view
+ * missed_otps says ("no_message", "no_code", "claimed_by_other", "late";
+ * see docs/audit.md), for a bot to report after OTPBOX_ERR_TIMEOUT or
+ * OTPBOX_ERR_INTERRUPTED. Returns NULL when that call got a code or was
+ * never recorded, or when the database could not be read (then
+ * otpbox_errmsg() says why). The string belongs to box and is valid until
+ * the next call on it. Since 0.2. */
+const char *otpbox_last_miss_reason(struct otpbox *box);
+
 /* Frees code and its strings (NULL is fine). Since 0.1. */
 void otpbox_code_free(struct otpbox_code *code);
 

@@ -101,6 +101,20 @@ out:
 	return err;
 }
 
+/* Refuses a database URL (a later backend) with words that say so, rather
+ * than "no such file". The URL is not repeated: it may hold a password. */
+static enum otpbox_err
+otpbox_backend_check(const char *path, char *errbuf, size_t errlen)
+{
+	if (strncmp(path, "postgresql://", 13) &&
+	    strncmp(path, "postgres://", 11))
+		return OTPBOX_OK;
+	snprintf(errbuf, errlen,
+	         "PostgreSQL databases are not supported yet; give the path "
+	         "of otpbox's SQLite database file");
+	return OTPBOX_ERR_USAGE;
+}
+
 enum otpbox_err
 otpbox_open(const char *path, struct otpbox **out, char *errbuf, size_t errlen)
 {
@@ -117,6 +131,9 @@ otpbox_open(const char *path, struct otpbox **out, char *errbuf, size_t errlen)
 	*out = NULL;
 	if (path == NULL &&
 	    (err = otpbox_default_path(&resolved, errbuf, errlen)))
+		goto out;
+	if ((err =
+	         otpbox_backend_check(path ? path : resolved, errbuf, errlen)))
 		goto out;
 	if ((box = calloc(1, sizeof(*box))) == NULL) {
 		err = OTPBOX_ERR_NOMEM;

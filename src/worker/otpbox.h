@@ -90,7 +90,8 @@ struct otpbox_code {
  * Opens the database read-write (waits are recorded). path NULL resolves
  * like `otpbox wait`: $OTPBOX_DB, the configuration's `database`, the
  * default location. Errors: OTPBOX_ERR_NO_DB (missing file),
- * OTPBOX_ERR_NOT_OTPBOX_DB, OTPBOX_ERR_SCHEMA_TOO_NEW, OTPBOX_ERR_CONFIG;
+ * OTPBOX_ERR_NOT_OTPBOX_DB, OTPBOX_ERR_SCHEMA_TOO_NEW, OTPBOX_ERR_CONFIG,
+ * OTPBOX_ERR_USAGE (a postgresql:// URL: not supported yet);
  * errbuf (may be NULL) then says what to do. On success *out belongs to
  * the caller: close it with otpbox_close(). Since 0.1.
  */

@@ -105,9 +105,32 @@ test_miss_reason(void)
 	testdb_remove(path);
 }
 
+/* A PostgreSQL URL is refused as such (not "no such file"), from the
+ * argument and from $OTPBOX_DB alike, and the password is not repeated. */
+static void
+test_postgres_refused(void)
+{
+	static const char url[] = "postgresql://bot:s3cret@db.example/otpbox";
+	struct otpbox *box = NULL;
+	char err[512];
+
+	TEST_EXPECT_INT("open a URL", otpbox_open(url, &box, err, sizeof(err)),
+	                OTPBOX_ERR_USAGE);
+	CU_ASSERT(strstr(err, "PostgreSQL") != NULL);
+	CU_ASSERT(strstr(err, "s3cret") == NULL);
+	CU_ASSERT(box == NULL);
+	setenv("OTPBOX_DB", "postgres://db.example/otpbox", 1);
+	TEST_EXPECT_INT("$OTPBOX_DB a URL",
+	                otpbox_open(NULL, &box, err, sizeof(err)),
+	                OTPBOX_ERR_USAGE);
+	unsetenv("OTPBOX_DB");
+	CU_ASSERT(strstr(err, "PostgreSQL") != NULL);
+}
+
 static CU_TestInfo test_cases[] = {
     {"version macros and otpbox_version()", test_version},
     {"last wait id and miss reason", test_miss_reason},
+    {"PostgreSQL URLs refused", test_postgres_refused},
     CU_TEST_INFO_NULL,
 };
 #define TEST_SUITE_NAME "libotpbox"

@@ -84,6 +84,34 @@ expect_grep '^bot-2@y.test 222222$' "$TEST_DIR/bots.out" \
 	"dynamic forked_bots printed its code"
 unset LD_LIBRARY_PATH
 
+# The Python package: installed where Debian's python3 looks, and working
+# over the installed library.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+init=$(find "$ROOT" -path '*/otpbox/__init__.py' | head -1)
+if [ -n "$init" ]; then
+	pkgdir=$(dirname "$init")
+	pydir=$(dirname "$pkgdir")
+	pass "Python package installed in ${pydir#"$ROOT"}"
+	if "$PY" -c 'import sys; sys.exit(sys.argv[1] not in sys.path)' \
+		"${pydir#"$ROOT"}"; then
+		pass "$PY looks in ${pydir#"$ROOT"}"
+	else
+		fail "$PY does not look in ${pydir#"$ROOT"}"
+	fi
+	expect_grep "^LIBDIR = \"${LIBDIR#"$ROOT"}\"\$" "$pkgdir/_build.py" \
+		"the package knows where libotpbox is installed"
+	"$TOOL" add "$DB" bot-4@x.test code 444555 5
+	expect_status 0 "installed package waits through the installed library" -- \
+		env PYTHONPATH="$pydir" OTPBOX_LIBRARY="$LIBDIR/libotpbox.so.1" \
+		"$PY" -c 'import sys, otpbox
+print(otpbox.wait_for_otp("bot-4@x.test", timeout=5, db=sys.argv[1]))
+print(otpbox.library_version())' "$DB"
+	expect_grep '^444555$' "$TEST_DIR/out" "and prints the code"
+else
+	fail "no otpbox/__init__.py installed"
+fi
+
 # Fully static: every library the link needs comes from the .pc files.
 for ex in wait_code forked_bots; do
 	# shellcheck disable=SC2046

@@ -20,4 +20,5 @@ EXTRA_DIST += python/local.mk python/pyproject.toml python/README.md \
 	python/tests/pytest.sh python/tests/conftest.py \
 	python/tests/test_wait.py python/tests/test_async.py \
 	python/tests/test_fetch.py python/tests/test_plugin.py \
-	python/tests/test_install.py
+	python/tests/test_install.py \
+	python/tests/test_example.py examples/signup_bot.py

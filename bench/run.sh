@@ -19,5 +19,7 @@ echo "load average before fetch: $(cut -d' ' -f1-3 /proc/loadavg)"
 sh "$SRCDIR/bench/fetch_bench.sh" "$BUILDDIR" "$SRCDIR"
 # ---- wait ----
 sh "$SRCDIR/bench/wait_bench.sh" "$BUILDDIR"
+# ---- Python bots ----
+sh "$SRCDIR/bench/py_bench.sh" "$BUILDDIR" "$SRCDIR"
 # ---- end to end (lead) ----
 sh "$SRCDIR/bench/e2e.sh" "$BUILDDIR" "$SRCDIR"

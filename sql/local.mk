@@ -2,7 +2,7 @@
 # sql: the schema. It is compiled in so the program works wherever it is
 # copied; the same files are installed for operators who read them.
 # Migration N is the Nth file of SCHEMA_FILES: keep them in order.
-SCHEMA_FILES = sql/001_init.sql sql/002_wait.sql
+SCHEMA_FILES = sql/001_init.sql sql/002_wait.sql sql/003_trust.sql
 dist_pkgdata_DATA = $(SCHEMA_FILES)
 BUILT_SOURCES += src/common/schema_sql.c
 CLEANFILES += src/common/schema_sql.c

@@ -101,6 +101,8 @@ static const struct conf_key conf_account_keys[] = {
     CK_I(struct conf_account, timeout_seconds, 1, 3600),
     CK_L(struct conf_account, folders),
     CK_L(struct conf_account, domains),
+    CK_L(struct conf_account, recipient_headers),
+    CK_S(struct conf_account, authserv_id),
     {"oauth2", CONF_T_GROUP, 0, 0, 0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
@@ -130,6 +132,9 @@ static const struct conf_key conf_wait_keys[] = {
     {"timeout_seconds", CONF_T_INT, CF(wait.timeout_seconds), 0, 86400, NULL},
     {"max_email_age_seconds", CONF_T_INT, CF(wait.max_email_age_seconds), 1,
      30L * 86400, NULL},
+    {"senders", CONF_T_STRLIST, CF(wait.senders), 0, 0, NULL},
+    {"require_authenticated_sender", CONF_T_BOOL,
+     CF(wait.require_authenticated_sender), 0, 0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -549,6 +554,33 @@ conf_defaults(struct conf *conf)
 	conf->wait.max_email_age_seconds = 600;
 }
 
+/* wait.senders: an address, a domain or a glob each, as `otpbox wait
+ * --from` takes them. */
+static void
+conf_check_senders(struct conf_errs *errs, const config_setting_t *list)
+{
+	const config_setting_t *e;
+	const char *p, *v;
+	int i, n = config_setting_length(list);
+
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(list, (unsigned)i);
+		if ((v = config_setting_get_string(e)) == NULL)
+			continue; /* the type error is reported already */
+		for (p = v; *p; p++)
+			if ((unsigned char)*p <= 0x20 ||
+			    strchr("\"(),:;<>[\\]", *p))
+				break;
+		if (*v && !*p && strlen(v) <= 255 && *v != '.' &&
+		    (!strchr(v, '@') || !strchr(strchr(v, '@') + 1, '@')))
+			continue;
+		conf_err(errs, config_setting_source_line(e),
+		         "wait.senders: '%s' is not an address, a domain or a"
+		         " glob such as *@*.example.com",
+		         v);
+	}
+}
+
 static void
 conf_apply_root(struct conf_errs *errs, const config_t *cfg, struct conf *conf)
 {
@@ -575,6 +607,8 @@ conf_apply_root(struct conf_errs *errs, const config_t *cfg, struct conf *conf)
 	}
 	if ((s = config_setting_get_member(root, "accounts")) != NULL)
 		conf_apply_accounts(errs, s, conf);
+	if ((s = config_lookup(cfg, "wait.senders")) != NULL)
+		conf_check_senders(errs, s);
 }
 
 /* With no account in the file, the seed's environment makes one. */
@@ -810,6 +844,8 @@ conf_account_clear(struct conf_account *a)
 	free(a->ca_file);
 	conf_strlist_free(a->folders, a->nfolders);
 	conf_strlist_free(a->domains, a->ndomains);
+	conf_strlist_free(a->recipient_headers, a->nrecipient_headers);
+	free(a->authserv_id);
 	free(a->oauth2.tenant);
 	free(a->oauth2.client_id);
 	conf_secret_clear(&a->oauth2.client_secret);
@@ -832,6 +868,7 @@ conf_free(struct conf *conf)
 	for (i = 0; i < conf->naccounts; i++)
 		conf_account_clear(&conf->accounts[i]);
 	free(conf->accounts);
+	conf_strlist_free(conf->wait.senders, conf->wait.nsenders);
 	conf_strlist_free(conf->extract.custom_patterns,
 	                  conf->extract.ncustom_patterns);
 	free(conf);

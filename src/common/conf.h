@@ -73,6 +73,12 @@ struct conf_account {
 	size_t nfolders;
 	char **domains; /* bot domains; none means any domain */
 	size_t ndomains;
+	/* Recipient headers in trust order; none: the server's default
+	 * (recipient_headers_for_host()). */
+	char **recipient_headers;
+	size_t nrecipient_headers;
+	/* Whose Authentication-Results count; NULL: the topmost one. */
+	char *authserv_id;
 	bool has_oauth2;
 	struct conf_oauth2 oauth2;
 	int line; /* where the account was defined, 0 if from environment */
@@ -93,6 +99,10 @@ struct conf {
 	struct {
 		int timeout_seconds;
 		int max_email_age_seconds;
+		/* Default --from patterns of every wait (none: any sender) */
+		char **senders;
+		size_t nsenders;
+		bool require_authenticated_sender; /* default --authenticated */
 	} wait;
 	struct {
 		char **custom_patterns;

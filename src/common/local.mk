@@ -34,6 +34,7 @@ libotpbox_common_la_SOURCES = \
 	src/common/mime.c src/common/mime.h \
 	src/common/html_text.c src/common/html_text.h \
 	src/common/recipient.c src/common/recipient.h \
+	src/common/authres.c src/common/authres.h \
 	src/common/extract.c src/common/extract.h src/common/extract_p.h \
 	src/common/extract_code.c src/common/extract_link.c \
 	src/common/extract_norm.c src/common/extract_norm.h \

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "extract.h"
 #include "html_text.h"
 #include "message.h"
@@ -75,6 +77,8 @@ message_take_recipients(struct message_ctx *ctx, struct mime_doc *doc,
 	    .domains = ctx->opts.domains,
 	    .ndomains = ctx->opts.ndomains,
 	    .max = MESSAGE_MAX_RECIPIENTS,
+	    .headers = ctx->opts.recipient_headers,
+	    .nheaders = ctx->opts.nrecipient_headers,
 	};
 	struct recipient *list;
 	size_t n, i;
@@ -175,6 +179,31 @@ message_segments(struct mime_doc *doc, const char *subject,
 	return OTPBOX_OK;
 }
 
+/* Hashes the facts two copies of one message share. Fields are separated
+ * by a NUL so that no two different sets of fields run together alike. */
+static enum otpbox_err
+message_copy_key(struct message_info *info)
+{
+	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	const char *fields[4] = {info->message_id, info->auth.from_address,
+	                         info->code, info->link};
+	char date[32];
+	size_t i;
+
+	if (sum == NULL)
+		return OTPBOX_ERR_NOMEM;
+	snprintf(date, sizeof(date), "%lld", (long long)info->date);
+	g_checksum_update(sum, (const guchar *)"otpbox-copy-1", 14);
+	g_checksum_update(sum, (const guchar *)date, (gssize)strlen(date) + 1);
+	for (i = 0; i < 4; i++)
+		g_checksum_update(
+		    sum, (const guchar *)(fields[i] ? fields[i] : ""),
+		    (gssize)strlen(fields[i] ? fields[i] : "") + 1);
+	info->copy_key = strdup(g_checksum_get_string(sum));
+	g_checksum_free(sum);
+	return info->copy_key ? OTPBOX_OK : OTPBOX_ERR_NOMEM;
+}
+
 static enum otpbox_err
 message_fill(struct message_ctx *ctx, struct mime_doc *doc,
              struct message_info *info)
@@ -190,6 +219,8 @@ message_fill(struct message_ctx *ctx, struct mime_doc *doc,
 	info->sender = doc->sender;
 	info->subject = doc->subject;
 	doc->message_id = doc->sender = doc->subject = NULL;
+	authres_parse(doc->headers, doc->nheaders, ctx->opts.authserv_id,
+	              &info->auth);
 	if ((err = message_take_recipients(ctx, doc, info)))
 		return err;
 	memset(segs, 0, sizeof(segs));
@@ -198,6 +229,8 @@ message_fill(struct message_ctx *ctx, struct mime_doc *doc,
 		err = extract_run(ctx->extract, segs, nsegs, &res);
 	if (!err)
 		err = message_take_candidates(res, info);
+	if (!err)
+		err = message_copy_key(info);
 	extract_result_free(res);
 	for (i = 0; i < MIME_MAX_TEXTS; i++)
 		html_text_free(html[i]);
@@ -263,5 +296,6 @@ message_info_free(struct message_info *info)
 	free(info->sender);
 	free(info->subject);
 	free(info->error);
+	free(info->copy_key);
 	free(info);
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "authres.h"
 #include "otpbox_err.h"
 
 /* Largest input analysed when message_opts.max_bytes is 0. */
@@ -24,6 +25,13 @@ struct message_opts {
 	char **custom_patterns; /* PCRE2; the first capture group wins */
 	size_t ncustom_patterns;
 	size_t max_bytes; /* input above this is trimmed; 0: the default */
+	/* Whose Authentication-Results count (authres_parse()); NULL or "":
+	 * the topmost one. */
+	const char *authserv_id;
+	/* Recipient headers in trust order; NULL: the generic order of
+	 * recipient_headers_for_host(NULL). */
+	const char *const *recipient_headers;
+	size_t nrecipient_headers;
 };
 
 /* Compiled patterns and settings; one per process, not thread-safe. */
@@ -61,6 +69,13 @@ struct message_info {
 	size_t ncandidates;
 	const char *code, *link; /* winners (point into candidates) or NULL */
 	char *error;             /* non-fatal parse problem, NULL if none */
+	/* The From address and what the receiving server vouched for. */
+	struct authres_facts auth;
+	/* Names this message wherever it is stored (another folder, again
+	 * after a UIDVALIDITY change): hex SHA-256 of Message-ID, From
+	 * address, Date, code and link; never NULL after analysis. Not the
+	 * raw bytes, which Exchange changes when it moves a message. */
+	char *copy_key;
 };
 
 /*

@@ -9,27 +9,73 @@
 
 #include "recipient.h"
 
-/* Headers in trust order. Sources sharing a group are merged (To and Cc
- * together name every addressee); the first group naming a bot wins. */
-static const struct recipient_source {
-	const char *name;
-	int group;
-} recipient_sources[] = {
-    {"X-Original-To", 0},
-    {"Delivered-To", 1},
-    {"Envelope-To", 2},
-    {"X-Envelope-To", 3},
-    {"X-MS-Exchange-Organization-OriginalEnvelopeRecipients", 4},
-    {"X-Forwarded-To", 5},
-    {"X-Forwarded-For", 6},
-    {"Received", 7},
-    {"Resent-To", 8},
-    {"To", 9},
-    {"Cc", 9},
+/* The generic trust order: every delivery header a receiving server may
+ * prepend, then the addresses the sender wrote. */
+static const char *const recipient_generic[] = {
+    "X-Original-To",
+    "Delivered-To",
+    "Envelope-To",
+    "X-Envelope-To",
+    "X-MS-Exchange-Organization-OriginalEnvelopeRecipients",
+    "X-Forwarded-To",
+    "X-Forwarded-For",
+    "Received",
+    "Resent-To",
+    "To",
+    "Cc",
 };
 
-#define RECIPIENT_NSOURCES                                                     \
-	(sizeof(recipient_sources) / sizeof(recipient_sources[0]))
+/* Exchange Online writes its envelope header (when IMAP shows it) and
+ * Received lines; X-Original-To or Delivered-To there came from the
+ * sender. */
+static const char *const recipient_exchange[] = {
+    "X-MS-Exchange-Organization-OriginalEnvelopeRecipients",
+    "Received",
+    "To",
+    "Cc",
+};
+
+#define RECIPIENT_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Whether host is name or ends in "." name, without case. */
+static bool
+recipient_host_is(const char *host, const char *name, bool subdomains)
+{
+	size_t lh = strlen(host), ln = strlen(name);
+
+	if (lh == ln)
+		return !strcasecmp(host, name);
+	return subdomains && lh > ln && host[lh - ln - 1] == '.' &&
+	       !strcasecmp(host + lh - ln, name);
+}
+
+const char *const *
+recipient_headers_for_host(const char *host, size_t *n)
+{
+	if (host && (recipient_host_is(host, "outlook.office.com", false) ||
+	             recipient_host_is(host, "office365.com", true) ||
+	             recipient_host_is(host, "outlook.com", true))) {
+		*n = RECIPIENT_COUNT(recipient_exchange);
+		return recipient_exchange;
+	}
+	*n = RECIPIENT_COUNT(recipient_generic);
+	return recipient_generic;
+}
+
+/* To and Cc name the addressees together. */
+static bool
+recipient_is_addressee(const char *name)
+{
+	return !strcasecmp(name, "To") || !strcasecmp(name, "Cc");
+}
+
+/* Address lists the sender wrote: their encoded words are display names
+ * and decoding them first could invent commas or angle brackets. */
+static bool
+recipient_is_address_list(const char *name)
+{
+	return recipient_is_addressee(name) || !strcasecmp(name, "Resent-To");
+}
 
 struct recipient_set {
 	struct recipient *list;
@@ -118,16 +164,25 @@ recipient_add_list(struct recipient_set *set, InternetAddressList *list,
 	return err;
 }
 
+/* A delivery header written by a server holds bare addresses, which
+ * Exchange writes as RFC 2047 words (=?us-ascii?Q?bot2=40x.test?=):
+ * those are decoded before parsing. */
 static enum otpbox_err
 recipient_add_header(struct recipient_set *set, const char *value,
                      const char *header)
 {
-	InternetAddressList *list = internet_address_list_parse(NULL, value);
+	InternetAddressList *list;
+	char *decoded = NULL;
 	enum otpbox_err err;
 
+	if (!recipient_is_address_list(header) &&
+	    (decoded = g_mime_utils_header_decode_text(NULL, value)) == NULL)
+		return OTPBOX_ERR_NOMEM;
+	list = internet_address_list_parse(NULL, decoded ? decoded : value);
 	err = recipient_add_list(set, list, header, 0);
 	if (list)
 		g_object_unref(list);
+	g_free(decoded);
 	return err;
 }
 
@@ -185,21 +240,23 @@ recipient_resolve(const struct mime_header *headers, size_t nheaders,
                   size_t *n, bool *truncated)
 {
 	struct recipient_set set = {.filter = filter};
+	const char *const *src = filter->headers;
+	size_t i, nsrc = filter->nheaders;
 	enum otpbox_err err = OTPBOX_OK;
-	size_t i;
 
+	if (src == NULL)
+		src = recipient_headers_for_host(NULL, &nsrc);
 	*out = NULL;
 	*n = 0;
 	*truncated = false;
 	set.cap = filter->max ? filter->max : 1;
 	if (!(set.list = calloc(set.cap, sizeof(*set.list))))
 		return OTPBOX_ERR_NOMEM;
-	for (i = 0; i < RECIPIENT_NSOURCES && !err; i++) {
-		if (set.n > 0 && (i == 0 || recipient_sources[i].group !=
-		                                recipient_sources[i - 1].group))
+	for (i = 0; i < nsrc && !err; i++) {
+		if (set.n > 0 && !(i > 0 && recipient_is_addressee(src[i]) &&
+		                   recipient_is_addressee(src[i - 1])))
 			break;
-		err = recipient_from_source(&set, headers, nheaders,
-		                            recipient_sources[i].name);
+		err = recipient_from_source(&set, headers, nheaders, src[i]);
 	}
 	if (err) {
 		recipient_free(set.list, set.n);

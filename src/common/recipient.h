@@ -15,20 +15,37 @@ struct recipient_filter {
 	char *const *domains; /* exact domain match, case-insensitive */
 	size_t ndomains;      /* 0: any domain */
 	size_t max;           /* most addresses returned */
+	/* Headers to trust, in trust order (To and Cc next to each other
+	 * are merged); NULL: recipient_headers_for_host(NULL). Borrowed. */
+	const char *const *headers;
+	size_t nheaders;
 };
 
 struct recipient {
 	char *address;      /* lower-cased addr-spec */
-	const char *header; /* static name of the header that won */
+	const char *header; /* name of the header that won (borrowed from
+	                       the filter's list or static) */
 };
 
 /*
- * Resolves the recipients from headers (in message order) by trust:
- * the topmost occurrence of each delivery header a receiving server
- * writes (X-Original-To, Delivered-To, Envelope-To, X-Envelope-To,
- * X-MS-Exchange-Organization-OriginalEnvelopeRecipients, X-Forwarded-To,
- * X-Forwarded-For, then Received "for <...>"), then Resent-To, then To
- * and Cc together. The first source that names a bot wins. *out is an
+ * Returns the default trust order for the IMAP server host (static; *n
+ * gets its length). Microsoft 365 (outlook.office365.com,
+ * outlook.office.com, *.outlook.com, *.office365.com): the Exchange
+ * envelope header X-MS-Exchange-Organization-OriginalEnvelopeRecipients,
+ * Received "for", then To and Cc; Exchange never writes X-Original-To or
+ * Delivered-To, so a sender's copies of them are not trusted there.
+ * Other servers (and host NULL): X-Original-To, Delivered-To,
+ * Envelope-To, X-Envelope-To, the Exchange header, X-Forwarded-To,
+ * X-Forwarded-For, Received, Resent-To, To and Cc.
+ */
+const char *const *recipient_headers_for_host(const char *host, size_t *n);
+
+/*
+ * Resolves the recipients from headers (in message order) by trust: the
+ * topmost occurrence of each header in filter->headers (RFC 2047 decoded
+ * except in address lists; for Received the topmost whose "for <...>"
+ * names a bot), in that order, To and Cc together. The first source that
+ * names a bot wins. *out is an
  * array the caller frees with recipient_free(); *truncated says whether
  * more than filter->max bots were named.
  */

@@ -29,7 +29,8 @@ static const char *const store_fetch_sql[SF_COUNT] = {
                          " SELECT id, ?2 FROM accounts WHERE name = ?1"
                          " ON CONFLICT (account_id, name) DO NOTHING",
     [SF_FOLDER_GET] = "SELECT f.id, coalesce(f.uidvalidity, 0), f.last_uid,"
-                      " coalesce(f.uidnext, 0) FROM folders f"
+                      " coalesce(f.uidnext, 0),"
+                      " a.username IS ?3 AND a.host IS ?4 FROM folders f"
                       " JOIN accounts a ON a.id = f.account_id"
                       " WHERE a.name = ?1 AND f.name = ?2",
     [SF_DUPLICATE] = "SELECT 1 FROM messages WHERE folder_id = ?1"
@@ -38,8 +39,13 @@ static const char *const store_fetch_sql[SF_COUNT] = {
     [SF_MESSAGE_INSERT] =
         "INSERT INTO messages (folder_id, uidvalidity, uid, message_id,"
         " content_hash, received_at, fetched_at, sender, subject, size,"
-        " truncated, parse_status, parse_error)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+        " truncated, parse_status, parse_error, from_address, from_domain,"
+        " auth_spf, auth_dkim, auth_dkim_domains, auth_dmarc,"
+        " auth_dmarc_from, authenticated, copy_key, skipped)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+        " nullif(?14, ''), nullif(?15, ''), nullif(?16, ''),"
+        " nullif(?17, ''), nullif(?18, ''), nullif(?19, ''),"
+        " nullif(?20, ''), ?21, ?22, ?23)"
         " ON CONFLICT (folder_id, uidvalidity, uid) DO NOTHING",
     [SF_RCPT_INSERT] =
         "INSERT OR IGNORE INTO recipients (message_id, address, header)"
@@ -221,6 +227,27 @@ store_fetch_seen(struct store *st, int64_t folder_id, int64_t uidvalidity,
 	return err;
 }
 
+/* Binds the sender facts to ?14..?21 ("" is stored as NULL). */
+static void
+store_fetch_auth(sqlite3_stmt *s, const struct authres_facts *a)
+{
+	const char *text[7] = {NULL};
+	int i;
+
+	if (a) {
+		text[0] = a->from_address;
+		text[1] = a->from_domain;
+		text[2] = a->spf;
+		text[3] = a->dkim;
+		text[4] = a->dkim_domains;
+		text[5] = a->dmarc;
+		text[6] = a->dmarc_from;
+	}
+	for (i = 0; i < 7; i++)
+		store_fetch_text(s, 14 + i, text[i]);
+	sqlite3_bind_int(s, 21, a && a->authenticated);
+}
+
 static enum otpbox_err
 store_fetch_message_row(struct store *st, int64_t folder_id,
                         int64_t uidvalidity, const struct store_fetch_msg *msg,
@@ -243,6 +270,9 @@ store_fetch_message_row(struct store *st, int64_t folder_id,
 	sqlite3_bind_text(s, 12, msg->parse_error ? "error" : "ok", -1,
 	                  SQLITE_STATIC);
 	store_fetch_text(s, 13, msg->parse_error);
+	store_fetch_auth(s, msg->auth);
+	store_fetch_text(s, 22, msg->copy_key);
+	store_fetch_text(s, 23, msg->skipped);
 	err = store_fetch_run(st, s);
 	*rowid = 0;
 	if (err == OTPBOX_OK && sqlite3_changes(st->db) == 1)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "authres.h"
 #include "store.h"
 
 /* A waits row older than this no longer counts as someone waiting: a bot
@@ -56,6 +57,13 @@ struct store_fetch_msg {
 	size_t ncands;
 	const char *code; /* the chosen code, or NULL */
 	const char *link; /* the chosen link, or NULL */
+	/* The sender facts (NULL: unknown, stored as not authenticated). */
+	const struct authres_facts *auth;
+	/* Names the message in every folder (message_info.copy_key). */
+	const char *copy_key;
+	/* Parts of a large message that were not fetched, for humans;
+	 * NULL: nothing was left out. */
+	const char *skipped;
 };
 
 /*

@@ -27,6 +27,8 @@ enum store_wait_stmt {
 	STORE_WAIT_CLAIM,
 	STORE_WAIT_END,
 	STORE_WAIT_GET,
+	STORE_WAIT_SKEW,
+	STORE_WAIT_MISSED,
 	STORE_WAIT_NSTMT
 };
 
@@ -42,32 +44,64 @@ struct store_wait {
 #define STORE_WAIT_AUTOCHECKPOINT 1000
 
 /*
+ * The filters of a wait on the message m: ?4 a JSON array of sender
+ * patterns (an address, a domain that also matches its subdomains, or a
+ * glob, on the address when it has an @, else on the domain), ?5 a
+ * Subject substring (ASCII case ignored), ?6 authenticated senders only.
+ * docs/audit.md gives bots the same text.
+ */
+#define STORE_WAIT_FILTERS                                                     \
+	" AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(?4) p"            \
+	"   WHERE CASE"                                                        \
+	"    WHEN instr(p.value, '*') OR instr(p.value, '?')"                  \
+	"    THEN (CASE WHEN instr(p.value, '@') THEN m.from_address"          \
+	"          ELSE m.from_domain END) GLOB lower(p.value)"                \
+	"    WHEN instr(p.value, '@') THEN m.from_address = lower(p.value)"    \
+	"    ELSE m.from_domain = lower(p.value)"                              \
+	"      OR substr(m.from_domain, -length(p.value) - 1)"                 \
+	"         = '.' || lower(p.value)"                                     \
+	"   END))"                                                             \
+	" AND (?5 IS NULL"                                                     \
+	"   OR instr(lower(coalesce(m.subject, '')), lower(?5)) > 0)"          \
+	" AND (coalesce(?6, 0) = 0 OR m.authenticated = 1)"
+
+/*
  * The newest unclaimed code for ?1 received at or after ?2, of kind ?3 (or
- * any kind), provided no newer code of its kind (of any kind for 'any') was
- * already claimed: a code superseded by a resend stays unclaimable even
- * though nobody took it. The
- * claim repeats this inside the UPDATE, which SQLite runs under the write
- * lock: this single statement is the whole claim protocol, and
- * docs/audit.md gives bots in other languages the same statement.
+ * any kind), from a message passing the filters, provided neither a copy
+ * of its message (same copy_of) nor a newer message's code of its kind
+ * (of any kind for 'any') was already claimed: a code superseded by a
+ * resend stays unclaimable even though nobody took it. A message's time
+ * is received_at but never after fetched_at (a server clock that jumped
+ * ahead must not block later codes). The claim repeats this inside the
+ * UPDATE, which SQLite runs under the write lock: this single statement
+ * is the whole claim protocol, and docs/audit.md gives bots in other
+ * languages the same statement.
  */
 #define STORE_WAIT_NEWEST                                                      \
-	"SELECT c.id FROM codes c"                                             \
+	"SELECT c.id FROM codes c JOIN messages m ON m.id = c.message_id"      \
 	" WHERE c.address = ?1 AND c.claimed_at IS NULL"                       \
-	"   AND c.received_at >= ?2 AND (?3 = 'any' OR c.kind = ?3)"           \
-	"   AND NOT EXISTS (SELECT 1 FROM codes n"                             \
+	"   AND c.received_at >= ?2 AND (?3 = 'any' OR c.kind = "              \
+	"?3)" STORE_WAIT_FILTERS "   AND NOT EXISTS (SELECT 1 FROM codes n"    \
+	"     JOIN messages nm ON nm.id = n.message_id"                        \
 	"     WHERE n.address = c.address AND (?3 = 'any' OR n.kind = c.kind)" \
 	"       AND n.claimed_at IS NOT NULL"                                  \
-	"       AND (n.received_at > c.received_at"                            \
-	"         OR (n.received_at = c.received_at AND n.id > c.id)))"        \
-	" ORDER BY c.received_at DESC, c.id DESC LIMIT 1"
+	"       AND (nm.copy_of = m.copy_of"                                   \
+	"         OR min(n.received_at, nm.fetched_at)"                        \
+	"            > min(c.received_at, m.fetched_at)"                       \
+	"         OR (min(n.received_at, nm.fetched_at)"                       \
+	"             = min(c.received_at, m.fetched_at)"                      \
+	"             AND nm.copy_of > m.copy_of)))"                           \
+	" ORDER BY c.received_at DESC, m.copy_of DESC, c.id DESC LIMIT 1"
 
 static const char *const store_wait_sql[STORE_WAIT_NSTMT] = {
     [STORE_WAIT_INSERT] =
         "INSERT INTO waits (address, worker, pid, want, window_start,"
-        " started_at, deadline) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        " started_at, deadline, from_filter, subject_filter,"
+        " require_authenticated)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [STORE_WAIT_FIND] = STORE_WAIT_NEWEST,
     [STORE_WAIT_CLAIM] =
-        "UPDATE codes SET claimed_at = ?4, claimed_by = ?5, wait_id = ?6"
+        "UPDATE codes SET claimed_at = ?7, claimed_by = ?8, wait_id = ?9"
         " WHERE id = (" STORE_WAIT_NEWEST ") AND claimed_at IS NULL"
         " RETURNING id",
     [STORE_WAIT_END] =
@@ -76,11 +110,19 @@ static const char *const store_wait_sql[STORE_WAIT_NSTMT] = {
     [STORE_WAIT_GET] =
         "SELECT c.id, c.message_id, c.code, c.kind, c.address,"
         " c.received_at, m.fetched_at, c.claimed_at, c.claimed_by,"
-        " m.subject, m.sender, a.name, f.name, m.uid"
+        " m.subject, m.sender, a.name, f.name, m.uid, m.from_address,"
+        " m.from_domain, m.authenticated"
         " FROM codes c JOIN messages m ON m.id = c.message_id"
         " LEFT JOIN folders f ON f.id = m.folder_id"
         " LEFT JOIN accounts a ON a.id = f.account_id"
         " WHERE c.id = ?1",
+    [STORE_WAIT_SKEW] =
+        "SELECT min(d), count(d) FROM (SELECT fetched_at - received_at AS d"
+        " FROM messages ORDER BY id DESC LIMIT ?1) WHERE d <= ?2",
+    [STORE_WAIT_MISSED] =
+        "SELECT o.reason, coalesce(o.message_id, 0), o.filtered_by,"
+        " m.from_address, m.subject FROM missed_otps o"
+        " LEFT JOIN messages m ON m.id = o.message_id WHERE o.wait_id = ?1",
 };
 
 static int64_t
@@ -259,15 +301,20 @@ store_wait_bind_text(sqlite3_stmt *stmt, int i, const char *s)
 }
 
 static int
-store_wait_bind_newest(sqlite3_stmt *stmt, const char *address,
-                       const char *want, int64_t window_start)
+store_wait_bind_newest(sqlite3_stmt *stmt, const struct store_wait_query *q)
 {
-	int rc = store_wait_bind_text(stmt, 1, address);
+	int rc = store_wait_bind_text(stmt, 1, q->address);
 
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(stmt, 2, window_start);
+		rc = sqlite3_bind_int64(stmt, 2, q->window_start);
 	if (rc == SQLITE_OK)
-		rc = store_wait_bind_text(stmt, 3, want);
+		rc = store_wait_bind_text(stmt, 3, q->want);
+	if (rc == SQLITE_OK)
+		rc = store_wait_bind_text(stmt, 4, q->from_json);
+	if (rc == SQLITE_OK)
+		rc = store_wait_bind_text(stmt, 5, q->subject);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, 6, q->authenticated);
 	return rc;
 }
 
@@ -290,19 +337,25 @@ store_wait_begin(struct store *st, const struct store_wait_start *w,
 	enum otpbox_err err;
 	int rc;
 
-	rc = store_wait_bind_text(stmt, 1, w->address);
+	rc = store_wait_bind_text(stmt, 1, w->query->address);
 	if (rc == SQLITE_OK)
 		rc = store_wait_bind_text(stmt, 2, w->worker);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(stmt, 3, w->pid);
 	if (rc == SQLITE_OK)
-		rc = store_wait_bind_text(stmt, 4, w->want);
+		rc = store_wait_bind_text(stmt, 4, w->query->want);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(stmt, 5, w->window_start);
+		rc = sqlite3_bind_int64(stmt, 5, w->query->window_start);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(stmt, 6, w->started_at);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(stmt, 7, w->deadline);
+	if (rc == SQLITE_OK)
+		rc = store_wait_bind_text(stmt, 8, w->query->from_json);
+	if (rc == SQLITE_OK)
+		rc = store_wait_bind_text(stmt, 9, w->query->subject);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, 10, w->query->authenticated);
 	err = store_wait_run(st, stmt, rc);
 	if (!err)
 		*wait_id = sqlite3_last_insert_rowid(st->db);
@@ -310,14 +363,14 @@ store_wait_begin(struct store *st, const struct store_wait_start *w,
 }
 
 enum otpbox_err
-store_wait_find(struct store *st, const char *address, const char *want,
-                int64_t window_start, int64_t *code_id)
+store_wait_find(struct store *st, const struct store_wait_query *q,
+                int64_t *code_id)
 {
 	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_FIND];
 	enum otpbox_err err = OTPBOX_OK;
 	int rc;
 
-	rc = store_wait_bind_newest(stmt, address, want, window_start);
+	rc = store_wait_bind_newest(stmt, q);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
@@ -335,23 +388,23 @@ store_wait_find(struct store *st, const char *address, const char *want,
 
 /* Runs the claim UPDATE; *code_id is 0 when nothing was left to claim. */
 static enum otpbox_err
-store_wait_claim_row(struct store *st, int64_t wait_id, const char *address,
-                     const char *want, int64_t window_start,
-                     const char *claimed_by, int64_t now, int64_t *code_id)
+store_wait_claim_row(struct store *st, int64_t wait_id,
+                     const struct store_wait_query *q, const char *claimed_by,
+                     int64_t now, int64_t *code_id)
 {
 	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_CLAIM];
 	enum otpbox_err err = OTPBOX_OK;
 	int rc;
 
 	*code_id = 0;
-	rc = store_wait_bind_newest(stmt, address, want, window_start);
+	rc = store_wait_bind_newest(stmt, q);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(stmt, 4, now);
+		rc = sqlite3_bind_int64(stmt, 7, now);
 	if (rc == SQLITE_OK)
-		rc = store_wait_bind_text(stmt, 5, claimed_by);
+		rc = store_wait_bind_text(stmt, 8, claimed_by);
 	if (rc == SQLITE_OK)
-		rc = wait_id ? sqlite3_bind_int64(stmt, 6, wait_id)
-		             : sqlite3_bind_null(stmt, 6);
+		rc = wait_id ? sqlite3_bind_int64(stmt, 9, wait_id)
+		             : sqlite3_bind_null(stmt, 9);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
@@ -366,8 +419,8 @@ store_wait_claim_row(struct store *st, int64_t wait_id, const char *address,
 }
 
 enum otpbox_err
-store_wait_claim(struct store *st, int64_t wait_id, const char *address,
-                 const char *want, int64_t window_start, const char *claimed_by,
+store_wait_claim(struct store *st, int64_t wait_id,
+                 const struct store_wait_query *q, const char *claimed_by,
                  int64_t now, struct store_wait_code *out)
 {
 	enum otpbox_err err;
@@ -376,8 +429,7 @@ store_wait_claim(struct store *st, int64_t wait_id, const char *address,
 	memset(out, 0, sizeof(*out));
 	if ((err = store_begin(st)))
 		goto out;
-	err = store_wait_claim_row(st, wait_id, address, want, window_start,
-	                           claimed_by, now, &code_id);
+	err = store_wait_claim_row(st, wait_id, q, claimed_by, now, &code_id);
 	if (!err && code_id == 0)
 		err = OTPBOX_ERR_NOT_FOUND;
 	if (!err && wait_id)
@@ -413,9 +465,11 @@ store_wait_column_dup(sqlite3_stmt *stmt, int i, char **out)
 static enum otpbox_err
 store_wait_code_read(sqlite3_stmt *stmt, struct store_wait_code *c)
 {
-	char **text[] = {&c->code,    &c->kind,   &c->address, &c->claimed_by,
-	                 &c->subject, &c->sender, &c->account, &c->folder};
-	static const int cols[] = {2, 3, 4, 8, 9, 10, 11, 12};
+	char **text[] = {&c->code,       &c->kind,    &c->address,
+	                 &c->claimed_by, &c->subject, &c->sender,
+	                 &c->account,    &c->folder,  &c->from_address,
+	                 &c->from_domain};
+	static const int cols[] = {2, 3, 4, 8, 9, 10, 11, 12, 14, 15};
 	enum otpbox_err err = OTPBOX_OK;
 	size_t i;
 
@@ -425,6 +479,7 @@ store_wait_code_read(sqlite3_stmt *stmt, struct store_wait_code *c)
 	c->fetched_at = sqlite3_column_int64(stmt, 6);
 	c->claimed_at = sqlite3_column_int64(stmt, 7);
 	c->uid = sqlite3_column_int64(stmt, 13);
+	c->authenticated = sqlite3_column_int(stmt, 16) != 0;
 	for (i = 0; i < sizeof(cols) / sizeof(cols[0]) && !err; i++)
 		err = store_wait_column_dup(stmt, cols[i], text[i]);
 	return err;
@@ -468,6 +523,8 @@ store_wait_code_free(struct store_wait_code *c)
 	free(c->sender);
 	free(c->account);
 	free(c->folder);
+	free(c->from_address);
+	free(c->from_domain);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -487,4 +544,76 @@ store_wait_end(struct store *st, int64_t wait_id, const char *outcome,
 		rc = code_id ? sqlite3_bind_int64(stmt, 4, code_id)
 		             : sqlite3_bind_null(stmt, 4);
 	return store_wait_run(st, stmt, rc);
+}
+
+enum otpbox_err
+store_wait_skew(struct store *st, int *seconds, int *samples)
+{
+	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_SKEW];
+	enum otpbox_err err = OTPBOX_OK;
+	int64_t least;
+	int rc;
+
+	*seconds = STORE_WAIT_SKEW_FALLBACK;
+	*samples = 0;
+	rc = sqlite3_bind_int(stmt, 1, STORE_WAIT_SKEW_SAMPLES);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, 2, STORE_WAIT_SKEW_MAX);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL) {
+		least = sqlite3_column_int64(stmt, 0);
+		*seconds = least < 0 ? 0 : (int)least;
+		*samples = sqlite3_column_int(stmt, 1);
+	} else if (rc != SQLITE_ROW) {
+		err = store_p_fail(st, rc);
+	}
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return err;
+}
+
+enum otpbox_err
+store_wait_missed_get(struct store *st, int64_t wait_id,
+                      struct store_wait_missed *out)
+{
+	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_MISSED];
+	enum otpbox_err err = OTPBOX_OK;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = sqlite3_bind_int64(stmt, 1, wait_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		out->message_id = sqlite3_column_int64(stmt, 1);
+		err = store_wait_column_dup(stmt, 0, &out->reason);
+		if (!err)
+			err = store_wait_column_dup(stmt, 2, &out->filtered_by);
+		if (!err)
+			err =
+			    store_wait_column_dup(stmt, 3, &out->from_address);
+		if (!err)
+			err = store_wait_column_dup(stmt, 4, &out->subject);
+	} else {
+		err = rc == SQLITE_DONE ? OTPBOX_ERR_NOT_FOUND
+		                        : store_p_fail(st, rc);
+	}
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (err)
+		store_wait_missed_free(out);
+	return err;
+}
+
+void
+store_wait_missed_free(struct store_wait_missed *m)
+{
+	if (m == NULL)
+		return;
+	free(m->reason);
+	free(m->filtered_by);
+	free(m->from_address);
+	free(m->subject);
+	memset(m, 0, sizeof(*m));
 }

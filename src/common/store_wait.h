@@ -4,6 +4,7 @@
 #ifndef OTPBOX_STORE_WAIT_H
 #define OTPBOX_STORE_WAIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -35,13 +36,27 @@ enum otpbox_err store_wait_notify_create(const char *db_path);
 #define STORE_WAIT_TIMEOUT "timeout"
 #define STORE_WAIT_ERROR "error"
 
-/* A new row of the waits table. Strings are borrowed. */
-struct store_wait_start {
+/*
+ * What one wait looks for: the newest unclaimed code for address (any
+ * case) of kind want received at or after window_start, from a message
+ * that passes the filters. Strings are borrowed.
+ */
+struct store_wait_query {
 	const char *address;
-	const char *worker; /* NULL: none given */
-	int64_t pid;
 	const char *want;     /* STORE_WAIT_WANT_* */
 	int64_t window_start; /* Unix seconds, server time */
+	/* JSON array of sender patterns, lower-cased (an address, a domain
+	 * with its subdomains, or a glob); NULL: any sender. */
+	const char *from_json;
+	const char *subject; /* substring of the Subject (ASCII case); NULL */
+	bool authenticated;  /* only messages the server authenticated */
+};
+
+/* A new row of the waits table. Strings are borrowed. */
+struct store_wait_start {
+	const struct store_wait_query *query; /* recorded with its filters */
+	const char *worker;                   /* NULL: none given */
+	int64_t pid;
 	int64_t started_at;
 	int64_t deadline;
 };
@@ -63,6 +78,9 @@ struct store_wait_code {
 	char *account;
 	char *folder;
 	int64_t uid;
+	char *from_address; /* the single From mailbox, lower-cased */
+	char *from_domain;
+	bool authenticated;
 };
 
 /*
@@ -81,25 +99,61 @@ enum otpbox_err store_wait_begin(struct store *st,
                                  int64_t *wait_id);
 
 /*
- * Looks for the newest unclaimed code for address (case-insensitive) of
- * the wanted kind received at or after window_start, without locking or
- * claiming anything. OTPBOX_ERR_NOT_FOUND when there is none.
+ * Looks for the code q asks for without locking or claiming anything.
+ * Unclaimed means: neither this row nor a copy of its message (same
+ * messages.copy_of) was claimed for the address, and no code of the kind
+ * claimed for the address belongs to a newer message (a resend
+ * supersedes). A message's time there is its received_at, but never later
+ * than its fetched_at, so a server clock that jumped ahead cannot block
+ * later codes. OTPBOX_ERR_NOT_FOUND when there is none.
  */
-enum otpbox_err store_wait_find(struct store *st, const char *address,
-                                const char *want, int64_t window_start,
+enum otpbox_err store_wait_find(struct store *st,
+                                const struct store_wait_query *q,
                                 int64_t *code_id);
 
 /*
- * Claims the newest unclaimed code as store_wait_find() would choose it and
- * ends wait wait_id as 'claimed', in one write transaction: the same code
- * never goes to two claimers. claimed_by and now are recorded. On success
- * *out is filled (free it with store_wait_code_free()); when another claimer
+ * Claims the code store_wait_find() would choose and ends wait wait_id as
+ * 'claimed', in one write transaction: the same code (or message) never
+ * goes to two claimers. claimed_by and now are recorded. On success *out
+ * is filled (free it with store_wait_code_free()); when another claimer
  * was faster and nothing is left, OTPBOX_ERR_NOT_FOUND and nothing changes.
  */
 enum otpbox_err store_wait_claim(struct store *st, int64_t wait_id,
-                                 const char *address, const char *want,
-                                 int64_t window_start, const char *claimed_by,
-                                 int64_t now, struct store_wait_code *out);
+                                 const struct store_wait_query *q,
+                                 const char *claimed_by, int64_t now,
+                                 struct store_wait_code *out);
+
+/* The skew without samples, and its upper bound, in seconds. */
+#define STORE_WAIT_SKEW_FALLBACK 2
+#define STORE_WAIT_SKEW_MAX 300
+/* Messages looked at to measure the skew (the newest ones). */
+#define STORE_WAIT_SKEW_SAMPLES 200
+
+/*
+ * Measures how far the mail server's clock runs behind ours: the least
+ * fetched_at - received_at over the newest STORE_WAIT_SKEW_SAMPLES
+ * messages (a message is never fetched before it arrived, so the least
+ * delay bounds the lag), leaving out delays above STORE_WAIT_SKEW_MAX
+ * (a backlog, not a clock). Floor 0. *seconds gets the bound, *samples
+ * how many messages it rests on; with none, STORE_WAIT_SKEW_FALLBACK.
+ */
+enum otpbox_err store_wait_skew(struct store *st, int *seconds, int *samples);
+
+/* Why a finished wait got no code, from the view missed_otps. Strings
+ * are owned by the struct: free with store_wait_missed_free(). */
+struct store_wait_missed {
+	char *reason;       /* claimed_by_other, filtered, late, ... */
+	int64_t message_id; /* 0: none */
+	char *filtered_by;  /* 'from', 'subject', 'authenticated' or NULL */
+	char *from_address; /* of message_id */
+	char *subject;
+};
+
+/* Reads missed_otps for wait_id; OTPBOX_ERR_NOT_FOUND when the wait is
+ * not (or not yet) missed. */
+enum otpbox_err store_wait_missed_get(struct store *st, int64_t wait_id,
+                                      struct store_wait_missed *out);
+void store_wait_missed_free(struct store_wait_missed *m);
 
 /* Reads a code and its message; OTPBOX_ERR_NOT_FOUND for an unknown id. */
 enum otpbox_err store_wait_code_get(struct store *st, int64_t code_id,

@@ -9,6 +9,7 @@
 
 #include "fetch_account.h"
 #include "log.h"
+#include "recipient.h"
 #include "store_fetch.h"
 
 /* Extra room above max_message_bytes for the largest literal accepted. */
@@ -24,8 +25,15 @@ fetch_account_mctx(struct fetch_account *fa, char *errbuf, size_t errlen)
 	    .custom_patterns = fa->conf->extract.custom_patterns,
 	    .ncustom_patterns = fa->conf->extract.ncustom_patterns,
 	    .max_bytes = (size_t)fa->conf->fetch.max_message_bytes,
+	    .authserv_id = fa->acct->authserv_id,
+	    .recipient_headers =
+	        (const char *const *)fa->acct->recipient_headers,
+	    .nrecipient_headers = fa->acct->nrecipient_headers,
 	};
 
+	if (mo.nrecipient_headers == 0)
+		mo.recipient_headers = recipient_headers_for_host(
+		    fa->acct->host, &mo.nrecipient_headers);
 	return message_ctx_new(&mo, &fa->mctx, errbuf, errlen);
 }
 

@@ -225,6 +225,8 @@ fetch_sync_message(struct fetch_sync_run *run,
 	m.parse_error = fe->body_nil ? "the server sent no body" : info->error;
 	m.code = info->code;
 	m.link = info->link;
+	m.auth = &info->auth;
+	m.copy_key = info->copy_key;
 	err = fetch_sync_insert(run, &m, info, &stored);
 	if (err == OTPBOX_OK) {
 		fetch_sync_count(run, &m, info, stored);

@@ -58,11 +58,13 @@ struct otpbox {
 	char errmsg[512];
 };
 
-/* The fixed facts of one wait. */
+/* The fixed facts of one wait; q points into the buffers. */
 struct otpbox_call {
+	struct store_wait_query q;
 	char address[OTPBOX_ADDRESS_MAX + 1]; /* lower-cased */
-	const char *want;
-	int64_t window_start;
+	/* ["p1","p2",...]: patterns hold no quote, backslash or control. */
+	char from_json[OTPBOX_FROM_MAX * (OTPBOX_TEXT_MAX + 3) + 3];
+	int skew; /* seconds taken off since */
 	int64_t wait_id;
 	char claimed_by[128];
 };
@@ -380,7 +382,24 @@ otpbox_fail(struct otpbox *box, enum otpbox_err err, const char *what)
 	return err;
 }
 
-/* Checks opts and address and works out the window. */
+/* The sender patterns of opts as a JSON array in call->from_json. */
+static void
+otpbox_call_from(const struct otpbox_wait_opts *opts, struct otpbox_call *call)
+{
+	size_t i, n = 0;
+
+	if (opts->nfrom == 0)
+		return;
+	call->from_json[n++] = '[';
+	for (i = 0; i < opts->nfrom; i++)
+		n += (size_t)snprintf(call->from_json + n,
+		                      sizeof(call->from_json) - n, "%s\"%s\"",
+		                      i ? "," : "", opts->from[i]);
+	snprintf(call->from_json + n, sizeof(call->from_json) - n, "]");
+	call->q.from_json = call->from_json;
+}
+
+/* Checks address and works out the window and the filters. */
 static enum otpbox_err
 otpbox_call_init(struct otpbox *box, const char *address,
                  const struct otpbox_wait_opts *opts, struct otpbox_call *call)
@@ -388,8 +407,9 @@ otpbox_call_init(struct otpbox *box, const char *address,
 	static const char *const wants[] = {
 	    STORE_WAIT_WANT_CODE, STORE_WAIT_WANT_LINK, STORE_WAIT_WANT_ANY};
 	int64_t now = time(NULL);
+	enum otpbox_err err;
+	int samples;
 	size_t i;
-	int skew;
 
 	memset(call, 0, sizeof(*call));
 	if (otpbox_address_check(address))
@@ -397,12 +417,18 @@ otpbox_call_init(struct otpbox *box, const char *address,
 		                   address ? address : "(null)");
 	for (i = 0; address[i]; i++)
 		call->address[i] = (char)tolower((unsigned char)address[i]);
-	call->want = wants[opts->want];
-	skew = opts->skew == OTPBOX_SKEW_MEASURED ? OTPBOX_DEFAULT_SKEW
-	                                          : opts->skew;
-	call->window_start = now - opts->max_age;
-	if (opts->since && opts->since - skew > call->window_start)
-		call->window_start = opts->since - skew;
+	call->skew = opts->skew;
+	if (opts->since && opts->skew == OTPBOX_SKEW_MEASURED &&
+	    (err = store_wait_skew(box->st, &call->skew, &samples)))
+		return otpbox_fail(box, err, "cannot measure the clock skew");
+	call->q.address = call->address;
+	call->q.want = wants[opts->want];
+	call->q.window_start = now - opts->max_age;
+	if (opts->since && opts->since - call->skew > call->q.window_start)
+		call->q.window_start = opts->since - call->skew;
+	otpbox_call_from(opts, call);
+	call->q.subject = opts->subject;
+	call->q.authenticated = opts->authenticated;
 	if (opts->worker)
 		snprintf(call->claimed_by, sizeof(call->claimed_by), "%s",
 		         opts->worker);
@@ -420,16 +446,14 @@ otpbox_look(struct otpbox *box, const struct otpbox_call *call, int peek,
 	enum otpbox_err err;
 	int64_t code_id;
 
-	err = store_wait_find(box->st, call->address, call->want,
-	                      call->window_start, &code_id);
+	err = store_wait_find(box->st, &call->q, &code_id);
 	if (err)
 		return err;
 	if (peek)
 		return store_wait_code_get(box->st, code_id, found);
 	/* Another waiter may claim it first: then NOT_FOUND, and its commit
 	 * wakes us for another look. */
-	return store_wait_claim(box->st, call->wait_id, call->address,
-	                        call->want, call->window_start,
+	return store_wait_claim(box->st, call->wait_id, &call->q,
 	                        call->claimed_by, time(NULL), found);
 }
 
@@ -541,6 +565,9 @@ otpbox_code_from(struct store_wait_code *c, int64_t wait_id,
 	    .code_id = c->code_id,
 	    .message_id = c->message_id,
 	    .wait_id = wait_id,
+	    .sender_address = c->from_address,
+	    .sender_domain = c->from_domain,
+	    .authenticated = c->authenticated,
 	};
 	memset(c, 0, sizeof(*c));
 	*out = code;
@@ -572,16 +599,41 @@ otpbox_record_start(struct otpbox *box, const struct otpbox_call *call,
 {
 	int64_t now = time(NULL);
 	struct store_wait_start w = {
-	    .address = call->address,
+	    .query = &call->q,
 	    .worker = opts->worker,
 	    .pid = getpid(),
-	    .want = call->want,
-	    .window_start = call->window_start,
 	    .started_at = now,
 	    .deadline = now + (opts->timeout_ms + 999) / 1000,
 	};
 
 	return store_wait_begin(box->st, &w, wait_id);
+}
+
+/* The time-out message: and, when the wait's filters refused a code
+ * that was there, which filter refused which message. */
+static void
+otpbox_explain(struct otpbox *box, const struct otpbox_call *call,
+               int timeout_ms)
+{
+	struct store_wait_missed m;
+	int n;
+
+	n = snprintf(box->errmsg, sizeof(box->errmsg),
+	             "no code for %s within %d ms", call->address, timeout_ms);
+	if (n < 0 || (size_t)n >= sizeof(box->errmsg) ||
+	    store_wait_missed_get(box->st, call->wait_id, &m))
+		return;
+	if (m.filtered_by)
+		snprintf(box->errmsg + n, sizeof(box->errmsg) - (size_t)n,
+		         "; filter --%s refused message %lld from %s (subject"
+		         " \"%.80s\")",
+		         m.filtered_by, (long long)m.message_id,
+		         m.from_address ? m.from_address : "(no single From)",
+		         m.subject ? m.subject : "");
+	else if (m.reason)
+		snprintf(box->errmsg + n, sizeof(box->errmsg) - (size_t)n,
+		         " (%s)", m.reason);
+	store_wait_missed_free(&m);
 }
 
 /* otpbox_wait() with opts given. */
@@ -613,10 +665,7 @@ otpbox_run(struct otpbox *box, const char *address,
 	if (err && err != OTPBOX_ERR_TIMEOUT)
 		return otpbox_fail(box, err, "wait failed");
 	if (err)
-		snprintf(box->errmsg, sizeof(box->errmsg),
-		         "no code for %s "
-		         "within %d ms",
-		         call.address, opts->timeout_ms);
+		otpbox_explain(box, &call, opts->timeout_ms);
 	return err;
 }
 

@@ -36,6 +36,12 @@ struct wait_args {
 	int peek;
 	int json;
 	int verbose;
+	const char *from[32]; /* --from patterns; none: wait.senders */
+	size_t nfrom;
+	char *const *conf_from; /* wait.senders, borrowed from the conf */
+	size_t nconf_from;
+	const char *subject;
+	int authenticated;
 };
 
 static void
@@ -46,6 +52,8 @@ wait_usage(FILE *out)
 	        " [--max-age S]\n"
 	        "                   [--since T] [--skew S] [--peek]"
 	        " [--want code|link|any]\n"
+	        "                   [--from PATTERN]... [--subject TEXT]"
+	        " [--authenticated]\n"
 	        "                   [--json] [--worker NAME] [-v]\n");
 }
 
@@ -146,6 +154,18 @@ wait_option(int c, const char *val, struct wait_args *a)
 	case 'v':
 		a->verbose = 1;
 		return 0;
+	case 'f':
+		if (a->nfrom == sizeof(a->from) / sizeof(a->from[0]))
+			return wait_bad_usage("too many --from (at most %s)",
+			                      "32");
+		a->from[a->nfrom++] = val;
+		return 0;
+	case 'S':
+		a->subject = val;
+		return 0;
+	case 'A':
+		a->authenticated = 1;
+		return 0;
 	case 't':
 		if (wait_seconds(val, 86400, &a->timeout) < 0)
 			return wait_bad_usage("bad --timeout '%s' (seconds, "
@@ -193,6 +213,9 @@ wait_parse(int argc, char **argv, struct wait_args *a)
 	    {"json", no_argument, NULL, 'j'},
 	    {"worker", required_argument, NULL, 'w'},
 	    {"verbose", no_argument, NULL, 'v'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"subject", required_argument, NULL, 'S'},
+	    {"authenticated", no_argument, NULL, 'A'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -241,6 +264,12 @@ wait_config(struct wait_args *a, struct conf **conf)
 		a->timeout = (*conf)->wait.timeout_seconds;
 	if (a->max_age < 0)
 		a->max_age = (*conf)->wait.max_email_age_seconds;
+	if (a->nfrom == 0) {
+		a->conf_from = (*conf)->wait.senders;
+		a->nconf_from = (*conf)->wait.nsenders;
+	}
+	if ((*conf)->wait.require_authenticated_sender)
+		a->authenticated = 1;
 	a->db = conf_database(*conf, a->db);
 	return -1;
 }
@@ -283,6 +312,9 @@ wait_print_json(const struct otpbox_code *c, int peek)
 	wait_json_set(o, "code_id", json_integer(c->code_id));
 	wait_json_set(o, "message_id", json_integer(c->message_id));
 	wait_json_set(o, "wait_id", json_integer(c->wait_id));
+	wait_json_set(o, "sender_address", wait_json_str(c->sender_address));
+	wait_json_set(o, "sender_domain", wait_json_str(c->sender_domain));
+	wait_json_set(o, "authenticated", json_boolean(c->authenticated));
 	text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 	if (text)
 		printf("%s\n", text);
@@ -372,6 +404,7 @@ wait_opts(const struct wait_args *a, int cancel_fd,
 {
 	struct otpbox_wait_opts *o = NULL;
 	enum otpbox_err err;
+	size_t i;
 
 	if ((err = otpbox_wait_opts_new(&o)))
 		goto out;
@@ -383,8 +416,14 @@ wait_opts(const struct wait_args *a, int cancel_fd,
 	    (err = otpbox_wait_opts_set_want(o, a->want)) ||
 	    (err = otpbox_wait_opts_set_peek(o, a->peek)) ||
 	    (err = otpbox_wait_opts_set_worker(o, a->worker)) ||
-	    (err = otpbox_wait_opts_set_cancel_fd(o, cancel_fd)))
+	    (err = otpbox_wait_opts_set_cancel_fd(o, cancel_fd)) ||
+	    (err = otpbox_wait_opts_set_subject(o, a->subject)) ||
+	    (err = otpbox_wait_opts_set_authenticated(o, a->authenticated)))
 		goto out;
+	for (i = 0; i < a->nfrom && !err; i++)
+		err = otpbox_wait_opts_add_from(o, a->from[i]);
+	for (i = 0; i < a->nconf_from && !err; i++)
+		err = otpbox_wait_opts_add_from(o, a->conf_from[i]);
 out:
 	if (err) {
 		otpbox_wait_opts_free(o);
@@ -436,7 +475,9 @@ wait_run(struct wait_args *a)
 	if ((sfd = wait_signals(&set)) < 0)
 		log_warn("signal handling unavailable");
 	if ((err = wait_opts(a, sfd, &o)))
-		log_warnx("bad wait options: %s", otpbox_strerror(err));
+		log_warnx("bad --from or --subject (an address, a domain or a"
+		          " glob; printable text): %s",
+		          otpbox_strerror(err));
 	else
 		err = otpbox_wait(box, a->address, o, &code);
 	if (err != OTPBOX_ERR_INTERRUPTED)

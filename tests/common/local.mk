@@ -4,7 +4,8 @@ COMMON_TESTS = tests/common/test_config tests/common/test_store \
 	tests/common/test_store_fetch tests/common/test_extract \
 	tests/common/test_message tests/common/test_recipient \
 	tests/common/test_html_text tests/common/test_mime \
-	tests/common/test_imap_parse tests/common/test_imap_cmd
+	tests/common/test_imap_parse tests/common/test_imap_cmd \
+	tests/common/test_authres
 check_PROGRAMS += $(COMMON_TESTS)
 TESTS += $(COMMON_TESTS)
 EXTRA_DIST += tests/common/local.mk tests/common/msgtest.h
@@ -39,6 +40,9 @@ tests_common_test_imap_parse_LDADD = $(TEST_LIBS)
 tests_common_test_imap_cmd_SOURCES = tests/common/test_imap_cmd.c
 tests_common_test_imap_cmd_CFLAGS = $(TEST_CFLAGS)
 tests_common_test_imap_cmd_LDADD = $(TEST_LIBS)
+tests_common_test_authres_SOURCES = tests/common/test_authres.c
+tests_common_test_authres_CFLAGS = $(TEST_CFLAGS)
+tests_common_test_authres_LDADD = $(TEST_LIBS)
 
 # Prints how the parser sees a transcript (the .parsed files beside them).
 check_PROGRAMS += tests/common/imap_dump

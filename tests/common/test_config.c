@@ -126,6 +126,21 @@ static const struct conf_case conf_cases[] = {
      " { name = \"a\"; user = \"b@x.test\"; } );",
      {"t.conf:2: account name 'a' is used twice"},
      1},
+    {"trust settings",
+     "accounts = ( { user = \"a@x.test\"; authserv_id = \"mx.x.test\";\n"
+     " recipient_headers = [ \"Delivered-To\", \"To\" ]; } );\n"
+     "wait = { senders = [ \"bank.example\", \"*@*.b.example\" ];\n"
+     " require_authenticated_sender = true; };",
+     {NULL},
+     0},
+    {"bad sender pattern names its line",
+     "wait = { senders = [ \"bank.example\",\n \"Bank <a@b>\" ]; };",
+     {"t.conf:2: wait.senders: 'Bank <a@b>' is not an address"},
+     1},
+    {"require_authenticated_sender is a boolean",
+     "wait = {\n require_authenticated_sender = 1; };",
+     {"t.conf:2: setting 'wait.require_authenticated_sender' must be true"},
+     1},
     {"every error at once",
      "databse = \"x\";\nfetch = { idle = 1; poll_interval_seconds = 0; };"
      "\nwait = { timeout_seconds = \"x\"; };",
@@ -241,6 +256,27 @@ test_conf_defaults(void)
 	TEST_EXPECT_INT("max bytes", conf->fetch.max_message_bytes, 262144);
 	TEST_EXPECT_INT("wait timeout", conf->wait.timeout_seconds, 120);
 	TEST_EXPECT_INT("max age", conf->wait.max_email_age_seconds, 600);
+	TEST_EXPECT_INT("no senders", conf->wait.nsenders, 0);
+	TEST_EXPECT_INT("authenticated not required",
+	                conf->wait.require_authenticated_sender, 0);
+	TEST_EXPECT_STR("authserv_id", a->authserv_id, NULL);
+	TEST_EXPECT_INT("recipient headers", a->nrecipient_headers, 0);
+	conf_free(conf);
+
+	CU_ASSERT_FATAL(
+	    conf_load_string("accounts = ( { user = \"a@x.test\";"
+	                     " authserv_id = \"mx.x.test\";"
+	                     " recipient_headers = [ \"To\" ]; } );"
+	                     " wait = { senders = [ \"bank.example\" ];"
+	                     " require_authenticated_sender = true; };",
+	                     "t.conf", &conf, NULL) == OTPBOX_OK);
+	TEST_EXPECT_STR("authserv_id set", conf->accounts[0].authserv_id,
+	                "mx.x.test");
+	TEST_EXPECT_STR("recipient header",
+	                conf->accounts[0].recipient_headers[0], "To");
+	TEST_EXPECT_STR("sender", conf->wait.senders[0], "bank.example");
+	TEST_EXPECT_INT("authenticated required",
+	                conf->wait.require_authenticated_sender, 1);
 	conf_free(conf);
 
 	CU_ASSERT_FATAL(conf_load_string("accounts = ( { user = \"a@x.test\";"

@@ -422,7 +422,55 @@ test_message_limit(void)
 	message_ctx_free(ctx);
 }
 
+/* Copies of one message share a copy key even when the server added
+ * headers moving it; another code or Message-ID gives another key. The
+ * sender facts come from the topmost Authentication-Results. */
+static void
+test_message_copies(void)
+{
+	static const char *const raws[] = {
+	    /* 0: as delivered */
+	    "Authentication-Results: dmarc=pass header.from=bank.example\n"
+	    "From: Bank <No-Reply@Bank.example>\nTo: bot1@bots.test\n"
+	    "Message-ID: <m1@bank.example>\n"
+	    "Date: Tue, 01 Dec 2026 05:00:00 +0000\nSubject: Your code\n\n"
+	    "Your verification code is 552211.\n",
+	    /* 1: moved to Junk Email: Exchange added headers */
+	    "X-MS-Exchange-Organization-SCL: 5\n"
+	    "X-Forefront-Antispam-Report: SFV:SPM\n"
+	    "Authentication-Results: dmarc=pass header.from=bank.example\n"
+	    "From: Bank <No-Reply@Bank.example>\nTo: bot1@bots.test\n"
+	    "Message-ID: <m1@bank.example>\n"
+	    "Date: Tue, 01 Dec 2026 05:00:00 +0000\nSubject: Your code\n\n"
+	    "Your verification code is 552211.\n",
+	    /* 2: a resend: same headers, another code */
+	    "Authentication-Results: dmarc=pass header.from=bank.example\n"
+	    "From: Bank <No-Reply@Bank.example>\nTo: bot1@bots.test\n"
+	    "Message-ID: <m1@bank.example>\n"
+	    "Date: Tue, 01 Dec 2026 05:00:00 +0000\nSubject: Your code\n\n"
+	    "Your verification code is 889900.\n",
+	};
+	struct message_ctx *ctx = test_ctx();
+	struct message_info *info[3];
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		CU_ASSERT_FATAL(message_analyse(ctx, raws[i], strlen(raws[i]),
+		                                &info[i]) == OTPBOX_OK);
+	msgtest_str("copy", "from", info[0]->auth.from_address,
+	            "no-reply@bank.example");
+	msgtest_int("copy", "authenticated", info[0]->auth.authenticated, 1);
+	msgtest_int("moved copy", "same key",
+	            !strcmp(info[0]->copy_key, info[1]->copy_key), 1);
+	msgtest_int("resend", "other key",
+	            !strcmp(info[0]->copy_key, info[2]->copy_key), 0);
+	for (i = 0; i < 3; i++)
+		message_info_free(info[i]);
+	message_ctx_free(ctx);
+}
+
 static CU_TestInfo test_cases[] = {
+    {"copies and sender facts", test_message_copies},
     {"recipients, codes and links", test_message_cases},
     {"recipient provenance", test_message_provenance},
     {"charsets", test_message_charsets},

@@ -96,7 +96,8 @@ static void
 test_recipient_cases(void)
 {
 	char *domains[] = {"bots.test"};
-	struct recipient_filter filter = {"catchall@bots.test", domains, 1, 64};
+	struct recipient_filter filter = {
+	    "catchall@bots.test", domains, 1, 64, NULL, 0};
 	struct recipient *r;
 	char buf[1024];
 	size_t i, nh, n;
@@ -120,7 +121,8 @@ static void
 test_recipient_any_domain(void)
 {
 	struct mime_header h[] = {{"To", "a@x.example, box@y.example"}};
-	struct recipient_filter filter = {"BOX@y.example", NULL, 0, 64};
+	struct recipient_filter filter = {
+	    "BOX@y.example", NULL, 0, 64, NULL, 0};
 	struct recipient *r;
 	size_t n;
 	bool truncated;
@@ -140,7 +142,7 @@ test_recipient_cap(void)
 	struct mime_header h[] = {{"To", "b1@bots.test, b2@bots.test, "
 	                                 "b3@bots.test"}};
 	char *domains[] = {"bots.test"};
-	struct recipient_filter filter = {NULL, domains, 1, 2};
+	struct recipient_filter filter = {NULL, domains, 1, 2, NULL, 0};
 	struct recipient *r;
 	size_t n;
 	bool truncated;
@@ -149,6 +151,103 @@ test_recipient_cap(void)
 	                OTPBOX_OK);
 	msgtest_int("cap", "count", (long long)n, 2);
 	msgtest_int("cap", "truncated", truncated, 1);
+	recipient_free(r, n);
+}
+
+/* Microsoft 365's order: the Exchange envelope header (RFC 2047 decoded),
+ * Received "for", To/Cc; X-Original-To and Delivered-To, which Exchange
+ * never writes, are the sender's and not trusted. */
+static const struct rcpt_case exchange_cases[] = {
+    {"envelope header, encoded as Exchange writes it",
+     {{"X-Original-To", "bot9@bots.test"},
+      {"X-MS-Exchange-Organization-OriginalEnvelopeRecipients",
+       "=?us-ascii?Q?bot2=40bots.test?="},
+      {"To", "bot3@bots.test"}},
+     "bot2@bots.test<X-MS-Exchange-Organization-OriginalEnvelopeRecipients>"},
+    {"forged x-original-to and delivered-to are not trusted",
+     {{"X-Original-To", "bot9@bots.test"},
+      {"Delivered-To", "bot8@bots.test"},
+      {"To", "bot3@bots.test"}},
+     "bot3@bots.test<To>"},
+    {"received for before to",
+     {{"Received", "from a by b with ESMTPS for <bot4@bots.test>; Mon"},
+      {"Delivered-To", "bot8@bots.test"},
+      {"To", "bot3@bots.test"}},
+     "bot4@bots.test<Received>"},
+};
+
+static void
+test_recipient_exchange(void)
+{
+	char *domains[] = {"bots.test"};
+	struct recipient_filter filter = {
+	    "catchall@bots.test", domains, 1, 64, NULL, 0};
+	struct recipient *r;
+	char buf[1024];
+	size_t i, nh, n;
+	bool truncated;
+
+	filter.headers = recipient_headers_for_host("outlook.office365.com",
+	                                            &filter.nheaders);
+	for (i = 0; i < sizeof(exchange_cases) / sizeof(exchange_cases[0]);
+	     i++) {
+		const struct rcpt_case *tc = &exchange_cases[i];
+
+		for (nh = 0; nh < RCPT_MAXH && tc->headers[nh].name; nh++)
+			;
+		CU_ASSERT_FATAL(recipient_resolve(tc->headers, nh, &filter, &r,
+		                                  &n, &truncated) == OTPBOX_OK);
+		rcpt_format(r, n, buf, sizeof(buf));
+		msgtest_str(tc->name, "recipients", n ? buf : NULL, tc->want);
+		recipient_free(r, n);
+	}
+}
+
+/* Which hosts get Exchange's order. */
+static void
+test_recipient_hosts(void)
+{
+	static const struct {
+		const char *host;
+		const char *first;
+	} cases[] = {
+	    {"outlook.office365.com", "X-MS-Exchange-Organization-"
+	                              "OriginalEnvelopeRecipients"},
+	    {"OUTLOOK.OFFICE.COM", "X-MS-Exchange-Organization-"
+	                           "OriginalEnvelopeRecipients"},
+	    {"imap-mail.outlook.com", "X-MS-Exchange-Organization-"
+	                              "OriginalEnvelopeRecipients"},
+	    {"mail.example.com", "X-Original-To"},
+	    {"notoutlook.com", "X-Original-To"},
+	    {"office365.com.evil.example", "X-Original-To"},
+	    {NULL, "X-Original-To"},
+	};
+	size_t i, n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		msgtest_str(cases[i].host ? cases[i].host : "(null)", "first",
+		            recipient_headers_for_host(cases[i].host, &n)[0],
+		            cases[i].first);
+}
+
+/* A configured list replaces the order: here only To. */
+static void
+test_recipient_configured(void)
+{
+	static const char *const only_to[] = {"To"};
+	struct mime_header h[] = {{"X-Original-To", "bot1@bots.test"},
+	                          {"To", "bot2@bots.test"}};
+	char *domains[] = {"bots.test"};
+	struct recipient_filter filter = {NULL, domains, 1, 64, only_to, 1};
+	struct recipient *r;
+	size_t n;
+	bool truncated;
+	char buf[256];
+
+	CU_ASSERT_FATAL(recipient_resolve(h, 2, &filter, &r, &n, &truncated) ==
+	                OTPBOX_OK);
+	rcpt_format(r, n, buf, sizeof(buf));
+	msgtest_str("configured", "recipients", buf, "bot2@bots.test<To>");
 	recipient_free(r, n);
 }
 
@@ -163,6 +262,9 @@ static CU_TestInfo test_cases[] = {
     {"trust order and filters", test_recipient_cases},
     {"any domain", test_recipient_any_domain},
     {"cap", test_recipient_cap},
+    {"Microsoft 365 order", test_recipient_exchange},
+    {"order by host", test_recipient_hosts},
+    {"configured order", test_recipient_configured},
     CU_TEST_INFO_NULL,
 };
 

@@ -183,6 +183,124 @@ test_purge(void)
 	store_close(st);
 }
 
+/* PRAGMA data_version of an observer connection: it changes when any
+ * other connection commits. */
+static long long
+test_data_version(sqlite3 *db)
+{
+	sqlite3_stmt *s = NULL;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &s, NULL) ==
+	        SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* A sync that finds the account and folder as they were neither writes
+ * nor takes the write lock (another connection holds it here: the look-up
+ * must still succeed at once); a changed user or host is written. */
+static void
+test_folder_no_write(void)
+{
+	struct store *st = test_open();
+	struct store_fetch_folder f;
+	sqlite3 *obs = NULL;
+	long long v0;
+
+	CU_ASSERT_FATAL(sqlite3_open(test_db, &obs) == SQLITE_OK);
+	CU_ASSERT(store_fetch_folder_get(st, "quiet", "u@x", "h", "INBOX",
+	                                 &f) == OTPBOX_OK);
+	v0 = test_data_version(obs);
+	CU_ASSERT_FATAL(sqlite3_exec(obs, "BEGIN IMMEDIATE", NULL, NULL,
+	                             NULL) == SQLITE_OK);
+	TEST_EXPECT_INT(
+	    "unchanged folder: no write lock",
+	    store_fetch_folder_get(st, "quiet", "u@x", "h", "INBOX", &f),
+	    OTPBOX_OK);
+	CU_ASSERT(sqlite3_exec(obs, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
+	TEST_EXPECT_INT("unchanged folder: no commit", test_data_version(obs),
+	                v0);
+	CU_ASSERT(store_fetch_folder_get(st, "quiet", "u2@x", "h2", "INBOX",
+	                                 &f) == OTPBOX_OK);
+	CU_ASSERT(test_data_version(obs) != v0);
+	TEST_EXPECT_INT("user and host updated",
+	                test_int("select count(*) from accounts where name ="
+	                         " 'quiet' and username = 'u2@x' and host ="
+	                         " 'h2'"),
+	                1);
+	sqlite3_close(obs);
+	store_close(st);
+}
+
+/* The sender facts are stored; copies of one message in two folders
+ * share copy_of, another message does not. */
+static void
+test_sender_and_copies(void)
+{
+	struct store *st = test_open();
+	struct store_fetch_rcpt rc[1] = {{"bot1@bots.test", "To"}};
+	struct authres_facts a;
+	struct store_fetch_folder inbox, junk;
+	struct store_fetch_msg m = {
+	    .message_id = "<copy@x>",
+	    .content_hash = "c1",
+	    .received_at = 5000,
+	    .rcpts = rc,
+	    .nrcpts = 1,
+	    .code = "424242",
+	    .auth = &a,
+	    .copy_key = "k1",
+	    .skipped = "1 attachment (2 MB)",
+	};
+	struct mime_header h[2] = {
+	    {"Authentication-Results", "dmarc=pass header.from=bank.example"},
+	    {"From", "No-Reply@Bank.Example"}};
+	bool stored;
+
+	authres_parse(h, 2, NULL, &a);
+	CU_ASSERT_FATAL(store_fetch_folder_get(st, "copies", "u", "h", "INBOX",
+	                                       &inbox) == OTPBOX_OK);
+	CU_ASSERT_FATAL(store_fetch_folder_get(st, "copies", "u", "h",
+	                                       "Junk Email",
+	                                       &junk) == OTPBOX_OK);
+	CU_ASSERT_FATAL(store_begin(st) == OTPBOX_OK);
+	m.uid = 1;
+	CU_ASSERT(store_fetch_insert(st, inbox.id, 1, &m, &stored) ==
+	          OTPBOX_OK);
+	m.uid = 9;
+	m.content_hash = "c2"; /* Exchange changed the bytes moving it */
+	m.skipped = NULL;
+	CU_ASSERT(store_fetch_insert(st, junk.id, 1, &m, &stored) == OTPBOX_OK);
+	m.uid = 2;
+	m.copy_key = "k2";
+	CU_ASSERT(store_fetch_insert(st, inbox.id, 1, &m, &stored) ==
+	          OTPBOX_OK);
+	CU_ASSERT(store_commit(st) == OTPBOX_OK);
+	TEST_EXPECT_INT("copies share copy_of",
+	                test_int("select count(distinct copy_of) from messages"
+	                         " where copy_key = 'k1'"),
+	                1);
+	TEST_EXPECT_INT("another message is another",
+	                test_int("select count(distinct copy_of) from messages"
+	                         " where received_at = 5000"),
+	                2);
+	TEST_EXPECT_INT("sender facts stored",
+	                test_int("select count(*) from otp_codes where"
+	                         " from_address = 'no-reply@bank.example' and"
+	                         " from_domain = 'bank.example' and"
+	                         " authenticated = 1 and auth_dmarc = 'pass'"
+	                         " and auth_spf is null"),
+	                3);
+	TEST_EXPECT_INT("skipped stored",
+	                test_int("select count(*) from messages where"
+	                         " skipped = '1 attachment (2 MB)'"),
+	                1);
+	store_close(st);
+}
+
 static void
 test_waiting(void)
 {
@@ -213,6 +331,8 @@ static CU_TestInfo test_cases[] = {
     {"insert and dedupe", test_insert_dedupe},
     {"children and checkpoint", test_children_and_checkpoint},
     {"retention purge", test_purge},
+    {"an unchanged folder writes nothing", test_folder_no_write},
+    {"sender facts and copies", test_sender_and_copies},
     {"waiting probe", test_waiting},
     CU_TEST_INFO_NULL,
 };

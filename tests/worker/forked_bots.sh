@@ -10,9 +10,10 @@ DB="$TEST_DIR/otpbox.db"
 N=20
 
 "$TOOL" create "$DB" || { fail "create a test database"; test_done; }
-# Stale: sent before the workers started (outside their since), unclaimed.
-"$TOOL" add "$DB" bot-3@x.test code 300000 30
-"$TOOL" add "$DB" bot-5@x.test code 500000 5
+# Stale: sent before the workers started (outside their since), unclaimed,
+# and fetched as they arrived (the clocks are in step: no skew measured).
+"$TOOL" add "$DB" bot-3@x.test code 300000 30 -30
+"$TOOL" add "$DB" bot-5@x.test code 500000 5 -5
 
 "$BOTS" -n $N -t 60 -p bot- -d x.test "$DB" >"$TEST_DIR/bots.out" \
 	2>"$TEST_DIR/bots.err" &

@@ -19,7 +19,9 @@ examples_forked_bots_SOURCES = examples/forked_bots.c
 examples_forked_bots_LDADD = libotpbox.la
 TESTS += tests/worker/test_wait tests/worker/test_since \
 	tests/worker/wait_cli.sh tests/worker/forked_bots.sh \
-	tests/worker/sql_claim.sh tests/worker/wait_fetch.sh
+	tests/worker/sql_claim.sh tests/worker/wait_fetch.sh \
+	tests/worker/wait_trust.sh
 EXTRA_DIST += tests/worker/local.mk tests/worker/wait_cli.sh \
 	tests/worker/forked_bots.sh tests/worker/sql_claim.sh \
-	tests/worker/sql_claim.py tests/worker/wait_fetch.sh
+	tests/worker/sql_claim.py tests/worker/wait_fetch.sh \
+	tests/worker/wait_trust.sh

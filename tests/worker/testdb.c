@@ -179,6 +179,29 @@ testdb_add(const char *path, const char *address, const char *kind,
 	return id;
 }
 
+void
+testdb_sender(const char *path, int64_t message_id, const char *from,
+              int authenticated, const char *subject, int64_t copy_of)
+{
+	sqlite3 *db = testdb_open(path);
+	sqlite3_stmt *stmt = testdb_prepare(
+	    db, "UPDATE messages SET from_address = lower(?2),"
+	        " from_domain = lower(substr(?2, instr(?2, '@') + 1)),"
+	        " authenticated = ?3, subject = coalesce(?4, subject),"
+	        " copy_of = CASE WHEN ?5 > 0 THEN ?5 ELSE copy_of END"
+	        " WHERE id = ?1");
+
+	sqlite3_bind_int64(stmt, 1, message_id);
+	if (from)
+		sqlite3_bind_text(stmt, 2, from, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 3, authenticated);
+	if (subject)
+		sqlite3_bind_text(stmt, 4, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 5, copy_of);
+	testdb_step_done(db, stmt);
+	sqlite3_close(db);
+}
+
 int64_t
 testdb_int(const char *path, const char *sql)
 {

@@ -19,6 +19,13 @@ void testdb_remove(const char *path);
 int64_t testdb_add(const char *path, const char *address, const char *kind,
                    const char *code, int64_t received_at, int64_t fetched_at);
 
+/* Sets the sender facts of message message_id: its From address (NULL:
+ * none; the domain follows it), whether the server authenticated it, its
+ * subject (NULL: keep), and makes it a copy of message copy_of (0: keep
+ * its own). */
+void testdb_sender(const char *path, int64_t message_id, const char *from,
+                   int authenticated, const char *subject, int64_t copy_of);
+
 /* The same over an open connection from testdb_writer(), inside the
  * caller's transaction if one is open. */
 struct sqlite3;

@@ -63,8 +63,10 @@ class OtpTimeout(OtpboxError):
         reason: why, as the view missed_otps says right after the wait:
             "no_message" (nothing for the address came), "no_code" (a
             message came but no code of the wanted kind was found in it),
-            "claimed_by_other" (another wait took it), "late" (it came
-            after the wait ended); None when it could not be read.
+            "claimed_by_other" (another wait took it), "filtered" (one
+            came but the sender, subject or authenticated filter refused
+            it), "late" (it came after the wait ended); None when it
+            could not be read.
         wait_id: the waits row that records this wait.
     """
 

@@ -137,3 +137,65 @@ def test_twenty_tasks_and_a_cancel(dovecot: Dovecot, fetched: str,
     assert asyncio.run(main()) == [f"{700000 + i}" for i in range(n)]
     assert sql(fetched, "SELECT outcome, ended_at IS NOT NULL FROM waits "
                "WHERE address = ?", gone) == [("error", 1)]
+
+
+# Authentication-Results as Exchange Online stamps them (topmost header).
+BANK_PASS = ("spf=pass (sender IP is 192.0.2.10) smtp.mailfrom=bank.example;"
+             " dkim=pass (signature was verified) header.d=bank.example;"
+             "dmarc=pass action=none header.from=bank.example;"
+             "compauth=pass reason=100")
+BANK_FAIL = ("spf=fail (sender IP is 203.0.113.9) smtp.mailfrom=bank.example;"
+             " dkim=none (message not signed) header.d=none;dmarc=fail "
+             "action=oreject header.from=bank.example;compauth=fail "
+             "reason=000")
+EVIL_PASS = ("spf=pass (sender IP is 198.51.100.7) smtp.mailfrom=evil.example;"
+             " dkim=pass (signature was verified) header.d=evil.example;"
+             "dmarc=pass action=none header.from=evil.example;"
+             "compauth=pass reason=100")
+
+
+def test_filters(dovecot: Dovecot, fetched: str, otpbox_address: str
+                 ) -> None:
+    a = otpbox_address
+    since = time.time() - 1
+    dovecot.append(
+        otp_mail(a, "111111", sender="no-reply@bank.example",
+                 subject="Bank sign-in code",
+                 headers=f"Authentication-Results: {BANK_PASS}\r\n"),
+        otp_mail(a, "222222", sender="no-reply@evil.example",
+                 subject="Bank sign-in code",
+                 headers=f"Authentication-Results: {EVIL_PASS}\r\n"),
+        otp_mail(a, "333333", sender="no-reply@bank.example",
+                 headers=f"Authentication-Results: {BANK_FAIL}\r\n"))
+    deadline = time.monotonic() + 20
+    while sql_one(fetched, "SELECT count(*) FROM codes WHERE address = ?",
+                  a) != 3:
+        assert time.monotonic() < deadline, "the mails were not fetched"
+        time.sleep(0.05)
+
+    def peek(**filters: object) -> str:
+        return otpbox.wait(a, timeout=5, since=since, db=fetched, peek=True,
+                           **filters).code
+
+    assert peek() == "333333"  # the newest
+    assert peek(sender="bank.example") == "333333"  # From alone is forgeable
+    assert peek(sender="bank.example", authenticated=True) == "111111"
+    assert peek(subject="SIGN-IN") == "222222"
+    assert peek(authenticated=True) == "222222"
+    assert peek(sender=["nobody.example", "*@bank.example"],
+                subject="sign-in", authenticated=True) == "111111"
+    with pytest.raises(otpbox.OtpTimeout) as e:
+        otpbox.wait(a, timeout=0.3, since=since, db=fetched,
+                    sender="nobody.example")
+    assert e.value.reason == "filtered"
+    otp = otpbox.wait(a, timeout=5, since=since, db=fetched,
+                      sender="bank.example", authenticated=True)
+    assert (otp.code, otp.sender_address, otp.sender_domain,
+            otp.authenticated) == ("111111", "no-reply@bank.example",
+                                   "bank.example", True)
+    # the seed's call takes the same filters
+    assert otpbox.wait_for_otp(a, timeout=5, since=since, db=fetched,
+                               sender="evil.example") == "222222"
+    assert otpbox.wait_for_otp(a, timeout=0.3, since=since, db=fetched,
+                               sender="bank.example",
+                               authenticated=True) is None

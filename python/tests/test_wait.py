@@ -89,7 +89,8 @@ def test_kind_link_and_peek(db: str) -> None:
 def test_since_skips_an_earlier_code(db: str) -> None:
     store_code(db, "s@x.test", "444444", age=60)
     with pytest.raises(otpbox.OtpTimeout):
-        otpbox.wait("s@x.test", since=time.time() - 10, timeout=0, db=db)
+        otpbox.wait("s@x.test", since=time.time() - 10, skew=0, timeout=0,
+                    db=db)
     since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=120)
     assert otpbox.wait("s@x.test", since=since, timeout=0, db=db).code == \
         "444444"

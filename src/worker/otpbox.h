@@ -205,7 +205,8 @@ enum otpbox_err otpbox_peek(struct otpbox *box, const char *address,
 int64_t otpbox_last_wait_id(const struct otpbox *box);
 
 /* Returns why the last call on box ended without a code, as the view
- * missed_otps says ("no_message", "no_code", "claimed_by_other", "late";
+ * missed_otps says ("no_message", "no_code", "claimed_by_other",
+ * "filtered", "late";
  * see docs/audit.md), for a bot to report after OTPBOX_ERR_TIMEOUT or
  * OTPBOX_ERR_INTERRUPTED. Returns NULL when that call got a code or was
  * never recorded, or when the database could not be read (then

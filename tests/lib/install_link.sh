@@ -38,6 +38,9 @@ if grep NEEDED "$TEST_DIR/dyn" | grep -Eq 'gmime|xml2|curl|jansson|glib|gobject'
 else
 	pass "libotpbox.so needs no GMime, libxml2, libcurl or jansson"
 fi
+# A sanitizer build's library needs the sanitizer runtime at link time too.
+SAN=
+grep -q 'NEEDED.*libasan' "$TEST_DIR/dyn" && SAN="-fsanitize=address,undefined"
 bad=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -v '^otpbox_')
 [ -z "$bad" ] && pass "libotpbox.so exports otpbox_* only" ||
 	fail "libotpbox.so exports $bad"
@@ -48,7 +51,7 @@ bad=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -v '^otpbox_')
 for ex in wait_code forked_bots; do
 	# shellcheck disable=SC2046
 	expect_status 0 "$ex builds with pkg-config --cflags --libs otpbox" -- \
-		$CC -o "$TEST_DIR/$ex" "$OTPBOX_SRCDIR/examples/$ex.c" \
+		$CC $SAN -o "$TEST_DIR/$ex" "$OTPBOX_SRCDIR/examples/$ex.c" \
 		$(pkg-config --cflags --libs otpbox)
 done
 "$TOOL" create "$DB" || { fail "create a test database"; test_done; }
@@ -103,7 +106,9 @@ if [ -n "$init" ]; then
 		"the package knows where libotpbox is installed"
 	"$TOOL" add "$DB" bot-4@x.test code 444555 5
 	expect_status 0 "installed package waits through the installed library" -- \
-		env PYTHONPATH="$pydir" OTPBOX_LIBRARY="$LIBDIR/libotpbox.so.1" \
+		env ${SAN:+LD_PRELOAD=$($CC -print-file-name=libasan.so)} \
+		${SAN:+ASAN_OPTIONS=detect_leaks=0} \
+		PYTHONPATH="$pydir" OTPBOX_LIBRARY="$LIBDIR/libotpbox.so.1" \
 		"$PY" -c 'import sys, otpbox
 print(otpbox.wait_for_otp("bot-4@x.test", timeout=5, db=sys.argv[1]))
 print(otpbox.library_version())' "$DB"
@@ -113,18 +118,35 @@ else
 fi
 
 # Fully static: every library the link needs comes from the .pc files.
+# (The sanitizer runtime cannot be linked statically: there libotpbox.a
+# alone is, with pkg-config --static's libraries.)
 for ex in wait_code forked_bots; do
-	# shellcheck disable=SC2046
-	expect_status 0 "$ex links with -static and pkg-config --static" -- \
-		$CC -static -o "$TEST_DIR/$ex-static" \
-		"$OTPBOX_SRCDIR/examples/$ex.c" \
-		$(pkg-config --static --cflags --libs otpbox)
+	if [ -z "$SAN" ]; then
+		# shellcheck disable=SC2046
+		expect_status 0 "$ex links with -static and pkg-config --static" -- \
+			$CC -static -o "$TEST_DIR/$ex-static" \
+			"$OTPBOX_SRCDIR/examples/$ex.c" \
+			$(pkg-config --static --cflags --libs otpbox)
+	else
+		# shellcheck disable=SC2046
+		expect_status 0 "$ex links libotpbox.a with pkg-config --static" -- \
+			$CC $SAN -o "$TEST_DIR/$ex-static" \
+			"$OTPBOX_SRCDIR/examples/$ex.c" \
+			$(pkg-config --static --cflags otpbox) "$LIBDIR/libotpbox.a" \
+			$(pkg-config --static --libs otpbox | sed 's/-lotpbox//')
+	fi
 done
 if [ -x "$TEST_DIR/wait_code-static" ]; then
 	readelf -d "$TEST_DIR/wait_code-static" >"$TEST_DIR/sdyn" 2>&1
-	grep -q NEEDED "$TEST_DIR/sdyn" &&
-		fail "the static build still needs shared libraries" ||
-		pass "the static build needs no shared library"
+	if [ -z "$SAN" ]; then
+		grep -q NEEDED "$TEST_DIR/sdyn" &&
+			fail "the static build still needs shared libraries" ||
+			pass "the static build needs no shared library"
+	else
+		grep -q 'NEEDED.*libotpbox' "$TEST_DIR/sdyn" &&
+			fail "the static build still needs libotpbox.so" ||
+			pass "the static build needs no libotpbox.so"
+	fi
 	"$TOOL" add "$DB" bot-2@x.test code 222333 5
 	expect_status 0 "static wait_code claims a code" -- \
 		"$TEST_DIR/wait_code-static" bot-2@x.test "$DB"

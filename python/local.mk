@@ -3,7 +3,7 @@
 # ctypes), installed where Debian's python3 finds it (configure
 # --with-python-dir), and its tests (pytest through pytest.sh).
 otpbox_pkgdir = $(otpbox_pythondir)/otpbox
-otpbox_pkg_DATA = python/otpbox/__init__.py python/otpbox/_errors.py \
+dist_otpbox_pkg_DATA = python/otpbox/__init__.py python/otpbox/_errors.py \
 	python/otpbox/_lib.py python/otpbox/_wait.py python/otpbox/_waiter.py \
 	python/otpbox/pytest_plugin.py python/otpbox/py.typed
 # Where `make install` put libotpbox, for the package to find it without

@@ -71,27 +71,36 @@ struct store_wait {
  * of its message (same copy_of) nor a newer message's code of its kind
  * (of any kind for 'any') was already claimed: a code superseded by a
  * resend stays unclaimable even though nobody took it. A message's time
- * is received_at but never after fetched_at (a server clock that jumped
- * ahead must not block later codes). The claim repeats this inside the
- * UPDATE, which SQLite runs under the write lock: this single statement
- * is the whole claim protocol, and docs/audit.md gives bots in other
- * languages the same statement.
+ * T is min(received_at, fetched_at) (a server clock that jumped ahead
+ * must not block later codes); "newer" is a later T, or the same T and
+ * a later copy_of. The range conditions on n.received_at and
+ * nm.fetched_at restate "T(n) >= T(c)" so that the index on codes
+ * (address, kind, received_at) applies; CROSS JOIN makes SQLite look
+ * the copies up by copy_of, not every code of the address. The claim
+ * repeats this inside the UPDATE, which SQLite runs under the write lock:
+ * this single statement is the whole claim protocol, and docs/audit.md
+ * gives bots in other languages the same statement.
  */
 #define STORE_WAIT_NEWEST                                                      \
 	"SELECT c.id FROM codes c JOIN messages m ON m.id = c.message_id"      \
 	" WHERE c.address = ?1 AND c.claimed_at IS NULL"                       \
 	"   AND c.received_at >= ?2 AND (?3 = 'any' OR c.kind = "              \
-	"?3)" STORE_WAIT_FILTERS "   AND NOT EXISTS (SELECT 1 FROM codes n"    \
+	"?3)" STORE_WAIT_FILTERS                                               \
+	"   AND NOT EXISTS (SELECT 1 FROM messages xm"                         \
+	"     CROSS JOIN codes x ON x.message_id = xm.id"                      \
+	"     WHERE xm.copy_of = m.copy_of AND x.address = c.address"          \
+	"       AND (?3 = 'any' OR x.kind = c.kind)"                           \
+	"       AND x.claimed_at IS NOT NULL)"                                 \
+	"   AND NOT EXISTS (SELECT 1 FROM codes n"                             \
 	"     JOIN messages nm ON nm.id = n.message_id"                        \
 	"     WHERE n.address = c.address AND (?3 = 'any' OR n.kind = c.kind)" \
 	"       AND n.claimed_at IS NOT NULL"                                  \
-	"       AND (nm.copy_of = m.copy_of"                                   \
-	"         OR min(n.received_at, nm.fetched_at)"                        \
+	"       AND n.received_at >= min(c.received_at, m.fetched_at)"         \
+	"       AND nm.fetched_at >= min(c.received_at, m.fetched_at)"         \
+	"       AND (min(n.received_at, nm.fetched_at)"                        \
 	"            > min(c.received_at, m.fetched_at)"                       \
-	"         OR (min(n.received_at, nm.fetched_at)"                       \
-	"             = min(c.received_at, m.fetched_at)"                      \
-	"             AND nm.copy_of > m.copy_of)))"                           \
-	" ORDER BY c.received_at DESC, m.copy_of DESC, c.id DESC LIMIT 1"
+	"         OR nm.copy_of > m.copy_of))"                                 \
+	" ORDER BY c.received_at DESC, c.id DESC LIMIT 1"
 
 static const char *const store_wait_sql[STORE_WAIT_NSTMT] = {
     [STORE_WAIT_INSERT] =
@@ -121,7 +130,7 @@ static const char *const store_wait_sql[STORE_WAIT_NSTMT] = {
         " FROM messages ORDER BY id DESC LIMIT ?1) WHERE d <= ?2",
     [STORE_WAIT_MISSED] =
         "SELECT o.reason, coalesce(o.message_id, 0), o.filtered_by,"
-        " m.from_address, m.subject FROM missed_otps o"
+        " m.from_address FROM missed_otps o"
         " LEFT JOIN messages m ON m.id = o.message_id WHERE o.wait_id = ?1",
 };
 
@@ -593,8 +602,6 @@ store_wait_missed_get(struct store *st, int64_t wait_id,
 		if (!err)
 			err =
 			    store_wait_column_dup(stmt, 3, &out->from_address);
-		if (!err)
-			err = store_wait_column_dup(stmt, 4, &out->subject);
 	} else {
 		err = rc == SQLITE_DONE ? OTPBOX_ERR_NOT_FOUND
 		                        : store_p_fail(st, rc);
@@ -614,6 +621,5 @@ store_wait_missed_free(struct store_wait_missed *m)
 	free(m->reason);
 	free(m->filtered_by);
 	free(m->from_address);
-	free(m->subject);
 	memset(m, 0, sizeof(*m));
 }

@@ -146,7 +146,6 @@ struct store_wait_missed {
 	int64_t message_id; /* 0: none */
 	char *filtered_by;  /* 'from', 'subject', 'authenticated' or NULL */
 	char *from_address; /* of message_id */
-	char *subject;
 };
 
 /* Reads missed_otps for wait_id; OTPBOX_ERR_NOT_FOUND when the wait is

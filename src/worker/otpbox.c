@@ -32,8 +32,9 @@
 
 /* Most sender patterns one wait takes (--from is repeatable). */
 #define OTPBOX_FROM_MAX 32
-/* Longest worker name, subject text or sender pattern. */
+/* Longest subject text or sender pattern, and worker name. */
 #define OTPBOX_TEXT_MAX 255
+#define OTPBOX_WORKER_MAX 127
 
 struct otpbox_wait_opts {
 	int64_t since; /* Unix seconds; 0: no bound but max_age */
@@ -66,7 +67,7 @@ struct otpbox_call {
 	char from_json[OTPBOX_FROM_MAX * (OTPBOX_TEXT_MAX + 3) + 3];
 	int skew; /* seconds taken off since */
 	int64_t wait_id;
-	char claimed_by[128];
+	char claimed_by[OTPBOX_WORKER_MAX + 1];
 };
 
 static int64_t
@@ -281,6 +282,9 @@ otpbox_set_text(char **slot, const char *text)
 enum otpbox_err
 otpbox_wait_opts_set_worker(struct otpbox_wait_opts *opts, const char *worker)
 {
+	/* It must fit otpbox_call.claimed_by. */
+	if (worker && strlen(worker) > OTPBOX_WORKER_MAX)
+		return OTPBOX_ERR_USAGE;
 	return otpbox_set_text(&opts->worker, worker);
 }
 
@@ -623,13 +627,12 @@ otpbox_explain(struct otpbox *box, const struct otpbox_call *call,
 	if (n < 0 || (size_t)n >= sizeof(box->errmsg) ||
 	    store_wait_missed_get(box->st, call->wait_id, &m))
 		return;
+	/* Not the subject: it may carry a code, and this goes to logs. */
 	if (m.filtered_by)
 		snprintf(box->errmsg + n, sizeof(box->errmsg) - (size_t)n,
-		         "; filter --%s refused message %lld from %s (subject"
-		         " \"%.80s\")",
+		         "; filter --%s refused message %lld from %s",
 		         m.filtered_by, (long long)m.message_id,
-		         m.from_address ? m.from_address : "(no single From)",
-		         m.subject ? m.subject : "");
+		         m.from_address ? m.from_address : "(no single From)");
 	else if (m.reason)
 		snprintf(box->errmsg + n, sizeof(box->errmsg) - (size_t)n,
 		         " (%s)", m.reason);

@@ -475,8 +475,9 @@ wait_run(struct wait_args *a)
 	if ((sfd = wait_signals(&set)) < 0)
 		log_warn("signal handling unavailable");
 	if ((err = wait_opts(a, sfd, &o)))
-		log_warnx("bad --from or --subject (an address, a domain or a"
-		          " glob; printable text): %s",
+		log_warnx("bad --from, --subject or --worker (a sender is an"
+		          " address, a domain or a glob; text is printable, a"
+		          " worker name at most 127 bytes): %s",
 		          otpbox_strerror(err));
 	else
 		err = otpbox_wait(box, a->address, o, &code);

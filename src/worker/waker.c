@@ -83,6 +83,9 @@ waker_new(const char *db_path, struct waker **out)
 		return OTPBOX_ERR_NOMEM;
 	}
 	snprintf(w->path, len, "%s%s", db_path, STORE_WAIT_NOTIFY_SUFFIX);
+	/* Also without inotify (every instance taken): the file then exists
+	 * with the database's mode before any fetcher writes it. */
+	(void)store_wait_notify_create(db_path);
 	/* Any failure here leaves a timer-only waker: slower, still right. */
 	w->fd = getenv(WAKER_NO_INOTIFY_ENV)
 	            ? -1

@@ -65,6 +65,23 @@ printf 'wait = { timeout_seconds = 0; max_email_age_seconds = 2; };\n' >"$TEST_D
 expect_status 1 "max age from the configuration" -- env OTPBOX_DB="$DB" "$OTPBOX" wait -c "$TEST_DIR/age.conf" bot4@x.test
 expect_status 0 "--max-age beats the configuration" -- env OTPBOX_DB="$DB" "$OTPBOX" wait -c "$TEST_DIR/age.conf" --max-age 60 bot4@x.test
 
+# Sender filters: a bad --from is a usage error; wait.senders and
+# wait.require_authenticated_sender give defaults that --from replaces.
+expect_status 64 "bad --from" -- "$OTPBOX" wait --db "$DB" --from 'Bank <a@b>' a@x.test
+"$TOOL" add "$DB" bot5@x.test code 505050 5
+sql "UPDATE messages SET from_address = 'a@bank.example',
+	from_domain = 'bank.example' WHERE id = (SELECT max(id) FROM messages)"
+printf 'wait = { timeout_seconds = 0; senders = [ "other.example" ]; };\n' >"$TEST_DIR/from.conf"
+expect_status 1 "wait.senders refuses another sender" -- \
+	"$OTPBOX" wait -c "$TEST_DIR/from.conf" --db "$DB" --peek bot5@x.test
+expect_grep "filter --from refused" "$TEST_DIR/err" "and says so"
+printf 'wait = { timeout_seconds = 0; require_authenticated_sender = true; };\n' >"$TEST_DIR/auth.conf"
+expect_status 1 "require_authenticated_sender" -- \
+	"$OTPBOX" wait -c "$TEST_DIR/auth.conf" --db "$DB" --peek bot5@x.test
+expect_status 0 "--from replaces wait.senders" -- \
+	"$OTPBOX" wait -c "$TEST_DIR/from.conf" --db "$DB" --from bank.example --json bot5@x.test
+expect_grep '"sender_address":"a@bank.example"' "$TEST_DIR/out" "--json names the sender"
+
 # The notify file gets the database's mode (a shared group must write it).
 chmod 0660 "$DB"
 rm -f "$DB-notify"
@@ -72,6 +89,12 @@ rm -f "$DB-notify"
 got=$(stat -c %a "$DB-notify" 2>/dev/null)
 [ "$got" = 660 ] && pass "notify file has the database's mode" ||
 	fail "notify file mode: '$got', wanted 660"
+# The same when no inotify instance is left (other programs took them).
+rm -f "$DB-notify"
+OTPBOX_WAKER_NO_INOTIFY=1 "$OTPBOX" wait --db "$DB" --timeout 0 mode@x.test >/dev/null 2>&1
+got=$(stat -c %a "$DB-notify" 2>/dev/null)
+[ "$got" = 660 ] && pass "notify file made without inotify too" ||
+	fail "notify file without inotify: '$got', wanted 660"
 
 # A waiter stopped by SIGTERM records its wait as ended and dies of it.
 "$OTPBOX" wait --db "$DB" --timeout 60 sig@x.test >/dev/null 2>&1 &

@@ -316,11 +316,10 @@ def _make_opts(*, timeout: Optional[float], since: Since, sender: Senders,
             o.set("skew", "set_skew", int(skew))
         o.set("kind", "set_want", _KINDS[kind])
         o.set("peek", "set_peek", 1 if peek else 0)
-        if worker is None:
+        if worker is None:  # a long thread name is cut; a given name not
             worker = f"pid {os.getpid()} {threading.current_thread().name}"
-        o.set("worker", "set_worker",
-              worker.encode("utf-8")[:127].decode("utf-8", "ignore")
-              .encode("utf-8"))
+            worker = worker.encode("utf-8")[:127].decode("utf-8", "ignore")
+        o.set("worker", "set_worker", worker.encode("utf-8"))
         if isinstance(sender, str):
             sender = [sender]
         for s in sender or ():
@@ -458,7 +457,8 @@ def wait(address: str, *, timeout: Optional[float] = 120,
             location). A postgresql:// URL is refused (not supported yet).
         max_age: oldest code accepted, in seconds (default 600).
         skew: seconds taken off since (default: measured from the store).
-        worker: the name recorded as the claimer (default "pid N THREAD").
+        worker: the name recorded as the claimer, at most 127 bytes
+            (default "pid N THREAD").
         cancel: a Canceller that ends the wait early from another thread.
 
     Returns:

@@ -41,3 +41,16 @@ def test_pip_install_offline(tmp_path: Path, db: str) -> None:
                          env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "808080"
+    # The entry point loads the plugin; -p naming it as well is harmless.
+    (tmp_path / "test_inner.py").write_text(
+        "def test_address(otpbox_address):\n"
+        "    assert otpbox_address.endswith('@bots.example')\n")
+    for extra in ([], ["-p", "otpbox.pytest_plugin"]):
+        run = subprocess.run([str(venv / "bin" / "python"), "-m", "pytest",
+                              "-p", "no:cacheprovider", *extra,
+                              "--otpbox-domain=bots.example",
+                              str(tmp_path / "test_inner.py")],
+                             env=env, capture_output=True, text=True,
+                             timeout=120, cwd=tmp_path)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "1 passed" in run.stdout

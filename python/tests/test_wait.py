@@ -129,6 +129,8 @@ def test_bad_arguments(db: str) -> None:
         otpbox.wait("bot@x.test", timeout=-1, db=db)
     with pytest.raises(otpbox.InvalidArgument):
         otpbox.wait("bot@x.test", max_age=0, db=db)
+    with pytest.raises(otpbox.InvalidArgument):
+        otpbox.wait("bot@x.test", worker="w" * 128, db=db)
     assert sql_one(db, "SELECT count(*) FROM waits") == 0
 
 

@@ -3,7 +3,8 @@
 # Installs what is missing, builds otpbox twice (warnings as errors, then
 # with AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test,
 # then checks that the release tarball is complete and passes its own
-# tests (make distcheck).
+# tests (make distcheck), and builds the Debian packages from it (lintian's
+# findings are reported, not fatal).
 # Set OTPBOX_CORPUS_DIR to also check extraction against a labelled corpus.
 set -eu
 top=$(cd "$(dirname "$0")" && pwd)
@@ -42,6 +43,7 @@ run_suite()
 run_suite werror --enable-werror
 run_suite sanitizers --enable-sanitizers
 echo "== distcheck"
+rm -f "$top"/_build-werror/otpbox-*.tar.gz
 (cd "$top/_build-werror" &&
 	make -s distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror \
 		>distcheck.log 2>&1) || {
@@ -49,6 +51,17 @@ echo "== distcheck"
 	tail -60 "$top/_build-werror/distcheck.log"
 	echo "distcheck FAILED"
 }
+# The Debian packages, from the tarball distcheck made: a failed package
+# build fails the run; lintian's findings are only reported.
+echo "== debian packages"
+tarball=$(ls -t "$top"/_build-werror/otpbox-*.tar.gz 2>/dev/null | head -1)
+if sh .ci/install-deps.sh debian/ci-deps.txt &&
+	sh .ci/debian.sh ${tarball:+"$tarball"}; then
+	summary="$summary debian: packages built;"
+else
+	status=1
+	summary="$summary debian: package build FAILED;"
+fi
 echo "summary:$summary"
 total_pass=$(echo "$summary" | grep -o '[0-9]* passed' | awk '{s+=$1} END {print s+0}')
 total_fail=$(echo "$summary" | grep -o '[0-9]* failed' | awk '{s+=$1} END {print s+0}')

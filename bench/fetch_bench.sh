@@ -93,12 +93,10 @@ read -r ssecs srss <"$B/small.time"
 echo "  otpbox fetch --once of the last $((N - small)) after a checkpoint:" \
 	"peak RSS $srss KiB (vs $rss KiB for $N)"
 
-for i in 1 2 3 4 5; do
-	/usr/bin/time -f "%e" -a -o "$B/nothing.time" \
-		"$OTPBOX" fetch -c "$B/otpbox.conf" --db "$B/otpbox.db" \
-		--once 2>/dev/null
-done
-echo "  nothing new, --once wall time (5 runs, s): $(tr '\n' ' ' <"$B/nothing.time")"
+echo "fetch: nothing new (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+python3 "$SRCDIR/bench/fetch_empty.py" "$OTPBOX" "$B/otpbox.conf" \
+	"$B/otpbox.db" "$DOVECOT_HOST" "$DOVECOT_PORT" "$DOVECOT_CA" \
+	"$DOVECOT_USER" "$DOVECOT_DIR/password" 20 | sed 's/^/  /'
 
 echo "fetch: push latency, APPEND completed -> row committed (--watch;" \
 	"load average $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -5,6 +5,8 @@
 SCHEMA_FILES = sql/001_init.sql sql/002_wait.sql sql/003_trust.sql
 dist_pkgdata_DATA = $(SCHEMA_FILES)
 BUILT_SOURCES += src/common/schema_sql.c
+# fetcher heartbeats (otpbox status); after every migration above
+SCHEMA_FILES += sql/004_status.sql
 CLEANFILES += src/common/schema_sql.c
 EXTRA_DIST += sql/embed.sh sql/local.mk
 src/common/schema_sql.c: $(SCHEMA_FILES) $(srcdir)/sql/embed.sh

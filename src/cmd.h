@@ -8,5 +8,7 @@
 int fetch_main(int argc, char **argv);
 int wait_main(int argc, char **argv);
 int extract_main(int argc, char **argv);
+int status_main(int argc, char **argv);
+int doctor_main(int argc, char **argv);
 
 #endif

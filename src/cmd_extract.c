@@ -110,6 +110,9 @@ extract_fill_opts(struct extract_cli *cli, struct conf *conf,
 		return;
 	opts->custom_patterns = conf->extract.custom_patterns;
 	opts->ncustom_patterns = conf->extract.ncustom_patterns;
+	opts->rule_from = conf->extract.rule_from;
+	opts->rule_pattern = conf->extract.rule_pattern;
+	opts->nrules = conf->extract.nrules;
 	for (i = 0; i < conf->naccounts; i++) {
 		if (!opts->mailbox)
 			opts->mailbox = conf->accounts[i].mailbox;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The otpbox program: dispatches to the fetch, wait and extract commands. */
+/* The otpbox program: dispatches to the fetch, wait, extract, status and
+ * doctor commands. */
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -17,6 +18,8 @@ static const struct otpbox_cmd otpbox_cmds[] = {
     {"fetch", fetch_main, "sync the mailbox(es) into the database"},
     {"wait", wait_main, "print and claim the code for an address"},
     {"extract", extract_main, "analyse raw messages without a server"},
+    {"status", status_main, "health of fetchers, accounts and waits"},
+    {"doctor", doctor_main, "check every step a code travels, say the fix"},
 };
 
 static void
@@ -55,7 +58,8 @@ main(int argc, char **argv)
 		if (!strcmp(argv[1], otpbox_cmds[i].name))
 			return otpbox_cmds[i].main(argc - 1, argv + 1);
 	fprintf(stderr, "otpbox: unknown command '%s'\n", argv[1]);
-	fprintf(stderr, "usage: otpbox fetch|wait|extract [OPTIONS] "
-	                "(see 'otpbox --help')\n");
+	fprintf(stderr,
+	        "usage: otpbox fetch|wait|extract|status|doctor [OPTIONS] "
+	        "(see 'otpbox --help')\n");
 	return EX_USAGE;
 }

@@ -10,7 +10,7 @@ expect_grep "^otpbox [0-9]" "$TEST_DIR/out" "--version prints the version"
 expect_status 64 "no command exits 64" -- "$OTPBOX"
 expect_status 64 "unknown command exits 64" -- "$OTPBOX" frobnicate
 expect_grep "usage:" "$TEST_DIR/err" "unknown command prints a usage line"
-for cmd in fetch wait extract; do
+for cmd in fetch wait extract status doctor; do
 	expect_status 0 "$cmd --help exits 0" -- "$OTPBOX" "$cmd" --help
 	expect_grep "usage: otpbox $cmd" "$TEST_DIR/out" \
 		"$cmd --help prints its usage"

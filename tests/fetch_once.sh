@@ -70,6 +70,23 @@ sed "s|ca_file = .*|ca_file = \"$DOVECOT_OTHER_CA\";|" "$CONF" >"$T/ca.conf"
 expect_status 75 "wrong CA is refused (75)" -- \
 	"$OTPBOX" fetch -c "$T/ca.conf" --db "$DB" --once
 expect_grep "certificate" "$T/err" "wrong CA names the certificate problem"
+# Without ca_file the system's anchors are looked up lazily in the hashed
+# directory (no CA bundle parsed up front): a CA found there is trusted,
+# one missing from it is not, whatever SSL_CERT_FILE says.
+if command -v openssl >/dev/null; then
+	sed '/ca_file = /d' "$CONF" >"$T/sys.conf"
+	mkdir -p "$T/hashed" "$T/hashed-other"
+	cp "$DOVECOT_CA" "$T/hashed/"
+	cp "$DOVECOT_OTHER_CA" "$T/hashed-other/"
+	openssl rehash "$T/hashed" "$T/hashed-other" 2>/dev/null
+	expect_status 0 "a CA in the hashed directory is trusted" -- \
+		env SSL_CERT_DIR="$T/hashed" SSL_CERT_FILE=/nonexistent \
+		"$OTPBOX" fetch -c "$T/sys.conf" --db "$DB" --once
+	expect_status 75 "a CA missing from the hashed directory is not" -- \
+		env SSL_CERT_DIR="$T/hashed-other" SSL_CERT_FILE="$DOVECOT_OTHER_CA" \
+		"$OTPBOX" fetch -c "$T/sys.conf" --db "$DB" --once
+	expect_grep "certificate" "$T/err" "the unknown issuer is named"
+fi
 dovecot_conf "$T/ip.conf" "" 127.0.0.1
 expect_status 75 "host name mismatch is refused (75)" -- \
 	"$OTPBOX" fetch -c "$T/ip.conf" --db "$DB" --once

@@ -36,6 +36,12 @@ accounts = ( {
 CONF
 }
 
+# play_conf LINE: adds LINE (settings) to the config play wrote.
+play_conf()
+{
+	echo "$1" >>"$T/conf"
+}
+
 # run WANT NAME: one --once run against the playing server.
 run()
 {
@@ -105,6 +111,19 @@ expect_eq "$(q 'select group_concat(uid) from messages')" 5 "star quirk: UID 5 o
 # server had nothing in it, so the checkpoint may move to 6 (never back).
 expect_eq "$(q 'select last_uid from folders')" 6 "star quirk: checkpoint 6, not back to 5"
 expect_grep "0 new" "$T/err" "star quirk: UID 5 not counted as new"
+
+play large_parts
+play_conf 'fetch = { max_message_bytes = 1024; };'
+expect_status 0 "large_parts: --once exits 0" -- \
+	"$OTPBOX" fetch -c "$T/conf" --db "$T/db" --once -v
+done_playing large_parts
+expect_eq "$(q 'select group_concat(uid) from messages')" "1,2" \
+	"large parts: UIDs 1 and 2"
+expect_eq "$(q "select code from codes where address = 'bot2@bots.test'")" \
+	222222 "large parts: the code of the large message is found"
+expect_eq "$(q 'select last_uid from folders')" 2 "large parts: checkpoint 2"
+expect_grep "not fetched: part 2 application/pdf x.pdf" "$T/err" \
+	"large parts: the PDF is named as not fetched"
 
 if grep -q transcript-pw "$T"/*.log "$T/err" 2>/dev/null; then
 	fail "the password reached a log"

@@ -18,6 +18,8 @@ Usage:
   --log F         record every line the client sent, one per line
   --tls-cert/--tls-key  implicit TLS (like port 993) with this certificate;
                   also needed by the STARTTLS directive
+  --starttls-only with --tls-cert: start in plain text (like port 143);
+                  TLS begins only at a STARTTLS directive
   --timeout S     seconds to wait for a connection or a client line (10)
 
 Exit status: 0 when the whole transcript was played and every client line
@@ -50,6 +52,10 @@ with "#" are ignored.
                 meanwhile are logged and otherwise ignored
   ACCEPT        wait for the next connection (after CLOSE/EXPECT_CLOSE)
   STARTTLS      switch the connection to TLS (after "S {tag} OK ...")
+  NOOP_OK       from here on, answer every "tag NOOP" the client sends
+                with "tag OK NOOP completed." wherever it comes (a client
+                that polls while a bot waits sends them at its own pace);
+                they are logged and not matched against C lines
 
 Escapes in S, SN and content lines: \\r \\n \\t \\\\ \\xHH, and \\c (see
 above); any other backslash is itself, so flags read naturally: (\\Seen). In S, SN and content lines, "{tag}" is the tag of the last client
@@ -153,7 +159,8 @@ def parse_transcript(path):
             steps.append((word, (arg, content)))
         elif word in ("S", "SN", "C", "PAUSE"):
             steps.append((word, arg))
-        elif word in ("CLOSE", "EXPECT_CLOSE", "ACCEPT", "STARTTLS"):
+        elif word in ("CLOSE", "EXPECT_CLOSE", "ACCEPT", "STARTTLS",
+                      "NOOP_OK"):
             steps.append((word, None))
         else:
             raise BadTranscript("unknown directive %r" % word)
@@ -250,6 +257,10 @@ class Conn:
             data = self.sock.recv(65536)
         except socket.timeout:
             raise ScriptError("time-out waiting for the client")
+        except ConnectionResetError:
+            # A client that closes with our BYE still unread makes its
+            # kernel answer with a reset: it left, like an orderly close.
+            return False
         except OSError as e:
             raise ScriptError("receive failed: %s" % e)
         if not data:
@@ -304,6 +315,7 @@ class Server:
         self.steps = steps
         self.tag = "*"
         self.litsize = 0
+        self.noop_ok = False
         self.conn = None
         self.log = open(args.log, "w", encoding="utf-8") if args.log \
             else None
@@ -339,7 +351,7 @@ class Server:
             sock, _ = self.lsock.accept()
         except socket.timeout:
             raise ScriptError("time-out waiting for a connection")
-        if self.ctx:
+        if self.ctx and not self.args.starttls_only:
             sock.settimeout(self.args.timeout)
             try:
                 sock = self.ctx.wrap_socket(sock, server_side=True)
@@ -351,8 +363,19 @@ class Server:
         text = text.replace("{litsize}", str(self.litsize))
         return unescape(text.replace("{tag}", self.tag))
 
+    def noop(self, line):
+        """Answers line when it is a NOOP and NOOP_OK is on."""
+        m = re.match(rb"(\S+) NOOP\Z", line or b"", re.I)
+        if not self.noop_ok or not m:
+            return False
+        self.note(visible(line))
+        self.conn.send(m.group(1) + b" OK NOOP completed.\r\n")
+        return True
+
     def expect(self, pattern):
         line = self.conn.read_line()
+        while self.noop(line):
+            line = self.conn.read_line()
         if line is None:
             raise ScriptError("client closed; expected %r" % pattern)
         text = visible(line)
@@ -410,6 +433,8 @@ class Server:
             self.expect_close()
         elif word == "STARTTLS":
             self.starttls()
+        elif word == "NOOP_OK":
+            self.noop_ok = True
 
     def epilogue(self):
         """After the transcript: LOGOUT is answered, anything else fails."""
@@ -417,6 +442,8 @@ class Server:
             return
         while True:
             line = self.conn.read_line()
+            if self.noop(line):
+                continue
             if line is None:
                 return
             text = visible(line)
@@ -446,10 +473,13 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
+    ap.add_argument("--starttls-only", action="store_true")
     ap.add_argument("--timeout", type=float, default=10.0)
     args = ap.parse_args()
     if bool(args.tls_cert) != bool(args.tls_key):
         ap.error("--tls-cert and --tls-key go together")
+    if args.starttls_only and not args.tls_cert:
+        ap.error("--starttls-only needs --tls-cert and --tls-key")
     try:
         steps = parse_transcript(args.transcript)
     except (OSError, BadTranscript) as e:

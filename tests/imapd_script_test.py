@@ -267,6 +267,25 @@ def test_tls(tmp):
     check("TLS exit status", rc, 0)
 
 
+def test_noop_ok(tmp):
+    """NOOP_OK: NOOPs are answered wherever they come, not matched."""
+    run = Run(tmp, "NOOP_OK\nS * OK hi\nC {tag} EXAMINE x\n"
+              "S {tag} OK done\n")
+    s = run.connect()
+    check("NOOP_OK greeting", recv_until(s, b"\r\n"), b"* OK hi\r\n")
+    s.sendall(b"n1 NOOP\r\n")
+    check("NOOP answered", recv_until(s, b"\r\n"),
+          b"n1 OK NOOP completed.\r\n")
+    s.sendall(b"a EXAMINE x\r\n")
+    check("next C line matched", recv_until(s, b"\r\n"), b"a OK done\r\n")
+    s.sendall(b"n2 NOOP\r\nb LOGOUT\r\n")
+    check("NOOP after the end", recv_until(s, b"n2 OK NOOP completed.\r\n")
+          .endswith(b"n2 OK NOOP completed.\r\n"), True)
+    s.close()
+    rc, _, _ = run.finish()
+    check("NOOP_OK exit status", rc, 0)
+
+
 def test_transcripts_parse():
     files = sorted(glob.glob(os.path.join(SRCDIR, "tests", "transcripts",
                                           "*.txt")))
@@ -344,7 +363,7 @@ def main():
         for test in (test_basic, test_mismatch,
                      test_secret_not_logged_on_mismatch, test_early_close,
                      test_cut_and_absurd, test_client_literal_and_reconnect,
-                     test_after_end, test_tls):
+                     test_after_end, test_tls, test_noop_ok):
             test(tmp)
         test_transcripts_parse()
         test_transcripts_replay()

@@ -17,9 +17,19 @@ IMAP_TRANSCRIPTS = tests/transcripts/basic.txt \
 	tests/transcripts/absurd_literal.txt \
 	tests/transcripts/unsolicited.txt \
 	tests/transcripts/star_quirk.txt \
+	tests/transcripts/large_parts.txt \
 	tests/transcripts/xoauth2_refused.txt \
 	tests/transcripts/xoauth2_not_connected.txt \
-	tests/transcripts/xoauth2_throttled.txt
+	tests/transcripts/xoauth2_throttled.txt \
+	tests/transcripts/xoauth2_token_expired.txt \
+	tests/transcripts/exchange_starttls.txt \
+	tests/transcripts/exchange_login_refused.txt \
+	tests/transcripts/exchange_not_connected.txt \
+	tests/transcripts/exchange_throttled.txt \
+	tests/transcripts/exchange_unavailable.txt \
+	tests/transcripts/exchange_idle.txt \
+	tests/transcripts/exchange_idle_silent.txt \
+	tests/transcripts/exchange_throttled_watch.txt
 IMAP_PARSED = $(IMAP_TRANSCRIPTS:.txt=.parsed)
 TESTS += tests/imapd_script_test.py
 EXTRA_DIST += tests/imapd_script.py tests/imapd_script_test.py \

@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Reads and checks the otpbox configuration, reporting every error at once. */
-#include <errno.h>
-#include <fcntl.h>
 #include <libconfig.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -9,14 +7,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "conf.h"
+#include "conf_file.h"
+#include "extract.h"
 
-#define CONF_SECRET_MAX (64 * 1024)
+/* The pattern check belongs to the extractor (PCRE2), on the fetch side.
+ * libotpbox links only the wait side and reads no more than `database`, so
+ * the reference is weak: without the extractor, patterns go unchecked. */
+#pragma weak extract_pattern_check
+
 #define CONF_ERRORS_MAX 100
+/* The seed's file of KEY=VALUE lines, in the working directory. */
+#define CONF_DOTENV_FILE ".env"
 
 /* Collected problems: one line each, "file:line: message". */
 /* One collected problem and the line it names (0: none). */
@@ -32,6 +36,7 @@ struct conf_errs {
 	size_t n;
 	int count; /* all problems, also those past CONF_ERRORS_MAX */
 	const char *file;
+	const struct conf_env *dotenv; /* for $M365_EMAIL; may be NULL */
 };
 
 enum conf_type {
@@ -114,6 +119,7 @@ static const struct conf_key conf_root_keys[] = {
     {"fetch", CONF_T_GROUP, 0, 0, 0, NULL},
     {"wait", CONF_T_GROUP, 0, 0, 0, NULL},
     {"extract", CONF_T_GROUP, 0, 0, 0, NULL},
+    {"status", CONF_T_GROUP, 0, 0, 0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -138,9 +144,18 @@ static const struct conf_key conf_wait_keys[] = {
     {NULL, 0, 0, 0, 0, NULL},
 };
 
+static const struct conf_key conf_status_keys[] = {
+    {"max_sync_age_seconds", CONF_T_INT, CF(status.max_sync_age_seconds), 10,
+     30L * 86400, NULL},
+    {"max_heartbeat_age_seconds", CONF_T_INT,
+     CF(status.max_heartbeat_age_seconds), 10, 86400, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 static const struct conf_key conf_extract_keys[] = {
     {"custom_patterns", CONF_T_STRLIST, CF(extract.custom_patterns), 0, 0,
      NULL},
+    {"rules", CONF_T_LIST, 0, 0, 0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -301,6 +316,73 @@ conf_set_enum(struct conf_errs *errs, const config_setting_t *s,
 	         "setting '%s%s' must be one of: %s", path, k->name, choices);
 }
 
+/* One extract.rules entry: { from = "..."; pattern = "..."; }, its
+ * pattern compiled now so that a bad one names its line. */
+static void
+conf_apply_rule(struct conf_errs *errs, const config_setting_t *r, int i,
+                struct conf *conf)
+{
+	const config_setting_t *m;
+	const char *v[2] = {NULL, NULL}, *names[2] = {"from", "pattern"};
+	char msg[200];
+	int k, n = config_setting_is_group(r) ? config_setting_length(r) : -1;
+
+	if (n < 0)
+		conf_err(errs, config_setting_source_line(r),
+		         "extract.rules[%d] must be a group { from = ...; "
+		         "pattern = ...; }",
+		         i);
+	for (k = 0; k < n; k++) {
+		m = config_setting_get_elem(r, (unsigned)k);
+		if (!strcmp(config_setting_name(m), "from") ||
+		    !strcmp(config_setting_name(m), "pattern"))
+			v[config_setting_name(m)[0] == 'p'] =
+			    config_setting_get_string(m);
+		else
+			conf_err(errs, config_setting_source_line(m),
+			         "unknown setting 'extract.rules[%d].%s'", i,
+			         config_setting_name(m));
+	}
+	for (k = 0; k < 2 && n >= 0; k++)
+		if (!v[k] || !*v[k])
+			conf_err(errs, config_setting_source_line(r),
+			         "extract.rules[%d].%s must be a non-empty "
+			         "string",
+			         i, names[k]);
+	if (n < 0 || !v[0] || !*v[0] || !v[1] || !*v[1])
+		return;
+	if (extract_pattern_check &&
+	    extract_pattern_check(v[1], msg, sizeof(msg))) {
+		m = config_setting_get_member(r, "pattern");
+		conf_err(errs, config_setting_source_line(m),
+		         "extract.rules[%d].pattern: %s", i, msg);
+		return;
+	}
+	conf->extract.rule_from[conf->extract.nrules] = strdup(v[0]);
+	conf->extract.rule_pattern[conf->extract.nrules++] = strdup(v[1]);
+}
+
+static void
+conf_apply_rules(struct conf_errs *errs, const config_setting_t *s,
+                 struct conf *conf)
+{
+	int i, n;
+
+	if (!config_setting_is_list(s) && !config_setting_is_array(s)) {
+		conf_err(errs, config_setting_source_line(s),
+		         "setting 'extract.rules' must be a list ( { ... } )");
+		return;
+	}
+	n = config_setting_length(s);
+	conf->extract.rule_from = calloc((size_t)n + 1, sizeof(char *));
+	conf->extract.rule_pattern = calloc((size_t)n + 1, sizeof(char *));
+	if (!conf->extract.rule_from || !conf->extract.rule_pattern)
+		return;
+	for (i = 0; i < n; i++)
+		conf_apply_rule(errs, config_setting_get_elem(s, (unsigned)i),
+		                i, conf);
+}
+
 /* Stores the value of s into base + k->off according to k->type. */
 static void
 conf_set_value(struct conf_errs *errs, const config_setting_t *s,
@@ -379,7 +461,8 @@ conf_apply_group(struct conf_errs *errs, const config_setting_t *s,
 
 	if (!config_setting_is_group(s)) {
 		conf_err(errs, config_setting_source_line(s),
-		         "setting '%s' must be a group { ... }", path);
+		         "setting '%.*s' must be a group { ... }",
+		         (int)strcspn(path, "."), path);
 		return;
 	}
 	n = config_setting_length(s);
@@ -425,30 +508,30 @@ conf_check_oauth2(struct conf_errs *errs, struct conf_account *a,
 	if (o->access_token_command)
 		return;
 	if (o->client_id == NULL)
-		conf_err(errs, a->line, "%soauth2: 'client_id' is missing",
+		conf_err(errs, a->line, "%s.oauth2: 'client_id' is missing",
 		         path);
 	if (o->tenant == NULL && o->token_endpoint == NULL)
 		conf_err(errs, a->line,
-		         "%soauth2: 'tenant' (or "
+		         "%s.oauth2: 'tenant' (or "
 		         "'token_endpoint') is missing",
 		         path);
 	if (conf_secret_count(&o->client_secret) > 1)
 		conf_err(errs, a->line,
-		         "%soauth2: give only one of "
+		         "%s.oauth2: give only one of "
 		         "client_secret_env, client_secret_file and "
 		         "client_secret_command",
 		         path);
 	if (o->flow == CONF_OAUTH2_CLIENT_CREDENTIALS &&
 	    conf_secret_count(&o->client_secret) == 0)
 		conf_err(errs, a->line,
-		         "%soauth2: the client_credentials "
+		         "%s.oauth2: the client_credentials "
 		         "flow needs client_secret_env, client_secret_file or "
 		         "client_secret_command",
 		         path);
 	if (o->flow == CONF_OAUTH2_REFRESH_TOKEN &&
 	    o->refresh_token_file == NULL)
 		conf_err(errs, a->line,
-		         "%soauth2: the refresh_token flow "
+		         "%s.oauth2: the refresh_token flow "
 		         "needs 'refresh_token_file'",
 		         path);
 }
@@ -460,8 +543,9 @@ conf_finish_account(struct conf_errs *errs, struct conf_account *a, size_t idx)
 	char path[64];
 	const char *env_user;
 
-	snprintf(path, sizeof(path), "accounts.[%zu].", idx);
-	if (a->user == NULL && (env_user = getenv(CONF_DEFAULT_EMAIL_ENV)))
+	snprintf(path, sizeof(path), "accounts[%zu]", idx);
+	if (a->user == NULL &&
+	    (env_user = conf_env_lookup(errs->dotenv, CONF_DEFAULT_EMAIL_ENV)))
 		a->user = strdup(env_user);
 	if (a->user == NULL || !*a->user)
 		conf_err(errs, a->line, "%s: 'user' is missing (or set $%s)",
@@ -480,7 +564,7 @@ conf_finish_account(struct conf_errs *errs, struct conf_account *a, size_t idx)
 		a->port = a->tls == CONF_TLS_IMPLICIT ? 993 : 143;
 	if (a->tls == CONF_TLS_NONE && !a->allow_plaintext)
 		conf_err(errs, a->line,
-		         "%s: tls = \"none\" sends the password "
+		         "%s.tls: tls = \"none\" sends the password "
 		         "unencrypted; also set allow_plaintext = true if you "
 		         "really mean it",
 		         path);
@@ -529,13 +613,12 @@ conf_apply_accounts(struct conf_errs *errs, const config_setting_t *list,
 		a = &conf->accounts[conf->naccounts++];
 		conf_account_defaults(a);
 		a->line = config_setting_source_line(s);
-		snprintf(path, sizeof(path), "accounts.[%d].", i);
+		snprintf(path, sizeof(path), "accounts[%d].", i);
 		conf_apply_group(errs, s, path, conf_account_keys, a);
 		if (config_setting_is_group(s) &&
 		    (o = config_setting_get_member(s, "oauth2")) != NULL) {
 			a->has_oauth2 = true;
-			snprintf(path, sizeof(path), "accounts.[%d].oauth2.",
-			         i);
+			snprintf(path, sizeof(path), "accounts[%d].oauth2.", i);
 			conf_apply_group(errs, o, path, conf_oauth2_keys,
 			                 &a->oauth2);
 		}
@@ -552,6 +635,8 @@ conf_defaults(struct conf *conf)
 	conf->fetch.batch_size = 200;
 	conf->wait.timeout_seconds = 120;
 	conf->wait.max_email_age_seconds = 600;
+	conf->status.max_sync_age_seconds = 900;
+	conf->status.max_heartbeat_age_seconds = 120;
 }
 
 /* wait.senders: an address, a domain or a glob each, as `otpbox wait
@@ -592,10 +677,13 @@ conf_apply_root(struct conf_errs *errs, const config_t *cfg, struct conf *conf)
 	    {"fetch", conf_fetch_keys},
 	    {"wait", conf_wait_keys},
 	    {"extract", conf_extract_keys},
+	    {"status", conf_status_keys},
 	};
 	size_t i;
 
 	conf_apply_group(errs, root, "", conf_root_keys, conf);
+	if ((s = config_lookup(cfg, "extract.rules")) != NULL)
+		conf_apply_rules(errs, s, conf);
 	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
 		s = config_setting_get_member(root, groups[i].name);
 		if (s) {
@@ -617,7 +705,8 @@ conf_env_account(struct conf *conf)
 {
 	struct conf_account *a;
 
-	if (conf->naccounts > 0 || getenv(CONF_DEFAULT_EMAIL_ENV) == NULL)
+	if (conf->naccounts > 0 ||
+	    conf_env_lookup(conf->dotenv, CONF_DEFAULT_EMAIL_ENV) == NULL)
 		return;
 	conf->accounts = calloc(1, sizeof(*conf->accounts));
 	if (conf->accounts == NULL)
@@ -680,20 +769,25 @@ conf_errs_join(struct conf_errs *errs)
 	return out;
 }
 
-/* Turns a parsed libconfig tree (or none) into *out. */
+/* Turns a parsed libconfig tree (or none) into *out. Takes dotenv (NULL
+ * for none): it belongs to *out, or is freed on error. */
 static enum otpbox_err
-conf_build(const config_t *cfg, const char *name, struct conf **out,
-           char **errors)
+conf_build(const config_t *cfg, const char *name, struct conf_env *dotenv,
+           struct conf **out, char **errors)
 {
-	struct conf_errs errs = {.file = name ? name : "environment"};
+	struct conf_errs errs = {.file = name ? name : "environment",
+	                         .dotenv = dotenv};
 	struct conf *conf;
 	char *text;
 	size_t i;
 
 	*out = NULL;
 	conf = calloc(1, sizeof(*conf));
-	if (conf == NULL)
+	if (conf == NULL) {
+		conf_env_free(dotenv);
 		return OTPBOX_ERR_NOMEM;
+	}
+	conf->dotenv = dotenv;
 	conf_defaults(conf);
 	conf->path = conf_strdup(name);
 	if (cfg)
@@ -734,29 +828,48 @@ conf_syntax_error(const config_t *cfg, const char *name, char **errors)
 	return OTPBOX_ERR_CONFIG;
 }
 
-enum otpbox_err
-conf_load_string(const char *text, const char *name, struct conf **out,
-                 char **errors)
+/* Parses text (NULL: no file) read from name; takes dotenv. */
+static enum otpbox_err
+conf_parse(const char *text, const char *name, struct conf_env *dotenv,
+           struct conf **out, char **errors)
 {
 	enum otpbox_err err;
 	config_t cfg;
+	char *dir;
 
-	*out = NULL;
-	if (errors)
-		*errors = NULL;
+	if (text == NULL)
+		return conf_build(NULL, NULL, dotenv, out, errors);
 	config_init(&cfg);
-	if (!config_read_string(&cfg, text)) {
-		err = conf_syntax_error(&cfg, name, errors);
-		goto out;
+	/* @include "x" inside the file is relative to the file itself. */
+	if ((dir = strdup(name)) != NULL) {
+		config_set_include_dir(&cfg, dirname(dir));
+		free(dir);
 	}
-	err = conf_build(&cfg, name, out, errors);
-out:
+	if (!config_read_string(&cfg, text)) {
+		conf_env_free(dotenv);
+		err = conf_syntax_error(&cfg, name, errors);
+	} else
+		err = conf_build(&cfg, name, dotenv, out, errors);
 	config_destroy(&cfg);
 	return err;
 }
 
-static char *
-conf_errorf(const char *fmt, ...)
+enum otpbox_err
+conf_load_string(const char *text, const char *name, struct conf **out,
+                 char **errors)
+{
+	*out = NULL;
+	if (errors)
+		*errors = NULL;
+	return conf_parse(text, name, NULL, out, errors);
+}
+
+static enum otpbox_err conf_fail(char **errors, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Puts one message line in *errors (if wanted): OTPBOX_ERR_CONFIG. */
+static enum otpbox_err
+conf_fail(char **errors, const char *fmt, ...)
 {
 	char *msg = NULL;
 	va_list ap;
@@ -765,64 +878,99 @@ conf_errorf(const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
-	return msg;
+	if (errors && *errors == NULL)
+		*errors = msg;
+	else
+		free(msg);
+	return OTPBOX_ERR_CONFIG;
 }
 
-/* Picks the file to read: -c, then $OTPBOX_CONFIG, then the system file. */
-static const char *
-conf_pick_path(const char *path, bool *required)
+/* Reads ./.env for the program (conf_env.h); *out NULL when absent. */
+static enum otpbox_err
+conf_read_dotenv(struct conf_env **out, char **errors)
 {
-	const char *env = getenv("OTPBOX_CONFIG");
+	char cwd[4096], path[4096 + sizeof(CONF_DOTENV_FILE) + 1];
+	enum otpbox_err err;
 
-	*required = true;
-	if (path)
-		return path;
-	if (env && *env)
-		return env;
-	*required = false;
-	return access(CONF_SYSTEM_FILE, F_OK) == 0 ? CONF_SYSTEM_FILE : NULL;
+	/* Messages name the file in full: the user may not know the
+	 * directory a service was started in. */
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		snprintf(path, sizeof(path), "%s", CONF_DOTENV_FILE);
+	else
+		snprintf(path, sizeof(path), "%s/%s",
+		         strcmp(cwd, "/") ? cwd : "", CONF_DOTENV_FILE);
+	if ((err = conf_env_new(out)) != OTPBOX_OK)
+		return err;
+	err = conf_env_read(*out, path);
+	if (err == OTPBOX_ERR_CONFIG)
+		err = conf_fail(errors, "%s\n", conf_env_error(*out));
+	return err;
+}
+
+/* Lets the accounts' env secrets see ./.env, keeps only the keys they and
+ * $M365_EMAIL name, and refuses a .env that others can read a secret in. */
+static enum otpbox_err
+conf_apply_dotenv(struct conf *conf, char **errors)
+{
+	struct conf_env *env = conf->dotenv;
+	enum otpbox_err err;
+	struct conf_account *a;
+	size_t i;
+
+	err = conf_env_allow(env, CONF_ENV_EMAIL, false);
+	for (i = 0; i < conf->naccounts && err == OTPBOX_OK; i++) {
+		a = &conf->accounts[i];
+		a->password.dotenv = env;
+		a->oauth2.client_secret.dotenv = env;
+		if (a->password.env)
+			err = conf_env_allow(env, a->password.env, true);
+		if (err == OTPBOX_OK && a->oauth2.client_secret.env)
+			err = conf_env_allow(env, a->oauth2.client_secret.env,
+			                     true);
+	}
+	if (err == OTPBOX_OK && (err = conf_env_check(env)) != OTPBOX_OK)
+		return conf_fail(errors, "%s\n", conf_env_error(env));
+	if (err == OTPBOX_OK && conf_env_warnings(env) &&
+	    (conf->warnings = strdup(conf_env_warnings(env))) == NULL)
+		err = OTPBOX_ERR_NOMEM;
+	return err;
+}
+
+enum otpbox_err
+conf_load_flags(const char *path, unsigned flags, struct conf **out,
+                char **errors)
+{
+	struct conf_env *dotenv = NULL;
+	enum otpbox_err err = OTPBOX_OK;
+	char *text = NULL;
+
+	*out = NULL;
+	if (errors)
+		*errors = NULL;
+	if (flags & CONF_LOAD_DOTENV)
+		err = conf_read_dotenv(&dotenv, errors);
+	path = conf_file_pick(path);
+	if (err == OTPBOX_OK && path)
+		err = conf_file_read(path, &text, errors);
+	if (err) {
+		conf_env_free(dotenv);
+		goto out;
+	}
+	err = conf_parse(text, path, dotenv, out, errors);
+	if (err == OTPBOX_OK && dotenv &&
+	    (err = conf_apply_dotenv(*out, errors)) != OTPBOX_OK) {
+		conf_free(*out);
+		*out = NULL;
+	}
+out:
+	free(text);
+	return err;
 }
 
 enum otpbox_err
 conf_load(const char *path, struct conf **out, char **errors)
 {
-	enum otpbox_err err;
-	bool required;
-	char *dir;
-	config_t cfg;
-	FILE *fp;
-
-	*out = NULL;
-	if (errors)
-		*errors = NULL;
-	if ((err = conf_read_dotenv(".env")) != OTPBOX_OK && errors) {
-		*errors =
-		    conf_errorf(".env: cannot read: %s\n", strerror(errno));
-		return OTPBOX_ERR_CONFIG;
-	}
-	path = conf_pick_path(path, &required);
-	if (path == NULL)
-		return conf_build(NULL, NULL, out, errors);
-	fp = fopen(path, "r");
-	if (fp == NULL) {
-		if (errors)
-			*errors = conf_errorf("%s: cannot open: %s\n", path,
-			                      strerror(errno));
-		return OTPBOX_ERR_CONFIG;
-	}
-	config_init(&cfg);
-	/* @include "x" inside the file is relative to the file itself. */
-	if ((dir = strdup(path)) != NULL) {
-		config_set_include_dir(&cfg, dirname(dir));
-		free(dir);
-	}
-	if (!config_read(&cfg, fp))
-		err = conf_syntax_error(&cfg, path, errors);
-	else
-		err = conf_build(&cfg, path, out, errors);
-	config_destroy(&cfg);
-	fclose(fp);
-	return err;
+	return conf_load_flags(path, CONF_LOAD_DOTENV, out, errors);
 }
 
 static void
@@ -865,234 +1013,30 @@ conf_free(struct conf *conf)
 		return;
 	free(conf->path);
 	free(conf->database);
+	free(conf->warnings);
+	conf_env_free(conf->dotenv);
 	for (i = 0; i < conf->naccounts; i++)
 		conf_account_clear(&conf->accounts[i]);
 	free(conf->accounts);
 	conf_strlist_free(conf->wait.senders, conf->wait.nsenders);
 	conf_strlist_free(conf->extract.custom_patterns,
 	                  conf->extract.ncustom_patterns);
+	conf_strlist_free(conf->extract.rule_from, conf->extract.nrules);
+	conf_strlist_free(conf->extract.rule_pattern, conf->extract.nrules);
 	free(conf);
 }
 
 const char *
 conf_database(struct conf *conf, const char *override)
 {
-	const char *env = getenv("OTPBOX_DB"), *home, *state;
-	char *path = NULL;
+	char *path = conf_file_database_dup(override, conf->database);
 
-	if (override && *override)
-		path = strdup(override);
-	else if (env && *env)
-		path = strdup(env);
-	else if (conf->database)
+	/* Unchanged: keep the string a caller may still hold. */
+	if (path && conf->database && !strcmp(path, conf->database)) {
+		free(path);
 		return conf->database;
-	else if (geteuid() == 0)
-		path = strdup(CONF_SYSTEM_DATABASE);
-	else if ((state = getenv("XDG_STATE_HOME")) && *state) {
-		if (asprintf(&path, "%s/otpbox/otpbox.db", state) < 0)
-			path = NULL;
-	} else if ((home = getenv("HOME")) && *home) {
-		if (asprintf(&path, "%s/.local/state/otpbox/otpbox.db", home) <
-		    0)
-			path = NULL;
-	} else
-		path = strdup("otpbox.db");
+	}
 	free(conf->database);
 	conf->database = path;
 	return path;
-}
-
-/* Reads at most CONF_SECRET_MAX bytes of fd into a new string. */
-static enum otpbox_err
-conf_read_fd(int fd, char **out)
-{
-	size_t len = 0, cap = 256;
-	char *buf = malloc(cap), *grown;
-	ssize_t n;
-
-	if (buf == NULL)
-		return OTPBOX_ERR_NOMEM;
-	for (;;) {
-		if (len + 1 >= cap) {
-			if (cap >= CONF_SECRET_MAX) {
-				conf_secret_free(buf);
-				return OTPBOX_ERR_TOO_BIG;
-			}
-			grown = malloc(cap * 2);
-			if (grown == NULL) {
-				conf_secret_free(buf);
-				return OTPBOX_ERR_NOMEM;
-			}
-			memcpy(grown, buf, len);
-			explicit_bzero(buf, cap);
-			free(buf);
-			buf = grown;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			conf_secret_free(buf);
-			return OTPBOX_ERR_IO;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	buf[len] = '\0';
-	*out = buf;
-	return OTPBOX_OK;
-}
-
-static enum otpbox_err
-conf_secret_from_file(const char *path, const char *what, char **out,
-                      char *errbuf, size_t errlen)
-{
-	enum otpbox_err err;
-	struct stat st;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(errbuf, errlen, "%s file %s: %s", what, path,
-		         strerror(errno));
-		return OTPBOX_ERR_SECRET;
-	}
-	if (fstat(fd, &st) < 0 || (st.st_mode & 077)) {
-		snprintf(errbuf, errlen,
-		         "%s file %s is readable by group or "
-		         "others; run 'chmod 600 %s'",
-		         what, path, path);
-		close(fd);
-		return OTPBOX_ERR_SECRET;
-	}
-	err = conf_read_fd(fd, out);
-	close(fd);
-	if (err)
-		snprintf(errbuf, errlen, "%s file %s: %s", what, path,
-		         otpbox_strerror(err));
-	return err ? OTPBOX_ERR_SECRET : OTPBOX_OK;
-}
-
-static enum otpbox_err
-conf_secret_from_command(const char *command, const char *what, char **out,
-                         char *errbuf, size_t errlen)
-{
-	enum otpbox_err err;
-	int pipefd[2], status;
-	pid_t pid;
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
-		snprintf(errbuf, errlen, "%s command: %s", what,
-		         strerror(errno));
-		return OTPBOX_ERR_SECRET;
-	}
-	if (pid == 0) {
-		dup2(pipefd[1], STDOUT_FILENO);
-		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	err = conf_read_fd(pipefd[0], out);
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (err == OTPBOX_OK &&
-	    (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !**out)) {
-		conf_secret_free(*out);
-		*out = NULL;
-		snprintf(errbuf, errlen,
-		         "%s command failed (exit status %d) "
-		         "or printed nothing",
-		         what, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		return OTPBOX_ERR_SECRET;
-	}
-	if (err)
-		snprintf(errbuf, errlen, "%s command: %s", what,
-		         otpbox_strerror(err));
-	return err ? OTPBOX_ERR_SECRET : OTPBOX_OK;
-}
-
-enum otpbox_err
-conf_secret_read(const struct conf_secret *secret, const char *what, char **out,
-                 char *errbuf, size_t errlen)
-{
-	const char *v;
-
-	*out = NULL;
-	if (secret->file)
-		return conf_secret_from_file(secret->file, what, out, errbuf,
-		                             errlen);
-	if (secret->command)
-		return conf_secret_from_command(secret->command, what, out,
-		                                errbuf, errlen);
-	if (secret->env == NULL) {
-		snprintf(errbuf, errlen, "no %s configured", what);
-		return OTPBOX_ERR_SECRET;
-	}
-	v = getenv(secret->env);
-	if (v == NULL || !*v) {
-		snprintf(errbuf, errlen,
-		         "%s: environment variable %s is not "
-		         "set (or put it in ./.env)",
-		         what, secret->env);
-		return OTPBOX_ERR_SECRET;
-	}
-	*out = strdup(v);
-	return *out ? OTPBOX_OK : OTPBOX_ERR_NOMEM;
-}
-
-void
-conf_secret_free(char *secret)
-{
-	if (secret == NULL)
-		return;
-	explicit_bzero(secret, strlen(secret));
-	free(secret);
-}
-
-/* Removes one pair of matching quotes around v, in place. */
-static char *
-conf_unquote(char *v)
-{
-	size_t len = strlen(v);
-
-	while (len > 0 &&
-	       (v[len - 1] == ' ' || v[len - 1] == '\t' || v[len - 1] == '\r'))
-		v[--len] = '\0';
-	if (len >= 2 && (v[0] == '"' || v[0] == '\'') && v[len - 1] == v[0]) {
-		v[len - 1] = '\0';
-		return v + 1;
-	}
-	return v;
-}
-
-enum otpbox_err
-conf_read_dotenv(const char *path)
-{
-	char line[4096], *key, *eq;
-	FILE *fp;
-
-	fp = fopen(path, "r");
-	if (fp == NULL)
-		return errno == ENOENT ? OTPBOX_OK : OTPBOX_ERR_IO;
-	while (fgets(line, sizeof(line), fp)) {
-		line[strcspn(line, "\n")] = '\0';
-		key = line + strspn(line, " \t");
-		if (!strncmp(key, "export ", 7))
-			key += 7;
-		if (*key == '#' || (eq = strchr(key, '=')) == NULL)
-			continue;
-		*eq = '\0';
-		key[strcspn(key, " \t")] = '\0';
-		if (*key)
-			setenv(key,
-			       conf_unquote(eq + 1 + strspn(eq + 1, " \t")), 0);
-	}
-	explicit_bzero(line, sizeof(line));
-	fclose(fp);
-	return OTPBOX_OK;
 }

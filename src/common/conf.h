@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "conf_env.h"
+#include "conf_secret.h"
 #include "otpbox_err.h"
 
 /* Microsoft 365 defaults, used when a setting is absent. */
@@ -13,7 +15,7 @@
 #define CONF_DEFAULT_PORT 993
 #define CONF_DEFAULT_FOLDER "INBOX"
 #define CONF_DEFAULT_PASSWORD_ENV "M365_APP_PASSWORD"
-#define CONF_DEFAULT_EMAIL_ENV "M365_EMAIL"
+#define CONF_DEFAULT_EMAIL_ENV CONF_ENV_EMAIL
 #define CONF_DEFAULT_TOKEN_ENDPOINT                                            \
 	"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
 /* The system-wide file, a fixed path that scripts and docs rely on. */
@@ -35,14 +37,6 @@ enum conf_tls {
 enum conf_oauth2_flow {
 	CONF_OAUTH2_CLIENT_CREDENTIALS = 0, /* app-only, IMAP.AccessAsApp */
 	CONF_OAUTH2_REFRESH_TOKEN,          /* delegated, rotating token */
-};
-
-/* Where a secret comes from. At most one of the three is set; the secret
- * itself is read only when needed, by conf_secret_read(). */
-struct conf_secret {
-	char *env;     /* name of an environment variable */
-	char *file;    /* a file readable by its owner only */
-	char *command; /* a shell command whose output is the secret */
 };
 
 struct conf_oauth2 {
@@ -85,7 +79,11 @@ struct conf_account {
 };
 
 struct conf {
-	char *path;     /* the file read, or NULL when none */
+	char *path; /* the file read, or NULL when none */
+	/* The documented keys of ./.env (conf_env.h), or NULL when not read.
+	 * Never exported: the secrets' dotenv fields point here. */
+	struct conf_env *dotenv;
+	char *warnings; /* lines for the user ("FILE:LINE: ...\n"), or NULL */
 	char *database; /* NULL until resolved by conf_database() */
 	struct conf_account *accounts;
 	size_t naccounts;
@@ -107,18 +105,42 @@ struct conf {
 	struct {
 		char **custom_patterns;
 		size_t ncustom_patterns;
+		/* extract.rules: rule i tries rule_pattern[i] on mail whose
+		 * From addr-spec matches the glob rule_from[i] */
+		char **rule_from, **rule_pattern;
+		size_t nrules;
 	} extract;
+	struct {
+		/* `otpbox status` says unhealthy past these
+		 * (docs/operations.md) */
+		int max_sync_age_seconds;      /* since the last success */
+		int max_heartbeat_age_seconds; /* --watch fetcher silent */
+	} status;
+};
+
+/* What conf_load_flags() reads besides the configuration file. */
+enum conf_load_flag {
+	/* ./.env of the working directory: for the otpbox program only,
+	 * never for libotpbox, whose caller's directory is not ours. */
+	CONF_LOAD_DOTENV = 1 << 0,
 };
 
 /*
  * Loads the configuration. path is the -c argument or NULL; then
- * $OTPBOX_CONFIG, then CONF_SYSTEM_FILE if it exists. ./.env is read into
- * the environment first (variables already set win). With no account in
- * the file, $M365_EMAIL creates one with Microsoft 365 defaults.
- * On OTPBOX_ERR_CONFIG, *errors holds every problem found, one per line,
- * each naming file, line and setting; the caller frees it. On success
- * *out belongs to the caller (conf_free()).
+ * $OTPBOX_CONFIG, then CONF_SYSTEM_FILE if it exists. The file must be a
+ * readable regular file; it is read whole and then parsed. With
+ * CONF_LOAD_DOTENV, ./.env is read too (conf_env.h): only M365_EMAIL and
+ * the names of password_env / client_secret_env are taken from it
+ * (variables already in the environment win), into conf->dotenv, never
+ * into the environment; other keys are dropped with a line in
+ * conf->warnings. With no account in the file, $M365_EMAIL creates one
+ * with Microsoft 365 defaults. On OTPBOX_ERR_CONFIG, *errors holds every
+ * problem found, one per line, each naming file, line and setting; the
+ * caller frees it. On success *out belongs to the caller (conf_free()).
  */
+enum otpbox_err conf_load_flags(const char *path, unsigned flags,
+                                struct conf **out, char **errors);
+/* conf_load_flags(path, CONF_LOAD_DOTENV, out, errors): the program's. */
 enum otpbox_err conf_load(const char *path, struct conf **out, char **errors);
 /* Parses configuration text as if read from the file name `name`. */
 enum otpbox_err conf_load_string(const char *text, const char *name,
@@ -126,25 +148,10 @@ enum otpbox_err conf_load_string(const char *text, const char *name,
 void conf_free(struct conf *conf);
 
 /*
- * The database path, in order: override (--db), $OTPBOX_DB, the file's
- * `database`, then /var/lib/otpbox/otpbox.db for root or
- * $XDG_STATE_HOME/otpbox/otpbox.db (~/.local/state/...) for others.
- * The result belongs to conf.
+ * The database path (conf_file_database_dup(): --db, $OTPBOX_DB, the
+ * file's `database`, then the per-user default). The result belongs to
+ * conf and replaces the previous one; NULL when out of memory.
  */
 const char *conf_database(struct conf *conf, const char *override);
-
-/*
- * Reads a secret. *out is a NUL-terminated copy the caller must wipe and
- * free with conf_secret_free(). On error errbuf says why, without the
- * secret. what names the setting in messages ("password").
- */
-enum otpbox_err conf_secret_read(const struct conf_secret *secret,
-                                 const char *what, char **out, char *errbuf,
-                                 size_t errlen);
-void conf_secret_free(char *secret);
-
-/* Reads KEY=VALUE lines of path into the environment without replacing
- * variables that are already set. A missing file is not an error. */
-enum otpbox_err conf_read_dotenv(const char *path);
 
 #endif

@@ -10,30 +10,34 @@
 #include <string.h>
 #include <strings.h>
 
-static enum otpbox_err
-extract_compile(struct extract_ctx *ctx, struct extract_re *re,
-                const char *pattern, uint32_t flags, char *errbuf,
-                size_t errlen)
+enum otpbox_err
+extract_compile(struct extract_re *re, const char *pattern, uint32_t flags,
+                char *errbuf, size_t errlen)
 {
 	int errcode;
 	PCRE2_SIZE erroff;
 	PCRE2_UCHAR msg[160];
 
-	re->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-	                         flags | PCRE2_UTF | PCRE2_NO_UTF_CHECK,
-	                         &errcode, &erroff, NULL);
+	/* re->code may be left from an earlier attempt that failed later. */
 	if (!re->code) {
-		pcre2_get_error_message(errcode, msg, sizeof(msg));
-		if (errbuf && errlen)
-			snprintf(errbuf, errlen,
-			         "pattern '%.80s' at offset %zu: %s", pattern,
-			         (size_t)erroff, (const char *)msg);
-		return OTPBOX_ERR_CONFIG;
+		re->code =
+		    pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+		                  flags | PCRE2_UTF | PCRE2_NO_UTF_CHECK,
+		                  &errcode, &erroff, NULL);
+		if (!re->code) {
+			pcre2_get_error_message(errcode, msg, sizeof(msg));
+			if (errbuf && errlen)
+				snprintf(errbuf, errlen,
+				         "pattern '%.80s' at offset %zu: %s",
+				         pattern, (size_t)erroff,
+				         (const char *)msg);
+			return OTPBOX_ERR_CONFIG;
+		}
+		re->jit = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0;
 	}
-	re->jit = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0;
-	re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
+	if (!re->md)
+		re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
 	return re->md ? OTPBOX_OK : OTPBOX_ERR_NOMEM;
-	(void)ctx;
 }
 
 /* Joins NULL-terminated fragments into "(?:a|b|c)". */
@@ -66,7 +70,7 @@ extract_compile_list(struct extract_ctx *ctx, struct extract_re *re,
 
 	if (!pat)
 		return OTPBOX_ERR_NOMEM;
-	err = extract_compile(ctx, re, pat, flags, NULL, 0);
+	err = extract_compile(re, pat, flags, NULL, 0);
 	free(pat);
 	return err;
 }
@@ -78,14 +82,14 @@ extract_compile_defaults(struct extract_ctx *ctx)
 	size_t i;
 
 	for (i = 0; i < extract_rules_npatterns && !err; i++)
-		err = extract_compile(ctx, &ctx->patterns[i],
+		err = extract_compile(&ctx->patterns[i],
 		                      extract_rules_patterns[i].regex, 0, NULL,
 		                      0);
-	if (err || (err = extract_kw_new(&ctx->kw)) ||
+	if (err || (!ctx->kw && (err = extract_kw_new(&ctx->kw))) ||
 	    (err = extract_compile_list(ctx, &ctx->quote,
 	                                extract_rules_quote_intro,
 	                                PCRE2_MULTILINE)) ||
-	    (err = extract_compile(ctx, &ctx->urls,
+	    (err = extract_compile(&ctx->urls,
 	                           "(?:https?://|www\\.)[^\\s<>\"]+"
 	                           "|[\\w.+-]+@[\\w-]+(?:\\.[\\w-]+)+",
 	                           PCRE2_CASELESS, NULL, 0)) ||
@@ -133,11 +137,12 @@ extract_ctx_new(const char *const *custom, size_t ncustom,
 	}
 	pcre2_set_match_limit(ctx->mctx, EXTRACT_MATCH_LIMIT);
 	pcre2_set_depth_limit(ctx->mctx, EXTRACT_DEPTH_LIMIT);
-	if ((err = extract_compile_defaults(ctx)))
-		goto out;
+	/* The default rules are compiled by the first extract_run(): a
+	 * fetch that finds no new mail never pays for them. Custom
+	 * patterns are compiled now, so that a bad one is a load error. */
 	for (i = 0; i < ncustom; i++) {
-		err = extract_compile(ctx, &ctx->custom[i], custom[i], 0,
-		                      errbuf, errlen);
+		err = extract_compile(&ctx->custom[i], custom[i], 0, errbuf,
+		                      errlen);
 		if (err)
 			goto out;
 		ctx->ncustom++;
@@ -151,7 +156,7 @@ out:
 	return OTPBOX_OK;
 }
 
-static void
+void
 extract_re_free(struct extract_re *re)
 {
 	pcre2_match_data_free(re->md);
@@ -175,6 +180,11 @@ extract_ctx_free(struct extract_ctx *ctx)
 	extract_re_free(&ctx->link_login);
 	for (i = 0; i < ctx->ncustom; i++)
 		extract_re_free(&ctx->custom[i]);
+	for (i = 0; i < ctx->nrules; i++) {
+		free(ctx->rules[i].from);
+		extract_re_free(&ctx->rules[i].re);
+	}
+	free(ctx->sender);
 	pcre2_match_context_free(ctx->mctx);
 	free(ctx->hits);
 	free(ctx->stale);
@@ -227,18 +237,43 @@ extract_reason(struct extract_cand *c, const char *fmt, ...)
 
 /* ---- segment preparation ---- */
 
-/* Cuts the text at the first line that introduces a quoted reply. */
+/* Whether lines quoted with '>' were dropped right after pos (spaces
+ * and line breaks apart). */
+static bool
+extract_quoted_after(const struct extract_seg *seg, size_t pos)
+{
+	size_t i, end = pos;
+
+	while (end < seg->len &&
+	       (seg->text[end] == '\n' || seg->text[end] == ' '))
+		end++;
+	for (i = 0; i < seg->norm.nquoted; i++)
+		if (seg->norm.quoted[i] >= pos && seg->norm.quoted[i] <= end)
+			return true;
+	return false;
+}
+
+/* Cuts the text at the first line that introduces a quoted reply. An
+ * introduction followed by '>' lines (already dropped) only loses its
+ * own line: what follows is a bottom-posted answer, not the old mail. */
 static void
 extract_cut_quote(struct extract_ctx *ctx, struct extract_seg *seg)
 {
 	PCRE2_SIZE *ov;
+	size_t off = 0;
 
-	if (seg->in->subject ||
-	    !extract_find(ctx, &ctx->quote, seg->text, seg->len, 0))
+	if (seg->in->subject)
 		return;
-	ov = pcre2_get_ovector_pointer(ctx->quote.md);
-	seg->len = ov[0];
-	seg->text[seg->len] = '\0';
+	while (extract_find(ctx, &ctx->quote, seg->text, seg->len, off)) {
+		ov = pcre2_get_ovector_pointer(ctx->quote.md);
+		if (!extract_quoted_after(seg, ov[1])) {
+			seg->len = ov[0];
+			seg->text[seg->len] = '\0';
+			return;
+		}
+		memset(seg->text + ov[0], ' ', ov[1] - ov[0]);
+		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+	}
 }
 
 /* Blanks URLs and e-mail addresses: their digits are never codes. */
@@ -272,7 +307,55 @@ extract_find_hits(struct extract_ctx *ctx, struct extract_seg *seg)
 	                             EXTRACT_MAX_HITS);
 	for (i = 0; i < seg->nhits; i++)
 		if (seg->hits[i].cls == EXTRACT_KW_STALE)
-			seg->stale[seg->nstale++] = seg->hits[i].start;
+			seg->stale[seg->nstale++] = i;
+	return OTPBOX_OK;
+}
+
+/* Whether a sentence ends at i: . ! ? before a space or line break, a
+ * blank line, an ideographic full stop (for stops); in HTML any line
+ * break and a full-width '!' too (for breaks). */
+static void
+extract_stop_at(const struct extract_seg *seg, size_t i, bool *stop, bool *brk)
+{
+	const char *t = seg->text;
+
+	*stop = *brk = false;
+	if (i + 1 >= seg->len)
+		return;
+	if ((t[i] == '.' || t[i] == '!' || t[i] == '?') &&
+	    (t[i + 1] == ' ' || t[i + 1] == '\n'))
+		*stop = *brk = true;
+	else if (t[i] == '\n' && t[i + 1] == '\n')
+		*stop = *brk = true;
+	else if (t[i] == '\xe3' && !strncmp(t + i, "\xe3\x80\x82", 3))
+		*stop = *brk = true;
+	else if (t[i] == '\n' && seg->in->html)
+		*brk = true;
+	else if (t[i] == '\xef' && !strncmp(t + i, "\xef\xbc\x81", 3))
+		*brk = true;
+}
+
+/* Fills the prefix counts of extract_p.h in one pass over the text. */
+static enum otpbox_err
+extract_prefix_counts(struct extract_seg *seg)
+{
+	size_t i, n = seg->len + 1;
+	bool stop, brk;
+
+	seg->units = malloc(n * sizeof(*seg->units));
+	seg->stops = malloc(n * sizeof(*seg->stops));
+	seg->breaks = malloc(n * sizeof(*seg->breaks));
+	if (!seg->units || !seg->stops || !seg->breaks)
+		return OTPBOX_ERR_NOMEM;
+	seg->units[0] = seg->stops[0] = seg->breaks[0] = 0;
+	for (i = 0; i < seg->len; i++) {
+		extract_stop_at(seg, i, &stop, &brk);
+		seg->units[i + 1] =
+		    seg->units[i] + (seg->text[i] == '\n' ? 12 : 0) +
+		    (((unsigned char)seg->text[i] & 0xc0) != 0x80);
+		seg->stops[i + 1] = seg->stops[i] + stop;
+		seg->breaks[i + 1] = seg->breaks[i] + brk;
+	}
 	return OTPBOX_OK;
 }
 
@@ -291,14 +374,16 @@ extract_prepare(struct extract_ctx *ctx, const struct extract_segment *in,
 	seg->len = seg->norm.len;
 	extract_cut_quote(ctx, seg);
 	extract_blank_urls(ctx, seg);
-	if ((err = extract_find_hits(ctx, seg)))
+	seg->steps = &ctx->steps;
+	if ((err = extract_prefix_counts(seg)) ||
+	    (err = extract_find_hits(ctx, seg)))
 		return err;
 	return extract_code_find_numbers(ctx, seg);
 }
 
 /* Resets a segment without clearing its large arrays (only counts). */
 static void
-extract_seg_init(struct extract_seg *seg, bool subject_code)
+extract_seg_init(struct extract_seg *seg, unsigned subject_kw)
 {
 	seg->in = NULL;
 	seg->norm.text = NULL;
@@ -308,7 +393,8 @@ extract_seg_init(struct extract_seg *seg, bool subject_code)
 	seg->hits = NULL;
 	seg->stale = NULL;
 	seg->nums = NULL;
-	seg->subject_code = subject_code;
+	seg->units = seg->stops = seg->breaks = NULL;
+	seg->subject_kw = subject_kw;
 }
 
 static void
@@ -318,6 +404,9 @@ extract_seg_free(struct extract_seg *seg)
 
 	for (i = 0; i < seg->nurls; i++)
 		free(seg->urls[i].url);
+	free(seg->units);
+	free(seg->stops);
+	free(seg->breaks);
 	extract_norm_free(&seg->norm);
 }
 
@@ -470,6 +559,18 @@ extract_result_from(struct extract_set *set, struct extract_result **out)
 	return OTPBOX_OK;
 }
 
+bool
+extract_ctx_compiled(const struct extract_ctx *ctx)
+{
+	return ctx->compiled;
+}
+
+size_t
+extract_ctx_steps(const struct extract_ctx *ctx)
+{
+	return ctx->steps;
+}
+
 enum otpbox_err
 extract_run(struct extract_ctx *ctx, const struct extract_segment *segs,
             size_t nsegs, struct extract_result **out)
@@ -477,18 +578,23 @@ extract_run(struct extract_ctx *ctx, const struct extract_segment *segs,
 	struct extract_set set = {0};
 	struct extract_seg seg;
 	enum otpbox_err err = OTPBOX_OK;
-	bool subject_code = false;
+	unsigned subject_kw = 0;
 	size_t i, j;
 
 	*out = NULL;
+	if (!ctx->compiled) {
+		if ((err = extract_compile_defaults(ctx)))
+			return err;
+		ctx->compiled = true;
+	}
 	set.c = ctx->cands;
 	for (i = 0; i < nsegs && !err; i++) {
-		extract_seg_init(&seg, subject_code);
+		extract_seg_init(&seg, subject_kw);
 		err = extract_prepare(ctx, &segs[i], &seg);
 		for (j = 0; !err && segs[i].subject && j < seg.nhits; j++)
-			subject_code |= seg.hits[j].cls == EXTRACT_KW_CODE;
+			subject_kw |= 1u << seg.hits[j].cls;
 		if (!err) {
-			extract_code_custom(ctx, &seg, &set);
+			extract_user_scan(ctx, &seg, &set);
 			extract_code_scan(ctx, &seg, &set);
 			extract_link_scan(ctx, &seg, &set);
 		}

@@ -45,9 +45,10 @@ struct extract_result {
 struct extract_ctx;
 
 /*
- * Compiles the default rules (extract_rules.c) and the custom patterns
- * (PCRE2; the first capture group, else the whole match, is the code).
- * OTPBOX_ERR_CONFIG with errbuf naming the pattern that does not compile.
+ * Compiles the custom patterns (PCRE2; the first capture group, else the
+ * whole match, is the code); the default rules (extract_rules.c) are
+ * compiled, with JIT, by the first extract_run(). OTPBOX_ERR_CONFIG with
+ * errbuf naming the pattern that does not compile.
  */
 enum otpbox_err extract_ctx_new(const char *const *custom, size_t ncustom,
                                 struct extract_ctx **out, char *errbuf,
@@ -55,8 +56,42 @@ enum otpbox_err extract_ctx_new(const char *const *custom, size_t ncustom,
 void extract_ctx_free(struct extract_ctx *ctx);
 
 /*
+ * Adds an operator rule: pattern (PCRE2, run on the normalised text; the
+ * first capture group, else the whole match, is the code) is tried, before
+ * custom patterns and the default rules, on messages whose From addr-spec
+ * matches from: a glob on the lower-cased addr-spec ("*@accounts.example")
+ * or a bare domain, which also matches its subdomains. OTPBOX_ERR_CONFIG
+ * with errbuf saying why (pattern does not compile, no scope, too many
+ * rules); OTPBOX_ERR_NOMEM. Strings are copied.
+ */
+enum otpbox_err extract_ctx_add_rule(struct extract_ctx *ctx, const char *from,
+                                     const char *pattern, char *errbuf,
+                                     size_t errlen);
+
+/* Sets the From addr-spec (copied, lower-cased; NULL: none) the rules
+ * of the next extract_run() are scoped by. OTPBOX_ERR_NOMEM. */
+enum otpbox_err extract_ctx_set_sender(struct extract_ctx *ctx,
+                                       const char *addr);
+
+/* Whether the rule scope matches the lower-cased addr-spec addr. */
+bool extract_scope_matches(const char *scope, const char *addr);
+
+/* OTPBOX_OK when pattern compiles as a rule or custom pattern, else
+ * OTPBOX_ERR_CONFIG with errbuf saying why (for checks at load). */
+enum otpbox_err extract_pattern_check(const char *pattern, char *errbuf,
+                                      size_t errlen);
+
+/* Whether the default rules have been compiled yet (by extract_run()). */
+bool extract_ctx_compiled(const struct extract_ctx *ctx);
+
+/* Keyword hits visited so far by the context searches around candidates
+ * (a work counter: it grows linearly with the text searched). */
+size_t extract_ctx_steps(const struct extract_ctx *ctx);
+
+/*
  * Scores every candidate code in the segments and chooses at most one;
  * when no code is chosen, scores the links and chooses at most one.
+ * OTPBOX_ERR_NOMEM (also when the default rules cannot be compiled).
  * *out belongs to the caller (extract_result_free()).
  */
 enum otpbox_err extract_run(struct extract_ctx *ctx,

@@ -67,19 +67,11 @@ extract_code_find_numbers(struct extract_ctx *ctx, struct extract_seg *seg)
 /* ---- code scoring ---- */
 
 /* Distance from a to b (a <= b) in characters, a line break counting
- * 12 (so "Code:" on the line above is still near). */
+ * 12 (so "Code:" on the line above is still near). O(1). */
 static size_t
 extract_distance(const struct extract_seg *seg, size_t a, size_t b)
 {
-	size_t d = 0, i;
-
-	for (i = a; i < b; i++) {
-		if (seg->text[i] == '\n')
-			d += 12;
-		if (((unsigned char)seg->text[i] & 0xc0) != 0x80)
-			d++;
-	}
-	return d;
+	return seg->units[b] - seg->units[a];
 }
 
 static double
@@ -97,20 +89,7 @@ extract_decay(size_t d, size_t full, size_t zero)
 static bool
 extract_sentence_break(const struct extract_seg *seg, size_t a, size_t b)
 {
-	const char *t = seg->text;
-	size_t i;
-
-	for (i = a; i < b && i + 1 < seg->len; i++) {
-		if ((t[i] == '.' || t[i] == '!' || t[i] == '?') &&
-		    (t[i + 1] == ' ' || t[i + 1] == '\n') && i + 1 <= b)
-			return true;
-		if (t[i] == '\n' && (t[i + 1] == '\n' || seg->in->html))
-			return true;
-		if (!strncmp(t + i, "\xe3\x80\x82", 3) ||
-		    !strncmp(t + i, "\xef\xbc\x81", 3))
-			return true;
-	}
-	return false;
+	return a < b && seg->breaks[b] != seg->breaks[a];
 }
 
 static const char *const extract_kw_names[] = {
@@ -121,6 +100,7 @@ static const char *const extract_kw_names[] = {
     [EXTRACT_KW_NOUN] = "label",
     [EXTRACT_KW_ENTER] = "instruction",
     [EXTRACT_KW_INTENT] = "sign-in word",
+    [EXTRACT_KW_NOTYOU] = "security notice",
 };
 
 /* Index of the last hit ending at or before pos, or -1. */
@@ -145,19 +125,7 @@ extract_code_hit_before(const struct extract_seg *seg, size_t pos)
 static bool
 extract_full_stop(const struct extract_seg *seg, size_t a, size_t b)
 {
-	const char *t = seg->text;
-	size_t i;
-
-	for (i = a; i < b && i + 1 < seg->len; i++) {
-		if ((t[i] == '.' || t[i] == '!' || t[i] == '?') &&
-		    (t[i + 1] == ' ' || t[i + 1] == '\n'))
-			return true;
-		if (t[i] == '\n' && t[i + 1] == '\n')
-			return true;
-		if (!strncmp(t + i, "\xe3\x80\x82", 3))
-			return true;
-	}
-	return false;
+	return a < b && seg->stops[b] != seg->stops[a];
 }
 
 /* Whether a hit of class cls lies in the same sentence as pos, before
@@ -172,6 +140,7 @@ extract_sentence_has2(const struct extract_seg *seg, size_t pos,
 	for (i = extract_code_hit_before(seg, pos); i >= 0; i--) {
 		const struct extract_kw_hit *h = &seg->hits[i];
 
+		++*seg->steps;
 		if (pos - h->end > reach || extract_full_stop(seg, h->end, pos))
 			break;
 		if (h->cls == cls)
@@ -181,6 +150,7 @@ extract_sentence_has2(const struct extract_seg *seg, size_t pos,
 	     both && j < seg->nhits; j++) {
 		const struct extract_kw_hit *h = &seg->hits[j];
 
+		++*seg->steps;
 		if (h->start < pos)
 			continue;
 		if (h->start - pos > reach ||
@@ -199,34 +169,46 @@ extract_sentence_has(const struct extract_seg *seg, size_t pos,
 	return extract_sentence_has2(seg, pos, cls, reach, false);
 }
 
+/* Index of the first number starting at or after pos (nnums if none). */
+static size_t
+extract_num_from(const struct extract_seg *seg, size_t pos)
+{
+	size_t lo = 0, hi = seg->nnums, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (seg->nums[mid].start < pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Whether a number that no label names lies in (a, b). */
 static bool
 extract_free_number_between(const struct extract_seg *seg, size_t a, size_t b)
 {
 	size_t i;
 
-	for (i = 0; i < seg->nnums; i++) {
-		if (seg->nums[i].start >= b)
+	for (i = extract_num_from(seg, a); i < seg->nnums; i++) {
+		++*seg->steps;
+		if (seg->nums[i].end > b)
 			break;
-		if (seg->nums[i].start >= a && seg->nums[i].end <= b &&
-		    !seg->nums[i].labelled)
+		if (!seg->nums[i].labelled)
 			return true;
 	}
 	return false;
 }
 
+/* Whether a number lies in (a, b): numbers do not overlap, so only the
+ * first one starting after a can. */
 static bool
 extract_number_between(const struct extract_seg *seg, size_t a, size_t b)
 {
-	size_t i;
+	size_t i = extract_num_from(seg, a);
 
-	for (i = 0; i < seg->nnums; i++) {
-		if (seg->nums[i].start >= b)
-			break;
-		if (seg->nums[i].start >= a && seg->nums[i].end <= b)
-			return true;
-	}
-	return false;
+	return i < seg->nnums && seg->nums[i].end <= b;
 }
 
 /* The label that names the number at start ("Order #", "Tel.", "ID"):
@@ -262,6 +244,46 @@ extract_attached_label(const struct extract_seg *seg, size_t start)
 	return h;
 }
 
+/* Whether n looks like a card number: 12 to 19 digits in groups of four
+ * (the last may be shorter), or in one run no label names. */
+static bool
+extract_is_card(const struct extract_seg *seg, const struct extract_num *n)
+{
+	size_t k, digits = 0, group = 0;
+	bool fours = true;
+
+	for (k = n->start; k <= n->end; k++) {
+		if (k < n->end && isdigit((unsigned char)seg->text[k])) {
+			digits++, group++;
+			continue;
+		}
+		if (k < n->end && seg->text[k] != ' ' && seg->text[k] != '-')
+			return false; /* a date and time, a decimal */
+		/* Cards print groups of four; the last may be shorter. */
+		fours &= group == 4 || (k == n->end && group < 4);
+		group = 0;
+	}
+	return digits >= 12 && digits <= 19 &&
+	       (fours ? digits > 12
+	              : (digits == k - n->start - 1 && !n->labelled));
+}
+
+/* Whether a card number ends at most 120 bytes before pos: a PIN or
+ * code named after it belongs to the card (gift cards, payment cards),
+ * not to a sign-in. */
+static bool
+extract_after_card(const struct extract_seg *seg, size_t pos)
+{
+	size_t i = extract_num_from(seg, pos);
+
+	/* The card's other numbers (CVC, expiry) may come in between. */
+	while (i-- > 0 && seg->nums[i].end <= pos &&
+	       pos - seg->nums[i].end <= 120)
+		if (extract_is_card(seg, &seg->nums[i]))
+			return true;
+	return false;
+}
+
 /* Weight of the best code word before start (0 when none). */
 static double
 extract_code_before(const struct extract_seg *seg, size_t start, size_t *dist,
@@ -275,10 +297,16 @@ extract_code_before(const struct extract_seg *seg, size_t start, size_t *dist,
 	for (i = extract_code_hit_before(seg, start); i >= 0; i--) {
 		const struct extract_kw_hit *h = &seg->hits[i];
 
+		++*seg->steps;
 		if ((d = extract_distance(seg, h->end, start)) > 260)
 			break;
 		if (h->cls != EXTRACT_KW_CODE)
 			continue;
+		if (extract_after_card(seg, h->start)) {
+			if (best == 0 && !*why)
+				*why = "a card's PIN";
+			continue;
+		}
 		if (extract_sentence_has2(seg, h->start, EXTRACT_KW_PROMO, 150,
 		                          true)) {
 			/* The nearest code word talks about a discount. */
@@ -293,12 +321,25 @@ extract_code_before(const struct extract_seg *seg, size_t start, size_t *dist,
 			w *= 0.3;
 		if (extract_full_stop(seg, h->end, start))
 			w *= 0.4;
-		if (w > best) {
-			best = w;
-			*dist = d;
-		}
+		/* The nearest usable code word weighs most: one farther
+		 * away decays more and crosses the same numbers and full
+		 * stops, so the search ends here. */
+		best = w;
+		*dist = d;
+		break;
 	}
 	return best;
+}
+
+/* Whether a number follows pos closely on its line (a code word there
+ * introduces that number). */
+static bool
+extract_names_next(const struct extract_seg *seg, size_t pos)
+{
+	size_t i = extract_num_from(seg, pos);
+
+	return i < seg->nnums && seg->nums[i].start - pos <= 30 &&
+	       !memchr(seg->text + pos, '\n', seg->nums[i].start - pos);
 }
 
 /* Scores the keywords after end in the same sentence: a code word
@@ -313,10 +354,15 @@ extract_score_after(const struct extract_seg *seg, size_t end,
 	for (i = (size_t)(extract_code_hit_before(seg, end) + 1);
 	     i < seg->nhits; i++) {
 		h = &seg->hits[i];
+		++*seg->steps;
 		d = extract_distance(seg, end, h->start);
 		if (d > 60 || extract_full_stop(seg, end, h->start))
 			break;
 		if (h->cls == EXTRACT_KW_CODE) {
+			/* "Code: 7155" below an account number names the
+			 * number after it, not the one before. */
+			if (extract_names_next(seg, h->end))
+				break;
 			c->score += 4 * extract_decay(d, 25, 60);
 			extract_reason(c, "code word after it");
 			break;
@@ -368,6 +414,7 @@ extract_score_context(const struct extract_seg *seg, size_t start, size_t end,
 	}
 	for (j = extract_code_hit_before(seg, start); j >= 0; j--) {
 		h = &seg->hits[j];
+		++*seg->steps;
 		d = extract_distance(seg, h->end, start);
 		if (d > 200)
 			break;
@@ -400,23 +447,82 @@ extract_ends_line(const struct extract_seg *seg, size_t end)
 	return end >= seg->len || seg->text[end] == '\n';
 }
 
-/* Whether a stale word ("earlier", "no longer") shares the sentence. */
+/* Whether a stale word ("earlier", "no longer", "for example") shares
+ * the sentence: up to 160 bytes before the code (counted from the
+ * word's end) or 100 after it. */
 static bool
 extract_is_stale(const struct extract_seg *seg, size_t start, size_t end)
 {
-	size_t i, p;
+	size_t lo = 0, hi = seg->nstale, mid,
+	       from = start > 160 ? start - 160 : 0;
+	const struct extract_kw_hit *h;
 
-	for (i = 0; i < seg->nstale; i++) {
-		p = seg->stale[i];
-		if (p < start && start - p < 160 &&
-		    !extract_sentence_break(seg, p, start))
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (seg->hits[seg->stale[mid]].end < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < seg->nstale; lo++) {
+		h = &seg->hits[seg->stale[lo]];
+		++*seg->steps;
+		if (h->start >= end + 100)
+			break;
+		if (h->end <= start &&
+		    !extract_sentence_break(seg, h->end, start))
 			return true;
-		if (p >= end && p - end < 100 &&
-		    !extract_sentence_break(seg, end, p) &&
+		if (h->start >= end &&
+		    !extract_sentence_break(seg, end, h->start) &&
 		    !extract_ends_line(seg, end))
 			return true;
 	}
 	return false;
+}
+
+/* Whether the quotation mark ending at or starting at s (UTF-8) is one
+ * (straight, curly, low or guillemet): its length, else 0. */
+static size_t
+extract_quote_mark(const char *s, size_t n)
+{
+	static const char *const marks[] = {"\"",           "\xe2\x80\x9c",
+	                                    "\xe2\x80\x9d", "\xe2\x80\x9e",
+	                                    "\xc2\xab",     "\xc2\xbb"};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		k = strlen(marks[i]);
+		if (k <= n && !memcmp(s, marks[i], k))
+			return k;
+	}
+	return 0;
+}
+
+/* Whether the code sits in a quoted sentence that itself names a code
+ * ("Your verification code is 123456" in a text about such mail): a
+ * quotation mark opens before a code word on the same line and closes
+ * right after the code. */
+static bool
+extract_quoted_example(const struct extract_seg *seg, size_t start, size_t end)
+{
+	const char *t = seg->text;
+	size_t a = start, b = end;
+	long h;
+
+	while (b < seg->len && b - end < 2 && strchr(".,!?", t[b]))
+		b++;
+	if (b >= seg->len || !extract_quote_mark(t + b, seg->len - b))
+		return false;
+	while (a > 0 && start - a < 120 && t[a - 1] != '\n' &&
+	       !extract_quote_mark(t + a - 1, 1) &&
+	       !(a >= 2 && extract_quote_mark(t + a - 2, 2)) &&
+	       !(a >= 3 && extract_quote_mark(t + a - 3, 3)))
+		a--;
+	if (a == 0 || t[a - 1] == '\n' || start - a >= 120 || a == start)
+		return false;
+	h = extract_code_hit_before(seg, start);
+	return h >= 0 && seg->hits[h].start >= a &&
+	       seg->hits[h].cls == EXTRACT_KW_CODE;
 }
 
 /* A code shown on a line of its own, or after "Code:" on its line. */
@@ -441,6 +547,45 @@ extract_standalone(const struct extract_seg *seg, size_t start, size_t end)
 	return a == 0 || t[a - 1] == '\n';
 }
 
+/* Offset of the line after an introducing line (one that ends with a
+ * colon: "paste this into the app:"), from the '\n' at nl; 0 if the
+ * line before nl does not end with a colon. */
+static size_t
+extract_after_colon_line(const struct extract_seg *seg, size_t nl)
+{
+	const char *t = seg->text;
+	size_t a = nl;
+
+	while (a > 0 && t[a - 1] == ' ')
+		a--;
+	if (a > 0 && t[a - 1] == ':')
+		return nl + 1;
+	if (a >= 3 && !strncmp(t + a - 3, "\xef\xbc\x9a", 3))
+		return nl + 1;
+	return 0;
+}
+
+/* Whether [start, end) is alone on its line and the line before (blank
+ * lines apart) ends with a colon: shown for the user to copy. */
+static bool
+extract_introduced(const struct extract_seg *seg, size_t start, size_t end)
+{
+	const char *t = seg->text;
+	size_t a = start, b = end;
+
+	while (b < seg->len && t[b] == ' ')
+		b++;
+	if (b < seg->len && t[b] != '\n')
+		return false;
+	while (a > 0 && t[a - 1] == ' ')
+		a--;
+	if (a == 0 || t[a - 1] != '\n')
+		return false;
+	for (a--; a > 0 && t[a - 1] == '\n'; a--)
+		;
+	return extract_after_colon_line(seg, a) != 0;
+}
+
 static bool
 extract_emphasised(const struct extract_seg *seg, size_t start, size_t end)
 {
@@ -463,153 +608,20 @@ extract_near_currency(const struct extract_seg *seg, size_t start, size_t end)
 		b++;
 	for (i = 0; (cur = extract_rules_currency[i]) != NULL; i++) {
 		n = strlen(cur);
-		if (b + n <= seg->len && !strncmp(t + b, cur, n) &&
+		/* First bytes compared first: this runs for every number. */
+		if (b + n <= seg->len && t[b] == cur[0] &&
+		    !memcmp(t + b, cur, n) &&
 		    (b + n == seg->len || !isalpha((unsigned char)t[b + n])))
 			return true;
-		if (start >= n && !strncmp(t + start - n, cur, n))
+		if (start >= n && t[start - n] == cur[0] &&
+		    !memcmp(t + start - n, cur, n))
 			return true;
 		if (start >= n + 1 && t[start - 1] == ' ' &&
-		    !strncmp(t + start - 1 - n, cur, n))
+		    t[start - 1 - n] == cur[0] &&
+		    !memcmp(t + start - 1 - n, cur, n))
 			return true;
 	}
 	return false;
-}
-
-/* Splits a digit run "12 34-56" into group lengths; returns the count
- * of digits and sets *dots when a '.' separated groups. */
-static size_t
-extract_digit_groups(const char *s, size_t n, int *groups, int *ngroups,
-                     bool *dots)
-{
-	size_t i, digits = 0;
-
-	*ngroups = 0;
-	*dots = false;
-	groups[0] = 0;
-	for (i = 0; i < n; i++) {
-		if (isdigit((unsigned char)s[i])) {
-			digits++;
-			groups[*ngroups]++;
-		} else if (*ngroups < 15) {
-			*dots |= s[i] == '.';
-			groups[++*ngroups] = 0;
-		}
-	}
-	(*ngroups)++;
-	return digits;
-}
-
-static bool
-extract_is_date(const int *g, int ng, const char *v)
-{
-	if (ng != 3)
-		return false;
-	if (g[0] == 4 && g[1] <= 2 && g[2] <= 2)
-		return !strncmp(v, "19", 2) || !strncmp(v, "20", 2);
-	if (g[0] <= 2 && g[1] <= 2 && (g[2] == 4 || g[2] == 2))
-		return atoi(v) <= 31;
-	return false;
-}
-
-/* Base score of a digit run; false when it cannot be a code. */
-static bool
-extract_digits_base(const char *raw, size_t n, const char *value,
-                    struct extract_cand *c)
-{
-	int g[16], ng, i;
-	bool dots, even = true;
-	size_t digits = extract_digit_groups(raw, n, g, &ng, &dots);
-
-	if (digits < 4 || digits > 8)
-		return false;
-	if (dots && !(ng == 2 && g[0] == 3 && g[1] == 3))
-		return false;
-	if (extract_is_date(g, ng, value))
-		return false;
-	c->score = digits == 6 ? 3.0 : 1.5;
-	extract_reason(c, "%zu digits", digits);
-	for (i = 1; i < ng; i++)
-		if (g[i] != g[0])
-			even = false;
-	if (ng > 1 && !even && !(ng == 2 && g[0] >= 3 && g[1] >= 2)) {
-		c->score -= 1.5;
-		extract_reason(c, "uneven groups");
-	}
-	if (digits == 4 && ng == 1 &&
-	    (!strncmp(value, "19", 2) || !strncmp(value, "20", 2))) {
-		c->score -= 5;
-		c->year = true;
-		extract_reason(c, "looks like a year");
-	}
-	return true;
-}
-
-/* Base score of letters-and-digits forms; false when it cannot be one. */
-static bool
-extract_alnum_base(enum extract_rules_form form, const char *raw, size_t n,
-                   const char *value, struct extract_cand *c)
-{
-	size_t len = strlen(value), i, letters = 0, digits = 0, first = 0;
-	const char *dash = memchr(raw, '-', n);
-
-	for (i = 0; i < len; i++) {
-		if (isdigit((unsigned char)value[i]))
-			digits++;
-		else
-			letters++;
-	}
-	if (len < 4 || len > 10 || (letters == 0 && form != EXTRACT_FORM_LINES))
-		return false;
-	while (first < n && raw[first] != '-')
-		first++;
-	if (form == EXTRACT_FORM_LINES && letters == 0 && len <= 8) {
-		c->score = 2.5;
-		extract_reason(c, "one digit per line");
-		return true;
-	}
-	if ((form == EXTRACT_FORM_CELLS || form == EXTRACT_FORM_LINES) &&
-	    digits == 0)
-		return false;
-	if (form == EXTRACT_FORM_MIXED) {
-		if (len < 5 || digits < 2 || letters < 2)
-			return false;
-		c->score = 0;
-		extract_reason(c, "mixed-case letters and digits");
-		return true;
-	}
-	if (digits == 0) {
-		/* Only "WDJB-MJHT": even groups of at least four letters. */
-		if (!dash || first < 4 || n - first - 1 != first ||
-		    memchr(dash + 1, '-', n - first - 1))
-			return false;
-		c->score = 0.5;
-		extract_reason(c, "grouped letters");
-		return true;
-	}
-	if (dash && first <= 3 && digits >= 4 &&
-	    digits == (size_t)(n - first - 1))
-		return false; /* "AB-1234" is a prefixed code */
-	c->score = form == EXTRACT_FORM_ALNUM ? 1.5 : 2.5;
-	extract_reason(c, form == EXTRACT_FORM_ALNUM
-	                      ? "letters and digits"
-	                      : "one character per cell");
-	return true;
-}
-
-/* Copies the typed form of raw: letters and digits only. */
-static char *
-extract_typed(const char *raw, size_t n)
-{
-	char *out = malloc(n + 1), *o = out;
-	size_t i;
-
-	if (!out)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if (isalnum((unsigned char)raw[i]))
-			*o++ = raw[i];
-	*o = '\0';
-	return out;
 }
 
 /* Scores one match of a candidate pattern at [start, end); [vs, ve) is
@@ -620,20 +632,20 @@ extract_code_occurrence(const struct extract_seg *seg,
                         size_t vs, size_t ve, struct extract_set *set)
 {
 	struct extract_cand occ = {.kind = EXTRACT_KIND_CODE};
-	char *value = extract_typed(seg->text + vs, ve - vs);
+	char *value = extract_code_typed(seg->text + vs, ve - vs);
 	bool ok;
 
 	if (!value)
 		return;
 	occ.value = value;
 	if (form == EXTRACT_FORM_DIGITS)
-		ok = extract_digits_base(seg->text + vs, ve - vs, value, &occ);
+		ok = extract_shape_digits(seg->text + vs, ve - vs, value, &occ);
 	else if (form == EXTRACT_FORM_PREFIXED)
 		ok = (occ.score = 3.5, extract_reason(&occ, "prefixed code"),
 		      true);
 	else
-		ok = extract_alnum_base(form, seg->text + vs, ve - vs, value,
-		                        &occ);
+		ok = extract_shape_alnum(form, seg->text + vs, ve - vs, value,
+		                         &occ);
 	if (!ok)
 		goto out;
 	if (form != EXTRACT_FORM_ALNUM &&
@@ -651,13 +663,21 @@ extract_code_occurrence(const struct extract_seg *seg,
 		occ.score += 1.5;
 		extract_reason(&occ, "on a line of its own");
 	}
+	if (extract_introduced(seg, start, end)) {
+		occ.score += 2;
+		extract_reason(&occ, "introduced by the line before");
+	}
 	if (extract_emphasised(seg, start, end)) {
 		occ.score += 1.5;
 		extract_reason(&occ, "emphasised");
 	}
-	if (seg->subject_code && !seg->in->subject) {
+	if ((seg->subject_kw & (1u << EXTRACT_KW_CODE)) && !seg->in->subject) {
 		occ.score += 1;
 		extract_reason(&occ, "the subject is about a code");
+	}
+	if (seg->subject_kw & (1u << EXTRACT_KW_PROMO)) {
+		occ.score -= 8;
+		extract_reason(&occ, "the subject is a sales pitch");
 	}
 	if (seg->in->subject) {
 		occ.score += 1;
@@ -665,6 +685,10 @@ extract_code_occurrence(const struct extract_seg *seg,
 	}
 	if ((occ.stale = extract_is_stale(seg, start, end)))
 		extract_reason(&occ, "an earlier code");
+	if (extract_quoted_example(seg, start, end)) {
+		occ.score -= 8;
+		extract_reason(&occ, "quoted as an example");
+	}
 	extract_set_add(set, &occ);
 out:
 	free(value);
@@ -681,10 +705,12 @@ extract_code_run(struct extract_ctx *ctx, const struct extract_seg *seg,
 	size_t off = from, len = to + 16 < seg->len ? to + 16 : seg->len;
 	PCRE2_SIZE *ov;
 
-	while (off < to && extract_find(ctx, re, seg->text, len, off)) {
+	while (off < to && ctx->scored[i] < EXTRACT_MAX_SCORED &&
+	       extract_find(ctx, re, seg->text, len, off)) {
 		ov = pcre2_get_ovector_pointer(re->md);
 		if (ov[0] >= to)
 			break;
+		ctx->scored[i]++;
 		if (p->form == EXTRACT_FORM_PREFIXED &&
 		    pcre2_get_ovector_count(re->md) > 1)
 			extract_code_occurrence(seg, p->form, ov[0], ov[1],
@@ -700,15 +726,28 @@ void
 extract_code_scan(struct extract_ctx *ctx, const struct extract_seg *seg,
                   struct extract_set *set)
 {
-	size_t i, j;
+	size_t i, j, k, end;
 
+	memset(ctx->scored, 0, sizeof(ctx->scored));
 	for (i = 0; i < extract_rules_npatterns; i++) {
 		if (extract_rules_patterns[i].form != EXTRACT_FORM_MIXED) {
 			extract_code_run(ctx, seg, i, 0, seg->len, set);
 			continue;
 		}
-		/* Lower-case codes only count right after a code word, so
-		 * only those places are searched (this pattern is costly). */
+		/* Lower-case codes only count right after a code word or
+		 * alone on a line introduced by a colon, so only those
+		 * places are searched (this pattern is costly). */
+		for (j = 0; j + 1 < seg->len; j++)
+			if (seg->text[j] == '\n' &&
+			    (k = extract_after_colon_line(seg, j)) != 0) {
+				while (k < seg->len && seg->text[k] == '\n')
+					k++;
+				end = k;
+				while (end < seg->len && end - k < 40 &&
+				       seg->text[end] != '\n')
+					end++;
+				extract_code_run(ctx, seg, i, k, end, set);
+			}
 		for (j = 0; j < seg->nhits; j++)
 			if (seg->hits[j].cls == EXTRACT_KW_CODE)
 				extract_code_run(ctx, seg, i, seg->hits[j].end,
@@ -717,34 +756,5 @@ extract_code_scan(struct extract_ctx *ctx, const struct extract_seg *seg,
 				                     ? seg->hits[j].end + 40
 				                     : seg->len,
 				                 set);
-	}
-}
-
-/* Custom patterns: the first capture group (or the match) wins. */
-void
-extract_code_custom(struct extract_ctx *ctx, const struct extract_seg *seg,
-                    struct extract_set *set)
-{
-	struct extract_cand occ = {.kind = EXTRACT_KIND_CODE};
-	PCRE2_SIZE *ov;
-	size_t i, a, b;
-
-	for (i = 0; i < ctx->ncustom; i++) {
-		if (!extract_find(ctx, &ctx->custom[i], seg->text, seg->len, 0))
-			continue;
-		ov = pcre2_get_ovector_pointer(ctx->custom[i].md);
-		a = ov[0], b = ov[1];
-		if (pcre2_get_ovector_count(ctx->custom[i].md) > 1 &&
-		    ov[2] != PCRE2_UNSET)
-			a = ov[2], b = ov[3];
-		if (b <= a ||
-		    !(occ.value = extract_typed(seg->text + a, b - a)))
-			continue;
-		occ.score = 100 - (double)i;
-		occ.reason[0] = '\0';
-		extract_reason(&occ, "custom pattern %zu", i + 1);
-		if (occ.value[0])
-			extract_set_add(set, &occ);
-		free(occ.value);
 	}
 }

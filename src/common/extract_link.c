@@ -3,6 +3,8 @@
 #include "extract_p.h"
 
 #include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- links ---- */
@@ -25,6 +27,34 @@ extract_has_token(const char *url)
 	return false;
 }
 
+/* A copy of s with %XX escapes decoded (twice-encoded ones once more),
+ * or NULL without memory. */
+static char *
+extract_link_unescape(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+	unsigned int byte;
+	int pass;
+
+	if (!out)
+		return NULL;
+	strcpy(out, s);
+	for (pass = 0; pass < 2; pass++) {
+		for (s = out, o = out; *s; s++) {
+			if (s[0] == '%' && isxdigit((unsigned char)s[1]) &&
+			    isxdigit((unsigned char)s[2]) &&
+			    sscanf(s + 1, "%2x", &byte) == 1 && byte >= 0x20) {
+				*o++ = (char)byte;
+				s += 2;
+			} else {
+				*o++ = *s;
+			}
+		}
+		*o = '\0';
+	}
+	return out;
+}
+
 static void
 extract_link_occurrence(struct extract_ctx *ctx, const struct extract_seg *seg,
                         const char *url, const char *anchor, size_t pos,
@@ -32,24 +62,37 @@ extract_link_occurrence(struct extract_ctx *ctx, const struct extract_seg *seg,
 {
 	struct extract_cand occ = {.kind = EXTRACT_KIND_LINK};
 	const char *path = strstr(url, "://");
-	bool intent = false, word = false;
+	char *target = NULL;
+	bool intent = false, word = false, notyou = false;
 	size_t from;
 	long i;
 
 	path = path ? strchr(path + 3, '/') : NULL;
 	occ.value = (char *)url;
-	if (path && extract_matches(ctx, &ctx->link_login, path) &&
-	    !extract_matches(ctx, &ctx->link_good, path)) {
+	/* A click-tracking redirect carries the real link percent-encoded
+	 * in its query: read the words of both. */
+	if (path && !(target = extract_link_unescape(path)))
+		return;
+	if (path && extract_matches(ctx, &ctx->link_login, target) &&
+	    !extract_matches(ctx, &ctx->link_good, target)) {
 		occ.score += 2;
 		extract_reason(&occ, "sign-in word in the URL");
 	}
-	if (path && extract_matches(ctx, &ctx->link_good, path)) {
+	if (path && extract_matches(ctx, &ctx->link_good, target)) {
 		occ.score += 4;
 		extract_reason(&occ, "verification word in the URL");
 	}
+	free(target);
 	if (anchor && extract_matches(ctx, &ctx->link_good, anchor)) {
 		occ.score += 4;
 		extract_reason(&occ, "verification word in the link text");
+	} else if (anchor && extract_matches(ctx, &ctx->link_login, anchor)) {
+		occ.score += 2;
+		extract_reason(&occ, "sign-in word in the link text");
+	}
+	if (seg->subject_kw & (1u << EXTRACT_KW_INTENT)) {
+		occ.score += 3;
+		extract_reason(&occ, "the subject asks to verify or sign in");
 	}
 	if (extract_has_token(url)) {
 		occ.score += 2;
@@ -65,6 +108,12 @@ extract_link_occurrence(struct extract_ctx *ctx, const struct extract_seg *seg,
 			occ.score += 3;
 			extract_reason(&occ, "verification words before it");
 			intent = true;
+		}
+		if (seg->hits[i].cls == EXTRACT_KW_NOTYOU && !notyou &&
+		    pos - seg->hits[i].end <= 200) {
+			occ.score -= 6;
+			extract_reason(&occ, "offered in case it was not you");
+			notyou = true;
 		}
 		if (seg->hits[i].cls == EXTRACT_KW_LINKWORD && !word) {
 			occ.score += 1;

@@ -99,6 +99,16 @@ extract_norm_mark(struct extract_norm_out *o, char m)
 	}
 }
 
+/* Records that a quoted line was dropped at pos. */
+static void
+extract_norm_quoted(struct extract_norm *nm, size_t pos)
+{
+	if (nm->nquoted && nm->quoted[nm->nquoted - 1] == pos)
+		return;
+	if (nm->nquoted < EXTRACT_NORM_MAX_MARKS)
+		nm->quoted[nm->nquoted++] = pos;
+}
+
 static void
 extract_norm_put(struct extract_norm_out *o, const char *s, size_t n)
 {
@@ -115,10 +125,11 @@ extract_norm_put(struct extract_norm_out *o, const char *s, size_t n)
 	if (n == 1 && s[0] == '\n') {
 		while (o->len > o->line_begin && o->buf[o->len - 1] == ' ')
 			o->len--;
-		if (o->line_quoted)
+		if (o->line_quoted) {
 			o->len = o->line_begin;
-		else if (o->len >= 2 && o->buf[o->len - 1] == '\n' &&
-		         o->buf[o->len - 2] == '\n')
+			extract_norm_quoted(o->norm, o->len);
+		} else if (o->len >= 2 && o->buf[o->len - 1] == '\n' &&
+		           o->buf[o->len - 2] == '\n')
 			goto newline;
 		else if (o->len == 0)
 			goto newline;
@@ -150,7 +161,7 @@ extract_norm_text(const char *in, size_t len, size_t max,
 
 	/* The mark arrays are large; only their counts need resetting. */
 	out->text = NULL;
-	out->len = out->nemph = out->nlinks = 0;
+	out->len = out->nemph = out->nlinks = out->nquoted = 0;
 	if (len > max)
 		len = max;
 	/* Room for a space at every script change (see below). */

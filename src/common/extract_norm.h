@@ -16,6 +16,9 @@ struct extract_norm {
 	size_t nemph;
 	size_t links[EXTRACT_NORM_MAX_MARKS]; /* where link i's anchor ends */
 	size_t nlinks;
+	/* Where lines quoted with '>' were dropped (one entry per block). */
+	size_t quoted[EXTRACT_NORM_MAX_MARKS];
+	size_t nquoted;
 };
 
 /*

@@ -35,6 +35,7 @@ enum extract_rules_class {
 	EXTRACT_KW_INTENT,      /* "verify", "sign in", "activate"... */
 	EXTRACT_KW_STALE,       /* "earlier", "no longer": an old code */
 	EXTRACT_KW_LINKWORD,    /* "link", "click", "button" */
+	EXTRACT_KW_NOTYOU,      /* "if this wasn't you": a security notice */
 	EXTRACT_KW_COUNT,
 };
 

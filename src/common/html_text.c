@@ -2,6 +2,7 @@
 /* HTML to plain text with libxml2's HTML parser, keeping links. */
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -55,12 +56,25 @@ static const char *const html_text_quote_classes[] = {
     "divRplyFwdMsg", "OutlookMessageHeader",
 };
 
+#define HTML_TEXT_MAX_CLASSES 64 /* class rules of <style> kept */
+#define HTML_TEXT_COLOR 24       /* bytes of a normalised colour */
+
+/* What a <style> rule for one class (or id) says about its text. */
+struct html_text_class {
+	char name[48];
+	bool hidden;
+	bool emph;
+};
+
 struct html_text_buf {
 	struct html_text *ht;
 	size_t cap;
 	bool space;   /* a space is pending */
 	int newlines; /* line breaks pending */
 	bool full;
+	struct html_text_class classes[HTML_TEXT_MAX_CLASSES];
+	size_t nclasses;
+	char bg[HTML_TEXT_COLOR]; /* background of the current element */
 };
 
 static enum html_text_role
@@ -174,8 +188,144 @@ html_text_style_zero(const char *style, const char *prop)
 	return false;
 }
 
+/* Copies the colour at s ("#abc", "#aabbcc", "white", "rgb(...)") to
+ * out as "#rrggbb" where it can, else as written; "" when none. */
+static void
+html_text_color_norm(const char *s, char *out)
+{
+	static const char *const names[][2] = {
+	    {"white", "#ffffff"}, {"black", "#000000"}, {"red", "#ff0000"}};
+	size_t n = 0, i;
+	int r, g, bl;
+
+	out[0] = '\0';
+	if (sscanf(s, "rgb(%d,%d,%d)", &r, &g, &bl) == 3) {
+		snprintf(out, HTML_TEXT_COLOR, "#%02x%02x%02x", r & 0xff,
+		         g & 0xff, bl & 0xff);
+		return;
+	}
+	if (s[0] == '#') {
+		while (n < 6 && isxdigit((unsigned char)s[n + 1]))
+			n++;
+		if (n == 3)
+			snprintf(out, HTML_TEXT_COLOR, "#%c%c%c%c%c%c", s[1],
+			         s[1], s[2], s[2], s[3], s[3]);
+		else if (n == 6)
+			snprintf(out, HTML_TEXT_COLOR, "#%.6s", s + 1);
+		for (i = 0; out[i]; i++)
+			out[i] = (char)tolower((unsigned char)out[i]);
+		return;
+	}
+	while (n + 1 < HTML_TEXT_COLOR && isalpha((unsigned char)s[n]))
+		n++;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (n == strlen(names[i][0]) && !strncmp(s, names[i][0], n)) {
+			strcpy(out, names[i][1]);
+			return;
+		}
+	snprintf(out, HTML_TEXT_COLOR, "%.*s", (int)n, s);
+}
+
+/* The colour a declaration prop (e.g. "color:") gives, into out. */
+static void
+html_text_decl_color(const char *style, const char *prop, char *out)
+{
+	const char *p = style;
+	size_t n = strlen(prop);
+
+	out[0] = '\0';
+	while (style && (p = strstr(p, prop)) != NULL) {
+		if (p == style || p[-1] == ';' || p[-1] == '{') {
+			html_text_color_norm(p + n, out);
+			return;
+		}
+		p += n;
+	}
+}
+
+/* Whether declarations (lower case, no blanks) hide their text: the
+ * ways senders hide preheaders and decoys. */
 static bool
-html_text_hidden(xmlNode *node, const char *style)
+html_text_decl_hidden(const char *style)
+{
+	char color[HTML_TEXT_COLOR];
+
+	html_text_decl_color(style, "color:", color);
+	return strstr(style, "display:none") ||
+	       strstr(style, "visibility:hidden") ||
+	       strstr(style, "mso-hide:all") || !strcmp(color, "transparent") ||
+	       html_text_style_zero(style, "opacity:") ||
+	       html_text_style_zero(style, "font-size:") ||
+	       html_text_style_zero(style, "max-height:") ||
+	       ((html_text_style_zero(style, "height:") ||
+	         html_text_style_zero(style, "width:")) &&
+	        strstr(style, "overflow:hidden"));
+}
+
+/* Whether the class attribute names a <style> class with the flag. */
+static bool
+html_text_class_says(struct html_text_buf *b, xmlNode *node, bool hidden)
+{
+	const char *attrs[] = {"class", "id"};
+	char *save, *tok;
+	xmlChar *val;
+	bool found = false;
+	size_t i, k;
+
+	for (k = 0; k < 2 && !found && b->nclasses; k++) {
+		if (!(val = xmlGetProp(node, (const xmlChar *)attrs[k])))
+			continue;
+		for (tok = strtok_r((char *)val, " \t\r\n", &save);
+		     tok && !found; tok = strtok_r(NULL, " \t\r\n", &save))
+			for (i = 0; i < b->nclasses; i++)
+				if ((b->classes[i].name[0] == '.') ==
+				        (k == 0) &&
+				    !strcasecmp(b->classes[i].name + 1, tok) &&
+				    (hidden ? b->classes[i].hidden
+				            : b->classes[i].emph))
+					found = true;
+		xmlFree(val);
+	}
+	return found;
+}
+
+/* Sets b->bg from the element's own background, if it has one. */
+static void
+html_text_background(struct html_text_buf *b, xmlNode *node, const char *style)
+{
+	char c[HTML_TEXT_COLOR];
+	xmlChar *attr;
+
+	html_text_decl_color(style, "background-color:", c);
+	if (!c[0])
+		html_text_decl_color(style, "background:", c);
+	if (!c[0] && (attr = xmlGetProp(node, (const xmlChar *)"bgcolor"))) {
+		html_text_color_norm((const char *)attr, c);
+		xmlFree(attr);
+	}
+	if (c[0] && strcmp(c, "transparent") && strcmp(c, "none"))
+		strcpy(b->bg, c);
+}
+
+/* Text coloured like the background it sits on (when that is known). */
+static bool
+html_text_invisible_color(struct html_text_buf *b, xmlNode *node,
+                          const char *style)
+{
+	char c[HTML_TEXT_COLOR];
+	xmlChar *attr;
+
+	html_text_decl_color(style, "color:", c);
+	if (!c[0] && !strcasecmp((const char *)node->name, "font") &&
+	    (attr = xmlGetProp(node, (const xmlChar *)"color"))) {
+		html_text_color_norm((const char *)attr, c);
+		xmlFree(attr);
+	}
+	return c[0] && b->bg[0] && !strcmp(c, b->bg);
+}
+
+static bool
+html_text_hidden(struct html_text_buf *b, xmlNode *node, const char *style)
 {
 	xmlChar *cls;
 	bool hidden = false;
@@ -183,11 +333,10 @@ html_text_hidden(xmlNode *node, const char *style)
 
 	if (xmlHasProp(node, (const xmlChar *)"hidden"))
 		return true;
-	if (style && (strstr(style, "display:none") ||
-	              strstr(style, "visibility:hidden") ||
-	              strstr(style, "mso-hide:all") ||
-	              html_text_style_zero(style, "opacity:") ||
-	              html_text_style_zero(style, "max-height:")))
+	if (style && html_text_decl_hidden(style))
+		return true;
+	if (html_text_class_says(b, node, true) ||
+	    html_text_invisible_color(b, node, style))
 		return true;
 	if ((cls = xmlGetProp(node, (const xmlChar *)"class")) == NULL)
 		cls = xmlGetProp(node, (const xmlChar *)"id");
@@ -225,6 +374,103 @@ html_text_emphasis(const char *name, const char *style)
 	if ((p = strstr(style, "font-size:")) && atoi(p + 10) >= 20)
 		return true;
 	return false;
+}
+
+/* Records one rule's selectors (".name" or "#name", alone or after a
+ * tag name) when its declarations hide or emphasise text. */
+static void
+html_text_rule(struct html_text_buf *b, char *sel, const char *decl)
+{
+	bool hidden = html_text_decl_hidden(decl);
+	bool emph = html_text_emphasis("", decl);
+	struct html_text_class *c;
+	char *save, *one, *dot, *end;
+
+	if (!hidden && !emph)
+		return;
+	for (one = strtok_r(sel, ",", &save); one;
+	     one = strtok_r(NULL, ",", &save)) {
+		while (isspace((unsigned char)*one))
+			one++;
+		for (end = one + strlen(one);
+		     end > one && isspace((unsigned char)end[-1]); end--)
+			end[-1] = '\0';
+		dot = one + strcspn(one, ".#");
+		/* Only "x.name" and ".name": descendants are another matter. */
+		if (!*dot || strpbrk(dot + 1, ".#:[>+~") ||
+		    strpbrk(one, " \t\r\n") ||
+		    b->nclasses >= HTML_TEXT_MAX_CLASSES ||
+		    strlen(dot) >= sizeof(c->name))
+			continue;
+		c = &b->classes[b->nclasses++];
+		snprintf(c->name, sizeof(c->name), "%s", dot);
+		c->hidden = hidden;
+		c->emph = emph;
+	}
+}
+
+/* Reads the simple class rules of one style sheet. At-rules are
+ * skipped whole: @media blocks mostly restyle for phones. No cascade,
+ * no specificity: only the patterns senders use to hide a preheader or
+ * a decoy and to style the code box. */
+static void
+html_text_sheet(struct html_text_buf *b, const char *css)
+{
+	char *copy = strdup(css), *p, *open, *close, *decl, *o;
+	int depth;
+
+	if (!copy)
+		return;
+	/* Comments out, so they cannot hide braces. */
+	while ((p = strstr(copy, "/*")) != NULL) {
+		close = strstr(p + 2, "*/");
+		memmove(p, close ? close + 2 : p + strlen(p),
+		        strlen(close ? close + 2 : p + strlen(p)) + 1);
+	}
+	for (p = copy; (open = strchr(p, '{')) != NULL; p = close + 1) {
+		*open = '\0';
+		if (strchr(p, '@')) {
+			for (depth = 1, close = open + 1; *close && depth;
+			     close++)
+				depth += *close == '{'   ? 1
+				         : *close == '}' ? -1
+				                         : 0;
+			if (depth)
+				break;
+			close--;
+			continue;
+		}
+		if (!(close = strchr(open + 1, '}')))
+			break;
+		*close = '\0';
+		for (decl = o = open + 1; *decl; decl++)
+			if (!isspace((unsigned char)*decl))
+				*o++ = (char)tolower((unsigned char)*decl);
+		*o = '\0';
+		html_text_rule(b, strrchr(p, '}') ? strrchr(p, '}') + 1 : p,
+		               open + 1);
+	}
+	free(copy);
+}
+
+/* Reads every <style> element of the document before the text. */
+static void
+html_text_sheets(struct html_text_buf *b, xmlNode *node, int depth)
+{
+	xmlChar *css;
+
+	for (; node && depth < HTML_TEXT_MAX_DEPTH; node = node->next) {
+		if (node->type != XML_ELEMENT_NODE || !node->name)
+			continue;
+		if (!strcasecmp((const char *)node->name, "style")) {
+			if ((css = xmlNodeGetContent(node)) != NULL) {
+				html_text_sheet(b, (const char *)css);
+				xmlFree(css);
+			}
+			continue;
+		}
+		html_text_sheets(b, node->children, depth + 1);
+	}
 }
 
 static void html_text_walk(struct html_text_buf *b, xmlNode *node, int depth);
@@ -268,18 +514,22 @@ html_text_element(struct html_text_buf *b, xmlNode *node, int depth)
 {
 	const char *name = (const char *)node->name;
 	enum html_text_role role = html_text_role(name);
-	char *style;
+	char *style, bg[HTML_TEXT_COLOR];
 	bool emph, anchor = !strcasecmp(name, "a");
 	size_t start;
 
 	if (role == HTML_ROLE_SKIP)
 		return;
 	style = html_text_style(node);
-	if (html_text_hidden(node, style)) {
+	memcpy(bg, b->bg, sizeof(bg));
+	html_text_background(b, node, style);
+	if (html_text_hidden(b, node, style)) {
 		free(style);
+		memcpy(b->bg, bg, sizeof(bg));
 		return;
 	}
-	emph = html_text_emphasis(name, style);
+	emph = html_text_emphasis(name, style) ||
+	       html_text_class_says(b, node, false);
 	free(style);
 	if (role == HTML_ROLE_BLOCK)
 		b->newlines = 1;
@@ -299,6 +549,7 @@ html_text_element(struct html_text_buf *b, xmlNode *node, int depth)
 		b->newlines = 1;
 	else if (role == HTML_ROLE_CELL)
 		b->space = true;
+	memcpy(b->bg, bg, sizeof(bg));
 }
 
 static void
@@ -333,6 +584,7 @@ html_text_convert(const char *html, size_t len, struct html_text **out)
 		len = (size_t)INT32_MAX;
 	doc = len ? htmlReadMemory(html, (int)len, NULL, "UTF-8", opts) : NULL;
 	if (doc) {
+		html_text_sheets(&b, xmlDocGetRootElement(doc), 0);
 		html_text_walk(&b, xmlDocGetRootElement(doc), 0);
 		xmlFreeDoc(doc);
 	}

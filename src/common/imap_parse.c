@@ -74,6 +74,7 @@ imap_parse_free(struct imap_parse *p)
 	free(p->raw);
 	free(p->scratch);
 	free(p->search);
+	free(p->parts);
 	free(p);
 }
 

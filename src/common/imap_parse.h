@@ -110,6 +110,44 @@ enum imap_parse_code {
 #define IMAP_PARSE_CAP_ESEARCH (1u << 17)
 #define IMAP_PARSE_CAP_UTF8_ACCEPT (1u << 18) /* UTF8=ACCEPT */
 
+/* BODYSTRUCTURE nesting followed; deeper parts are skipped (counted in
+ * parts_omitted), so hostile nesting costs neither stack nor memory. */
+#define IMAP_PARSE_MAX_DEPTH 8
+/* Leaf parts kept of one BODYSTRUCTURE; the rest are counted. */
+#define IMAP_PARSE_MAX_PARTS 64
+/* BODY[section] items kept of one FETCH response; the rest are skipped. */
+#define IMAP_PARSE_MAX_SECTIONS 16
+/* Room for a part number such as "1.2.3" (IMAP_PARSE_MAX_DEPTH numbers). */
+#define IMAP_PARSE_SECTION_MAX 96
+
+/*
+ * One leaf of a BODYSTRUCTURE (a part that is not multipart; an attached
+ * message/rfc822 is one leaf, its insides are not listed). Strings are as
+ * the server sent them ("" for NIL or absent); compare them
+ * case-insensitively. Servers get BODYSTRUCTURE wrong (Exchange writes a
+ * bare string for the disposition, NIL for the encoding, -1 for a size):
+ * such fields come back empty or 0 rather than failing the response.
+ */
+struct imap_parse_part {
+	char section[IMAP_PARSE_SECTION_MAX]; /* "1", "2.1": BODY[section] */
+	const char *type, *subtype;           /* "text", "plain" */
+	const char *charset;                  /* the charset parameter */
+	const char *encoding;    /* Content-Transfer-Encoding, e.g. "base64" */
+	const char *disposition; /* "attachment", "inline" or "" */
+	const char *filename;    /* disposition filename, else the name param */
+	uint64_t size; /* octets as encoded; 0 when absent or negative */
+};
+
+/* One BODY[section]<origin> item other than BODY[] (e.g. HEADER, 1.2). */
+struct imap_parse_section {
+	const char *name; /* the text inside [ ], e.g. "HEADER", "1.2" */
+	int has_origin;
+	uint64_t origin;
+	int nil;
+	const unsigned char *data; /* not NUL-terminated; len bytes */
+	size_t len;
+};
+
 /* The items of one "* n FETCH (...)" response that otpbox uses. */
 struct imap_parse_fetch {
 	int has_uid;
@@ -124,7 +162,7 @@ struct imap_parse_fetch {
 	 * BODY[] (also BODY[]<origin>, RFC822): the section-less body, as
 	 * sent for BODY.PEEK[] or BODY.PEEK[]<0.N>. body_nil is set for NIL.
 	 * A quoted body is unescaped. body may hold NULs and is NOT
-	 * NUL-terminated; use body_len. Other sections are skipped.
+	 * NUL-terminated; use body_len. Other sections go in sections[].
 	 */
 	int has_body;
 	int body_nil;
@@ -132,6 +170,15 @@ struct imap_parse_fetch {
 	size_t body_len;
 	int has_origin;
 	uint64_t origin; /* <origin> of a partial fetch */
+	/* BODYSTRUCTURE (or BODY without a section): its leaves in order. */
+	int has_bodystructure;
+	int multipart; /* the root is multipart (else its one part is "1") */
+	const struct imap_parse_part *parts;
+	size_t nparts;
+	size_t parts_omitted; /* leaves past the depth or count limits */
+	/* BODY[section] items, in the order sent */
+	struct imap_parse_section sections[IMAP_PARSE_MAX_SECTIONS];
+	size_t nsections;
 };
 
 /*

@@ -78,6 +78,36 @@ fetch_body(struct imap_parse_cur *c, const struct item *it)
 	return OTPBOX_OK;
 }
 
+/* BODY[HEADER], BODY[1.2]<0>...: kept while there is room, else skipped. */
+static int
+item_is_section(const struct imap_parse_cur *c, const struct item *it)
+{
+	return it->has_section && it->section_len &&
+	       (imap_parse_tok_atom_is(c, it->name, it->name_len, "BODY") ||
+	        imap_parse_tok_atom_is(c, it->name, it->name_len, "BODY.PEEK"));
+}
+
+static enum otpbox_err
+fetch_section(struct imap_parse_cur *c, const struct item *it)
+{
+	struct imap_parse_fetch *f = &c->p->resp.fetch;
+	struct imap_parse_section *s;
+	size_t start = it->name + it->name_len + 1;
+
+	if (f->nsections >= IMAP_PARSE_MAX_SECTIONS)
+		return imap_parse_tok_skip_value(c);
+	s = &f->sections[f->nsections];
+	memset(s, 0, sizeof(*s));
+	if (imap_parse_tok_dup(c->p, c->s + start, it->section_len, &s->name))
+		return c->p->err;
+	if (imap_parse_tok_nstring(c, &s->data, &s->len, &s->nil))
+		return c->p->err;
+	s->has_origin = it->has_origin;
+	s->origin = it->origin;
+	f->nsections++;
+	return OTPBOX_OK;
+}
+
 static enum otpbox_err
 fetch_date(struct imap_parse_cur *c)
 {
@@ -122,6 +152,8 @@ fetch_item(struct imap_parse_cur *c)
 		return c->p->err;
 	if (item_is_body(c, &it))
 		return fetch_body(c, &it);
+	if (item_is_section(c, &it))
+		return fetch_section(c, &it);
 	if (it.has_section || it.has_origin)
 		return imap_parse_tok_skip_value(c);
 	if (imap_parse_tok_atom_is(c, it.name, it.name_len, "UID")) {
@@ -138,6 +170,9 @@ fetch_item(struct imap_parse_cur *c)
 		return fetch_date(c);
 	if (imap_parse_tok_atom_is(c, it.name, it.name_len, "FLAGS"))
 		return fetch_flags(c);
+	if (imap_parse_tok_atom_is(c, it.name, it.name_len, "BODYSTRUCTURE") ||
+	    imap_parse_tok_atom_is(c, it.name, it.name_len, "BODY"))
+		return imap_parse_body_structure(c);
 	return imap_parse_tok_skip_value(c);
 }
 

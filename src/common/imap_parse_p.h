@@ -24,6 +24,7 @@ struct imap_parse {
 	size_t scratch_len, scratch_cap;
 	uint32_t *search;
 	size_t search_cap;
+	struct imap_parse_part *parts; /* IMAP_PARSE_MAX_PARTS, made at need */
 	struct imap_parse_resp resp;
 	enum otpbox_err err; /* sticky */
 	char errmsg[160];
@@ -69,6 +70,9 @@ enum otpbox_err imap_parse_tok_nstring(struct imap_parse_cur *c,
                                        const unsigned char **data, size_t *len,
                                        int *nil);
 enum otpbox_err imap_parse_tok_skip_value(struct imap_parse_cur *c);
+
+/* A BODYSTRUCTURE value at c into c->p->resp.fetch (imap_parse_body.c). */
+enum otpbox_err imap_parse_body_structure(struct imap_parse_cur *c);
 
 /* "(" items ")" CRLF after "* n FETCH " (imap_parse_fetch.c). */
 enum otpbox_err imap_parse_fetch_list(struct imap_parse_cur *c);

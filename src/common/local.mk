@@ -17,7 +17,13 @@ libotpbox_common_la_LIBADD = libotpbox_base.la $(DEP_LIBS)
 libotpbox_base_la_SOURCES = \
 	src/common/otpbox_err.c src/common/otpbox_err.h \
 	src/common/log.c src/common/log.h \
-	src/common/conf.c src/common/conf.h
+	src/common/conf.c src/common/conf.h \
+	src/common/conf_env.c src/common/conf_env.h \
+	src/common/conf_file.c src/common/conf_file.h \
+	src/common/conf_secret.c src/common/conf_secret.h \
+	src/common/clock.c src/common/clock.h \
+	src/common/secret_buf.c src/common/secret_buf.h \
+	src/common/safe_file.c src/common/safe_file.h
 
 # base: the store (schema: sql/local.mk)
 libotpbox_base_la_SOURCES += \
@@ -25,7 +31,9 @@ libotpbox_base_la_SOURCES += \
 	src/common/store_p.h src/common/schema_sql.h \
 	src/common/store_fetch.c src/common/store_fetch.h \
 	src/common/store_wait.c src/common/store_wait.h \
-	src/common/store_miss.c src/common/store_miss.h
+	src/common/store_miss.c src/common/store_miss.h \
+	src/common/store_status.c src/common/store_status.h \
+	src/common/status_health.c src/common/status_health.h
 nodist_libotpbox_base_la_SOURCES = src/common/schema_sql.c
 
 # common: message understanding: MIME, recipients, codes and links
@@ -39,12 +47,13 @@ libotpbox_common_la_SOURCES = \
 	src/common/extract_code.c src/common/extract_link.c \
 	src/common/extract_norm.c src/common/extract_norm.h \
 	src/common/extract_kw.c src/common/extract_kw.h \
-	src/common/extract_rules.c src/common/extract_rules.h
+	src/common/extract_rules.c src/common/extract_rules.h \
+	src/common/extract_shape.c src/common/extract_user.c
 
 # common: the IMAP protocol: parser and command builder, no sockets
 libotpbox_common_la_SOURCES += \
 	src/common/imap_parse.c src/common/imap_parse.h \
 	src/common/imap_parse_p.h src/common/imap_parse_tok.c \
-	src/common/imap_parse_fetch.c \
+	src/common/imap_parse_fetch.c src/common/imap_parse_body.c \
 	src/common/imap_date.c src/common/imap_date.h \
 	src/common/imap_cmd.c src/common/imap_cmd.h

@@ -36,6 +36,7 @@ message_ctx_new(const struct message_opts *opts, struct message_ctx **out,
 {
 	struct message_ctx *ctx;
 	enum otpbox_err err;
+	size_t i;
 
 	*out = NULL;
 	if (!opts) {
@@ -51,6 +52,10 @@ message_ctx_new(const struct message_opts *opts, struct message_ctx **out,
 	err = extract_ctx_new((const char *const *)opts->custom_patterns,
 	                      opts->ncustom_patterns, &ctx->extract, errbuf,
 	                      errlen);
+	for (i = 0; !err && i < opts->nrules; i++)
+		err =
+		    extract_ctx_add_rule(ctx->extract, opts->rule_from[i],
+		                         opts->rule_pattern[i], errbuf, errlen);
 	if (err) {
 		message_ctx_free(ctx);
 		return err;
@@ -66,6 +71,25 @@ message_ctx_free(struct message_ctx *ctx)
 		return;
 	extract_ctx_free(ctx->extract);
 	free(ctx);
+}
+
+/* Scopes the operator rules by the From addr-spec: the part in the last
+ * <...> of the From text, else all of it, lower-cased by extract. */
+static enum otpbox_err
+message_scope_rules(struct message_ctx *ctx, const char *from)
+{
+	const char *lt = from ? strrchr(from, '<') : NULL, *gt;
+	char addr[320];
+
+	if (!from || !ctx->opts.nrules)
+		return extract_ctx_set_sender(ctx->extract, NULL);
+	if (lt && (gt = strchr(lt, '>')) != NULL)
+		snprintf(addr, sizeof(addr), "%.*s", (int)(gt - lt - 1),
+		         lt + 1);
+	else
+		snprintf(addr, sizeof(addr), "%s", from + strspn(from, " "));
+	addr[strcspn(addr, " ,")] = '\0';
+	return extract_ctx_set_sender(ctx->extract, addr);
 }
 
 static enum otpbox_err
@@ -225,6 +249,8 @@ message_fill(struct message_ctx *ctx, struct mime_doc *doc,
 		return err;
 	memset(segs, 0, sizeof(segs));
 	err = message_segments(doc, info->subject, segs, &nsegs, html);
+	if (!err)
+		err = message_scope_rules(ctx, info->sender);
 	if (!err)
 		err = extract_run(ctx->extract, segs, nsegs, &res);
 	if (!err)

@@ -24,6 +24,10 @@ struct message_opts {
 	size_t ndomains;
 	char **custom_patterns; /* PCRE2; the first capture group wins */
 	size_t ncustom_patterns;
+	/* Operator rules (extract.rules): rule i tries rule_pattern[i]
+	 * first on mail whose From addr-spec matches rule_from[i]. */
+	char **rule_from, **rule_pattern;
+	size_t nrules;
 	size_t max_bytes; /* input above this is trimmed; 0: the default */
 	/* Whose Authentication-Results count (authres_parse()); NULL or "":
 	 * the topmost one. */
@@ -39,8 +43,8 @@ struct message_ctx;
 
 /*
  * Compiles the patterns and initialises GMime (once per process).
- * OTPBOX_ERR_CONFIG when a custom pattern does not compile: errbuf names
- * it. On success *out belongs to the caller (message_ctx_free()).
+ * OTPBOX_ERR_CONFIG when a custom pattern or rule does not compile:
+ * errbuf names it. On success *out belongs to the caller (message_ctx_free()).
  */
 enum otpbox_err message_ctx_new(const struct message_opts *opts,
                                 struct message_ctx **out, char *errbuf,

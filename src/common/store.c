@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "safe_file.h"
 #include "schema_sql.h"
 #include "store_p.h"
 
@@ -124,14 +125,10 @@ store_create_file(const char *path, char *errbuf, size_t errlen)
 		}
 	}
 	free(dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 && errno != EEXIST) {
-		snprintf(errbuf, errlen, "cannot create database %s: %s", path,
-		         strerror(errno));
+	if (safe_file_open(path, O_WRONLY | O_CREAT, 0600, SAFE_FILE_SHARED,
+	                   &fd, errbuf, errlen))
 		return OTPBOX_ERR_IO;
-	}
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	return OTPBOX_OK;
 }
 
@@ -232,6 +229,8 @@ store_prepare_parts(struct store *st, char *errbuf, size_t errlen)
 		err = store_fetch_prepare(st);
 	if (!err)
 		err = store_wait_prepare(st);
+	if (!err)
+		err = store_status_prepare(st);
 	if (err)
 		snprintf(errbuf, errlen, "cannot prepare statements on %s: %s",
 		         st->path, st->errmsg);
@@ -297,6 +296,7 @@ store_close(struct store *st)
 		return;
 	store_fetch_finalize(st);
 	store_wait_finalize(st);
+	store_status_finalize(st);
 	sqlite3_finalize(st->data_version);
 	sqlite3_close(st->db);
 	free(st->path);

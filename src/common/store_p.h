@@ -10,12 +10,14 @@
 
 struct store_fetch;
 struct store_wait;
+struct store_status;
 
 struct store {
 	sqlite3 *db;
 	char *path;
-	struct store_fetch *fetch; /* owned by store_fetch.c */
-	struct store_wait *wait;   /* owned by store_wait.c */
+	struct store_fetch *fetch;   /* owned by store_fetch.c */
+	struct store_wait *wait;     /* owned by store_wait.c */
+	struct store_status *status; /* owned by store_status.c */
 	sqlite3_stmt *data_version;
 	char errmsg[512];
 };
@@ -33,5 +35,7 @@ enum otpbox_err store_fetch_prepare(struct store *st);
 void store_fetch_finalize(struct store *st);
 enum otpbox_err store_wait_prepare(struct store *st);
 void store_wait_finalize(struct store *st);
+enum otpbox_err store_status_prepare(struct store *st);
+void store_status_finalize(struct store *st);
 
 #endif

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "safe_file.h"
 #include "store_wait.h"
 #include "store_p.h"
 
@@ -34,7 +36,7 @@ enum store_wait_stmt {
 
 struct store_wait {
 	sqlite3_stmt *stmt[STORE_WAIT_NSTMT];
-	struct timespec busy_since; /* first try of the current lock wait */
+	int64_t busy_since_mono_ms; /* first try of the current lock wait */
 	unsigned jitter;            /* rand_r() state for the retry delay */
 	int codes_added;            /* this transaction inserted codes */
 };
@@ -134,16 +136,6 @@ static const char *const store_wait_sql[STORE_WAIT_NSTMT] = {
         " LEFT JOIN messages m ON m.id = o.message_id WHERE o.wait_id = ?1",
 };
 
-static int64_t
-store_wait_elapsed_ms(const struct timespec *since)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)(now.tv_sec - since->tv_sec) * 1000 +
-	       (now.tv_nsec - since->tv_nsec) / 1000000;
-}
-
 /* sqlite3_busy_handler callback: count is 0 on the first try of a lock.
  * The delay doubles from STORE_WAIT_RETRY_MIN_US to STORE_WAIT_RETRY_MAX_US
  * and is drawn at random below that bound, so that many claimers spread
@@ -155,8 +147,8 @@ store_wait_busy(void *arg, int count)
 	unsigned bound;
 
 	if (count == 0)
-		clock_gettime(CLOCK_MONOTONIC, &w->busy_since);
-	else if (store_wait_elapsed_ms(&w->busy_since) >= STORE_WAIT_BUSY_MS)
+		w->busy_since_mono_ms = clock_mono_ms();
+	else if (clock_mono_ms() - w->busy_since_mono_ms >= STORE_WAIT_BUSY_MS)
 		return 0;
 	bound = count < 5 ? STORE_WAIT_RETRY_MIN_US << count
 	                  : STORE_WAIT_RETRY_MAX_US;
@@ -187,15 +179,17 @@ store_wait_notify_open(const char *db_path, int flags)
 	if (snprintf(path, sizeof(path), "%s%s", db_path,
 	             STORE_WAIT_NOTIFY_SUFFIX) >= (int)sizeof(path))
 		return -1;
-	fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW);
-	if (fd >= 0 || errno != ENOENT)
+	if (!safe_file_open(path, flags, 0, SAFE_FILE_SHARED, &fd, NULL, 0) ||
+	    errno != ENOENT)
 		return fd;
-	fd =
-	    open(path, flags | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return errno == EEXIST
-		           ? open(path, flags | O_CLOEXEC | O_NOFOLLOW)
-		           : -1;
+	/* Missing: create it; if another process just did, open theirs. */
+	if (safe_file_open(path, flags | O_CREAT | O_EXCL, 0600,
+	                   SAFE_FILE_SHARED, &fd, NULL, 0)) {
+		if (errno == EEXIST)
+			(void)safe_file_open(path, flags, 0, SAFE_FILE_SHARED,
+			                     &fd, NULL, 0);
+		return fd;
+	}
 	if (stat(db_path, &st) == 0)
 		(void)fchmod(fd, st.st_mode & 0666);
 	return fd;

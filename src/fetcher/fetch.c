@@ -245,6 +245,8 @@ fetch_main(int argc, char **argv)
 		free(errors);
 		return EX_CONFIG;
 	}
+	if (conf->warnings)
+		fputs(conf->warnings, stderr);
 	if (conf->naccounts == 0) {
 		fprintf(stderr,
 		        "otpbox fetch: no account configured: add one "

@@ -7,10 +7,13 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "clock.h"
 #include "fetch_account.h"
 #include "log.h"
+#include "oauth2_explain.h"
 #include "recipient.h"
 #include "store_fetch.h"
+#include "fetch_report.h"
 
 /* Extra room above max_message_bytes for the largest literal accepted. */
 #define FETCH_ACCOUNT_LITERAL_SLACK 4096
@@ -24,6 +27,9 @@ fetch_account_mctx(struct fetch_account *fa, char *errbuf, size_t errlen)
 	    .ndomains = fa->acct->ndomains,
 	    .custom_patterns = fa->conf->extract.custom_patterns,
 	    .ncustom_patterns = fa->conf->extract.ncustom_patterns,
+	    .rule_from = fa->conf->extract.rule_from,
+	    .rule_pattern = fa->conf->extract.rule_pattern,
+	    .nrules = fa->conf->extract.nrules,
 	    .max_bytes = (size_t)fa->conf->fetch.max_message_bytes,
 	    .authserv_id = fa->acct->authserv_id,
 	    .recipient_headers =
@@ -156,9 +162,29 @@ fetch_account_not_connected(const char *text)
 	return strcasestr(text, "authenticated but not connected") != NULL;
 }
 
-/* For an XOAUTH2 account, says what a session-ending refusal means:
- * "not connected" becomes a refused login (exit 77, hard back-off);
- * throttling stays temporary but names the wait Microsoft asked for. */
+/* The same for a password login, which Exchange also accepts before it
+ * knows whether it will serve the mailbox. */
+static void
+fetch_account_explain_password(const char *text, char *why, size_t len)
+{
+	if (fetch_account_not_connected(text))
+		snprintf(why, len,
+		         "Exchange took the login but will not open the "
+		         "mailbox: the password may be wrong (its front end "
+		         "accepts any), IMAP may be off for this mailbox "
+		         "(Set-CASMailbox -ImapEnabled $true), or too many "
+		         "connections are open; Microsoft 365 needs auth = "
+		         "\"xoauth2\"");
+	else
+		snprintf(why, len,
+		         "the server is throttling this account and asks "
+		         "for %ld s of quiet",
+		         oauth2_explain_backoff(text));
+}
+
+/* Says what a session-ending refusal means: "not connected" becomes a
+ * refused login (exit 77, hard back-off); throttling stays temporary
+ * (75) but names the wait Microsoft asked for. */
 static enum otpbox_err
 fetch_account_session_refused(struct fetch_account *fa, enum otpbox_err err,
                               char *errbuf, size_t errlen)
@@ -166,13 +192,16 @@ fetch_account_session_refused(struct fetch_account *fa, enum otpbox_err err,
 	char text[512], why[512];
 	long backoff;
 
-	if (fa->oauth2 == NULL || err == OTPBOX_OK ||
-	    err == OTPBOX_ERR_INTERRUPTED ||
+	if (err == OTPBOX_OK || err == OTPBOX_ERR_INTERRUPTED ||
 	    (!fetch_account_not_connected(errbuf) &&
 	     !strcasestr(errbuf, "throttled")))
 		return err;
 	snprintf(text, sizeof(text), "%s", errbuf);
-	oauth2_refusal_explain(fa->oauth2, text, why, sizeof(why), &backoff);
+	if (fa->oauth2)
+		oauth2_refusal_explain(fa->oauth2, text, why, sizeof(why),
+		                       &backoff);
+	else
+		fetch_account_explain_password(text, why, sizeof(why));
 	snprintf(errbuf, errlen, "%.400s; %s", text, why);
 	return fetch_account_not_connected(text) ? OTPBOX_ERR_AUTH : err;
 }
@@ -230,6 +259,13 @@ fetch_account_login(struct fetch_account *fa, struct imap_client *cl,
 	err = imap_client_login_password(cl, fa->acct->user, secret, errbuf,
 	                                 errlen);
 	conf_secret_free(secret);
+	if (err == OTPBOX_ERR_PROTOCOL && fetch_account_not_connected(errbuf))
+		err = OTPBOX_ERR_AUTH;
+	if (err == OTPBOX_ERR_AUTH &&
+	    strcasestr(errbuf, "Basic authentication is disabled"))
+		snprintf(errbuf + strlen(errbuf), errlen - strlen(errbuf),
+		         "; Microsoft turned off passwords for IMAP: use "
+		         "auth = \"xoauth2\" (docs: Microsoft 365 guide)");
 	return err;
 }
 
@@ -271,6 +307,7 @@ fetch_account_connect(struct fetch_account *fa, struct imap_client **out,
 	if (err == OTPBOX_OK)
 		err = fetch_account_login(fa, cl, errbuf, errlen);
 	if (err) {
+		fetch_report_account(fa->st, fa->acct, err, errbuf);
 		imap_client_free(cl);
 		return err;
 	}
@@ -281,23 +318,24 @@ fetch_account_connect(struct fetch_account *fa, struct imap_client **out,
 static double
 fetch_account_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)clock_mono_ms() / 1000;
 }
 
 static void
 fetch_account_log_sync(const struct fetch_account *fa,
                        const struct fetch_sync_folder *f,
-                       const struct fetch_sync_stats *s, double secs)
+                       const struct fetch_sync_stats *s, double secs,
+                       uint64_t bytes)
 {
 	log_info("sync %s/%s: %u new, %u stored, %u already stored, "
-	         "%u with a code or link, %u parse errors, %u truncated; "
-	         "last uid %lld (uidvalidity %lld) in %.3f s",
+	         "%u with a code or link, %u parse errors, %u truncated, "
+	         "%u fetched by parts; last uid %lld (uidvalidity %lld) "
+	         "in %.3f s",
 	         fa->acct->name, f->name, s->fetched, s->stored, s->duplicates,
-	         s->codes, s->errors, s->truncated, (long long)f->cp.last_uid,
-	         (long long)f->cp.uidvalidity, secs);
+	         s->codes, s->errors, s->truncated, s->partial,
+	         (long long)f->cp.last_uid, (long long)f->cp.uidvalidity, secs);
+	log_verbose("sync %s/%s: %llu bytes read from the server",
+	            fa->acct->name, f->name, (unsigned long long)bytes);
 }
 
 enum otpbox_err
@@ -307,6 +345,7 @@ fetch_account_sync_all(struct fetch_account *fa, struct imap_client *cl,
 	struct fetch_sync_stats stats;
 	enum otpbox_err err = OTPBOX_OK;
 	struct fetch_sync_folder *f;
+	uint64_t bytes;
 	double t0;
 	size_t i;
 
@@ -314,16 +353,20 @@ fetch_account_sync_all(struct fetch_account *fa, struct imap_client *cl,
 		f = &fa->folders[i];
 		memset(&stats, 0, sizeof(stats));
 		t0 = fetch_account_now();
+		bytes = imap_client_bytes_read(cl);
 		err =
 		    fetch_sync_folder(&fa->sync, cl, f, &stats, errbuf, errlen);
+		fetch_report_folder(fa->st, fa->acct->name, f->name, err,
+		                    errbuf);
 		if (err == OTPBOX_ERR_NOT_FOUND && i > 0) {
 			log_warnx("%s: %s (skipped)", fa->acct->name, errbuf);
 			err = OTPBOX_OK;
 			continue;
 		}
 		if (err == OTPBOX_OK || err == OTPBOX_ERR_INTERRUPTED)
-			fetch_account_log_sync(fa, f, &stats,
-			                       fetch_account_now() - t0);
+			fetch_account_log_sync(
+			    fa, f, &stats, fetch_account_now() - t0,
+			    imap_client_bytes_read(cl) - bytes);
 	}
 	return fetch_account_session_refused(fa, err, errbuf, errlen);
 }
@@ -334,14 +377,18 @@ fetch_account_sync_new(struct fetch_account *fa, struct imap_client *cl,
 {
 	struct fetch_sync_stats stats = {0};
 	double t0 = fetch_account_now();
+	uint64_t bytes = imap_client_bytes_read(cl);
 	enum otpbox_err err;
 
 	err = fetch_sync_new(&fa->sync, cl, &fa->folders[0], &stats, errbuf,
 	                     errlen);
+	fetch_report_folder(fa->st, fa->acct->name, fa->folders[0].name, err,
+	                    errbuf);
 	if ((err == OTPBOX_OK || err == OTPBOX_ERR_INTERRUPTED) &&
 	    stats.fetched > 0)
 		fetch_account_log_sync(fa, &fa->folders[0], &stats,
-		                       fetch_account_now() - t0);
+		                       fetch_account_now() - t0,
+		                       imap_client_bytes_read(cl) - bytes);
 	return fetch_account_session_refused(fa, err, errbuf, errlen);
 }
 
@@ -361,6 +408,17 @@ fetch_account_retention(const struct conf *conf, struct store *st)
 		log_info("retention: deleted %lld messages older than %d days",
 		         (long long)deleted, conf->fetch.retention_days);
 	return err;
+}
+
+void
+fetch_account_session_ended(struct fetch_account *fa, const char *why)
+{
+	if (fa->oauth2 == NULL || strcasestr(why, "AccessTokenExpired") == NULL)
+		return;
+	oauth2_token_reject(fa->oauth2);
+	log_verbose("account %s: the server says the access token expired; "
+	            "the next login gets a new one",
+	            fa->acct->name);
 }
 
 int

@@ -78,6 +78,14 @@ time_t fetch_account_renew_at(const struct fetch_account *fa);
 enum otpbox_err fetch_account_renew(struct fetch_account *fa, bool *fresh,
                                     char *errbuf, size_t errlen);
 
+/*
+ * Called with the message of an error that ended a session. When the
+ * server ended it because the access token expired (Exchange's "BYE
+ * Session invalidated - AccessTokenExpired"), the token is dropped so the
+ * next login asks for a new one instead of being refused with the old.
+ */
+void fetch_account_session_ended(struct fetch_account *fa, const char *why);
+
 /* The sysexits.h status for an error (75, 77, 78, ...). */
 int fetch_account_exit_status(enum otpbox_err err);
 

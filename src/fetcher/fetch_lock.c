@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fetch_lock.h"
+#include "safe_file.h"
 
 enum otpbox_err
 fetch_lock_take(const char *db_path, int *fd_out, char *errbuf, size_t errlen)
@@ -22,10 +23,9 @@ fetch_lock_take(const char *db_path, int *fd_out, char *errbuf, size_t errlen)
 	if (path == NULL)
 		return OTPBOX_ERR_NOMEM;
 	snprintf(path, n, "%s.lock", db_path);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(errbuf, errlen, "cannot open lock file %s: %s", path,
-		         strerror(errno));
+	/* The folder may be group-writable: never follow a planted link. */
+	if (safe_file_open(path, O_RDWR | O_CREAT, 0600, SAFE_FILE_OURS, &fd,
+	                   errbuf, errlen)) {
 		free(path);
 		return OTPBOX_ERR_IO;
 	}

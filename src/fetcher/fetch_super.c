@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fetch_lock.h"
 #include "fetch_super.h"
 #include "fetch_watch.h"
@@ -46,10 +47,7 @@ fetch_super_on_hup(int sig)
 static long long
 fetch_super_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_ms();
 }
 
 static void

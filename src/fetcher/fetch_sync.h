@@ -16,6 +16,9 @@
 
 /* UID FETCH commands kept in flight at once. */
 #define FETCH_SYNC_PIPELINE 4
+/* A message shorter than this (or max_bytes) comes whole with the first
+ * FETCH; a longer one is fetched by its header and text parts only. */
+#define FETCH_SYNC_WHOLE_MAX 65536
 
 /* What a sync needs; every pointer is borrowed. */
 struct fetch_sync_ctx {
@@ -24,7 +27,7 @@ struct fetch_sync_ctx {
 	const char *account; /* account name (the accounts row) */
 	const char *user;
 	const char *host;
-	size_t max_bytes; /* N of BODY.PEEK[]<0.N> */
+	size_t max_bytes; /* bytes of one message analysed, at most */
 	unsigned batch;   /* UIDs per UID FETCH */
 	/* Set by a signal handler: stop after the batch being committed. */
 	volatile sig_atomic_t *stop;
@@ -36,7 +39,8 @@ struct fetch_sync_stats {
 	unsigned stored;     /* new rows in messages */
 	unsigned duplicates; /* already stored (same UID, or dedupe) */
 	unsigned errors;     /* stored with a parse error */
-	unsigned truncated;  /* larger than max_bytes */
+	unsigned truncated;  /* cut: a part or the header over its share */
+	unsigned partial;    /* fetched by parts (large messages) */
 	unsigned codes;      /* messages with a code or a link */
 };
 

@@ -9,10 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fetch_account.h"
 #include "fetch_watch.h"
 #include "log.h"
+#include "oauth2_explain.h"
 #include "store_fetch.h"
+#include "fetch_report.h"
 
 struct fetch_watch {
 	const struct conf *conf;
@@ -31,21 +34,7 @@ struct fetch_watch {
 static long long
 fetch_watch_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Sleeps ms milliseconds unless a stop is requested. */
-static void
-fetch_watch_sleep(struct fetch_watch *w, long long ms)
-{
-	long long end = fetch_watch_ms() + ms;
-	struct timespec ts = {0, FETCH_WATCH_SLICE_MS * 1000000L};
-
-	while (!*w->stop && fetch_watch_ms() < end)
-		nanosleep(&ts, NULL);
+	return clock_mono_ms();
 }
 
 /* Whether some bot waits now. Cheap: the waits table is read only after
@@ -65,6 +54,42 @@ fetch_watch_waiting(struct fetch_watch *w)
 	if (store_fetch_waiting(w->st, time(NULL), &w->waiting) != OTPBOX_OK)
 		w->waiting = false;
 	return w->waiting;
+}
+
+/* Sleeps ms milliseconds unless a stop is requested. */
+static void
+fetch_watch_sleep(struct fetch_watch *w, long long ms)
+{
+	long long end = fetch_watch_ms() + ms;
+	struct timespec ts = {0, FETCH_WATCH_SLICE_MS * 1000000L};
+
+	while (!*w->stop && fetch_watch_ms() < end) {
+		fetch_report_tick(w->st, w->fa->acct);
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * The back-off before a reconnection: ms, cut short to about one second
+ * while a bot waits for a code (a server back after a restart should
+ * serve it at once, not after a doubled 8 s), but never below floor_ms,
+ * the wait the server itself asked for when it throttled us.
+ */
+static void
+fetch_watch_backoff(struct fetch_watch *w, long long ms, long long floor_ms)
+{
+	long long start = fetch_watch_ms(), end = start + ms, now;
+	long long fast = FETCH_WATCH_WAITER_BACKOFF_MS;
+	struct timespec ts = {0, FETCH_WATCH_SLICE_MS * 1000000L};
+
+	if (floor_ms > fast)
+		fast = floor_ms;
+	while (!*w->stop && (now = fetch_watch_ms()) < end) {
+		if (now - start >= fast && fetch_watch_waiting(w))
+			return;
+		fetch_report_tick(w->st, w->fa->acct);
+		nanosleep(&ts, NULL);
+	}
 }
 
 /* Full sync of every folder when it is due (several folders: each poll
@@ -138,6 +163,7 @@ fetch_watch_wait(struct fetch_watch *w, struct imap_client *cl,
 	long long left;
 
 	for (;;) {
+		fetch_report_tick(w->st, w->fa->acct);
 		if (*w->stop) {
 			*why = FETCH_WATCH_STOP;
 			return OTPBOX_OK;
@@ -177,9 +203,13 @@ fetch_watch_idle(struct fetch_watch *w, struct imap_client *cl)
 	if ((err = imap_client_idle_start(cl)))
 		return err;
 	err = fetch_watch_wait(w, cl, until, true, &why);
-	if (err)
-		return err;
-	return imap_client_idle_done(cl);
+	if (err == OTPBOX_OK)
+		err = imap_client_idle_done(cl);
+	/* IDLE can go silent without a word (Exchange is reported to stop
+	 * pushing EXISTS): after each timed round, look for new UIDs. */
+	if (err == OTPBOX_OK && why == FETCH_WATCH_TIMER)
+		imap_client_get_mailbox(cl)->changed = true;
+	return err;
 }
 
 /* One polling round: wait (fast while a bot waits), then NOOP. */
@@ -238,6 +268,9 @@ fetch_watch_session(struct fetch_watch *w, struct imap_client *cl)
 			err = fetch_watch_idle(w, cl);
 		else
 			err = fetch_watch_poll(w, cl, fast);
+		if (err == OTPBOX_OK) /* the server answered: up to date */
+			fetch_report_folder(w->st, w->fa->acct->name,
+			                    w->fa->folders[0].name, err, NULL);
 		if (err == OTPBOX_OK && imap_client_get_mailbox(cl)->changed)
 			err = fetch_account_sync_new(w->fa, cl, w->errbuf,
 			                             sizeof(w->errbuf));
@@ -257,6 +290,32 @@ fetch_watch_jitter(long long ms)
 	return ms / 2 + random() % (ms / 2 + 1);
 }
 
+/*
+ * Waits before reconnecting after err ended a session or an attempt: a
+ * jittered back-off doubling from 1 s to FETCH_WATCH_BACKOFF_MAX (cut to
+ * about a second while a bot waits), but never shorter than the pause a
+ * throttling server asked for. *backoff is the base, doubled here.
+ */
+static void
+fetch_watch_retry(struct fetch_watch *w, enum otpbox_err err,
+                  long long *backoff)
+{
+	long long floor_ms = oauth2_explain_backoff(w->errbuf) * 1000LL;
+
+	if (floor_ms > *backoff)
+		*backoff = floor_ms;
+	log_warnx(
+	    "account %s: %s; reconnecting in about %lld s%s", w->fa->acct->name,
+	    w->errbuf[0] ? w->errbuf : otpbox_strerror(err), *backoff / 1000,
+	    floor_ms ? " (as the server asked)" : " (sooner if a bot waits)");
+	w->full_sync_at = 0;
+	fetch_watch_backoff(
+	    w, floor_ms ? *backoff : fetch_watch_jitter(*backoff), floor_ms);
+	*backoff = *backoff * 2 > FETCH_WATCH_BACKOFF_MAX * 1000LL
+	               ? FETCH_WATCH_BACKOFF_MAX * 1000LL
+	               : *backoff * 2;
+}
+
 /* Connects and runs sessions until a stop; decides every back-off. */
 static int
 fetch_watch_loop(struct fetch_watch *w)
@@ -274,6 +333,7 @@ fetch_watch_loop(struct fetch_watch *w)
 			return EX_CONFIG;
 		}
 		if (err == OTPBOX_OK) {
+			w->errbuf[0] = 0;
 			err = fetch_watch_session(w, cl);
 			if (err != OTPBOX_ERR_AUTH)
 				auth_backoff = FETCH_WATCH_AUTH_BACKOFF;
@@ -288,11 +348,12 @@ fetch_watch_loop(struct fetch_watch *w)
 			}
 			if (w->full_sync_at != 0)
 				backoff = 1000; /* it worked for a while */
-			/* A refusal after login (Exchange's "not connected")
-			 * is explained in errbuf already. */
-			if (err != OTPBOX_ERR_AUTH)
+			/* A refusal after login (Exchange's "not connected",
+			 * throttling) is explained in errbuf already. */
+			if (err != OTPBOX_ERR_AUTH && !w->errbuf[0])
 				snprintf(w->errbuf, sizeof(w->errbuf), "%s",
 				         imap_client_errmsg(cl));
+			fetch_account_session_ended(w->fa, w->errbuf);
 			imap_client_free(cl);
 		}
 		if (err == OTPBOX_ERR_AUTH) {
@@ -304,14 +365,7 @@ fetch_watch_loop(struct fetch_watch *w)
 			    auth_backoff * 2 > 3600 ? 3600 : auth_backoff * 2;
 			continue;
 		}
-		log_warnx("account %s: %s; reconnecting in about %lld s", name,
-		          w->errbuf[0] ? w->errbuf : otpbox_strerror(err),
-		          backoff / 1000);
-		w->full_sync_at = 0;
-		fetch_watch_sleep(w, fetch_watch_jitter(backoff));
-		backoff = backoff * 2 > FETCH_WATCH_BACKOFF_MAX * 1000LL
-		              ? FETCH_WATCH_BACKOFF_MAX * 1000LL
-		              : backoff * 2;
+		fetch_watch_retry(w, err, &backoff);
 	}
 	return EX_OK;
 }
@@ -325,6 +379,7 @@ fetch_watch_run(const struct conf *conf, size_t index, const char *db_path,
 	int status;
 
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
+	fetch_report_init(STORE_STATUS_WATCH, conf->naccounts);
 	err = store_open(db_path, true, &w.st, w.errbuf, sizeof(w.errbuf));
 	if (err == OTPBOX_OK)
 		err = fetch_account_new(conf, index, w.st, stop, &w.fa,
@@ -336,6 +391,7 @@ fetch_watch_run(const struct conf *conf, size_t index, const char *db_path,
 		return fetch_account_exit_status(err);
 	}
 	status = fetch_watch_loop(&w);
+	fetch_report_stopping();
 	fetch_account_free(w.fa);
 	store_close(w.st);
 	return status;

@@ -18,6 +18,8 @@
 #define FETCH_WATCH_SLICE_MS 100
 /* Reconnect back-off: doubles from 1 s up to this, with jitter. */
 #define FETCH_WATCH_BACKOFF_MAX 60
+/* ...but while a bot waits, the next attempt comes after about this. */
+#define FETCH_WATCH_WAITER_BACKOFF_MS 1000
 /* After a refused login: wait this long, doubling up to an hour. */
 #define FETCH_WATCH_AUTH_BACKOFF 300
 

@@ -12,6 +12,7 @@
 #include "imap_client.h"
 #include "imap_cmd.h"
 #include "log.h"
+#include "secret_buf.h"
 
 /* Longest command line we build (mailbox names, FETCH ranges). */
 #define IMAP_CLIENT_LINE_MAX 1024
@@ -25,6 +26,7 @@ struct imap_client {
 	unsigned tagno;
 	char idle_tag[IMAP_CLIENT_TAG_MAX];
 	char *caps; /* space-separated, from the last CAPABILITY seen */
+	unsigned caps_serial; /* counts the capability lists seen */
 	int timeout_ms;
 	char errmsg[512];
 	unsigned char buf[16384];
@@ -59,6 +61,7 @@ imap_client_set_caps(struct imap_client *cl, const char *list)
 		return; /* keep the old list; capabilities are advisory */
 	free(cl->caps);
 	cl->caps = dup;
+	cl->caps_serial++;
 }
 
 /* Keeps what untagged data says about the session and the mailbox. */
@@ -228,6 +231,12 @@ imap_client_simple(struct imap_client *cl, const char *cmd, char *errbuf,
 	return err;
 }
 
+const char *
+imap_client_tls_version(const struct imap_client *cl)
+{
+	return imap_conn_tls_version(cl->conn);
+}
+
 bool
 imap_client_has_cap(const struct imap_client *cl, const char *cap)
 {
@@ -271,6 +280,11 @@ imap_client_starttls(struct imap_client *cl)
 {
 	enum otpbox_err err;
 
+	/* A greeting need not list capabilities (Exchange's does not):
+	 * ask before concluding that STARTTLS is missing (RFC 3501 6.1.1). */
+	if (cl->caps == NULL &&
+	    (err = imap_client_simple(cl, "CAPABILITY", NULL, 0)))
+		return err;
 	if (!imap_client_has_cap(cl, "STARTTLS")) {
 		imap_client_seterr(cl, "the server does not offer STARTTLS; "
 		                       "use tls = \"implicit\" (port 993)");
@@ -359,6 +373,12 @@ imap_client_get_mailbox(struct imap_client *cl)
 	return &cl->mbox;
 }
 
+uint64_t
+imap_client_bytes_read(const struct imap_client *cl)
+{
+	return imap_conn_bytes_read(cl->conn);
+}
+
 const char *
 imap_client_errmsg(const struct imap_client *cl)
 {
@@ -422,6 +442,17 @@ imap_client_sasl_challenge(struct imap_client *cl,
 	return imap_client_write(cl, "\r\n", 2);
 }
 
+/* A refusal that says "later", not "no": RFC 5530's codes, and
+ * Exchange's plain-text "Server Unavailable. 15" (it sends no codes). */
+static bool
+imap_client_transient(const struct imap_parse_resp *r)
+{
+	return r->code == IMAP_PARSE_CODE_UNAVAILABLE ||
+	       r->code == IMAP_PARSE_CODE_INUSE ||
+	       r->code == IMAP_PARSE_CODE_SERVERBUG ||
+	       strcasestr(r->text, "Server Unavailable") != NULL;
+}
+
 static enum otpbox_err
 imap_client_auth_result(struct imap_client *cl, const struct imap_parse_resp *r,
                         const char *mech, const char *detail)
@@ -430,7 +461,7 @@ imap_client_auth_result(struct imap_client *cl, const struct imap_parse_resp *r,
 		return OTPBOX_OK;
 	imap_client_seterr(cl, "login (%s) refused by the server: %s%s", mech,
 	                   r->text, detail);
-	if (r->code == IMAP_PARSE_CODE_UNAVAILABLE)
+	if (imap_client_transient(r))
 		return OTPBOX_ERR_NET;
 	return r->status == IMAP_PARSE_STATUS_NO ? OTPBOX_ERR_AUTH
 	                                         : OTPBOX_ERR_PROTOCOL;
@@ -497,9 +528,7 @@ imap_client_sasl(struct imap_client *cl, const char *mech,
 			err = imap_client_sasl_finish(cl, tag, mech, line, len);
 	}
 out:
-	if (line)
-		OPENSSL_cleanse(line, len);
-	free(line);
+	secret_buf_free(line);
 	return err;
 }
 
@@ -566,12 +595,15 @@ bad:
 	return OTPBOX_ERR_AUTH;
 }
 
-/* After login the capabilities may have changed; learn them again. */
+/* After login the capabilities may have changed: learn them again unless
+ * the login's reply carried them (Dovecot's [CAPABILITY ...] code saves
+ * the round trip; Exchange sends none). serial is caps_serial from before
+ * the login. */
 static enum otpbox_err
 imap_client_after_login(struct imap_client *cl, enum otpbox_err err,
-                        char *errbuf, size_t errlen)
+                        unsigned serial, char *errbuf, size_t errlen)
 {
-	if (err == OTPBOX_OK)
+	if (err == OTPBOX_OK && cl->caps_serial == serial)
 		err = imap_client_simple(cl, "CAPABILITY", NULL, 0);
 	if (err)
 		imap_client_copyerr(cl, errbuf, errlen);
@@ -603,6 +635,7 @@ imap_client_login_password(struct imap_client *cl, const char *user,
                            const char *password, char *errbuf, size_t errlen)
 {
 	enum otpbox_err err = OTPBOX_ERR_NOMEM;
+	unsigned serial = cl->caps_serial;
 	unsigned char *blob;
 	size_t len;
 
@@ -610,8 +643,7 @@ imap_client_login_password(struct imap_client *cl, const char *user,
 		blob = imap_client_plain_blob(user, password, &len);
 		if (blob) {
 			err = imap_client_sasl(cl, "PLAIN", blob, len);
-			OPENSSL_cleanse(blob, len);
-			free(blob);
+			secret_buf_free(blob);
 		}
 	} else if (imap_client_has_cap(cl, "LOGINDISABLED")) {
 		imap_client_seterr(cl, "the server refuses passwords here "
@@ -620,7 +652,7 @@ imap_client_login_password(struct imap_client *cl, const char *user,
 	} else {
 		err = imap_client_login_cmd(cl, user, password);
 	}
-	return imap_client_after_login(cl, err, errbuf, errlen);
+	return imap_client_after_login(cl, err, serial, errbuf, errlen);
 }
 
 enum otpbox_err
@@ -628,6 +660,7 @@ imap_client_login_xoauth2(struct imap_client *cl, const char *user,
                           const char *token, char *errbuf, size_t errlen)
 {
 	enum otpbox_err err = OTPBOX_ERR_NOMEM;
+	unsigned serial = cl->caps_serial;
 	unsigned char *blob;
 	size_t len;
 
@@ -638,7 +671,7 @@ imap_client_login_xoauth2(struct imap_client *cl, const char *user,
 		OPENSSL_cleanse(blob, len);
 		free(blob);
 	}
-	return imap_client_after_login(cl, err, errbuf, errlen);
+	return imap_client_after_login(cl, err, serial, errbuf, errlen);
 }
 
 enum otpbox_err
@@ -666,7 +699,13 @@ imap_client_examine(struct imap_client *cl, const char *mailbox, char *errbuf,
 	if (err == OTPBOX_OK && r->status != IMAP_PARSE_STATUS_OK) {
 		imap_client_seterr(cl, "cannot open folder %s: %s", mailbox,
 		                   r->text);
-		err = OTPBOX_ERR_NOT_FOUND;
+		/* Only a plain NO means "no such folder" (then it is skipped);
+		 * BAD, throttling or an unavailable server end the session. */
+		err = r->status != IMAP_PARSE_STATUS_NO ? OTPBOX_ERR_PROTOCOL
+		      : imap_client_transient(r) ||
+		              strcasestr(r->text, "throttled")
+		          ? OTPBOX_ERR_NET
+		          : OTPBOX_ERR_NOT_FOUND;
 	}
 	if (err == OTPBOX_OK && cl->mbox.uidvalidity == 0) {
 		imap_client_seterr(cl, "the server sent no UIDVALIDITY for %s",

@@ -36,8 +36,10 @@ struct imap_client;
 /*
  * Connects, reads the greeting, upgrades with STARTTLS when asked (a server
  * that does not offer it is refused: OTPBOX_ERR_TLS) and learns the
- * capabilities. Errors as imap_conn_open(), OTPBOX_ERR_PROTOCOL for a
- * greeting that is not OK, OTPBOX_ERR_NET for BYE. errbuf says what to do.
+ * capabilities: from the greeting, else by asking CAPABILITY (before
+ * STARTTLS too: Exchange's greeting lists none), and again after TLS. Errors as
+ * imap_conn_open(), OTPBOX_ERR_PROTOCOL for a greeting that is not OK,
+ * OTPBOX_ERR_NET for BYE. errbuf says what to do.
  */
 enum otpbox_err imap_client_open(const struct imap_client_opts *opts,
                                  struct imap_client **out, char *errbuf,
@@ -47,7 +49,8 @@ void imap_client_free(struct imap_client *cl);
 
 /*
  * Logs in with a password: AUTHENTICATE PLAIN (SASL-IR when offered), else
- * LOGIN. The secret is never logged and is wiped from our buffers.
+ * LOGIN. The secret is never logged and is wiped from our buffers. The
+ * capabilities are asked again unless the login's reply carried them.
  * OTPBOX_ERR_AUTH when the server refused the credentials (its text is in
  * errbuf), OTPBOX_ERR_NET when it was temporarily unavailable.
  */
@@ -65,11 +68,16 @@ enum otpbox_err imap_client_login_xoauth2(struct imap_client *cl,
                                           const char *user, const char *token,
                                           char *errbuf, size_t errlen);
 
+/* The session's TLS protocol ("TLSv1.3"), static; NULL in plain text. */
+const char *imap_client_tls_version(const struct imap_client *cl);
+
 /* Whether the server offers a capability (e.g. "IDLE"). */
 bool imap_client_has_cap(const struct imap_client *cl, const char *cap);
 
 /* EXAMINEs mailbox (read-only) and resets the mailbox state from the
- * reply. OTPBOX_ERR_NOT_FOUND when the server says NO. */
+ * reply. OTPBOX_ERR_NOT_FOUND when the server says NO; OTPBOX_ERR_NET
+ * when the NO says "later" (unavailable, throttled); OTPBOX_ERR_PROTOCOL
+ * for BAD. */
 enum otpbox_err imap_client_examine(struct imap_client *cl, const char *mailbox,
                                     char *errbuf, size_t errlen);
 
@@ -111,6 +119,9 @@ enum otpbox_err imap_client_idle_start(struct imap_client *cl);
 enum otpbox_err imap_client_idle_wait(struct imap_client *cl, int timeout_ms);
 /* Leaves IDLE: sends DONE and reads until the tagged reply. */
 enum otpbox_err imap_client_idle_done(struct imap_client *cl);
+
+/* Bytes read from the server in this session. */
+uint64_t imap_client_bytes_read(const struct imap_client *cl);
 
 /* The session's last error message. Belongs to cl. */
 const char *imap_client_errmsg(const struct imap_client *cl);

@@ -7,6 +7,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "clock.h"
 #include "imap_conn.h"
 
 struct imap_conn {
@@ -27,16 +31,14 @@ struct imap_conn {
 	char *host;
 	char *ca_file;
 	int timeout_ms;
+	uint64_t bytes_read; /* application bytes, for -v and tests */
 	char errmsg[256];
 };
 
 static long long
 imap_conn_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_ms();
 }
 
 static int
@@ -158,6 +160,49 @@ imap_conn_tls_error(struct imap_conn *c)
 	         e ? buf : "connection closed");
 }
 
+/* Whether dir holds OpenSSL's hashed names ("9d04f354.0"): then
+ * certificates are looked up one file at a time, when needed. */
+static bool
+imap_conn_hashed_dir(const char *dir)
+{
+	struct dirent *e;
+	bool found = false;
+	DIR *d = opendir(dir);
+	size_t n;
+
+	while (d && !found && (e = readdir(d)) != NULL) {
+		n = strspn(e->d_name, "0123456789abcdef");
+		found = n == 8 && e->d_name[8] == '.' &&
+		        isdigit((unsigned char)e->d_name[9]);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/*
+ * The system's trust anchors, loaded lazily: OpenSSL 3 parses every
+ * certificate of a CA bundle file when it is loaded (about 140 on Debian,
+ * most of the CPU an empty sync spent), while the hashed directory is
+ * read only for the issuer a handshake needs (Debian's update-ca-
+ * certificates keeps both in step). The bundle (SSL_CERT_FILE or the
+ * default) is loaded only where there is no hashed directory; a private
+ * CA belongs in the account's ca_file.
+ */
+static void
+imap_conn_trust(SSL_CTX *ctx)
+{
+	const char *dir = getenv(X509_get_default_cert_dir_env());
+
+	if (dir == NULL)
+		dir = X509_get_default_cert_dir();
+	if (SSL_CTX_set_default_verify_dir(ctx) != 1)
+		ERR_clear_error();
+	if (!imap_conn_hashed_dir(dir) &&
+	    SSL_CTX_set_default_verify_file(ctx) != 1)
+		ERR_clear_error();
+}
+
 static enum otpbox_err
 imap_conn_ctx(struct imap_conn *c)
 {
@@ -168,8 +213,7 @@ imap_conn_ctx(struct imap_conn *c)
 	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_mode(c->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 	                             SSL_MODE_ENABLE_PARTIAL_WRITE);
-	if (SSL_CTX_set_default_verify_paths(c->ctx) != 1)
-		ERR_clear_error();
+	imap_conn_trust(c->ctx);
 	if (c->ca_file && *c->ca_file &&
 	    SSL_CTX_load_verify_locations(c->ctx, c->ca_file, NULL) != 1) {
 		snprintf(c->errmsg, sizeof(c->errmsg), "cannot load ca_file %s",
@@ -436,10 +480,21 @@ imap_conn_read(struct imap_conn *c, void *buf, size_t cap, int timeout_ms,
 	long long deadline =
 	    timeout_ms < 0 ? -1 : imap_conn_now_ms() + timeout_ms;
 
+	enum otpbox_err err;
+
 	*n = 0;
 	if (c->ssl)
-		return imap_conn_read_tls(c, buf, cap, deadline, n);
-	return imap_conn_read_plain(c, buf, cap, deadline, n);
+		err = imap_conn_read_tls(c, buf, cap, deadline, n);
+	else
+		err = imap_conn_read_plain(c, buf, cap, deadline, n);
+	c->bytes_read += *n;
+	return err;
+}
+
+uint64_t
+imap_conn_bytes_read(const struct imap_conn *c)
+{
+	return c->bytes_read;
 }
 
 bool
@@ -458,6 +513,12 @@ bool
 imap_conn_is_tls(const struct imap_conn *c)
 {
 	return c->ssl != NULL;
+}
+
+const char *
+imap_conn_tls_version(const struct imap_conn *c)
+{
+	return c->ssl ? SSL_get_version(c->ssl) : NULL;
 }
 
 const char *

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "otpbox_err.h"
 
@@ -58,6 +59,9 @@ enum otpbox_err imap_conn_write(struct imap_conn *c, const void *buf,
 enum otpbox_err imap_conn_read(struct imap_conn *c, void *buf, size_t cap,
                                int timeout_ms, size_t *n);
 
+/* Bytes read from the server so far (after decryption). */
+uint64_t imap_conn_bytes_read(const struct imap_conn *c);
+
 /* True when bytes are already decrypted and waiting (poll would not see
  * them). */
 bool imap_conn_pending(const struct imap_conn *c);
@@ -65,6 +69,8 @@ bool imap_conn_pending(const struct imap_conn *c);
 int imap_conn_fd(const struct imap_conn *c);
 /* Whether the connection is encrypted now. */
 bool imap_conn_is_tls(const struct imap_conn *c);
+/* The negotiated protocol ("TLSv1.3"), static; NULL when not encrypted. */
+const char *imap_conn_tls_version(const struct imap_conn *c);
 /* The last error's message. Belongs to c. */
 const char *imap_conn_errmsg(const struct imap_conn *c);
 

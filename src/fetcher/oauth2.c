@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 
 #include "oauth2.h"
 #include "oauth2_explain.h"
+#include "secret_buf.h"
 
 #define OAUTH2_ERR_MAX 1024
 #define OAUTH2_TOKEN_MAX (16 * 1024)
@@ -50,10 +50,7 @@ struct oauth2_buf {
 static void
 oauth2_json_free(void *p)
 {
-	if (p == NULL)
-		return;
-	explicit_bzero(p, malloc_usable_size(p));
-	free(p);
+	secret_buf_free(p);
 }
 
 static void oauth2_fail(struct oauth2 *o, const char *fmt, ...)
@@ -111,7 +108,7 @@ enum otpbox_err
 oauth2_form_fmt(const char *const *pairs, char **out)
 {
 	size_t len = 0, cap = 256, need;
-	char *buf, *grown, *esc;
+	char *buf, *esc;
 	int i;
 
 	*out = NULL;
@@ -122,18 +119,10 @@ oauth2_form_fmt(const char *const *pairs, char **out)
 		if (esc == NULL)
 			goto nomem;
 		need = len + strlen(pairs[i]) + strlen(esc) + 3;
-		if (need > cap) {
-			grown = calloc(1, need * 2);
-			if (grown == NULL) {
-				explicit_bzero(esc, strlen(esc));
-				curl_free(esc);
-				goto nomem;
-			}
-			memcpy(grown, buf, len);
-			explicit_bzero(buf, cap);
-			free(buf);
-			buf = grown;
-			cap = need * 2;
+		if (secret_buf_grow(&buf, len, &cap, need) != OTPBOX_OK) {
+			explicit_bzero(esc, strlen(esc));
+			curl_free(esc);
+			goto nomem;
 		}
 		len += (size_t)snprintf(buf + len, cap - len, "%s%s=%s",
 		                        len ? "&" : "", pairs[i], esc);
@@ -143,8 +132,7 @@ oauth2_form_fmt(const char *const *pairs, char **out)
 	*out = buf;
 	return OTPBOX_OK;
 nomem:
-	explicit_bzero(buf, cap);
-	free(buf);
+	secret_buf_free(buf);
 	return OTPBOX_ERR_NOMEM;
 }
 
@@ -264,10 +252,7 @@ out:
 static void
 oauth2_wipe_free(char *s)
 {
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
+	secret_buf_free(s);
 }
 
 void
@@ -448,8 +433,7 @@ oauth2_free(struct oauth2 *o)
 	if (o->curl)
 		curl_easy_cleanup(o->curl);
 	free(o->endpoint);
-	explicit_bzero(o, sizeof(*o));
-	free(o);
+	secret_buf_free(o);
 }
 
 static enum otpbox_err
@@ -513,8 +497,7 @@ oauth2_post(struct oauth2 *o, const char *form, struct oauth2_reply *r)
 	err = oauth2_reply_parse(status, buf.data, buf.len, r, o->error,
 	                         sizeof(o->error));
 out:
-	explicit_bzero(buf.data, buf.len);
-	free(buf.data);
+	secret_buf_free(buf.data);
 	return err;
 }
 
@@ -522,7 +505,7 @@ out:
 static enum otpbox_err
 oauth2_refresh_read(struct oauth2 *o, char **out)
 {
-	struct conf_secret src = {NULL, o->conf->refresh_token_file, NULL};
+	struct conf_secret src = {.file = o->conf->refresh_token_file};
 
 	if (o->refresh_mem)
 		return (*out = strdup(o->refresh_mem)) ? OTPBOX_OK
@@ -606,7 +589,7 @@ out:
 static enum otpbox_err
 oauth2_command(struct oauth2 *o, struct oauth2_reply *r)
 {
-	struct conf_secret src = {NULL, NULL, o->conf->access_token_command};
+	struct conf_secret src = {.command = o->conf->access_token_command};
 	enum otpbox_err err;
 
 	err = conf_secret_read(&src, "access_token_command", &r->access_token,

@@ -8,6 +8,7 @@
 
 #include "oauth2.h" /* the default scopes */
 #include "oauth2_explain.h"
+#include "secret_buf.h"
 
 /* Exchange Online's audiences: the two URIs and its application id. */
 static const char *const oauth2_explain_exchange_auds[] = {
@@ -185,8 +186,7 @@ oauth2_explain_jwt(const char *token)
 	if (json == NULL)
 		return NULL;
 	claims = json_loads(json, 0, NULL);
-	explicit_bzero(json, strlen(json));
-	free(json);
+	secret_buf_free(json);
 	if (!json_is_object(claims)) {
 		json_decref(claims);
 		return NULL;

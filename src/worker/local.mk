@@ -11,8 +11,8 @@ libotpbox_worker_la_SOURCES = \
 	src/worker/waker.c src/worker/waker.h
 # libotpbox links the wait side only (libotpbox_base.la: SQLite, libconfig),
 # never the fetch side's GMime, libxml2, libcurl or jansson; otpbox.pc says
-# the same. -no-undefined makes a wait-side module that calls into the
-# fetch side fail here, at link time.
+# the same. -z defs (OTPBOX_LIB_LDFLAGS) makes a wait-side module that calls
+# into the fetch side fail here, at link time.
 # -version-info CURRENT:REVISION:AGE, by libtool's rules: a release that
 # changes the code bumps REVISION; one that adds interfaces bumps CURRENT
 # and AGE and zeroes REVISION; one that removes or changes an interface
@@ -22,7 +22,7 @@ lib_LTLIBRARIES += libotpbox.la
 libotpbox_la_SOURCES =
 libotpbox_la_LIBADD = libotpbox_worker.la libotpbox_base.la
 libotpbox_la_LDFLAGS = -version-info 1:0:0 -no-undefined \
-	-export-symbols-regex '^otpbox_'
+	$(OTPBOX_LIB_LDFLAGS) -export-symbols-regex '^otpbox_'
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = otpbox.pc
 

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "otpbox.h"
 #include "store_miss.h"
@@ -73,10 +74,7 @@ struct otpbox_call {
 static int64_t
 otpbox_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_ms();
 }
 
 /* The database path for a NULL argument, as the command line resolves it. */
@@ -87,7 +85,8 @@ otpbox_default_path(char **out, char *errbuf, size_t errlen)
 	char *errors = NULL;
 	enum otpbox_err err;
 
-	err = conf_load(NULL, &conf, &errors);
+	/* Never ./.env: the caller's working directory is not ours. */
+	err = conf_load_flags(NULL, 0, &conf, &errors);
 	if (err) {
 		snprintf(errbuf, errlen, "%s",
 		         errors ? errors

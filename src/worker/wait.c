@@ -78,9 +78,21 @@ wait_help(void)
 	       "                     e.g. 2026-11-25T10:00:00Z); T is moved "
 	       "back by --skew\n"
 	       "      --skew S       tolerated mail server clock lag, seconds"
-	       " (default 2)\n"
+	       " (default:\n"
+	       "                     measured from stored mail, 2 without "
+	       "samples)\n"
 	       "      --peek         print the code without claiming it\n"
 	       "      --want KIND    code, link or any (default code)\n"
+	       "      --from PATTERN only codes from this sender: an address,"
+	       " a domain\n"
+	       "                     (with its subdomains) or a glob; "
+	       "repeatable\n"
+	       "                     (default: wait.senders)\n"
+	       "      --subject TEXT only codes whose Subject contains TEXT "
+	       "(any case)\n"
+	       "      --authenticated only codes whose sender the receiving "
+	       "server\n"
+	       "                     authenticated (DMARC, or aligned DKIM)\n"
 	       "      --json         print the code and its message as JSON\n"
 	       "      --worker NAME  name recorded as the claimer (default "
 	       "\"pid N\")\n"
@@ -260,6 +272,8 @@ wait_config(struct wait_args *a, struct conf **conf)
 		free(errors);
 		return EX_CONFIG;
 	}
+	if ((*conf)->warnings)
+		fputs((*conf)->warnings, stderr);
 	if (a->timeout < 0)
 		a->timeout = (*conf)->wait.timeout_seconds;
 	if (a->max_age < 0)

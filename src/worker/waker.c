@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "store_wait.h"
 #include "waker.h"
 
@@ -35,10 +36,7 @@ struct waker {
 static int64_t
 waker_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_ms();
 }
 
 /* Creates the notify file when missing (a waiter may start before any code

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "otpbox.h"
 
 /* A configuration text and the error lines it must produce. */
 struct conf_case {
@@ -30,7 +31,7 @@ static const struct conf_case conf_cases[] = {
      1},
     {"unknown account setting",
      "accounts = ( {\n user = \"a@x.test\";\n pasword_env = \"P\";\n} );",
-     {"t.conf:3: unknown setting 'accounts.[0].pasword_env' "
+     {"t.conf:3: unknown setting 'accounts[0].pasword_env' "
       "(did you mean 'password_env'?)"},
      1},
     {"unknown setting without a near name",
@@ -43,11 +44,11 @@ static const struct conf_case conf_cases[] = {
      1},
     {"integer expected",
      "accounts = ( { user = \"a@x.test\"; port = \"993\"; } );",
-     {"setting 'accounts.[0].port' must be a whole number"},
+     {"setting 'accounts[0].port' must be a whole number"},
      1},
     {"integer out of range",
      "accounts = ( { user = \"a@x.test\"; port = 70000; } );",
-     {"'accounts.[0].port' is 70000; it must be from 1 to 65535"},
+     {"'accounts[0].port' is 70000; it must be from 1 to 65535"},
      1},
     {"boolean expected",
      "fetch = { idle = \"yes\"; };",
@@ -55,28 +56,41 @@ static const struct conf_case conf_cases[] = {
      1},
     {"list expected",
      "accounts = ( { user = \"a@x.test\"; folders = \"INBOX\"; } );",
-     {"'accounts.[0].folders' must be a list of strings"},
+     {"'accounts[0].folders' must be a list of strings"},
      1},
     {"list of strings expected",
      "extract = { custom_patterns = [ 1, 2 ]; };",
      {"'extract.custom_patterns' must contain only strings"},
      2},
+    {"extract rules load",
+     "extract = { rules = ( { from = \"*@a.example\"; pattern = "
+     "\"code: ([0-9]{6})\"; } ); };",
+     {NULL},
+     0},
+    {"extract rule with a bad pattern or no scope",
+     "extract = {\n rules = (\n { from = \"*@a.example\";\n"
+     "   pattern = \"code: (\\\\d{6}\"; },\n { pattern = \"x\"; } );\n};",
+     {"t.conf:4: extract.rules[0].pattern: pattern 'code: (\\d{6}' at "
+      "offset 12: missing closing parenthesis",
+      "t.conf:5: extract.rules[1].from must be a non-empty string"},
+     2},
     {"enum value",
      "accounts = ( { user = \"a@x.test\"; tls = \"ssl\"; } );",
-     {"'accounts.[0].tls' must be one of: implicit, starttls, none"},
+     {"'accounts[0].tls' must be one of: implicit, starttls, none"},
      1},
-    {"group expected", "fetch = 3;", {"setting 'fetch.' must be a group"}, 1},
+    {"group expected", "fetch = 3;", {"setting 'fetch' must be a group"}, 1},
     {"accounts must be a list",
      "accounts = 3;",
      {"setting 'accounts' must be a list"},
      1},
     {"account without user",
      "accounts = ( { name = \"a\"; } );",
-     {"'user' is missing"},
+     {"t.conf:1: accounts[0]: 'user' is missing"},
      1},
     {"plaintext needs consent",
      "accounts = ( { user = \"a@x.test\"; tls = \"none\"; } );",
-     {"allow_plaintext = true"},
+     {"t.conf:1: accounts[0].tls: tls = \"none\" sends the password",
+      "allow_plaintext = true"},
      1},
     {"plaintext with consent",
      "accounts = ( { user = \"a@x.test\"; tls = \"none\";"
@@ -95,8 +109,8 @@ static const struct conf_case conf_cases[] = {
     {"xoauth2 missing client id, tenant and secret",
      "accounts = ( { user = \"a@x.test\"; auth = \"xoauth2\";"
      " oauth2 = { flow = \"client_credentials\"; }; } );",
-     {"'client_id' is missing", "'tenant' (or 'token_endpoint')",
-      "needs client_secret_env"},
+     {"accounts[0].oauth2: 'client_id' is missing",
+      "'tenant' (or 'token_endpoint')", "needs client_secret_env"},
      3},
     {"refresh flow needs a token file",
      "accounts = ( { user = \"a@x.test\"; auth = \"xoauth2\";"
@@ -119,7 +133,7 @@ static const struct conf_case conf_cases[] = {
      "accounts = ( { user = \"a@x.test\"; auth = \"xoauth2\";"
      " oauth2 = { tenant = \"t\"; client_id = \"c\";"
      " client_secret_env = \"S\"; tennant = \"x\"; }; } );",
-     {"unknown setting 'accounts.[0].oauth2.tennant'"},
+     {"unknown setting 'accounts[0].oauth2.tennant'"},
      1},
     {"duplicate account names",
      "accounts = ( { name = \"a\"; user = \"a@x.test\"; },\n"
@@ -355,10 +369,18 @@ test_conf_precedence(void)
 	TEST_EXPECT_STR(".env user", conf->accounts[0].user, "env@x.test");
 	TEST_EXPECT_STR("M365 host", conf->accounts[0].host,
 	                "outlook.office365.com");
-	TEST_EXPECT_STR("environment beats .env", getenv("M365_APP_PASSWORD"),
-	                "already set");
+	{
+		char errbuf[256], *pw = NULL;
+
+		CU_ASSERT(conf_secret_read(&conf->accounts[0].password, "pw",
+		                           &pw, errbuf,
+		                           sizeof(errbuf)) == OTPBOX_OK);
+		TEST_EXPECT_STR("environment beats .env", pw, "already set");
+		conf_secret_free(pw);
+	}
 	conf_free(conf);
 	/* A file account without user takes $M365_EMAIL. */
+	setenv("M365_EMAIL", "env@x.test", 1);
 	CU_ASSERT_FATAL(conf_load_string("accounts = ( { name = \"n\"; } );",
 	                                 "t.conf", &conf, NULL) == OTPBOX_OK);
 	TEST_EXPECT_STR("user from env", conf->accounts[0].user, "env@x.test");
@@ -385,7 +407,7 @@ test_conf_missing_file(void)
 static void
 test_conf_secrets(void)
 {
-	struct conf_secret s = {NULL, NULL, NULL};
+	struct conf_secret s = {.file = NULL};
 	char errbuf[512], *secret = NULL, path[512];
 
 	test_make_dir();
@@ -426,6 +448,235 @@ test_conf_secrets(void)
 	conf_secret_free(secret);
 }
 
+/* Loads the configuration (no file) with ./.env of test_dir holding text
+ * at mode; returns conf_load's result. */
+static enum otpbox_err
+test_dotenv_load(const char *text, int mode, struct conf **conf, char **errors)
+{
+	char cwd[512];
+	enum otpbox_err err;
+
+	test_make_dir();
+	test_write(test_dir, ".env", text, mode);
+	CU_ASSERT_FATAL(getcwd(cwd, sizeof(cwd)) != NULL);
+	CU_ASSERT_FATAL(chdir(test_dir) == 0);
+	err = conf_load(NULL, conf, errors);
+	CU_ASSERT(chdir(cwd) == 0);
+	return err;
+}
+
+static void
+test_dotenv_unset(void)
+{
+	unsetenv("OTPBOX_CONFIG");
+	unsetenv("M365_EMAIL");
+	unsetenv("M365_APP_PASSWORD");
+	unsetenv("SSL_CERT_FILE");
+	unsetenv("OPENSSL_CONF");
+}
+
+/* The account's password as conf_secret_read() returns it (static). */
+static const char *
+test_password(struct conf *conf)
+{
+	static char got[16384];
+	char errbuf[256], *pw = NULL;
+
+	got[0] = '\0';
+	if (conf_secret_read(&conf->accounts[0].password, "password", &pw,
+	                     errbuf, sizeof(errbuf)) == OTPBOX_OK)
+		snprintf(got, sizeof(got), "%s", pw);
+	else
+		snprintf(got, sizeof(got), "error: %s", errbuf);
+	conf_secret_free(pw);
+	return got;
+}
+
+/* Keys otpbox does not read (SSL_CERT_FILE would make the fetcher trust
+ * another CA, OPENSSL_CONF load code) never reach the environment; the
+ * documented ones are read without being exported either. */
+static void
+test_dotenv_not_exported(void)
+{
+	struct conf *conf = NULL;
+	char *errors = NULL;
+
+	test_dotenv_unset();
+	CU_ASSERT_FATAL(test_dotenv_load("SSL_CERT_FILE=/tmp/evil-ca.pem\n"
+	                                 "export OPENSSL_CONF=/tmp/evil.cnf\n"
+	                                 "M365_EMAIL=bot@x.test\n"
+	                                 "M365_APP_PASSWORD=\"pw from env\"\n",
+	                                 0600, &conf, &errors) == OTPBOX_OK);
+	TEST_EXPECT_STR("SSL_CERT_FILE", getenv("SSL_CERT_FILE"), NULL);
+	TEST_EXPECT_STR("OPENSSL_CONF", getenv("OPENSSL_CONF"), NULL);
+	TEST_EXPECT_STR("M365_EMAIL", getenv("M365_EMAIL"), NULL);
+	TEST_EXPECT_STR("M365_APP_PASSWORD", getenv("M365_APP_PASSWORD"), NULL);
+	CU_ASSERT_FATAL(conf->naccounts == 1);
+	TEST_EXPECT_STR("user from .env", conf->accounts[0].user, "bot@x.test");
+	TEST_EXPECT_STR("password from .env", test_password(conf),
+	                "pw from env");
+	CU_ASSERT(conf->warnings &&
+	          strstr(conf->warnings, ".env:1: SSL_CERT_FILE is not read") &&
+	          strstr(conf->warnings, ".env:2: OPENSSL_CONF is not read"));
+	CU_ASSERT(conf->warnings && !strstr(conf->warnings, "evil") &&
+	          !strstr(conf->warnings, "pw from env"));
+	conf_free(conf);
+	free(errors);
+}
+
+/* A .env holding a password obeys password_file's rule. */
+static void
+test_dotenv_mode(void)
+{
+	struct conf *conf = NULL;
+	char *errors = NULL;
+
+	test_dotenv_unset();
+	CU_ASSERT(test_dotenv_load("M365_EMAIL=bot@x.test\n"
+	                           "M365_APP_PASSWORD=hunter2\n",
+	                           0644, &conf, &errors) == OTPBOX_ERR_CONFIG);
+	CU_ASSERT(conf == NULL);
+	if (!errors || !strstr(errors, ".env holds M365_APP_PASSWORD but") ||
+	    !strstr(errors, "group or others can read it; run 'chmod 600"))
+		fprintf(stderr, "  got: %s\n", errors ? errors : "(none)");
+	CU_ASSERT(errors && strstr(errors, ".env holds M365_APP_PASSWORD") &&
+	          strstr(errors, "chmod 600"));
+	CU_ASSERT(errors && !strstr(errors, "hunter2"));
+	free(errors);
+	errors = NULL;
+	/* Without a secret in it, a readable .env is fine. */
+	CU_ASSERT(test_dotenv_load("M365_EMAIL=bot@x.test\n", 0644, &conf,
+	                           &errors) == OTPBOX_OK);
+	conf_free(conf);
+	free(errors);
+}
+
+/* A .env that another user owns is not ours to trust. */
+static void
+test_dotenv_owner(void)
+{
+	struct conf *conf = NULL;
+	char *errors = NULL, path[600];
+
+	if (geteuid() != 0)
+		return; /* only root can give a file away */
+	test_dotenv_unset();
+	test_make_dir();
+	snprintf(path, sizeof(path), "%s/.env", test_dir);
+	test_write(test_dir, ".env", "M365_EMAIL=bot@x.test\n", 0600);
+	CU_ASSERT_FATAL(chown(path, 65534, 65534) == 0);
+	CU_ASSERT_FATAL(chdir(test_dir) == 0);
+	CU_ASSERT(conf_load(NULL, &conf, &errors) == OTPBOX_ERR_CONFIG);
+	CU_ASSERT(chdir("/") == 0);
+	CU_ASSERT(errors && strstr(errors, ".env belongs to uid 65534"));
+	free(errors);
+}
+
+/* A line longer than any buffer is one value, not a value and a tail. */
+static void
+test_dotenv_long_line(void)
+{
+	struct conf *conf = NULL;
+	char *errors = NULL, *text, *value;
+	size_t n = 10000, pre = strlen("M365_APP_PASSWORD=");
+
+	test_dotenv_unset();
+	value = malloc(n + 1);
+	text = malloc(n + 64);
+	CU_ASSERT_FATAL(value && text);
+	memset(value, 'a', n);
+	/* Where the old 4095-byte read cut, a new "setting" began. */
+	memcpy(value + 4095 - pre, "OPENSSL_CONF=/tmp/evil.cnf", 26);
+	value[n] = '\0';
+	snprintf(text, n + 64, "M365_EMAIL=bot@x.test\nM365_APP_PASSWORD=%s\n",
+	         value);
+	CU_ASSERT_FATAL(test_dotenv_load(text, 0600, &conf, &errors) ==
+	                OTPBOX_OK);
+	TEST_EXPECT_INT("password length", strlen(test_password(conf)), n);
+	CU_ASSERT(strcmp(test_password(conf), value) == 0);
+	TEST_EXPECT_STR("OPENSSL_CONF", getenv("OPENSSL_CONF"), NULL);
+	CU_ASSERT(conf->warnings == NULL);
+	conf_free(conf);
+	free(errors);
+	free(text);
+	free(value);
+}
+
+/* A password_env named in the file may come from .env; its secret makes
+ * the file's mode matter. */
+static void
+test_dotenv_named_secret(void)
+{
+	struct conf *conf = NULL;
+	char *errors = NULL, conf_path[600];
+
+	test_dotenv_unset();
+	test_make_dir();
+	snprintf(conf_path, sizeof(conf_path), "%s",
+	         test_write(test_dir, "o.conf",
+	                    "accounts = ( { user = \"a@x.test\";"
+	                    " password_env = \"MY_PW\"; } );",
+	                    0600));
+	setenv("OTPBOX_CONFIG", conf_path, 1);
+	test_write(test_dir, ".env", "MY_PW=named\nM365_APP_PASSWORD=x\n",
+	           0600);
+	CU_ASSERT_FATAL(chdir(test_dir) == 0);
+	CU_ASSERT(conf_load(NULL, &conf, &errors) == OTPBOX_OK);
+	CU_ASSERT(chdir("/") == 0);
+	unsetenv("OTPBOX_CONFIG");
+	CU_ASSERT_FATAL(conf != NULL);
+	TEST_EXPECT_STR("named secret", test_password(conf), "named");
+	CU_ASSERT(conf->warnings &&
+	          strstr(conf->warnings, "M365_APP_PASSWORD is not read"));
+	TEST_EXPECT_STR("MY_PW", getenv("MY_PW"), NULL);
+	conf_free(conf);
+	free(errors);
+}
+
+/* libotpbox runs in someone else's working directory: its default path
+ * never reads ./.env, so a hostile one there changes nothing. */
+static void
+test_dotenv_not_in_library(void)
+{
+	struct otpbox *box = NULL;
+	char cwd[512], errbuf[512];
+
+	test_dotenv_unset();
+	test_make_dir();
+	test_write(test_dir, ".env",
+	           "OPENSSL_CONF=/tmp/evil.cnf\nM365_APP_PASSWORD=x\n", 0644);
+	setenv("OTPBOX_DB", "/nonexistent/otpbox.db", 1);
+	CU_ASSERT_FATAL(getcwd(cwd, sizeof(cwd)) != NULL);
+	CU_ASSERT_FATAL(chdir(test_dir) == 0);
+	TEST_EXPECT_INT("otpbox_open",
+	                otpbox_open(NULL, &box, errbuf, sizeof(errbuf)),
+	                OTPBOX_ERR_NO_DB);
+	CU_ASSERT(chdir(cwd) == 0);
+	unsetenv("OTPBOX_DB");
+	TEST_EXPECT_STR("OPENSSL_CONF", getenv("OPENSSL_CONF"), NULL);
+	CU_ASSERT(strstr(errbuf, ".env") == NULL);
+	otpbox_close(box);
+}
+
+/* The configuration file is checked before the parser sees it:
+ * libconfig's scanner exits the process when reading fails. */
+static void
+test_conf_not_a_file(void)
+{
+	struct conf *conf = NULL;
+	char *errors = NULL;
+
+	test_make_dir();
+	CU_ASSERT(conf_load(test_dir, &conf, &errors) == OTPBOX_ERR_CONFIG);
+	CU_ASSERT(errors && strstr(errors, test_dir) &&
+	          strstr(errors, "is a directory"));
+	CU_ASSERT(conf == NULL);
+	free(errors);
+	CU_ASSERT(conf_load("/dev/null", &conf, &errors) == OTPBOX_ERR_CONFIG);
+	CU_ASSERT(errors && strstr(errors, "/dev/null: is not a regular file"));
+	free(errors);
+}
+
 static void
 test_conf_sample_file(void)
 {
@@ -451,6 +702,13 @@ static CU_TestInfo test_cases[] = {
     {"precedence", test_conf_precedence},
     {"missing file", test_conf_missing_file},
     {"secrets", test_conf_secrets},
+    {".env is never exported", test_dotenv_not_exported},
+    {".env with a secret must be private", test_dotenv_mode},
+    {".env must be ours", test_dotenv_owner},
+    {".env line of 10000 bytes", test_dotenv_long_line},
+    {".env key named by password_env", test_dotenv_named_secret},
+    {"libotpbox never reads .env", test_dotenv_not_in_library},
+    {"configuration must be a file", test_conf_not_a_file},
     {"sample file parses", test_conf_sample_file},
     CU_TEST_INFO_NULL,
 };

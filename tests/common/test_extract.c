@@ -3,6 +3,7 @@
 #include <CUnit/Basic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "extract.h"
@@ -308,6 +309,239 @@ static const struct extract_case extract_links[] = {
      NULL, NULL},
 };
 
+/* The families of harder mail, one table row per shape; each family has
+ * rows that must give the code and rows that must give nothing. */
+static const struct extract_case extract_families[] = {
+    /* 1. separators */
+    {"sep: thin space in HTML", "Confirm your purchase",
+     "<p>Your total is $2,618.40. Enter this code:</p>"
+     "<p><b>618&thinsp;402</b></p>",
+     true, "618402", NULL},
+    {"sep: narrow no-break space", "Code de connexion",
+     "Votre code : 305\xe2\x80\xaf"
+     "118\nColis 8837 2210 4410, tél. 01 44 55 "
+     "66 77.\n",
+     false, "305118", NULL},
+    {"sep: dotted pairs", "Ihre TAN",
+     "Überweisung vom 12.03.2025 über 318,00 EUR.\nIhre TAN lautet: "
+     "71.40.26\n",
+     false, "714026", NULL},
+    {"sep: every digit spaced with a hyphen", "Код входа",
+     "Ваш код:\n\n3 0 7 - 5 5 1\n\nПоездка № 88 120.\n", false, "307551", NULL},
+    {"sep: letters and digits in two spaced groups", "Recovery code",
+     "Type this recovery code into the app:\n\n    T7QX 9MWB\n\nVault id: "
+     "2F-88310.\n",
+     false, "T7QX9MWB", NULL},
+    {"sep: letters at both ends are typed", "Your access code",
+     "Your one-time access code is:\n\n    KD-5519-QP\n\nReference "
+     "GB-2025-0095519.\n",
+     false, "KD5519QP", NULL},
+    {"sep: spaced code beside a helpline of the same digits", "Kod",
+     "Twój kod: 604 118. Infolinia +48 22 604 11 80.\n", false, "604118", NULL},
+    {"sep: mixed-case key without a code word", "Bekräfta inloggning",
+     "Klistra in följande i rutan:\n\n    Tq8wR3\n\nIP 192.0.2.7, "
+     "version 4.12.\n",
+     false, "Tq8wR3", NULL},
+    /* code words in more languages, compounds included */
+    {"lang: Finnish", "Vahvistuskoodi",
+     "Vahvistuskoodisi on 582017. Tilaus 11884.\n", false, "582017", NULL},
+    {"lang: Hungarian", "Ellenőrző kód",
+     "Az ellenőrző kódja: 582017. Rendelés 11884.\n", false, "582017", NULL},
+    {"lang: Romanian", "Codul tău",
+     "Codul tău de verificare este 582017. Comanda 11884.\n", false, "582017",
+     NULL},
+    {"lang: Swedish compound", "Engångskod",
+     "Din engångskod är 582017. Order 11884.\n", false, "582017", NULL},
+    {"lang: Norwegian, 'din' is not a label", "Engangskode",
+     "Engangskoden din er 582017. Ordre 11884.\n", false, "582017", NULL},
+    /* 2. letter boxes */
+    {"box: one cell per digit with comments", "Sign in",
+     "<table><tr>\n <td>5</td>\n <!-- gap -->\n <td>0</td>\n <td>9</td>"
+     "<td>3</td>\n</tr></table><p>is your sign-in code.</p>",
+     true, "5093", NULL},
+    {"box: one span per character", "Tu código",
+     "<p>Tu código:</p><div><span>K</span>\n<span>4</span>\n<span>W"
+     "</span>\n<span>7</span>\n<span>P</span>\n<span>2</span></div>",
+     true, "K4W7P2", NULL},
+    /* 3. invisible characters */
+    {"invisible: zero-width joiner and non-joiner", "Kode verifikasi",
+     "Kode verifikasi Anda: 58\xe2\x80\x8c"
+     "31\xe2\x80\x8d"
+     "07\nTotal Rp "
+     "58.310\n",
+     false, "583107", NULL},
+    {"invisible: word joiners and BOMs", "验证码",
+     "\xef\xbb\xbf验证码：\xef\xbb\xbf"
+     "4\xe2\x81\xa0"
+     "1\xe2\x81\xa0"
+     "9"
+     "\xe2\x81\xa0"
+     "2\xe2\x81\xa0"
+     "7\xe2\x81\xa0"
+     "0\xef\xbb\xbf\n",
+     false, "419270", NULL},
+    {"invisible: soft hyphens in HTML", "Ihr Code",
+     "<p>Ihr Code: <b>27&shy;45&shy;19</b></p>", true, "274519", NULL},
+    /* 4. hidden text */
+    {"hidden: class rule display:none", "Ihr Code",
+     "<html><head><style>.alt { display: none !important }</style></head>"
+     "<body><p class=\"alt\">Ihr Code: 111111</p><p>Ihr Code:</p>"
+     "<p><b>222222</b></p></body></html>",
+     true, "222222", NULL},
+    {"hidden: font-size:0", "Code",
+     "<div style=\"font-size:0;line-height:0\">Your code is 111111</div>"
+     "<p>Your code:</p><p><b>222222</b></p>",
+     true, "222222", NULL},
+    {"hidden: visibility:hidden", "Code",
+     "<p><span style=\"visibility: hidden\">Code: 111 111</span></p>"
+     "<p>Code: <b>222 222</b></p>",
+     true, "222222", NULL},
+    {"hidden: opacity 0 with height 0", "Code",
+     "<div style=\"opacity:0;height:0;overflow:hidden\">code 111111</div>"
+     "<p>Your code is <b>222222</b></p>",
+     true, "222222", NULL},
+    {"hidden: white on a white cell", "Security code",
+     "<table><tr><td bgcolor=\"#FFF\"><font color=\"#ffffff\">Security code "
+     "111111</font></td></tr></table><p>Your security code:</p><p><b>"
+     "222222</b></p>",
+     true, "222222", NULL},
+    {"hidden: max-height preheader", "Seu código",
+     "<div style=\"max-height:0;overflow:hidden\">Seu código: 111111</div>"
+     "<p>Seu código:</p><p><b>222222</b></p>",
+     true, "222222", NULL},
+    /* 5. decoys beside the code */
+    {"decoy: IBAN and amount on the line", "Uw code",
+     "Uw code: 406 118 voor de betaling van € 40,61 naar NL20 INGB 0001 "
+     "2345 67.\n",
+     false, "406118", NULL},
+    {"decoy: account number of the same length above", "Код підтвердження",
+     "Особовий рахунок: 30118842\nКод підтвердження: 62019374\n", false,
+     "62019374", NULL},
+    {"decoy: a number right above 'Code:' is not named by it", "Code",
+     "Für die Anmeldung brauchen Sie einen Code.\n\nZählernummer: "
+     "40018823\nCode: 71554096\n",
+     false, "71554096", NULL},
+    {"decoy: a code quoted in a bottom-posted reply", "Re: login",
+     "On Mon, 3 Mar 2025, Desk <desk@example.org> wrote:\n> Your code was "
+     "111111.\n\nThat one expired; here is a new one:\n\n640128\n",
+     false, "640128", NULL},
+};
+
+/* Mail about codes that carries none (families 5 and 7). */
+static const struct extract_case extract_families_none[] = {
+    {"none: newsletter quoting a sample message", "Auth digest #12",
+     "Tip: \"Your verification code is 123456\" in a subject line leaks "
+     "to lock screens.\nExample: otp = \"482910\" (for example only).\n"
+     "The TOTP spec is RFC 6238.\n",
+     false, NULL, NULL},
+    {"none: gift card PIN", "Votre carte cadeau",
+     "<table><tr><td>Numéro de carte</td><td>6006 4911 0042 7731</td></tr>"
+     "<tr><td>Code PIN</td><td><b>5512</b></td></tr></table>",
+     true, NULL, NULL},
+    {"none: coupon in a sales subject", "25% off this week",
+     "<p>Use code <b>SUMMER25</b> at checkout.</p>", true, NULL, NULL},
+    {"none: hyphenated coupon, once per customer", "Rabatt",
+     "Mit dem Gutscheincode SAVE-15 sparst du 15 % auf deine Bestellung.\n"
+     "Gültig einmal pro Kundenkonto.\nMusterstraße 1, 20097 Hamburg\n",
+     false, NULL, NULL},
+    {"none: a sample code in an article", "Weekly security digest",
+     "<h2>How OTP works</h2><p>A code such as <code>381027</code> is "
+     "generated every 30 seconds.</p>",
+     true, NULL, NULL},
+    {"none: gift card activation code after its security code",
+     "Activate your card",
+     "Card number 6035 7711 2290 4411\nSecurity code: 482\nActivation "
+     "code: 771122\n",
+     false, NULL, NULL},
+    {"none: German meeting passcode", "Einladung: Besprechung",
+     "Besprechungs-ID: 384 112 998 21\nKenncode: x7Pq2m\nEinwahl: +49 69 "
+     "1234 5678\n",
+     false, NULL, NULL},
+    {"none: sign-in alert", "¿Fuiste tú?",
+     "Alguien intentó iniciar sesión desde 203.0.113.4 a las 10:42. Si no "
+     "fuiste tú, cambia tu contraseña. ID de evento 884120.\n",
+     false, NULL, NULL},
+    {"none: brand name starting with a code word", "Välkommen",
+     "Kodbas AB, Götgatan 22, 118 46 Stockholm\n", false, NULL, NULL},
+};
+
+/* Link-only mail (family 6). */
+static const struct extract_case extract_families_links[] = {
+    {"link: Polish magic sign-in, subject asks", "Twój link do logowania",
+     "Kliknij, aby zalogować się bez hasła:\nhttps://sklep.example/auth/"
+     "magic/2b1c?next=%2Fkonto\nLink jest jednorazowy.\n",
+     false, NULL, "https://sklep.example/auth/magic/2b1c?next=%2Fkonto"},
+    {"link: tracking redirect to a verify page", "Verifique seu e-mail",
+     "<p>Você pediu um link para entrar sem senha.</p><p><a href=\""
+     "https://t.mail.example/c/eJyrVkrNS1Wy?u=https%3A%2F%2Fid.example"
+     "%2Fverify%3Ft%3D9c2e7a41\">Entrar</a></p>",
+     true, NULL,
+     "https://t.mail.example/c/eJyrVkrNS1Wy?u=https%3A%2F%2Fid.example"
+     "%2Fverify%3Ft%3D9c2e7a41"},
+    {"link: Turkish verification, subject asks", "Kaydınızı doğrulayın",
+     "Kaydınızı tamamlamak için aşağıdaki bağlantıyı açınız:\n"
+     "https://e.example/dogrula/6b8e2d10?k=88412\n",
+     false, NULL, "https://e.example/dogrula/6b8e2d10?k=88412"},
+    {"link: password reset counts", "Reset your password",
+     "<p>Click below to choose a new password.</p><p><a href=\""
+     "https://acct.example/password/reset?token=Zx81kQ0pLw8sZ3aR\">Reset "
+     "password</a></p>",
+     true, NULL, "https://acct.example/password/reset?token=Zx81kQ0pLw8sZ3aR"},
+    {"link: Italian, a tracking link and words only",
+     "Conferma il tuo indirizzo",
+     "Clicca sul link per confermare il tuo indirizzo "
+     "email:\nhttps://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81\n",
+     false, NULL, "https://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81"},
+    {"link: Russian, a tracking link and words only", "Подтвердите адрес",
+     "Чтобы подтвердить адрес, перейдите по "
+     "ссылке:\nhttps://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81\n",
+     false, NULL, "https://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81"},
+    {"link: Ukrainian, a tracking link and words only", "Підтвердіть адресу",
+     "Щоб підтвердити адресу, перейдіть за "
+     "посиланням:\nhttps://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81\n",
+     false, NULL, "https://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81"},
+    {"link: Swedish, a tracking link and words only",
+     "Bekräfta din e-postadress",
+     "Klicka på länken nedan för att bekräfta din "
+     "adress:\nhttps://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81\n",
+     false, NULL, "https://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81"},
+    {"link: Czech, a tracking link and words only", "Potvrďte svůj e-mail",
+     "Kliknutím na odkaz níže potvrdíte svou "
+     "adresu:\nhttps://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81\n",
+     false, NULL, "https://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81"},
+    {"link: Korean, a tracking link and words only", "이메일 주소를 인증하세요",
+     "아래 링크를 클릭하여 이메일 주소를 "
+     "인증하세요.\nhttps://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81\n",
+     false, NULL, "https://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81"},
+    {"link: Vietnamese, a tracking link and words only",
+     "Xác minh email của bạn",
+     "Nhấp vào liên kết bên dưới để xác minh email của "
+     "bạn:\nhttps://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81\n",
+     false, NULL, "https://t.example/ls/click?upn=Zk29fQ0pLw8sZ3aRx81"},
+    {"link: Spanish password reset behind a short redirect",
+     "Restablece tu contraseña",
+     "<p>Haz clic en el botón para restablecer tu contraseña.</p><p><a "
+     "href=\"https://u.example/r/Zk29fQ0pLw8sZ3aRx81\">Restablecer "
+     "contraseña</a></p>",
+     true, NULL, "https://u.example/r/Zk29fQ0pLw8sZ3aRx81"},
+    {"link: a requested reset with its disclaimer before the button",
+     "Reset your password",
+     "<p>Someone asked to reset your password. If you did not ask, ignore "
+     "this e-mail.</p><p><a href=\"https://a.example/password/reset?"
+     "token=Q9x8Zk29fQ0pLw8s\">Reset password</a></p>",
+     true, NULL, "https://a.example/password/reset?token=Q9x8Zk29fQ0pLw8s"},
+    {"link: none in a 'password changed, was it you?' notice",
+     "Your password was changed",
+     "<p>Your password was changed. If you did not do this, reset it now:"
+     "</p><p><a href=\"https://a.example/password/reset?token="
+     "Q9x8Zk29fQ0pLw8s\">Reset password</a></p>",
+     true, NULL, NULL},
+    {"link: no link in a newsletter that says sign in", "Weekly news",
+     "<p>Sign in to read more.</p><p><a href=\"https://news.example/blog/"
+     "42\">Blog</a></p>",
+     true, NULL, NULL},
+};
+
 static const char *
 extract_chosen(const struct extract_result *res, enum extract_kind kind)
 {
@@ -479,7 +713,164 @@ test_extract_keywords(void)
 	extract_kw_free(kw);
 }
 
+static void
+test_extract_families(void)
+{
+	extract_check(extract_families,
+	              sizeof(extract_families) / sizeof(extract_families[0]));
+	extract_check(extract_families_none,
+	              sizeof(extract_families_none) /
+	                  sizeof(extract_families_none[0]));
+	extract_check(extract_families_links,
+	              sizeof(extract_families_links) /
+	                  sizeof(extract_families_links[0]));
+}
+
+/* Steps the context searches take on n bytes of "code: 123456 ". */
+static size_t
+extract_steps_for(size_t n)
+{
+	static const char unit[] = "code: 123456 ";
+	struct extract_ctx *ctx = NULL;
+	struct extract_segment seg = {0};
+	struct extract_result *res;
+	char *text = malloc(n + 1);
+	size_t i, steps;
+
+	CU_ASSERT_FATAL(text != NULL);
+	for (i = 0; i < n; i++)
+		text[i] = unit[i % (sizeof(unit) - 1)];
+	text[n] = '\0';
+	CU_ASSERT_FATAL(extract_ctx_new(NULL, 0, &ctx, NULL, 0) == OTPBOX_OK);
+	seg.text = text;
+	seg.len = n;
+	CU_ASSERT_FATAL(extract_run(ctx, &seg, 1, &res) == OTPBOX_OK);
+	steps = extract_ctx_steps(ctx);
+	extract_result_free(res);
+	extract_ctx_free(ctx);
+	free(text);
+	return steps;
+}
+
+/* Work grows linearly with the text: four times the text below the caps
+ * (keyword hits and scored matches per text) takes at most about four
+ * times the steps, and far past the caps (240 KB, which took seconds when
+ * each candidate scanned back to the last kept hit) each byte costs a
+ * bounded number of steps. */
+static void
+test_extract_linear(void)
+{
+	size_t small = extract_steps_for(6000), four = extract_steps_for(24000);
+	size_t large = extract_steps_for(240000);
+
+	CU_ASSERT(small > 0);
+	if (four > small * 9 / 2 || large > 240000 * 8)
+		printf("\nsteps: 6 KB %zu, 24 KB %zu, 240 KB %zu (wanted "
+		       "linear)\n",
+		       small, four, large);
+	CU_ASSERT(four <= small * 9 / 2);
+	CU_ASSERT(large <= 240000 * 8);
+}
+
+/* The default rules are compiled by the first message, not before. */
+static void
+test_extract_lazy(void)
+{
+	struct extract_ctx *ctx = NULL;
+	struct extract_segment seg = {.text = "Code: 123456", .len = 12};
+	struct extract_result *res;
+
+	CU_ASSERT_FATAL(extract_ctx_new(NULL, 0, &ctx, NULL, 0) == OTPBOX_OK);
+	CU_ASSERT(!extract_ctx_compiled(ctx));
+	CU_ASSERT_FATAL(extract_run(ctx, &seg, 1, &res) == OTPBOX_OK);
+	CU_ASSERT(extract_ctx_compiled(ctx));
+	msgtest_str("lazy", "code", extract_chosen(res, EXTRACT_KIND_CODE),
+	            "123456");
+	extract_result_free(res);
+	extract_ctx_free(ctx);
+}
+
+/* Rule scopes: globs on the addr-spec; a bare domain with subdomains. */
+static void
+test_extract_scope(void)
+{
+	static const struct {
+		const char *scope, *addr;
+		bool match;
+	} cases[] = {
+	    {"*@accounts.example", "no-reply@accounts.example", true},
+	    {"*@accounts.example", "no-reply@mail.accounts.example", false},
+	    {"*@accounts.example", "no-reply@accounts.example.evil", false},
+	    {"accounts.example", "a@accounts.example", true},
+	    {"accounts.example", "a@eu.mail.accounts.example", true},
+	    {"accounts.example", "a@badaccounts.example", false},
+	    {"accounts.example", "accounts.example@evil.example", false},
+	    {"no-reply@*.example", "no-reply@bank.example", true},
+	    {"no-reply@*.example", "other@bank.example", false},
+	    {"*@accounts.example", NULL, false},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		msgtest_int(
+		    cases[i].scope, cases[i].addr ? cases[i].addr : "-",
+		    extract_scope_matches(cases[i].scope, cases[i].addr),
+		    cases[i].match);
+}
+
+/* A rule wins for its sender only, before custom patterns and the
+ * defaults, names itself in the reason; bad ones are refused. */
+static void
+test_extract_rules(void)
+{
+	static const struct {
+		const char *sender, *code, *reason;
+	} cases[] = {
+	    {"no-reply@accounts.example", "ABC123", "rule 1"},
+	    {"x@eu.bank.example", "54321", "rule 2"},
+	    {"no-reply@other.example", "777888", "code word"},
+	    {NULL, "777888", "code word"},
+	};
+	const char *text = "Your code is 777888. ref: ABC123, TAN=54321";
+	struct extract_ctx *ctx = NULL;
+	struct extract_segment seg = {0};
+	struct extract_result *res;
+	char err[200] = "";
+	size_t i;
+
+	CU_ASSERT_FATAL(extract_ctx_new(NULL, 0, &ctx, err, sizeof(err)) ==
+	                OTPBOX_OK);
+	CU_ASSERT_FATAL(extract_ctx_add_rule(ctx, "*@Accounts.Example",
+	                                     "ref: ([A-Z]{3}[0-9]{3})", err,
+	                                     sizeof(err)) == OTPBOX_OK);
+	CU_ASSERT_FATAL(extract_ctx_add_rule(ctx, "bank.example",
+	                                     "TAN=([0-9]{5})", err,
+	                                     sizeof(err)) == OTPBOX_OK);
+	CU_ASSERT(extract_ctx_add_rule(ctx, "x.example", "(unclosed", err,
+	                               sizeof(err)) == OTPBOX_ERR_CONFIG);
+	CU_ASSERT(strstr(err, "(unclosed") != NULL);
+	seg.text = text;
+	seg.len = strlen(text);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CU_ASSERT_FATAL(extract_ctx_set_sender(ctx, cases[i].sender) ==
+		                OTPBOX_OK);
+		CU_ASSERT_FATAL(extract_run(ctx, &seg, 1, &res) == OTPBOX_OK);
+		msgtest_str(cases[i].sender ? cases[i].sender : "no sender",
+		            "code", extract_chosen(res, EXTRACT_KIND_CODE),
+		            cases[i].code);
+		CU_ASSERT(res->ncandidates > 0 &&
+		          strstr(res->candidates[0].reason, cases[i].reason));
+		extract_result_free(res);
+	}
+	extract_ctx_free(ctx);
+}
+
 static CU_TestInfo test_cases[] = {
+    {"linear time", test_extract_linear},
+    {"lazy compilation", test_extract_lazy},
+    {"rule scopes", test_extract_scope},
+    {"rules per sender", test_extract_rules},
+    {"families of harder mail", test_extract_families},
     {"codes in many shapes", test_extract_codes},
     {"no code in ordinary mail", test_extract_none},
     {"links", test_extract_links},

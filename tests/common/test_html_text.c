@@ -52,6 +52,38 @@ static const struct html_case html_cases[] = {
     {"broken html still gives text", "<p>Unclosed <b>bold <td>cell",
      "Unclosed <e>bold</e>\ncell", NULL},
     {"not html at all", "just text 123", "just text 123", NULL},
+    /* hidden text: the patterns senders use for preheaders and decoys */
+    {"class rule display:none hides",
+     "<html><head><style type=\"text/css\">\n .alt, .x { display : none "
+     "!important; }\n .otp { font-size:30px }</style></head><body>"
+     "<p class=\"alt\">111</p><p class=\"otp big\">222</p></body></html>",
+     "<e>222</e>", NULL},
+    {"tag.class and #id rules hide",
+     "<style>p.pre{visibility:hidden} #ghost{opacity:0}</style>"
+     "<p class=\"pre\">a</p><div id=\"ghost\">b</div><p>c</p>",
+     "c", NULL},
+    {"rules in @media and descendant rules do not hide",
+     "<style>@media (max-width:600px){.m{display:none}} div .d{display:none}"
+     "/* .c{display:none} */</style><p class=\"m\">m</p><p class=\"d\">d"
+     "</p><p class=\"c\">c</p>",
+     "m\nd\nc", NULL},
+    {"font-size:0 and transparent text hide",
+     "<div style=\"font-size:0\">a</div><div style=\"color:transparent\">b"
+     "</div><div style=\"font-size:0.9em\">c</div><div style=\""
+     "background-color:transparent;line-height:0\">d</div>",
+     "c\nd", NULL},
+    {"height 0 with overflow hidden hides",
+     "<div style=\"height:0;overflow:hidden\">a</div><div style=\"height:0\">"
+     "b</div>",
+     "b", NULL},
+    {"text coloured like its background hides",
+     "<table><tr><td bgcolor=\"#FFF\"><font color=\"white\">a</font></td>"
+     "<td style=\"background:#1a73e8\"><span style=\"color:#ffffff\">b"
+     "</span></td><td style=\"background-color:rgb(255,255,255)\"><span "
+     "style=\"color:#fff\">c</span></td></tr></table><p style=\"color:#fff\">"
+     "d</p>",
+     "b\nd", NULL},
+
     {"empty", "", "", NULL},
 };
 

@@ -773,6 +773,132 @@ test_hostile_bodies(void)
 	expect_int("rounds parsed wrongly", failures, 0);
 }
 
+/* BODYSTRUCTURE: the leaves as "section type/subtype charset enc size
+ * disposition filename", " | "-separated, then "multi" and omitted. */
+struct bs_case {
+	const char *name;
+	const char *in;
+	const char *want;
+};
+
+static void
+bs_describe(const struct imap_parse_fetch *f, struct out *o)
+{
+	size_t i;
+
+	if (!f->has_bodystructure) {
+		out_add(o, "none");
+		return;
+	}
+	for (i = 0; i < f->nparts; i++) {
+		const struct imap_parse_part *pt = &f->parts[i];
+
+		out_add(o, "%s%s %s/%s %s %s %llu %s %s", i ? " | " : "",
+		        pt->section, pt->type, pt->subtype, pt->charset,
+		        pt->encoding, (unsigned long long)pt->size,
+		        pt->disposition, pt->filename);
+	}
+	out_add(o, "; multi=%d omitted=%zu", f->multipart, f->parts_omitted);
+}
+
+static const struct bs_case bs_cases[] = {
+    {"one text part",
+     "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 34 2 NIL "
+     "NIL NIL NIL)",
+     "1 TEXT/PLAIN utf-8 7BIT 34  ; multi=0 omitted=0"},
+    {"alternative inside mixed with an attachment",
+     "(((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"qp\" 10 1)"
+     "(\"text\" \"html\" (\"charset\" \"utf-8\") NIL NIL \"base64\" 20 1) "
+     "\"alternative\" (\"boundary\" \"b2\"))(\"application\" \"pdf\" "
+     "(\"name\" \"a.pdf\") NIL NIL \"base64\" 5000000 NIL (\"attachment\" "
+     "(\"filename\" \"b.pdf\")) NIL) \"mixed\" (\"boundary\" \"b1\") NIL "
+     "NIL)",
+     "1.1 text/plain us-ascii qp 10   | 1.2 text/html utf-8 base64 20   | "
+     "2 application/pdf  base64 5000000 attachment b.pdf; multi=1 "
+     "omitted=0"},
+    {"Exchange: bare-string disposition",
+     "((\"text\" \"plain\" (\"charset\" \"ISO-8859-1\") NIL NIL "
+     "\"QUOTED-PRINTABLE\" 850 31 NIL \"inline\" NIL NIL) \"mixed\")",
+     "1 text/plain ISO-8859-1 QUOTED-PRINTABLE 850 inline ; multi=1 "
+     "omitted=0"},
+    {"Exchange: (NIL NIL) disposition, negative size, all-NIL part",
+     "((\"application\" \"msword\" NIL NIL NIL \"base64\" 50446 NIL (NIL "
+     "NIL) NIL NIL)(\"multipart\" \"digest\" (\"boundary\" \"x\") NIL NIL "
+     "\"7BIT\" -1 NIL NIL NIL NIL)(NIL NIL NIL NIL NIL \"7BIT\" 0 NIL NIL "
+     "NIL NIL) \"mixed\")",
+     "1 application/msword  base64 50446   | 2 multipart/digest  7BIT 0  "
+     " | 3 /  7BIT 0  ; multi=1 omitted=0"},
+    {"a literal inside, and NIL for the encoding",
+     "((\"text\" \"plain\" (\"charset\" {5}\r\nutf-8) NIL NIL NIL 3 1) "
+     "\"mixed\")",
+     "1 text/plain utf-8  3  ; multi=1 omitted=0"},
+    {"attached message: one leaf, its insides not listed",
+     "((\"text\" \"plain\" NIL NIL NIL \"7bit\" 3 1)(\"message\" \"rfc822\" "
+     "NIL NIL NIL \"7bit\" 300 (NIL \"s\" NIL NIL NIL NIL NIL NIL NIL NIL) "
+     "(\"text\" \"plain\" NIL NIL NIL \"7bit\" 3 1) 9 NIL (\"attachment\" "
+     "NIL) NIL) \"mixed\")",
+     "1 text/plain  7bit 3   | 2 message/rfc822  7bit 300 attachment ; "
+     "multi=1 omitted=0"},
+    {"nesting past the cap is skipped",
+     "(((((((((((\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1) \"m\") \"m\") "
+     "\"m\") \"m\") \"m\") \"m\") \"m\") \"m\") \"m\") \"m\")",
+     "; multi=1 omitted=1"},
+    {"a string where the multipart list should start",
+     "(\"desc\" (\"text\" \"plain\" NIL NIL NIL \"7bit\" 3 1) \"mixed\")",
+     "1 desc/   0  ; multi=0 omitted=0"},
+};
+
+static void
+test_bodystructure(void)
+{
+	char line[2048];
+	size_t i;
+
+	for (i = 0; i < sizeof(bs_cases) / sizeof(bs_cases[0]); i++) {
+		const struct imap_parse_resp *r = NULL;
+		struct imap_parse *p = NULL;
+		struct out o = {{0}, 0};
+
+		snprintf(line, sizeof(line),
+		         "* 1 FETCH (UID 7 BODYSTRUCTURE %s)\r\n",
+		         bs_cases[i].in);
+		CU_ASSERT_EQUAL_FATAL(imap_parse_new(NULL, &p), OTPBOX_OK);
+		imap_parse_feed(p, line, strlen(line));
+		if (imap_parse_next(p, &r) != OTPBOX_OK || r == NULL)
+			out_add(&o, "ERR %s", imap_parse_errmsg(p));
+		else
+			bs_describe(&r->fetch, &o);
+		expect_str(bs_cases[i].name, o.s, bs_cases[i].want);
+		imap_parse_free(p);
+	}
+}
+
+/* Sections other than BODY[] are kept with their names and origins. */
+static void
+test_sections(void)
+{
+	static const char in[] = "* 3 FETCH (UID 9 BODY[HEADER]<0> {4}\r\nH: "
+	                         "x BODY[1.2] \"ab\" BODY[TEXT]<0> NIL)\r\n";
+	const struct imap_parse_resp *r = NULL;
+	struct imap_parse *p = NULL;
+	const struct imap_parse_fetch *f;
+
+	CU_ASSERT_EQUAL_FATAL(imap_parse_new(NULL, &p), OTPBOX_OK);
+	imap_parse_feed(p, in, sizeof(in) - 1);
+	CU_ASSERT_EQUAL_FATAL(imap_parse_next(p, &r), OTPBOX_OK);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	f = &r->fetch;
+	expect_int("sections", (long long)f->nsections, 3);
+	expect_str("first name", f->sections[0].name, "HEADER");
+	expect_int("first origin", f->sections[0].has_origin, 1);
+	expect_int("first len", (long long)f->sections[0].len, 4);
+	expect_str("second name", f->sections[1].name, "1.2");
+	expect_int("second len", (long long)f->sections[1].len, 2);
+	expect_int("third nil", f->sections[2].nil, 1);
+	expect_int("no BODY[]", f->has_body, 0);
+	imap_parse_free(p);
+}
+
 static CU_TestInfo test_cases[] = {
     {"status, codes, data", test_status},
     {"FETCH", test_fetch},
@@ -784,6 +910,8 @@ static CU_TestInfo test_cases[] = {
     {"capabilities", test_capabilities},
     {"INTERNALDATE", test_dates},
     {"hostile literal bodies", test_hostile_bodies},
+    {"BODYSTRUCTURE", test_bodystructure},
+    {"BODY[section] items", test_sections},
     CU_TEST_INFO_NULL,
 };
 #define TEST_SUITE_NAME "imap_parse"

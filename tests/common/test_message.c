@@ -168,6 +168,119 @@ test_message_provenance(void)
 	message_ctx_free(ctx);
 }
 
+/* One whole message per family of harder mail, through MIME decoding,
+ * and the operator's rules scoped by the From address. */
+static const struct message_case family_cases[] = {
+    {"separators: no-break spaces in ISO-8859-1",
+     "To: bot1@bots.test\nSubject: =?iso-8859-1?q?C=F3digo?=\n"
+     "Content-Type: text/plain; charset=iso-8859-1\n"
+     "Content-Transfer-Encoding: 8bit\n\nSu c\xf3"
+     "digo: 614\xa0"
+     "093\n"
+     "Tel\xe9"
+     "fono 900\xa0"
+     "614\xa0"
+     "093\n",
+     "bot1@bots.test", "614093", NULL},
+    {"letter boxes: one cell per digit, base64 HTML",
+     "To: bot2@bots.test\nSubject: Sign in\nContent-Type: text/html\n"
+     "Content-Transfer-Encoding: base64\n\n"
+     "PHA+WW91ciBjb2RlOjwvcD48dGFibGU+PHRyPjx0ZD4wPC90ZD48dGQ+Nzwv\n"
+     "dGQ+PHRkPjE8L3RkPjx0ZD41PC90ZD48L3RyPjwvdGFibGU+\n",
+     "bot2@bots.test", "0715", NULL},
+    {"invisible: zero-width non-joiner in quoted-printable",
+     "To: bot3@bots.test\nSubject: Kode\nContent-Type: text/plain; "
+     "charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+     "Kode Anda: 274=E2=80=8C519\n",
+     "bot3@bots.test", "274519", NULL},
+    {"hidden: a class rule hides the decoy",
+     "To: bot4@bots.test\nSubject: Code\nContent-Type: text/html\n\n"
+     "<style>.x{display:none}</style><p class=\"x\">Code: 111111</p>"
+     "<p>Code: <b>222222</b></p>\n",
+     "bot4@bots.test", "222222", NULL},
+    {"decoys: IBAN and amount on the code's line",
+     "To: bot5@bots.test\nSubject: Uw code\n\nUw code: 582017 voor "
+     "€ 58,20 naar NL91 ABNA 0417 1643 00.\n",
+     "bot5@bots.test", "582017", NULL},
+    {"links: tracking redirect in HTML only",
+     "To: bot6@bots.test\nSubject: Bevestig je e-mailadres\n"
+     "Content-Type: text/html\n\n<p>Bevestig je adres:</p><a href=\""
+     "https://click.example/ls/click?upn=u001.Kx7Qm2Lz9Pw4Rt8Vb3&amp;m=5"
+     "\">Bevestigen</a>\n",
+     "bot6@bots.test", NULL,
+     "https://click.example/ls/click?upn=u001.Kx7Qm2Lz9Pw4Rt8Vb3&m=5"},
+    {"negatives: a meeting passcode is not a code",
+     "To: bot7@bots.test\nSubject: Invitation: planning\n\nJoin the "
+     "meeting\nMeeting ID: 842 9917 3305\nPasscode: 591204\n",
+     "bot7@bots.test", NULL, NULL},
+};
+
+static void
+test_message_families(void)
+{
+	struct message_ctx *ctx = test_ctx();
+	struct message_info *info;
+	size_t i;
+
+	for (i = 0; i < sizeof(family_cases) / sizeof(family_cases[0]); i++) {
+		const struct message_case *tc = &family_cases[i];
+
+		CU_ASSERT_FATAL(message_analyse(ctx, tc->raw, strlen(tc->raw),
+		                                &info) == OTPBOX_OK);
+		msgtest_str(tc->name, "recipients", test_recipients(info),
+		            tc->recipients);
+		msgtest_str(tc->name, "code", info->code, tc->code);
+		msgtest_str(tc->name, "link", info->link, tc->link);
+		message_info_free(info);
+	}
+	message_ctx_free(ctx);
+}
+
+/* extract.rules: scoped by the From addr-spec (display names and case
+ * do not matter), tried first, refused at start when broken. */
+static void
+test_message_rules(void)
+{
+	static char *from[] = {"*@accounts.example", "bank.example"};
+	static char *pattern[] = {"ref: ([A-Z]{3}[0-9]{3})", "TAN=([0-9]{5})"};
+	static char *bad[] = {"code: (\\d{6}"};
+	static const struct {
+		const char *from, *code;
+	} cases[] = {
+	    {"\"accounts.example <x@evil.example>\" "
+	     "<No-Reply@Accounts.Example>",
+	     "ABC123"},
+	    {"Bank <tan@eu.bank.example>", "54321"},
+	    {"Accounts <x@evil.example>", "777888"},
+	    {"no-reply@accounts.example.evil", "777888"},
+	};
+	struct message_opts opts = {
+	    .rule_from = from, .rule_pattern = pattern, .nrules = 2};
+	struct message_ctx *ctx = NULL;
+	struct message_info *info;
+	char raw[512], err[200] = "";
+	size_t i;
+
+	CU_ASSERT_FATAL(message_ctx_new(&opts, &ctx, err, sizeof(err)) ==
+	                OTPBOX_OK);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(raw, sizeof(raw),
+		         "From: %s\nTo: bot1@bots.test\nSubject: Code\n\n"
+		         "Your code is 777888. ref: ABC123, TAN=54321\n",
+		         cases[i].from);
+		CU_ASSERT_FATAL(message_analyse(ctx, raw, strlen(raw), &info) ==
+		                OTPBOX_OK);
+		msgtest_str(cases[i].from, "code", info->code, cases[i].code);
+		message_info_free(info);
+	}
+	message_ctx_free(ctx);
+	opts.rule_pattern = bad;
+	opts.nrules = 1;
+	CU_ASSERT(message_ctx_new(&opts, &ctx, err, sizeof(err)) ==
+	          OTPBOX_ERR_CONFIG);
+	CU_ASSERT(strstr(err, "missing closing parenthesis") != NULL);
+}
+
 struct charset_case {
 	const char *charset;
 	const char *encoding; /* transfer encoding written */
@@ -476,6 +589,8 @@ static CU_TestInfo test_cases[] = {
     {"charsets", test_message_charsets},
     {"hostile input", test_message_hostile},
     {"size limit", test_message_limit},
+    {"families of harder mail", test_message_families},
+    {"rules per sender", test_message_rules},
     CU_TEST_INFO_NULL,
 };
 

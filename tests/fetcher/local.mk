@@ -1,9 +1,18 @@
 # SPDX-License-Identifier: MIT
 # tests/fetcher: `otpbox fetch` against the private Dovecot and the
 # scripted IMAP server, and OAuth2 against tests/token_server.py.
-TESTS += tests/fetch_once.sh tests/fetch_transcripts.sh tests/fetch_watch.sh
+TESTS += tests/fetch_once.sh tests/fetch_transcripts.sh tests/fetch_watch.sh \
+	tests/fetch_reconnect.sh tests/fetch_large.sh tests/fetch_exchange.sh
 EXTRA_DIST += tests/fetcher/local.mk tests/fetch_once.sh \
-	tests/fetch_transcripts.sh tests/fetch_watch.sh
+	tests/fetch_transcripts.sh tests/fetch_watch.sh tests/fetch_reconnect.sh \
+	tests/fetch_large.sh tests/fetch_exchange.sh
+
+check_PROGRAMS += tests/fetcher/test_fetch_parts
+TESTS += tests/fetcher/test_fetch_parts
+tests_fetcher_test_fetch_parts_SOURCES = tests/fetcher/test_fetch_parts.c \
+	src/fetcher/fetch_parts.c src/fetcher/fetch_parts.h
+tests_fetcher_test_fetch_parts_CFLAGS = $(TEST_CFLAGS)
+tests_fetcher_test_fetch_parts_LDADD = $(TEST_LIBS)
 
 check_PROGRAMS += tests/fetcher/test_oauth2
 tests_fetcher_test_oauth2_SOURCES = tests/fetcher/test_oauth2.c \

@@ -89,6 +89,30 @@ expect_eq "$(grep -c 'AUTHENTICATE XOAUTH2' "$T/xoauth2_throttled.log")" 1 \
 expect_grep "asks for 300 s" "$T/xoauth2_throttled.err" \
 	"throttled: names Microsoft's back-off"
 
+# --watch: the token expires mid-session; the reconnection asks for a
+# new one rather than logging in with the expired token first.
+play xoauth2_token_expired
+before=$(wc -l <"$TOKEN_DIR/issued")
+"$OTPBOX" fetch -c "$T/conf" --db "$T/db" --watch -v \
+	2>"$T/xoauth2_token_expired.err" &
+WATCH=$!
+i=0
+while ! grep -q "IDLE" "$T/xoauth2_token_expired.log" 2>/dev/null &&
+	[ $i -lt 300 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -TERM $WATCH
+wait $WATCH
+expect_eq $? 0 "token expired: --watch stops with 0"
+wait "$SERVER"
+expect_eq $? 0 "token expired: the transcript played to its end"
+SERVER=
+expect_eq "$(($(wc -l <"$TOKEN_DIR/issued") - before))" 2 \
+	"token expired: a new token for the reconnection"
+expect_eq "$(sqlite3 "$T/db" "select code from codes")" 560001 \
+	"token expired: the message is stored once"
+
 oauth2_leak_check "$T"/*.err "$T"/*.log "$T"/*.server "$T/out" \
 	"$T/token_server.err"
 test_done

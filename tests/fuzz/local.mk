@@ -7,7 +7,7 @@ noinst_PROGRAMS += tests/fuzz/fuzz_imap
 tests_fuzz_fuzz_imap_SOURCES = tests/fuzz/fuzz_imap.c \
 	src/common/imap_parse.c src/common/imap_parse.h \
 	src/common/imap_parse_p.h src/common/imap_parse_tok.c \
-	src/common/imap_parse_fetch.c \
+	src/common/imap_parse_fetch.c src/common/imap_parse_body.c \
 	src/common/imap_date.c src/common/imap_date.h \
 	src/common/imap_cmd.c src/common/imap_cmd.h
 tests_fuzz_fuzz_imap_CFLAGS = $(AM_CFLAGS)

@@ -57,7 +57,10 @@ done
 "$TOOL" create "$DB" || { fail "create a test database"; test_done; }
 LD_LIBRARY_PATH=$LIBDIR
 export LD_LIBRARY_PATH
-expect_status 0 "wait_code -V" -- "$TEST_DIR/wait_code" -V
+# Binding every symbol at start fails if libotpbox.so needs one that none
+# of its libraries has.
+expect_status 0 "wait_code -V with every symbol bound" -- \
+	env LD_BIND_NOW=1 "$TEST_DIR/wait_code" -V
 expect_grep "headers 0\.2\.0, library 0\.2\.0" "$TEST_DIR/out" \
 	"header and library versions agree"
 ldd "$TEST_DIR/wait_code" >"$TEST_DIR/ldd" 2>&1

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Heap buffers that held a secret: wiped before their memory is reused. */
+#ifndef OTPBOX_SECRET_BUF_H
+#define OTPBOX_SECRET_BUF_H
+
+#include <stddef.h>
+
+#include "otpbox_err.h"
+
+/* Wipes the whole allocation p (all of malloc_usable_size(), not only up
+ * to a NUL) and frees it. p must come from malloc(); NULL is fine. Fits
+ * as a free function for libraries (jansson) that copy secrets. */
+void secret_buf_free(void *p);
+
+/*
+ * Grows *buf (of *cap bytes, the first len of them in use) to hold at
+ * least need bytes: a new buffer of max(need, 2 * *cap) bytes gets the
+ * len bytes, and the old one is wiped and freed, so no copy of the secret
+ * is left behind as realloc() would. Returns OTPBOX_OK, or
+ * OTPBOX_ERR_NOMEM with *buf and *cap unchanged (still the caller's).
+ */
+enum otpbox_err secret_buf_grow(char **buf, size_t len, size_t *cap,
+                                size_t need);
+
+#endif

@@ -385,6 +385,10 @@ def _run(h: _Handle, address: str, opts: _Opts, timeout: Optional[float],
     try:
         opts.set("cancel_fd", "set_cancel_fd",
                  cancel.fileno() if cancel else wake.fd)  # type: ignore
+        if wake is not None and wake.fd >= 0:
+            # A signal that came before the wakeup fd was set wrote nothing
+            # to it: run its handler now rather than after the wait.
+            ctypes.pythonapi.PyErr_CheckSignals()
         while True:
             rc = L.otpbox_wait(h.box, addr, opts.ptr, ctypes.byref(out))
             if rc != ErrorCode.INTERRUPTED or cancel is not None:

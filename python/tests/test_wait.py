@@ -168,9 +168,12 @@ def test_threads_wait_on_their_own_handles(db: str) -> None:
 
 
 def test_ctrl_c_ends_a_wait_in_the_main_thread(db: str) -> None:
-    # A child process, so that its main thread is the one waiting.
+    # A child process, so that its main thread is the one waiting. Python
+    # leaves SIGINT ignored when it starts ignored (make check run in the
+    # background): give it the usual handler.
     script = (
         "import os, signal, threading, otpbox\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))"
         ".start()\n"
         f"otpbox.wait('k@x.test', timeout=60, db={db!r})\n")

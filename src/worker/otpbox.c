@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "otpbox.h"
+#include "store_miss.h"
 #include "store_wait.h"
 #include "waker.h"
 
@@ -41,7 +42,9 @@ struct otpbox_wait_opts {
 
 struct otpbox {
 	struct store *st;
-	struct waker *waker; /* made at the first wait */
+	struct waker *waker;  /* made at the first wait */
+	int64_t last_wait_id; /* waits.id of the last call; 0: none */
+	char miss_reason[64];
 	char errmsg[512];
 };
 
@@ -88,6 +91,20 @@ out:
 	return err;
 }
 
+/* Refuses a database URL (a later backend) with words that say so, rather
+ * than "no such file". The URL is not repeated: it may hold a password. */
+static enum otpbox_err
+otpbox_backend_check(const char *path, char *errbuf, size_t errlen)
+{
+	if (strncmp(path, "postgresql://", 13) &&
+	    strncmp(path, "postgres://", 11))
+		return OTPBOX_OK;
+	snprintf(errbuf, errlen,
+	         "PostgreSQL databases are not supported yet; give the path "
+	         "of otpbox's SQLite database file");
+	return OTPBOX_ERR_USAGE;
+}
+
 enum otpbox_err
 otpbox_open(const char *path, struct otpbox **out, char *errbuf, size_t errlen)
 {
@@ -104,6 +121,9 @@ otpbox_open(const char *path, struct otpbox **out, char *errbuf, size_t errlen)
 	*out = NULL;
 	if (path == NULL &&
 	    (err = otpbox_default_path(&resolved, errbuf, errlen)))
+		goto out;
+	if ((err =
+	         otpbox_backend_check(path ? path : resolved, errbuf, errlen)))
 		goto out;
 	if ((box = calloc(1, sizeof(*box))) == NULL) {
 		err = OTPBOX_ERR_NOMEM;
@@ -578,6 +598,7 @@ otpbox_run(struct otpbox *box, const char *address,
 
 	*out = NULL;
 	box->errmsg[0] = '\0';
+	box->last_wait_id = 0;
 	if ((err = otpbox_call_init(box, address, opts, &call)))
 		return err;
 	if (opts->timeout_ms > 0 && box->waker == NULL &&
@@ -586,6 +607,7 @@ otpbox_run(struct otpbox *box, const char *address,
 		return err;
 	if ((err = otpbox_record_start(box, &call, opts, &call.wait_id)))
 		return otpbox_fail(box, err, "cannot record the wait");
+	box->last_wait_id = call.wait_id;
 	err = otpbox_wait_loop(box, &call, opts, &found);
 	if (box->waker)
 		waker_done(box->waker);
@@ -661,4 +683,30 @@ otpbox_code_free(struct otpbox_code *code)
 	free(code->sender_address);
 	free(code->sender_domain);
 	free(code);
+}
+
+const char *
+otpbox_version(void)
+{
+	return OTPBOX_VERSION;
+}
+
+int64_t
+otpbox_last_wait_id(const struct otpbox *box)
+{
+	return box->last_wait_id;
+}
+
+const char *
+otpbox_last_miss_reason(struct otpbox *box)
+{
+	enum otpbox_err err;
+
+	if (box->last_wait_id == 0)
+		return NULL;
+	err = store_miss_reason(box->st, box->last_wait_id, box->miss_reason,
+	                        sizeof(box->miss_reason));
+	if (err && err != OTPBOX_ERR_NOT_FOUND)
+		otpbox_fail(box, err, "cannot read missed_otps");
+	return err ? NULL : box->miss_reason;
 }

@@ -9,7 +9,8 @@ bench_wait_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tests/worker
 bench_wait_bench_LDADD = $(WAIT_TEST_LIBS)
 EXTRA_DIST += bench/local.mk bench/run.sh bench/e2e.sh bench/e2e.py \
 	bench/deps.txt bench/fetch_bench.sh bench/fetch_push.py \
-	bench/fetch_empty.py bench/wait_bench.sh bench/peer_extract.py
+	bench/fetch_empty.py bench/wait_bench.sh bench/peer_extract.py \
+	bench/py_bench.sh bench/py_bench.py
 bench: all
 	sh $(srcdir)/bench/run.sh '$(abs_builddir)' '$(abs_srcdir)'
 .PHONY: bench

@@ -43,5 +43,7 @@ sh "$SRCDIR/bench/fetch_bench.sh" "$BUILDDIR" "$SRCDIR"
 sh "$SRCDIR/bench/status_bench.sh" "$BUILDDIR" "$SRCDIR"
 # ---- wait ----
 sh "$SRCDIR/bench/wait_bench.sh" "$BUILDDIR"
+# ---- Python bots ----
+sh "$SRCDIR/bench/py_bench.sh" "$BUILDDIR" "$SRCDIR"
 # ---- end to end (lead) ----
 sh "$SRCDIR/bench/e2e.sh" "$BUILDDIR" "$SRCDIR"

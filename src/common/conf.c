@@ -13,6 +13,11 @@
 #include "conf_file.h"
 #include "extract.h"
 
+/* The pattern check belongs to the extractor (PCRE2), on the fetch side.
+ * libotpbox links only the wait side and reads no more than `database`, so
+ * the reference is weak: without the extractor, patterns go unchecked. */
+#pragma weak extract_pattern_check
+
 #define CONF_ERRORS_MAX 100
 /* The seed's file of KEY=VALUE lines, in the working directory. */
 #define CONF_DOTENV_FILE ".env"
@@ -352,7 +357,8 @@ conf_apply_rule(struct conf_errs *errs, const config_setting_t *r, int i,
 			         i, names[k]);
 	if (n < 0 || !v[0] || !*v[0] || !v[1] || !*v[1])
 		return;
-	if (extract_pattern_check(v[1], msg, sizeof(msg))) {
+	if (extract_pattern_check &&
+	    extract_pattern_check(v[1], msg, sizeof(msg))) {
 		m = config_setting_get_member(r, "pattern");
 		conf_err(errs, config_setting_source_line(m),
 		         "extract.rules[%d].pattern: %s", i, msg);

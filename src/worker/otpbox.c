@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "otpbox.h"
 #include "store_conf.h"
+#include "store_miss.h"
 #include "store_wait.h"
 #include "waker.h"
 
@@ -46,7 +47,9 @@ struct otpbox_wait_opts {
 
 struct otpbox {
 	struct store *st;
-	struct waker *waker; /* made at the first wait */
+	struct waker *waker;  /* made at the first wait */
+	int64_t last_wait_id; /* waits.id of the last call; 0: none */
+	char miss_reason[64];
 	char errmsg[512];
 };
 
@@ -613,6 +616,7 @@ otpbox_run(struct otpbox *box, const char *address,
 
 	*out = NULL;
 	box->errmsg[0] = '\0';
+	box->last_wait_id = 0;
 	if ((err = otpbox_call_init(box, address, opts, &call)))
 		return err;
 	if (!store_has_changes(box->st) && opts->timeout_ms > 0 &&
@@ -622,6 +626,7 @@ otpbox_run(struct otpbox *box, const char *address,
 		return err;
 	if ((err = otpbox_record_start(box, &call, opts, &call.wait_id)))
 		return otpbox_fail(box, err, "cannot record the wait");
+	box->last_wait_id = call.wait_id;
 	if (store_has_changes(box->st))
 		err = otpbox_wait_loop_server(box, &call, opts, &found);
 	else
@@ -700,4 +705,30 @@ otpbox_code_free(struct otpbox_code *code)
 	free(code->sender_address);
 	free(code->sender_domain);
 	free(code);
+}
+
+const char *
+otpbox_version(void)
+{
+	return OTPBOX_VERSION;
+}
+
+int64_t
+otpbox_last_wait_id(const struct otpbox *box)
+{
+	return box->last_wait_id;
+}
+
+const char *
+otpbox_last_miss_reason(struct otpbox *box)
+{
+	enum otpbox_err err;
+
+	if (box->last_wait_id == 0)
+		return NULL;
+	err = store_miss_reason(box->st, box->last_wait_id, box->miss_reason,
+	                        sizeof(box->miss_reason));
+	if (err && err != OTPBOX_ERR_NOT_FOUND)
+		otpbox_fail(box, err, "cannot read missed_otps");
+	return err ? NULL : box->miss_reason;
 }

@@ -8,10 +8,25 @@
 #include <stdint.h>
 
 #include "otpbox_err.h"
+#include "otpbox_version.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Non-zero when the headers are version major.minor.micro or newer:
+ *   #if OTPBOX_CHECK_VERSION(0, 2, 0) ... #endif */
+#define OTPBOX_CHECK_VERSION(major, minor, micro)                              \
+	(OTPBOX_VERSION_MAJOR > (major) ||                                     \
+	 (OTPBOX_VERSION_MAJOR == (major) &&                                   \
+	  OTPBOX_VERSION_MINOR > (minor)) ||                                   \
+	 (OTPBOX_VERSION_MAJOR == (major) &&                                   \
+	  OTPBOX_VERSION_MINOR == (minor) && OTPBOX_VERSION_MICRO >= (micro)))
+
+/* The version of the library loaded at run time ("0.2.0"), which may be
+ * newer than OTPBOX_VERSION of the headers the program was built with.
+ * Static string. Since 0.2. */
+const char *otpbox_version(void);
 
 /* Defaults, the same as `otpbox wait` without a configuration file.
  * Since 0.1. */
@@ -75,7 +90,8 @@ struct otpbox_code {
  * Opens the database read-write (waits are recorded). path NULL resolves
  * like `otpbox wait`: $OTPBOX_DB, the configuration's `database`, the
  * default location. Errors: OTPBOX_ERR_NO_DB (missing file),
- * OTPBOX_ERR_NOT_OTPBOX_DB, OTPBOX_ERR_SCHEMA_TOO_NEW, OTPBOX_ERR_CONFIG;
+ * OTPBOX_ERR_NOT_OTPBOX_DB, OTPBOX_ERR_SCHEMA_TOO_NEW, OTPBOX_ERR_CONFIG,
+ * OTPBOX_ERR_USAGE (a postgresql:// URL: not supported yet);
  * errbuf (may be NULL) then says what to do. On success *out belongs to
  * the caller: close it with otpbox_close(). Since 0.1.
  */
@@ -182,6 +198,21 @@ enum otpbox_err otpbox_claim(struct otpbox *box, const char *address,
 enum otpbox_err otpbox_peek(struct otpbox *box, const char *address,
                             const struct otpbox_wait_opts *opts,
                             struct otpbox_code **out);
+
+/* Returns the waits.id of the last otpbox_wait/claim/peek call on box, the
+ * row that audits it (0 when the call failed before it was recorded, or
+ * no call was made yet). Since 0.2. */
+int64_t otpbox_last_wait_id(const struct otpbox *box);
+
+/* Returns why the last call on box ended without a code, as the view
+ * missed_otps says ("no_message", "no_code", "claimed_by_other",
+ * "filtered", "late";
+ * see docs/audit.md), for a bot to report after OTPBOX_ERR_TIMEOUT or
+ * OTPBOX_ERR_INTERRUPTED. Returns NULL when that call got a code or was
+ * never recorded, or when the database could not be read (then
+ * otpbox_errmsg() says why). The string belongs to box and is valid until
+ * the next call on it. Since 0.2. */
+const char *otpbox_last_miss_reason(struct otpbox *box);
 
 /* Frees code and its strings (NULL is fine). Since 0.1. */
 void otpbox_code_free(struct otpbox_code *code);

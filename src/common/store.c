@@ -237,6 +237,13 @@ store_lock_check(struct store *st)
 }
 
 void
+store_keep_lock_only(struct store *st)
+{
+	if (st->backend->keep_lock_only)
+		st->backend->keep_lock_only(st);
+}
+
+void
 store_lock_release(struct store *st)
 {
 	if (st)

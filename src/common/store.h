@@ -97,6 +97,16 @@ enum otpbox_err store_lock_take(struct store *st, const char *name,
  * lost (PostgreSQL: the connection dropped), or another error. */
 enum otpbox_err store_lock_check(struct store *st);
 void store_lock_release(struct store *st);
+/*
+ * Closes what st holds beyond its lock, where the lock does not need it:
+ * SQLite's database connection (its lock file stays locked), for a
+ * process that forks others which open the store themselves (an SQLite
+ * connection must not cross fork()). Afterwards only store_lock_check(),
+ * store_lock_release(), store_errmsg(), store_display_name() and
+ * store_close() may be called on st. PostgreSQL keeps its connection: it
+ * holds the lock.
+ */
+void store_keep_lock_only(struct store *st);
 
 /*
  * The change feed of a server store: whether a commit may have added

@@ -112,6 +112,8 @@ struct store_backend {
 	                             char *errbuf, size_t errlen);
 	enum otpbox_err (*lock_check)(struct store *st);
 	void (*lock_release)(struct store *st);
+	/* NULL: the lock needs everything st holds */
+	void (*keep_lock_only)(struct store *st);
 
 	/* the change feed (store_changes_*()); all NULL when the backend
 	 * wakes its waiters by other means (SQLite: the waker) */

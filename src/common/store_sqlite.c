@@ -295,6 +295,23 @@ out:
 	return OTPBOX_OK;
 }
 
+/* Closes the connection and its statements; the lock file stays. */
+static void
+store_sqlite_keep_lock_only(struct store *base)
+{
+	struct store_sqlite *st = store_sqlite_of(base);
+
+	store_sqlite_fetch_finalize(st);
+	store_sqlite_wait_finalize(st);
+	store_sqlite_status_finalize(st);
+	store_feed_pending_free(st->feed);
+	st->feed = NULL;
+	sqlite3_finalize(st->data_version);
+	st->data_version = NULL;
+	sqlite3_close(st->db);
+	st->db = NULL;
+}
+
 void
 store_sqlite_close(struct store *base)
 {
@@ -302,13 +319,8 @@ store_sqlite_close(struct store *base)
 
 	if (st == NULL)
 		return;
-	store_sqlite_fetch_finalize(st);
-	store_sqlite_wait_finalize(st);
-	store_sqlite_status_finalize(st);
-	store_feed_pending_free(st->feed);
+	store_sqlite_keep_lock_only(base);
 	store_sqlite_lock_release(base);
-	sqlite3_finalize(st->data_version);
-	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
 }
@@ -446,4 +458,5 @@ const struct store_backend store_sqlite_backend = {
     .lock_take = store_sqlite_lock_take,
     .lock_check = store_sqlite_lock_check,
     .lock_release = store_sqlite_lock_release,
+    .keep_lock_only = store_sqlite_keep_lock_only,
 };

@@ -326,6 +326,8 @@ fetch_super_run(struct conf **confp, const char *conf_path,
 			break;
 		log_info("watching %zu account(s); database %s",
 		         (*confp)->naccounts, store_display_name(st));
+		/* The children open their own connections. */
+		store_keep_lock_only(st);
 		status = fetch_super_loop(confp, conf_path, dbcopy, st);
 	} while (status == FETCH_SUPER_LOCK_LOST && !fetch_super_stop);
 	if (err == OTPBOX_ERR_INTERRUPTED) {

@@ -66,7 +66,7 @@ static void
 test_dispatch_sqlite(void)
 {
 	char dir[] = "/tmp/otpbox-backend.XXXXXX", path[64], err[256] = "";
-	struct store *st = NULL;
+	struct store *st = NULL, *other = NULL;
 
 	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof(path), "%s/o.db", dir);
@@ -82,8 +82,21 @@ test_dispatch_sqlite(void)
 	TEST_EXPECT_INT("lock", store_lock_take(st, "t", err, sizeof(err)),
 	                OTPBOX_OK);
 	TEST_EXPECT_INT("lock held", store_lock_check(st), OTPBOX_OK);
+	/* Without its connection (before fork()), the lock stays. */
+	store_keep_lock_only(st);
+	TEST_EXPECT_INT("lock kept", store_lock_check(st), OTPBOX_OK);
+	TEST_EXPECT_INT("open",
+	                store_open(path, false, &other, err, sizeof(err)),
+	                OTPBOX_OK);
+	TEST_EXPECT_INT("another's lock",
+	                store_lock_take(other, "t", err, sizeof(err)),
+	                OTPBOX_ERR_LOCKED);
 	store_lock_release(st);
 	TEST_EXPECT_INT("lock gone", store_lock_check(st), OTPBOX_ERR_LOCKED);
+	TEST_EXPECT_INT("another's lock now",
+	                store_lock_take(other, "t", err, sizeof(err)),
+	                OTPBOX_OK);
+	store_close(other);
 	store_close(st);
 	snprintf(path, sizeof(path), "%s/o.db.lock", dir);
 	unlink(path);

@@ -4,7 +4,7 @@
 # configuration (or libpq's own means), never shown: a password written
 # into the URI appears as *** in every message.
 . "${OTPBOX_SRCDIR:-.}/tests/lib.sh"
-OTPBOX_TEST_DB=postgresql
+OTPBOX_TEST_DB=postgresql BACKEND_PRIVATE=1
 . "${OTPBOX_SRCDIR:-.}/tests/backend.sh"
 backend_require
 T=$TEST_DIR

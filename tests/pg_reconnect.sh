@@ -6,7 +6,7 @@
 # notices its lock is gone, takes it again and stores the mail once.
 . "${OTPBOX_SRCDIR:-.}/tests/lib.sh"
 . "${OTPBOX_SRCDIR:-.}/tests/dovecot.sh"
-OTPBOX_TEST_DB=postgresql
+OTPBOX_TEST_DB=postgresql BACKEND_PRIVATE=1
 . "${OTPBOX_SRCDIR:-.}/tests/backend.sh"
 dovecot_require
 backend_require

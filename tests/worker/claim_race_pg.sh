@@ -6,7 +6,7 @@
 # waiter prints it, the 49 others time out, and the database records one
 # claim. Then 50 waiters for 50 addresses get 50 distinct codes.
 . "${OTPBOX_SRCDIR:-.}/tests/lib.sh"
-OTPBOX_TEST_DB=postgresql
+OTPBOX_TEST_DB=postgresql BACKEND_PRIVATE=1
 . "${OTPBOX_SRCDIR:-.}/tests/backend.sh"
 backend_require
 T=$TEST_DIR

@@ -56,7 +56,7 @@ def test_cancelling_the_task_ends_the_wait(db: str) -> None:
     assert took < 2
     # recorded as ended by the time CancelledError reached the caller
     assert sql(db, "SELECT outcome, ended_at IS NOT NULL FROM waits "
-               "WHERE address = 'c@x.test'") == [("error", 1)]
+               "WHERE address = 'c@x.test'") == [("cancelled", 1)]
     assert sql_one(db, "SELECT count(*) FROM active_waits") == 0
     # and the code that comes later is still there for the next wait
     store_code(db, "c@x.test", "777777")
@@ -70,7 +70,7 @@ def test_wait_for_timeout_cancels(db: str) -> None:
 
     asyncio.run(main())
     assert sql_one(db, "SELECT outcome FROM waits WHERE address = "
-                   "'w@x.test'") == "error"
+                   "'w@x.test'") == "cancelled"
 
 
 def test_async_timeout_and_errors(db: str, tmp_path) -> None:

@@ -136,7 +136,7 @@ def test_twenty_tasks_and_a_cancel(dovecot: Dovecot, fetched: str,
 
     assert asyncio.run(main()) == [f"{700000 + i}" for i in range(n)]
     assert sql(fetched, "SELECT outcome, ended_at IS NOT NULL FROM waits "
-               "WHERE address = ?", gone) == [("error", 1)]
+               "WHERE address = ?", gone) == [("cancelled", 1)]
 
 
 # Authentication-Results as Exchange Online stamps them (topmost header).

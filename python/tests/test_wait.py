@@ -148,7 +148,7 @@ def test_canceller_ends_a_wait(db: str) -> None:
         assert time.monotonic() - t < 5
     row = sql(db, "SELECT outcome, ended_at IS NOT NULL FROM waits "
               "WHERE id = ?", e.value.wait_id)
-    assert row == [("error", 1)]
+    assert row == [("cancelled", 1)]
 
 
 def test_threads_wait_on_their_own_handles(db: str) -> None:
@@ -188,7 +188,7 @@ def test_ctrl_c_ends_a_wait_in_the_main_thread(db: str) -> None:
     assert "KeyboardInterrupt" in p.stderr
     assert time.monotonic() - t < 20
     assert sql_one(db, "SELECT outcome FROM waits WHERE address = "
-                   "'k@x.test'") == "error"
+                   "'k@x.test'") == "cancelled"
 
 
 def test_help_is_documentation() -> None:

@@ -875,27 +875,6 @@ conf_load_string(const char *text, const char *name, struct conf **out,
 	return conf_parse(text, name, NULL, out, errors);
 }
 
-static enum otpbox_err conf_fail(char **errors, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Puts one message line in *errors (if wanted): OTPBOX_ERR_CONFIG. */
-static enum otpbox_err
-conf_fail(char **errors, const char *fmt, ...)
-{
-	char *msg = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	if (errors && *errors == NULL)
-		*errors = msg;
-	else
-		free(msg);
-	return OTPBOX_ERR_CONFIG;
-}
-
 /* Reads ./.env for the program (conf_env.h); *out NULL when absent. */
 static enum otpbox_err
 conf_read_dotenv(struct conf_env **out, char **errors)
@@ -914,7 +893,7 @@ conf_read_dotenv(struct conf_env **out, char **errors)
 		return err;
 	err = conf_env_read(*out, path);
 	if (err == OTPBOX_ERR_CONFIG)
-		err = conf_fail(errors, "%s\n", conf_env_error(*out));
+		err = conf_file_fail(errors, "%s\n", conf_env_error(*out));
 	return err;
 }
 
@@ -943,7 +922,7 @@ conf_apply_dotenv(struct conf *conf, char **errors)
 			                     true);
 	}
 	if (err == OTPBOX_OK && (err = conf_env_check(env)) != OTPBOX_OK)
-		return conf_fail(errors, "%s\n", conf_env_error(env));
+		return conf_file_fail(errors, "%s\n", conf_env_error(env));
 	if (err == OTPBOX_OK && conf_env_warnings(env) &&
 	    (conf->warnings = strdup(conf_env_warnings(env))) == NULL)
 		err = OTPBOX_ERR_NOMEM;

@@ -176,41 +176,6 @@ conf_env_parse(struct conf_env *env, char *text)
 	return err;
 }
 
-/* Reads all of fd (at most CONF_ENV_MAX bytes) into a new string. */
-static enum otpbox_err
-conf_env_slurp(int fd, char **out)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	ssize_t n;
-
-	if (buf == NULL)
-		return OTPBOX_ERR_NOMEM;
-	for (;;) {
-		if (len + 1 >= cap && cap >= CONF_ENV_MAX) {
-			secret_buf_free(buf);
-			return OTPBOX_ERR_TOO_BIG;
-		}
-		if (secret_buf_grow(&buf, len, &cap, len + 2) != OTPBOX_OK) {
-			secret_buf_free(buf);
-			return OTPBOX_ERR_NOMEM;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	if (n < 0) {
-		secret_buf_free(buf);
-		return OTPBOX_ERR_IO;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	return OTPBOX_OK;
-}
-
 enum otpbox_err
 conf_env_read(struct conf_env *env, const char *path)
 {
@@ -233,7 +198,7 @@ conf_env_read(struct conf_env *env, const char *path)
 		close(fd);
 		return conf_env_fail(env, "%s", why);
 	}
-	err = conf_env_slurp(fd, &text);
+	err = secret_buf_read_fd(fd, CONF_ENV_MAX, &text, NULL);
 	close(fd);
 	if (err == OTPBOX_OK && (env->path = strdup(path)) == NULL)
 		err = OTPBOX_ERR_NOMEM;

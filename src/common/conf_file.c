@@ -16,11 +16,7 @@
 /* A configuration file is a few kilobytes; refuse what cannot be one. */
 #define CONF_FILE_MAX (1024 * 1024)
 
-static enum otpbox_err conf_file_fail(char **errors, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Puts one message line in *errors (if wanted): OTPBOX_ERR_CONFIG. */
-static enum otpbox_err
+enum otpbox_err
 conf_file_fail(char **errors, const char *fmt, ...)
 {
 	char *msg = NULL;

@@ -29,4 +29,10 @@ enum otpbox_err conf_file_read(const char *path, char **text, char **errors);
  */
 char *conf_file_database_dup(const char *override, const char *configured);
 
+/* Formats one message into *errors when errors is not NULL and *errors is
+ * still NULL (the first problem wins; the caller frees it). Returns
+ * OTPBOX_ERR_CONFIG, so a caller can `return conf_file_fail(...)`. */
+enum otpbox_err conf_file_fail(char **errors, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 #endif

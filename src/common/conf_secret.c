@@ -64,40 +64,19 @@ conf_secret_file_check(const struct stat *st, const char *path,
 	return true;
 }
 
-/* Reads at most CONF_SECRET_MAX bytes of fd into a new string. */
+/* Reads at most CONF_SECRET_MAX bytes of fd into a new string without
+ * the line ends a file or a command leaves after the secret. */
 static enum otpbox_err
 conf_secret_read_fd(int fd, char **out)
 {
-	size_t len = 0, cap = 256;
-	char *buf = malloc(cap);
-	ssize_t n;
+	size_t len;
+	enum otpbox_err err =
+	    secret_buf_read_fd(fd, CONF_SECRET_MAX, out, &len);
 
-	if (buf == NULL)
-		return OTPBOX_ERR_NOMEM;
-	for (;;) {
-		if (len + 1 >= cap && cap >= CONF_SECRET_MAX) {
-			secret_buf_free(buf);
-			return OTPBOX_ERR_TOO_BIG;
-		}
-		if (secret_buf_grow(&buf, len, &cap, len + 2) != OTPBOX_OK) {
-			secret_buf_free(buf);
-			return OTPBOX_ERR_NOMEM;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			secret_buf_free(buf);
-			return OTPBOX_ERR_IO;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	buf[len] = '\0';
-	*out = buf;
+	if (err)
+		return err;
+	while (len > 0 && ((*out)[len - 1] == '\n' || (*out)[len - 1] == '\r'))
+		(*out)[--len] = '\0';
 	return OTPBOX_OK;
 }
 

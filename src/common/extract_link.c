@@ -27,8 +27,56 @@ extract_has_token(const char *url)
 	return false;
 }
 
-/* A copy of s with %XX escapes decoded (twice-encoded ones once more),
- * or NULL without memory. */
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), 0 when it is not one. */
+static size_t
+extract_link_utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned char lo = 0x80, hi = 0xBF;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		n = 2;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		n = 3;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xE0)
+		lo = 0xA0;
+	else if (s[0] == 0xED)
+		hi = 0x9F;
+	else if (s[0] == 0xF0)
+		lo = 0x90;
+	else if (s[0] == 0xF4)
+		hi = 0x8F;
+	for (i = 1; i < n; i++, lo = 0x80, hi = 0xBF)
+		if (s[i] < lo || s[i] > hi)
+			return 0;
+	return n;
+}
+
+/* Replaces each byte of s that is not part of well-formed UTF-8 with '?':
+ * decoded escapes may be any bytes, and the patterns run with PCRE2's JIT,
+ * which trusts its subject to be valid UTF-8. */
+static void
+extract_link_utf8_fix(char *s)
+{
+	size_t n;
+
+	while (*s) {
+		if ((n = extract_link_utf8_len((const unsigned char *)s)) == 0)
+			*s++ = '?';
+		else
+			s += n;
+	}
+}
+
+/* A copy of s with %XX escapes decoded (twice-encoded ones once more) and
+ * made valid UTF-8, or NULL without memory. */
 static char *
 extract_link_unescape(const char *s)
 {
@@ -52,6 +100,7 @@ extract_link_unescape(const char *s)
 		}
 		*o = '\0';
 	}
+	extract_link_utf8_fix(out);
 	return out;
 }
 

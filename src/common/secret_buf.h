@@ -22,4 +22,13 @@ void secret_buf_free(void *p);
 enum otpbox_err secret_buf_grow(char **buf, size_t len, size_t *cap,
                                 size_t need);
 
+/*
+ * Reads fd to its end into a new NUL-terminated buffer that grows with
+ * secret_buf_grow(), so no stale copy is left on the heap. *len (may be
+ * NULL) gets the bytes read. Returns OTPBOX_OK with *out the caller's
+ * (free it with secret_buf_free()), OTPBOX_ERR_TOO_BIG past max bytes,
+ * OTPBOX_ERR_IO on a read error, OTPBOX_ERR_NOMEM; *out is then NULL.
+ */
+enum otpbox_err secret_buf_read_fd(int fd, size_t max, char **out, size_t *len);
+
 #endif

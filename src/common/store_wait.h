@@ -29,6 +29,7 @@ enum otpbox_err store_wait_notify(const char *db_path);
 #define STORE_WAIT_PEEKED "peeked"
 #define STORE_WAIT_TIMEOUT "timeout"
 #define STORE_WAIT_ERROR "error"
+#define STORE_WAIT_CANCELLED "cancelled" /* cancel_fd ended it */
 
 /*
  * What one wait looks for: the newest unclaimed code for address (any

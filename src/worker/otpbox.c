@@ -559,6 +559,8 @@ otpbox_call_end(struct otpbox *box, const struct otpbox_call *call,
 		outcome = STORE_WAIT_PEEKED;
 	else if (err == OTPBOX_ERR_TIMEOUT)
 		outcome = STORE_WAIT_TIMEOUT;
+	else if (err == OTPBOX_ERR_INTERRUPTED)
+		outcome = STORE_WAIT_CANCELLED;
 	(void)store_wait_end(box->st, call->wait_id, outcome, code_id,
 	                     time(NULL));
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "secret_buf.h"
@@ -55,9 +56,49 @@ test_secret_buf_grow(void)
 	secret_buf_free(NULL);
 }
 
+/* Reading a descriptor to its end: whole when it fits, refused past max
+ * (a secret longer than allowed is an error, never a truncated secret). */
+static void
+test_secret_buf_read_fd(void)
+{
+	static const struct {
+		size_t len, max;
+		enum otpbox_err want;
+	} cases[] = {
+	    {0, 4096, OTPBOX_OK},
+	    {10, 4096, OTPBOX_OK},
+	    {3000, 4096, OTPBOX_OK}, /* several grows */
+	    {5000, 4096, OTPBOX_ERR_TOO_BIG},
+	};
+	char data[5000], *out;
+	size_t i, got;
+	int fds[2];
+
+	memset(data, 'k', sizeof(data));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CU_ASSERT_FATAL(pipe(fds) == 0);
+		CU_ASSERT_FATAL(write(fds[1], data, cases[i].len) ==
+		                (ssize_t)cases[i].len);
+		close(fds[1]);
+		got = 12345;
+		TEST_EXPECT_INT(
+		    "err", secret_buf_read_fd(fds[0], cases[i].max, &out, &got),
+		    cases[i].want);
+		close(fds[0]);
+		if (cases[i].want != OTPBOX_OK) {
+			CU_ASSERT(out == NULL);
+			continue;
+		}
+		TEST_EXPECT_INT("len", got, cases[i].len);
+		CU_ASSERT(strlen(out) == cases[i].len);
+		secret_buf_free(out);
+	}
+}
+
 static CU_TestInfo test_cases[] = {
     {"clock units", test_clock_agrees},
     {"secret buffer grows", test_secret_buf_grow},
+    {"secret buffer reads a descriptor", test_secret_buf_read_fd},
     CU_TEST_INFO_NULL,
 };
 #define TEST_SUITE_NAME "clock"

@@ -478,6 +478,15 @@ static const struct extract_case extract_families_links[] = {
      true, NULL,
      "https://t.mail.example/c/eJyrVkrNS1Wy?u=https%3A%2F%2Fid.example"
      "%2Fverify%3Ft%3D9c2e7a41"},
+    /* Escapes that decode to bytes which are not UTF-8 (a lone lead
+     * byte, an overlong '/', a surrogate): the fuzzer's crash in the
+     * pattern JIT, which trusts its subject to be UTF-8. */
+    {"link: redirect escapes that are not UTF-8", "Verify your e-mail",
+     "<p><a href=\"https://t.mail.example/r/?p=https%3A%2F%2Fid.example"
+     "%2Fverify%3Ftoken%D9c2e7%C0%AF%ED%A0%80%F4%90%80%80\">Verify</a></p>",
+     true, NULL,
+     "https://t.mail.example/r/?p=https%3A%2F%2Fid.example"
+     "%2Fverify%3Ftoken%D9c2e7%C0%AF%ED%A0%80%F4%90%80%80"},
     {"link: Turkish verification, subject asks", "Kaydınızı doğrulayın",
      "Kaydınızı tamamlamak için aşağıdaki bağlantıyı açınız:\n"
      "https://e.example/dogrula/6b8e2d10?k=88412\n",

@@ -38,6 +38,19 @@ test_sql(const char *path, const char *sql)
 	sqlite3_close(db);
 }
 
+/* The sqlite3_exec() result of sql on a new connection. */
+static int
+test_sql_rc(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	CU_ASSERT_FATAL(sqlite3_open(path, &db) == SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
 static long long
 test_sql_int(const char *path, const char *sql)
 {
@@ -209,6 +222,20 @@ test_store_migrate(void)
 		TEST_EXPECT_INT("migrated version",
 		                test_sql_int(p, "PRAGMA user_version"),
 		                schema_sql_count);
+		/* Every path to the newest schema allows the same outcomes
+		 * (a CHECK widened in place must reach old files too). */
+		TEST_EXPECT_INT("cancelled allowed",
+		                test_sql_rc(p, "INSERT INTO waits (address, "
+		                               "window_start, started_at, "
+		                               "outcome) VALUES ('a@x.test', "
+		                               "0, 0, 'cancelled')"),
+		                SQLITE_OK);
+		TEST_EXPECT_INT("unknown outcome refused",
+		                test_sql_rc(p, "INSERT INTO waits (address, "
+		                               "window_start, started_at, "
+		                               "outcome) VALUES ('a@x.test', "
+		                               "0, 0, 'bogus')"),
+		                SQLITE_CONSTRAINT);
 		if (from > 0)
 			TEST_EXPECT_INT(
 			    "data kept",

@@ -609,10 +609,10 @@ test_cancel(void)
 	CU_ASSERT(otpbox_wait_opts_set_timeout_ms(o, 60000) == OTPBOX_OK);
 	TEST_EXPECT_INT("cancelled", otpbox_wait(box, BOT1, o, &code),
 	                OTPBOX_ERR_INTERRUPTED);
-	TEST_EXPECT_STR("recorded as error",
+	TEST_EXPECT_STR("recorded as cancelled",
 	                testdb_text(path, "SELECT"
 	                                  " outcome FROM waits"),
-	                "error");
+	                "cancelled");
 	close(fds[0]);
 	close(fds[1]);
 	otpbox_wait_opts_free(o);

@@ -26,6 +26,27 @@ out=$("$OTPBOX" wait resend@x.test --db "$DB" --timeout 0 --max-age 600 \
 	--from service.example 2>/dev/null)
 [ -z "$out" ] && pass "the older code is not handed out after a resend" ||
 	fail "after the resend claim: got '$out'"
+# SIGTERM wakes a waiter asleep on its connection's socket, and the wait
+# is recorded as cancelled.
+"$OTPBOX" wait stop@x.test --db "$DB" --timeout 60 >/dev/null 2>&1 &
+pid=$!
+i=0
+while [ "$(q "SELECT count(*) FROM active_waits WHERE address = 'stop@x.test'")" != 1 ] &&
+	[ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+t0=$(date +%s%N)
+kill -TERM $pid
+wait $pid
+st=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ $st -eq 143 ] &&
+	pass "SIGTERM ends a waiter asleep on LISTEN (status $st, after $ms ms)" ||
+	fail "SIGTERM: status $st after $ms ms"
+[ "$(q "SELECT outcome FROM waits WHERE address = 'stop@x.test'")" = cancelled ] &&
+	pass "the stopped wait is recorded as cancelled" ||
+	fail "outcome: $(q "SELECT outcome FROM waits WHERE address = 'stop@x.test'")"
 test_done; }
 q "INSERT INTO accounts (name, username, host) VALUES ('a', 'u', 'h');
    INSERT INTO folders (account_id, name) SELECT id, 'INBOX' FROM accounts;"
@@ -113,4 +134,25 @@ out=$("$OTPBOX" wait resend@x.test --db "$DB" --timeout 0 --max-age 600 \
 	--from service.example 2>/dev/null)
 [ -z "$out" ] && pass "the older code is not handed out after a resend" ||
 	fail "after the resend claim: got '$out'"
+# SIGTERM wakes a waiter asleep on its connection's socket, and the wait
+# is recorded as cancelled.
+"$OTPBOX" wait stop@x.test --db "$DB" --timeout 60 >/dev/null 2>&1 &
+pid=$!
+i=0
+while [ "$(q "SELECT count(*) FROM active_waits WHERE address = 'stop@x.test'")" != 1 ] &&
+	[ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+t0=$(date +%s%N)
+kill -TERM $pid
+wait $pid
+st=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ $st -eq 143 ] &&
+	pass "SIGTERM ends a waiter asleep on LISTEN (status $st, after $ms ms)" ||
+	fail "SIGTERM: status $st after $ms ms"
+[ "$(q "SELECT outcome FROM waits WHERE address = 'stop@x.test'")" = cancelled ] &&
+	pass "the stopped wait is recorded as cancelled" ||
+	fail "outcome: $(q "SELECT outcome FROM waits WHERE address = 'stop@x.test'")"
 test_done

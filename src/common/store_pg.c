@@ -363,14 +363,23 @@ store_pg_close(struct store *st)
 
 /* Connects; the message names the redacted database only. A password
  * given (NULL: none) overrides one in the conninfo; libpq keeps it for
- * reconnecting. */
+ * reconnecting. The defaults before dbname (which the conninfo may
+ * override) bound a connection attempt and notice a server that vanished
+ * within about 25 s instead of TCP's two hours. */
 static enum otpbox_err
 store_pg_connect(struct store_pg *pg, const char *password, char *errbuf,
                  size_t errlen)
 {
-	static const char *const keys[] = {
-	    "dbname", "fallback_application_name", "password", NULL};
-	const char *values[] = {pg->conninfo, "otpbox", password, NULL};
+	static const char *const keys[] = {"connect_timeout",
+	                                   "keepalives_idle",
+	                                   "keepalives_interval",
+	                                   "keepalives_count",
+	                                   "dbname",
+	                                   "fallback_application_name",
+	                                   "password",
+	                                   NULL};
+	const char *values[] = {"10",         "10",     "5",      "3",
+	                        pg->conninfo, "otpbox", password, NULL};
 
 	pg->conn = PQconnectdbParams(keys, values, 1);
 	if (pg->conn == NULL)

@@ -86,11 +86,11 @@ while [ $i -lt 100 ] && ! grep -q "bot2@bots.test" "$DEMO/fetch.log" 2>/dev/null
 done
 sed 's/^/  fetch: /' "$DEMO/fetch.log"
 
-step "bot7 waits for its code; the service sends it a second later"
+step "bot7 waits for a code from service.example; it comes a second later"
 want=$(code)
 start=$(date +%s%N)
-"$OTPBOX" wait bot7@bots.test --db "$DB" --timeout 30 --worker demo-bot7 \
-	>"$DEMO/bot7.out" 2>"$DEMO/bot7.err" &
+"$OTPBOX" wait bot7@bots.test --from service.example --db "$DB" \
+	--timeout 30 --worker demo-bot7 >"$DEMO/bot7.out" 2>"$DEMO/bot7.err" &
 WAIT_PID=$!
 sleep 1
 mail bot7@bots.test "$want" "Your one-time passcode" >"$DEMO/7.eml"

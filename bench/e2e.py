@@ -76,6 +76,11 @@ def main():
     p.add_argument("--duration", type=float, default=20.0)
     p.add_argument("--timeout", type=int, default=60)
     p.add_argument("--domain", default="bots.test")
+    p.add_argument("--prefix", default="bench",
+                   help="bots are PREFIX0@DOMAIN ...: another prefix per "
+                   "run on the same mailbox")
+    p.add_argument("--label", default="",
+                   help="printed after 'otpbox e2e' (the backend)")
     p.add_argument("--host", default="localhost")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--user", required=True)
@@ -85,7 +90,7 @@ def main():
     a = p.parse_args()
 
     rng = random.Random(7)
-    bots = [f"bench{i}@{a.domain}" for i in range(a.bots)]
+    bots = [f"{a.prefix}{i}@{a.domain}" for i in range(a.bots)]
     codes = {b: f"{rng.randrange(10**6):06d}" for b in bots}
     waiters = {b: Waiter(a, b) for b in bots}
     time.sleep(1.0)  # every waiter has registered before mail flows
@@ -122,7 +127,8 @@ def main():
            "missing": missing, "p50_ms": pct(lat, 0.50),
            "p90_ms": pct(lat, 0.90), "p99_ms": pct(lat, 0.99),
            "max_ms": max(lat) if lat else float("nan")}
-    print(f"otpbox e2e: {a.bots} waiters, APPEND -> code printed: "
+    label = f" ({a.label})" if a.label else ""
+    print(f"otpbox e2e{label}: {a.bots} waiters, APPEND -> code printed: "
           f"p50 {res['p50_ms']:.0f} ms, p90 {res['p90_ms']:.0f} ms, "
           f"p99 {res['p99_ms']:.0f} ms, max {res['max_ms']:.0f} ms; "
           f"wrong {wrong}, missing {missing}")

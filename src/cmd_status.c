@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "status_health.h"
 #include "store.h"
+#include "store_conf.h"
 #include "store_status.h"
 
 /* Exit status when a check failed (0 healthy; sysexits for the rest). */
@@ -286,8 +287,11 @@ status_text(const struct status_report *r)
 	int any = 0;
 
 	printf("otpbox: %s\n", r->healthy ? "healthy" : "UNHEALTHY");
-	printf("database     %s: %lld bytes, WAL %lld bytes\n", r->db,
-	       (long long)r->db_bytes, (long long)r->wal_bytes);
+	if (store_kind_of(r->db) != STORE_KIND_SQLITE)
+		printf("database     %s\n", r->db);
+	else
+		printf("database     %s: %lld bytes, WAL %lld bytes\n", r->db,
+		       (long long)r->db_bytes, (long long)r->wal_bytes);
 	status_when(when, sizeof(when), r->sum.last_code_at, r->now);
 	printf("last code    %s\n", when);
 	printf("open waits   %lld\n", (long long)r->sum.open_waits);
@@ -571,8 +575,12 @@ status_run(struct conf *conf, const struct status_args *a)
 	char errbuf[1024];
 	enum otpbox_err err;
 
-	r.db = conf_database(conf, a->db);
-	err = store_open(r.db, false, &st, errbuf, sizeof(errbuf));
+	static char shown[1024];
+
+	err = store_conf_open(conf, conf_database(conf, a->db), false, &st,
+	                      errbuf, sizeof(errbuf));
+	/* Printed and put in JSON: never with a password. */
+	r.db = store_redact(conf_database(conf, a->db), shown, sizeof(shown));
 	if (err) {
 		fprintf(stderr, "otpbox status: %s\n", errbuf);
 		return status_exit(err);

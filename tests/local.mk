@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # tests: what the areas' tests share (the shell library, the private
 # Dovecot, the scripted IMAP server) and the whole-program checks.
-EXTRA_DIST += tests/local.mk tests/lib.sh tests/dovecot.sh tests/cunit_main.h
+EXTRA_DIST += tests/local.mk tests/lib.sh tests/dovecot.sh tests/backend.sh tests/cunit_main.h
 TESTS += tests/cli.sh tests/format_check.sh
 EXTRA_DIST += tests/cli.sh tests/format_check.sh
 
@@ -34,3 +34,11 @@ IMAP_PARSED = $(IMAP_TRANSCRIPTS:.txt=.parsed)
 TESTS += tests/imapd_script_test.py
 EXTRA_DIST += tests/imapd_script.py tests/imapd_script_test.py \
 	$(IMAP_TRANSCRIPTS) $(IMAP_PARSED)
+
+# two fetchers on one PostgreSQL store: standby, failover, nothing twice
+TESTS += tests/fetch_failover.sh
+EXTRA_DIST += tests/fetch_failover.sh
+TESTS += tests/pg_reconnect.sh
+EXTRA_DIST += tests/pg_reconnect.sh
+TESTS += tests/pg_password.sh
+EXTRA_DIST += tests/pg_password.sh

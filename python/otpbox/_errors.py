@@ -118,8 +118,8 @@ class InvalidArgument(OtpboxError, ValueError):
 
 
 class UnsupportedDatabase(InvalidArgument):
-    """The database is a postgresql:// URL: a later backend, not yet
-    supported. Give the path of otpbox's SQLite file."""
+    """Kept for programs written against 0.2: PostgreSQL URIs are now
+    opened by libotpbox, and nothing raises this any more."""
 
 
 class LibraryError(OtpboxError, OSError):
@@ -133,6 +133,7 @@ _CLASSES = {
     ErrorCode.DB: DatabaseError,
     ErrorCode.BUSY: DatabaseError,
     ErrorCode.IO: DatabaseError,
+    ErrorCode.NET: DatabaseError,
     ErrorCode.CONFIG: ConfigError,
     ErrorCode.BAD_ADDRESS: BadAddress,
     ErrorCode.USAGE: InvalidArgument,

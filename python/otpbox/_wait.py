@@ -8,7 +8,6 @@ import asyncio
 import ctypes
 import datetime as _dt
 import os
-import re
 import signal
 import threading
 import time
@@ -17,7 +16,7 @@ from typing import Any, Iterable, Optional, Union
 
 from . import _lib
 from ._errors import (ErrorCode, LibraryError, OtpTimeout, OtpboxError,
-                      UnsupportedDatabase, WaitCancelled, error_for)
+                      WaitCancelled, error_for)
 
 __all__ = ["Otp", "Canceller", "wait", "wait_for_otp", "wait_async",
            "library_version", "close_thread_handles"]
@@ -25,7 +24,6 @@ __all__ = ["Otp", "Canceller", "wait", "wait_for_otp", "wait_async",
 #: The longest time-out the library takes (its int of milliseconds).
 _MAX_TIMEOUT_MS = 2**31 - 1
 _KINDS = {"code": 0, "link": 1, "any": 2}
-_URL = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
 
 Since = Union[None, float, int, _dt.datetime]
 Senders = Union[None, str, Iterable[str]]
@@ -210,20 +208,11 @@ def _path_arg(db: Optional[str]) -> Optional[bytes]:
 
 
 def _check_db(db: Optional[os.PathLike[str] | str]) -> Optional[str]:
-    """The database argument as a path string; refuses URLs early."""
+    """The database argument as a string: an SQLite path, or a PostgreSQL
+    URI or conninfo, which libotpbox opens as it is."""
     if db is None:
-        env = os.environ.get("OTPBOX_DB", "")
-        if _URL.match(env):
-            raise UnsupportedDatabase(
-                "OTPBOX_DB is a PostgreSQL URL: not supported yet; give the "
-                "path of otpbox's SQLite database file", ErrorCode.USAGE)
         return None
-    db = os.fspath(db)
-    if _URL.match(db):
-        raise UnsupportedDatabase(
-            "PostgreSQL databases are not supported yet; give the path of "
-            "otpbox's SQLite database file", ErrorCode.USAGE)
-    return db
+    return os.fspath(db)
 
 
 def _handle(db: Optional[str]) -> _Handle:
@@ -418,7 +407,7 @@ def _run(h: _Handle, address: str, opts: _Opts, timeout: Optional[float],
     if rc == ErrorCode.INTERRUPTED:
         raise WaitCancelled(msg or "wait cancelled", wait_id=wait_id)
     e = error_for(rc, msg)
-    if rc in (ErrorCode.DB, ErrorCode.BUSY, ErrorCode.IO):
+    if rc in (ErrorCode.DB, ErrorCode.BUSY, ErrorCode.IO, ErrorCode.NET):
         _drop_handle(h)  # the next wait opens afresh
     raise e
 
@@ -458,7 +447,8 @@ def wait(address: str, *, timeout: Optional[float] = 120,
         peek: return the code without claiming it.
         db: the database file; None resolves as `otpbox wait` does
             ($OTPBOX_DB, the configuration file's `database`, the default
-            location). A postgresql:// URL is refused (not supported yet).
+            location). A postgresql:// URI (or a libpq conninfo) names a
+            PostgreSQL store.
         max_age: oldest code accepted, in seconds (default 600).
         skew: seconds taken off since (default: measured from the store).
         worker: the name recorded as the claimer, at most 127 bytes
@@ -472,8 +462,8 @@ def wait(address: str, *, timeout: Optional[float] = 120,
         OtpTimeout: nothing came in time; .reason says why (missed_otps).
         WaitCancelled: cancel.cancel() was called.
         BadAddress: address is not local@domain.
-        NoDatabase, DatabaseError, ConfigError, UnsupportedDatabase:
-            the database could not be used.
+        NoDatabase, DatabaseError, ConfigError: the database could not
+            be used.
         OtpboxError: any other library error (.message, .errcode);
             ValueError for a bad argument.
     """

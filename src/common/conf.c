@@ -115,6 +115,12 @@ static const struct conf_key conf_account_keys[] = {
 #define CF(f) offsetof(struct conf, f)
 static const struct conf_key conf_root_keys[] = {
     {"database", CONF_T_STRING, CF(database), 0, 0, NULL},
+    {"database_password_env", CONF_T_STRING, CF(database_password.env), 0, 0,
+     NULL},
+    {"database_password_file", CONF_T_STRING, CF(database_password.file), 0, 0,
+     NULL},
+    {"database_password_command", CONF_T_STRING, CF(database_password.command),
+     0, 0, NULL},
     {"accounts", CONF_T_LIST, 0, 0, 0, NULL},
     {"fetch", CONF_T_GROUP, 0, 0, 0, NULL},
     {"wait", CONF_T_GROUP, 0, 0, 0, NULL},
@@ -796,6 +802,11 @@ conf_build(const config_t *cfg, const char *name, struct conf_env *dotenv,
 	for (i = 0; i < conf->naccounts; i++)
 		conf_finish_account(&errs, &conf->accounts[i], i);
 	conf_check_names(&errs, conf);
+	if (conf_secret_count(&conf->database_password) > 1)
+		conf_err(
+		    &errs, 0,
+		    "give only one of database_password_env, "
+		    "database_password_file and database_password_command");
 	if (errs.count) {
 		text = conf_errs_join(&errs);
 		if (errors)
@@ -897,6 +908,9 @@ conf_apply_dotenv(struct conf *conf, char **errors)
 	size_t i;
 
 	err = conf_env_allow(env, CONF_ENV_EMAIL, false);
+	conf->database_password.dotenv = env;
+	if (err == OTPBOX_OK && conf->database_password.env)
+		err = conf_env_allow(env, conf->database_password.env, true);
 	for (i = 0; i < conf->naccounts && err == OTPBOX_OK; i++) {
 		a = &conf->accounts[i];
 		a->password.dotenv = env;
@@ -992,6 +1006,7 @@ conf_free(struct conf *conf)
 		return;
 	free(conf->path);
 	free(conf->database);
+	conf_secret_clear(&conf->database_password);
 	free(conf->warnings);
 	conf_env_free(conf->dotenv);
 	for (i = 0; i < conf->naccounts; i++)

@@ -85,6 +85,9 @@ struct conf {
 	struct conf_env *dotenv;
 	char *warnings; /* lines for the user ("FILE:LINE: ...\n"), or NULL */
 	char *database; /* NULL until resolved by conf_database() */
+	/* The PostgreSQL password (database_password_env/_file/_command);
+	 * none set: libpq's own (.pgpass, PGPASSFILE, a service file). */
+	struct conf_secret database_password;
 	struct conf_account *accounts;
 	size_t naccounts;
 	struct {

@@ -25,17 +25,34 @@ libotpbox_base_la_SOURCES = \
 	src/common/secret_buf.c src/common/secret_buf.h \
 	src/common/safe_file.c src/common/safe_file.h
 
-# base: the store (schema: sql/local.mk)
+# base: the store (schema: sql/local.mk): the interface and its dispatch
 libotpbox_base_la_SOURCES += \
 	src/common/store.c src/common/store.h \
-	src/common/store_p.h src/common/schema_sql.h \
-	src/common/store_fetch.c src/common/store_fetch.h \
-	src/common/store_wait.c src/common/store_wait.h \
-	src/common/store_feed.c src/common/store_feed.h \
+	src/common/store_dispatch.c src/common/store_backend_p.h \
+	src/common/store_conf.c src/common/store_conf.h \
+	src/common/schema_sql.h \
+	src/common/store_fetch.h src/common/store_wait.h \
 	src/common/store_miss.c src/common/store_miss.h \
-	src/common/store_status.c src/common/store_status.h \
+	src/common/store_status.h \
 	src/common/status_health.c src/common/status_health.h
+# base: the SQLite backend
+libotpbox_base_la_SOURCES += \
+	src/common/store_sqlite.c src/common/store_sqlite_p.h \
+	src/common/store_sqlite_fetch.c src/common/store_sqlite_wait.c \
+	src/common/store_sqlite_status.c \
+	src/common/store_feed.c src/common/store_feed.h
 nodist_libotpbox_base_la_SOURCES = src/common/schema_sql.c
+# base: the PostgreSQL backend, a library of its own, the only code that
+# sees libpq's headers
+noinst_LTLIBRARIES += libotpbox_store_pg.la
+libotpbox_store_pg_la_SOURCES = \
+	src/common/store_pg.c src/common/store_pg_p.h \
+	src/common/store_pg_fetch.c src/common/store_pg_wait.c \
+	src/common/store_pg_changes.c src/common/store_pg_status.c
+nodist_libotpbox_store_pg_la_SOURCES = src/common/schema_pg_sql.c
+libotpbox_store_pg_la_CFLAGS = $(AM_CFLAGS) $(LIBPQ_CFLAGS)
+libotpbox_store_pg_la_LIBADD = $(LIBPQ_LIBS)
+libotpbox_base_la_LIBADD += libotpbox_store_pg.la
 
 # common: message understanding: MIME, recipients, codes and links
 libotpbox_common_la_SOURCES = \

@@ -1,73 +1,142 @@
 /* SPDX-License-Identifier: MIT */
-/* Opens the otpbox database safely: checks what the file is, migrates the
- * schema, and sets the per-connection pragmas WAL mode needs. */
-#include <errno.h>
-#include <fcntl.h>
+/* The store's public functions: choose a backend by the database string,
+ * then dispatch every call through the handle's table of operations. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <strings.h>
 
-#include "safe_file.h"
+#include "clock.h"
 #include "schema_sql.h"
-#include "store_feed.h"
-#include "store_p.h"
+#include "store_backend_p.h"
 
-enum otpbox_err
-store_p_fail(struct store *st, int rc)
+enum store_kind
+store_kind_of(const char *database)
 {
-	snprintf(st->errmsg, sizeof(st->errmsg), "%s",
-	         st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return OTPBOX_ERR_BUSY;
-	case SQLITE_NOTADB:
-	case SQLITE_CORRUPT:
-		return OTPBOX_ERR_NOT_OTPBOX_DB;
-	case SQLITE_NOMEM:
-		return OTPBOX_ERR_NOMEM;
-	case SQLITE_CANTOPEN:
-	case SQLITE_IOERR:
-	case SQLITE_READONLY:
-	case SQLITE_FULL:
-		return OTPBOX_ERR_IO;
-	default:
-		return OTPBOX_ERR_DB;
-	}
+	const char *p = database;
+
+	if (strncmp(database, "postgresql://", 13) == 0 ||
+	    strncmp(database, "postgres://", 11) == 0)
+		return STORE_KIND_POSTGRESQL;
+	/* A conninfo starts with a keyword and "=" ("host=db dbname=x");
+	 * a file whose name looks like that can be given as ./NAME. */
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!isalpha((unsigned char)*p))
+		return STORE_KIND_SQLITE;
+	while (isalnum((unsigned char)*p) || *p == '_')
+		p++;
+	while (isspace((unsigned char)*p))
+		p++;
+	return *p == '=' ? STORE_KIND_POSTGRESQL : STORE_KIND_SQLITE;
 }
 
-enum otpbox_err
-store_p_prepare(struct store *st, const char *const *sql, sqlite3_stmt **stmts,
-                size_t n)
+/* Appends n bytes of s to out (size len, *used so far), cutting at the end. */
+static void
+store_redact_put(char *out, size_t len, size_t *used, const char *s, size_t n)
 {
-	size_t i;
-	int rc;
+	if (*used + 1 >= len)
+		return;
+	if (n > len - 1 - *used)
+		n = len - 1 - *used;
+	memcpy(out + *used, s, n);
+	*used += n;
+	out[*used] = '\0';
+}
 
-	for (i = 0; i < n; i++) {
-		rc = sqlite3_prepare_v3(st->db, sql[i], -1,
-		                        SQLITE_PREPARE_PERSISTENT, &stmts[i],
-		                        NULL);
-		if (rc != SQLITE_OK) {
-			enum otpbox_err err = store_p_fail(st, rc);
+/* The length of a value starting at s: quoted (conninfo) up to its
+ * closing quote, else up to a space or the next URI parameter. */
+static size_t
+store_redact_value(const char *s)
+{
+	size_t i = 0;
 
-			store_p_finalize(stmts, i);
-			return err;
+	if (s[0] == '\'') {
+		for (i = 1; s[i] && s[i] != '\''; i++)
+			if (s[i] == '\\' && s[i + 1])
+				i++;
+		return s[i] ? i + 1 : i;
+	}
+	while (s[i] && !isspace((unsigned char)s[i]) && s[i] != '&')
+		i++;
+	return i;
+}
+
+/* Whether s (inside whole) starts a "password" keyword: after the start,
+ * a space, '?' or '&', and followed by '='. *value gets the value. */
+static int
+store_redact_keyword(const char *whole, const char *s, const char **value)
+{
+	const char *p = s + 8;
+
+	if (strncasecmp(s, "password", 8) != 0)
+		return 0;
+	if (s != whole && !isspace((unsigned char)s[-1]) && s[-1] != '?' &&
+	    s[-1] != '&')
+		return 0;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p != '=')
+		return 0;
+	p++;
+	while (isspace((unsigned char)*p))
+		p++;
+	*value = p;
+	return 1;
+}
+
+/* The span of a URI's password ("pass" of "user:pass@host"), or 0. */
+static size_t
+store_redact_userinfo(const char *db, size_t *start)
+{
+	const char *auth = strstr(db, "://"), *end, *at = NULL, *colon;
+
+	if (auth == NULL || store_kind_of(db) != STORE_KIND_POSTGRESQL)
+		return 0;
+	auth += 3;
+	end = auth + strcspn(auth, "?#");
+	/* The last '@' before the query: a password may hold '@' or '/'. */
+	for (const char *p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at == NULL)
+		return 0;
+	colon = memchr(auth, ':', (size_t)(at - auth));
+	if (colon == NULL)
+		return 0;
+	*start = (size_t)(colon + 1 - db);
+	return (size_t)(at - colon - 1);
+}
+
+char *
+store_redact(const char *database, char *out, size_t outlen)
+{
+	size_t used = 0, pw_start = 0, pw_len, i = 0;
+	const char *value;
+
+	if (outlen == 0)
+		return out;
+	out[0] = '\0';
+	pw_len = store_redact_userinfo(database, &pw_start);
+	while (database[i]) {
+		if (pw_len && i == pw_start) {
+			store_redact_put(out, outlen, &used, "***", 3);
+			i += pw_len;
+			continue;
 		}
+		if (store_redact_keyword(database, database + i, &value)) {
+			store_redact_put(out, outlen, &used, database + i,
+			                 (size_t)(value - database) - i);
+			store_redact_put(out, outlen, &used, "***", 3);
+			i = (size_t)(value - database) +
+			    store_redact_value(value);
+			continue;
+		}
+		store_redact_put(out, outlen, &used, database + i, 1);
+		i++;
 	}
-	return OTPBOX_OK;
-}
-
-void
-store_p_finalize(sqlite3_stmt **stmts, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		sqlite3_finalize(stmts[i]);
-		stmts[i] = NULL;
-	}
+	return out;
 }
 
 int
@@ -76,275 +145,130 @@ store_schema_version(void)
 	return schema_sql_count;
 }
 
-/* Runs a query that returns one integer. */
-static enum otpbox_err
-store_int_query(struct store *st, const char *sql, int64_t *out)
+enum otpbox_err
+store_open_password(const char *database, const char *password, bool create,
+                    struct store **out, char *errbuf, size_t errlen)
 {
-	sqlite3_stmt *stmt = NULL;
-	enum otpbox_err err = OTPBOX_OK;
-	int rc;
+	const struct store_backend *b = &store_sqlite_backend;
 
-	rc = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(stmt, 0);
-	else
-		err = store_p_fail(st, rc);
-	sqlite3_finalize(stmt);
-	return err;
-}
-
-static enum otpbox_err
-store_exec(struct store *st, const char *sql)
-{
-	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
-
-	return rc == SQLITE_OK ? OTPBOX_OK : store_p_fail(st, rc);
-}
-
-/* Creates the directory of path (one level) and the file itself, mode 0600,
- * so that the database never exists with wider permissions. */
-static enum otpbox_err
-store_create_file(const char *path, char *errbuf, size_t errlen)
-{
-	char *dir = strdup(path), *slash;
-	int fd;
-
-	if (dir == NULL)
-		return OTPBOX_ERR_NOMEM;
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-			snprintf(errbuf, errlen,
-			         "cannot create directory %s: "
-			         "%s",
-			         dir, strerror(errno));
-			free(dir);
-			return OTPBOX_ERR_IO;
-		}
-	}
-	free(dir);
-	if (safe_file_open(path, O_WRONLY | O_CREAT, 0600, SAFE_FILE_SHARED,
-	                   &fd, errbuf, errlen))
-		return OTPBOX_ERR_IO;
-	close(fd);
-	return OTPBOX_OK;
-}
-
-/* Refuses files that are not ours before anything is written to them. */
-static enum otpbox_err
-store_identify(struct store *st, int64_t *version, char *errbuf, size_t errlen)
-{
-	int64_t app_id = 0, tables = 0;
-	enum otpbox_err err;
-
-	err = store_int_query(st, "PRAGMA application_id", &app_id);
-	if (!err)
-		err = store_int_query(st, "PRAGMA user_version", version);
-	if (!err)
-		err = store_int_query(st, "SELECT count(*) FROM sqlite_master",
-		                      &tables);
-	if (err) {
-		snprintf(errbuf, errlen,
-		         "%s is not an otpbox database (%s); "
-		         "point --db at another file",
-		         st->path, st->errmsg);
-		return err == OTPBOX_ERR_BUSY ? err : OTPBOX_ERR_NOT_OTPBOX_DB;
-	}
-	if (app_id != STORE_APPLICATION_ID && (tables > 0 || *version > 0)) {
-		snprintf(errbuf, errlen,
-		         "%s is an SQLite database of another "
-		         "program, not an otpbox database; it was left "
-		         "unchanged",
-		         st->path);
-		return OTPBOX_ERR_NOT_OTPBOX_DB;
-	}
-	if (*version > schema_sql_count) {
-		snprintf(errbuf, errlen,
-		         "%s has schema version %lld but this "
-		         "otpbox knows only up to %d; upgrade otpbox",
-		         st->path, (long long)*version, schema_sql_count);
-		return OTPBOX_ERR_SCHEMA_TOO_NEW;
-	}
-	return OTPBOX_OK;
-}
-
-/* Applies the migrations newer than the file's user_version in one
- * transaction, re-reading the version under the write lock. */
-static enum otpbox_err
-store_migrate(struct store *st, char *errbuf, size_t errlen)
-{
-	enum otpbox_err err;
-	int64_t version = 0;
-	char sql[64];
-
-	if ((err = store_begin(st)) != OTPBOX_OK)
-		goto out;
-	if ((err = store_int_query(st, "PRAGMA user_version", &version)))
-		goto out;
-	for (; version < schema_sql_count; version++) {
-		if ((err = store_exec(st, schema_sql[version])))
-			goto out;
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld",
-		         (long long)version + 1);
-		if ((err = store_exec(st, sql)))
-			goto out;
-	}
-	err = store_commit(st);
-out:
-	if (err) {
-		store_rollback(st);
-		snprintf(errbuf, errlen, "cannot upgrade schema of %s: %s",
-		         st->path, st->errmsg);
-	}
-	return err;
-}
-
-static enum otpbox_err
-store_configure(struct store *st, char *errbuf, size_t errlen)
-{
-	static const char pragmas[] = "PRAGMA journal_mode = WAL;"
-	                              "PRAGMA synchronous = NORMAL;"
-	                              "PRAGMA foreign_keys = ON;"
-	                              "PRAGMA journal_size_limit = 67108864;";
-	enum otpbox_err err;
-
-	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
-	err = store_exec(st, pragmas);
-	if (err)
-		snprintf(errbuf, errlen, "cannot configure %s: %s", st->path,
-		         st->errmsg);
-	return err;
-}
-
-static enum otpbox_err
-store_prepare_parts(struct store *st, char *errbuf, size_t errlen)
-{
-	static const char *const sql[] = {"PRAGMA data_version"};
-	enum otpbox_err err;
-
-	err = store_p_prepare(st, sql, &st->data_version, 1);
-	if (!err)
-		err = store_feed_pending_new(st->path, &st->feed);
-	if (!err)
-		err = store_fetch_prepare(st);
-	if (!err)
-		err = store_wait_prepare(st);
-	if (!err)
-		err = store_status_prepare(st);
-	if (err)
-		snprintf(errbuf, errlen, "cannot prepare statements on %s: %s",
-		         st->path, st->errmsg);
-	return err;
+	*out = NULL;
+	if (store_kind_of(database) == STORE_KIND_POSTGRESQL)
+		b = &store_pg_backend;
+	return b->open(database, password, create, out, errbuf, errlen);
 }
 
 enum otpbox_err
 store_open(const char *path, bool create, struct store **out, char *errbuf,
            size_t errlen)
 {
-	struct store *st;
-	enum otpbox_err err;
-	int64_t version = 0;
-	int rc;
-
-	*out = NULL;
-	if (access(path, F_OK) < 0) {
-		if (!create) {
-			snprintf(errbuf, errlen,
-			         "database %s does not exist; "
-			         "run 'otpbox fetch' first or pass --db",
-			         path);
-			return OTPBOX_ERR_NO_DB;
-		}
-		if ((err = store_create_file(path, errbuf, errlen)))
-			return err;
-	}
-	if ((st = calloc(1, sizeof(*st))) == NULL ||
-	    (st->path = strdup(path)) == NULL) {
-		free(st);
-		return OTPBOX_ERR_NOMEM;
-	}
-	rc = sqlite3_open_v2(path, &st->db,
-	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		err = store_p_fail(st, rc);
-		snprintf(errbuf, errlen, "cannot open %s: %s", path,
-		         st->errmsg);
-		goto out;
-	}
-	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
-	if ((err = store_identify(st, &version, errbuf, errlen)))
-		goto out;
-	if ((err = store_configure(st, errbuf, errlen)))
-		goto out;
-	if (version < schema_sql_count &&
-	    (err = store_migrate(st, errbuf, errlen)))
-		goto out;
-	err = store_prepare_parts(st, errbuf, errlen);
-out:
-	if (err) {
-		store_close(st);
-		return err;
-	}
-	*out = st;
-	return OTPBOX_OK;
+	return store_open_password(path, NULL, create, out, errbuf, errlen);
 }
 
 void
 store_close(struct store *st)
 {
-	if (st == NULL)
-		return;
-	store_fetch_finalize(st);
-	store_wait_finalize(st);
-	store_status_finalize(st);
-	store_feed_pending_free(st->feed);
-	sqlite3_finalize(st->data_version);
-	sqlite3_close(st->db);
-	free(st->path);
-	free(st);
+	if (st)
+		st->backend->close(st);
 }
 
 enum otpbox_err
 store_begin(struct store *st)
 {
-	return store_exec(st, "BEGIN IMMEDIATE");
+	return st->backend->begin(st);
 }
 
 enum otpbox_err
 store_commit(struct store *st)
 {
-	return store_exec(st, "COMMIT");
+	return st->backend->commit(st);
 }
 
 void
 store_rollback(struct store *st)
 {
-	if (!sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->backend->rollback(st);
 }
 
 enum otpbox_err
 store_data_version(struct store *st, int64_t *out)
 {
-	int rc = sqlite3_step(st->data_version);
-
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st->data_version, 0);
-	sqlite3_reset(st->data_version);
-	return rc == SQLITE_ROW ? OTPBOX_OK : store_p_fail(st, rc);
+	if (st->backend->data_version)
+		return st->backend->data_version(st, out);
+	/* No counter: a new value each second, so that callers look again
+	 * that often (and no more). */
+	*out = clock_mono_ms() / 1000;
+	return OTPBOX_OK;
 }
 
 const char *
 store_errmsg(const struct store *st)
 {
-	return st->errmsg;
+	return st->backend->errmsg(st);
 }
 
 const char *
 store_get_path(const struct store *st)
 {
-	return st->path;
+	return st->backend->file_path(st);
+}
+
+const char *
+store_display_name(const struct store *st)
+{
+	return st->backend->display_name(st);
+}
+
+const char *
+store_backend_name(const struct store *st)
+{
+	return st->backend->name;
+}
+
+enum otpbox_err
+store_lock_take(struct store *st, const char *name, char *errbuf, size_t errlen)
+{
+	return st->backend->lock_take(st, name, errbuf, errlen);
+}
+
+enum otpbox_err
+store_lock_check(struct store *st)
+{
+	return st->backend->lock_check(st);
+}
+
+void
+store_keep_lock_only(struct store *st)
+{
+	if (st->backend->keep_lock_only)
+		st->backend->keep_lock_only(st);
+}
+
+void
+store_lock_release(struct store *st)
+{
+	if (st)
+		st->backend->lock_release(st);
+}
+
+bool
+store_has_changes(const struct store *st)
+{
+	return st->backend->changes_sleep != NULL;
+}
+
+enum otpbox_err
+store_changes_watch(struct store *st, const char *address)
+{
+	if (st->backend->changes_watch == NULL)
+		return OTPBOX_ERR_USAGE;
+	return st->backend->changes_watch(st, address);
+}
+
+enum otpbox_err
+store_changes_sleep(struct store *st, int timeout_ms, int cancel_fd,
+                    enum store_changes_event *ev)
+{
+	if (st->backend->changes_sleep == NULL)
+		return OTPBOX_ERR_USAGE;
+	return st->backend->changes_sleep(st, timeout_ms, cancel_fd, ev);
 }

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The otpbox SQLite store: opening, schema migration and transactions. */
+/* The otpbox store: opening, schema migration, transactions, the fetcher's
+ * lock and the change feed, dispatched to one of two backends (SQLite, a
+ * file; PostgreSQL, a server) chosen by the database string. */
 #ifndef OTPBOX_STORE_H
 #define OTPBOX_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "otpbox_err.h"
@@ -15,8 +18,27 @@
 
 struct store;
 
+/* Which backend a database string names: a postgresql:// or postgres://
+ * URI, or a conninfo (it starts with a keyword and "=": "host=db
+ * dbname=otpbox"), is PostgreSQL; anything else is the path of an SQLite
+ * file (./NAME for a file whose name looks like a conninfo). */
+enum store_kind {
+	STORE_KIND_SQLITE = 0,
+	STORE_KIND_POSTGRESQL,
+};
+enum store_kind store_kind_of(const char *database);
+
 /*
- * Opens the database at path. With create, a missing file (and its
+ * Copies database into out (outlen bytes, always terminated) with any
+ * password replaced by "***": the "user:pass@" of a URI, a "password="
+ * query parameter or conninfo keyword. For every message and log line that
+ * names a database. Returns out.
+ */
+char *store_redact(const char *database, char *out, size_t outlen);
+
+/*
+ * Opens the database at path (an SQLite file, or a PostgreSQL URI or
+ * conninfo: store_kind_of()). With create, a missing file (and its
  * directory) is created readable by its owner only; without it, a missing
  * file is OTPBOX_ERR_NO_DB. A file that is not an otpbox database gives
  * OTPBOX_ERR_NOT_OTPBOX_DB, one from a newer otpbox
@@ -26,6 +48,12 @@ struct store;
  */
 enum otpbox_err store_open(const char *path, bool create, struct store **out,
                            char *errbuf, size_t errlen);
+/* store_open() with the password of a server (NULL: libpq's own means;
+ * not used for SQLite). The password is not kept beyond the connection's
+ * own use of it and never appears in messages. */
+enum otpbox_err store_open_password(const char *database, const char *password,
+                                    bool create, struct store **out,
+                                    char *errbuf, size_t errlen);
 void store_close(struct store *st);
 
 /* The schema version this program writes (the highest migration). */
@@ -36,12 +64,70 @@ enum otpbox_err store_begin(struct store *st);
 enum otpbox_err store_commit(struct store *st);
 void store_rollback(struct store *st);
 
-/* PRAGMA data_version: changes when another connection commits. */
+/* SQLite's PRAGMA data_version: changes when another connection commits.
+ * A backend without such a counter (PostgreSQL) gives a value that
+ * changes every second, so that callers look again that often. */
 enum otpbox_err store_data_version(struct store *st, int64_t *out);
 
-/* The last SQLite message on st; belongs to st, valid until its next call. */
+/* The last database message on st; belongs to st, valid until its next
+ * call. */
 const char *store_errmsg(const struct store *st);
-/* The database file name; belongs to st. */
+/* The database file name, or NULL when the store is a server; belongs to
+ * st. */
 const char *store_get_path(const struct store *st);
+/* The database for messages (store_redact()); belongs to st. */
+const char *store_display_name(const struct store *st);
+/* The backend's name: "sqlite" or "postgresql". */
+const char *store_backend_name(const struct store *st);
+
+/*
+ * The fetcher's lock: only one `otpbox fetch` works on a database at a
+ * time. SQLite: flock(2) on the file DB.lock beside the database (name is
+ * not used). PostgreSQL: a session advisory lock keyed by a hash of
+ * "otpbox fetch " name, held by st's connection until
+ * store_lock_release(), store_close() or the end of the session (a
+ * killed fetcher's lock goes with its connection). OTPBOX_ERR_LOCKED with
+ * a sentence in errbuf when another process holds it; OTPBOX_ERR_IO, the
+ * store's errors.
+ */
+#define STORE_LOCK_FETCH "fetch"
+enum otpbox_err store_lock_take(struct store *st, const char *name,
+                                char *errbuf, size_t errlen);
+/* OTPBOX_OK while st still holds its lock; OTPBOX_ERR_LOCKED once it was
+ * lost (PostgreSQL: the connection dropped), or another error. */
+enum otpbox_err store_lock_check(struct store *st);
+void store_lock_release(struct store *st);
+/*
+ * Closes what st holds beyond its lock, where the lock does not need it:
+ * SQLite's database connection (its lock file stays locked), for a
+ * process that forks others which open the store themselves (an SQLite
+ * connection must not cross fork()). Afterwards only store_lock_check(),
+ * store_lock_release(), store_errmsg(), store_display_name() and
+ * store_close() may be called on st. PostgreSQL keeps its connection: it
+ * holds the lock.
+ */
+void store_keep_lock_only(struct store *st);
+
+/*
+ * The change feed of a server store: whether a commit may have added
+ * codes for one address. store_has_changes() is false for SQLite, whose
+ * waiters sleep on its own feed (src/worker/waker.c).
+ * store_changes_watch(): call it before each look at the database, so
+ * that a commit after the look is never slept through.
+ * store_changes_sleep(): sleeps up to timeout_ms, until codes are
+ * committed for the watched address, or until cancel_fd (-1: none) is
+ * readable or hangs up; *ev says which. Both reconnect a lost connection
+ * (then *ev is WOKEN: look again). Errors: the store's.
+ */
+enum store_changes_event {
+	STORE_CHANGES_TIMEOUT = 0,
+	STORE_CHANGES_WOKEN,
+	STORE_CHANGES_CANCELLED,
+};
+bool store_has_changes(const struct store *st);
+enum otpbox_err store_changes_watch(struct store *st, const char *address);
+enum otpbox_err store_changes_sleep(struct store *st, int timeout_ms,
+                                    int cancel_fd,
+                                    enum store_changes_event *ev);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "doctor_p.h"
 #include "store.h"
+#include "store_conf.h"
 #include "store_feed.h"
 #include "store_status.h"
 
@@ -58,6 +59,18 @@ doctor_local_db(struct doctor *d, struct store **st)
 	char dir[4096], errbuf[1024], *slash;
 	struct stat ds, fs;
 
+	/* A server has no file to check: opening it is the check. */
+	if (store_kind_of(d->db) != STORE_KIND_SQLITE) {
+		if (store_conf_open(d->conf, d->db, false, st, errbuf,
+		                    sizeof(errbuf)))
+			return doctor_step(d, "database", NULL, DOCTOR_FAIL,
+			                   EX_CANTCREAT,
+			                   "check database / --db and the "
+			                   "server",
+			                   "%s", errbuf);
+		return doctor_step(d, "database", NULL, DOCTOR_OK, 0, NULL,
+		                   "%s", store_display_name(*st));
+	}
 	snprintf(dir, sizeof(dir), "%s", d->db);
 	slash = strrchr(dir, '/');
 	if (slash == dir)
@@ -78,7 +91,7 @@ doctor_local_db(struct doctor *d, struct store **st)
 		                   "run otpbox fetch --once: it creates the "
 		                   "database",
 		                   "%s does not exist yet", d->db);
-	if (store_open(d->db, false, st, errbuf, sizeof(errbuf)))
+	if (store_conf_open(d->conf, d->db, false, st, errbuf, sizeof(errbuf)))
 		return doctor_step(d, "database", NULL, DOCTOR_FAIL,
 		                   EX_CANTCREAT,
 		                   "point database / --db at otpbox's file, or "

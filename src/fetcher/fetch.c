@@ -13,10 +13,10 @@
 #include "../cmd.h"
 #include "conf.h"
 #include "fetch_account.h"
-#include "fetch_lock.h"
 #include "fetch_super.h"
 #include "log.h"
 #include "store.h"
+#include "store_conf.h"
 
 static volatile sig_atomic_t fetch_stop;
 
@@ -172,15 +172,15 @@ fetch_once(const struct conf *conf, const char *db)
 {
 	struct store *st = NULL;
 	char errbuf[1024];
-	int status = EX_OK, lock = -1;
+	int status = EX_OK;
 	enum otpbox_err err;
 
-	err = store_open(db, true, &st, errbuf, sizeof(errbuf));
+	err = store_conf_open(conf, db, true, &st, errbuf, sizeof(errbuf));
 	if (err) {
 		log_warnx("%s", errbuf);
 		return fetch_account_exit_status(err);
 	}
-	err = fetch_lock_take(db, &lock, errbuf, sizeof(errbuf));
+	err = store_lock_take(st, STORE_LOCK_FETCH, errbuf, sizeof(errbuf));
 	if (err == OTPBOX_ERR_LOCKED) {
 		fprintf(stderr, "otpbox fetch: %s; this run does nothing\n",
 		        errbuf);
@@ -196,8 +196,7 @@ fetch_once(const struct conf *conf, const char *db)
 		status = fetch_worse(status, fetch_once_account(conf, i, st));
 	if (!fetch_stop && fetch_account_retention(conf, st))
 		log_warnx("retention: %s", store_errmsg(st));
-	store_close(st);
-	fetch_lock_release(lock);
+	store_close(st); /* releases the lock */
 	return status;
 }
 

@@ -13,11 +13,14 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "fetch_lock.h"
 #include "fetch_super.h"
 #include "fetch_watch.h"
 #include "log.h"
 #include "store.h"
+#include "store_conf.h"
+
+/* What fetch_super_loop() returns when the lock was lost. */
+#define FETCH_SUPER_LOCK_LOST (-1)
 
 static volatile sig_atomic_t fetch_super_stop;
 static volatile sig_atomic_t fetch_super_reload;
@@ -198,12 +201,28 @@ fetch_super_all_disabled(const struct fetch_super_child *kids, size_t n)
 	return true;
 }
 
+/* Whether the lock is still ours, asked every FETCH_SUPER_STANDBY_MS.
+ * With PostgreSQL, a lost connection has lost it: another fetcher may be
+ * active by now, so this one must stop writing. */
+static bool
+fetch_super_lock_lost(struct store *st, long long *checked)
+{
+	long long now = fetch_super_ms();
+
+	if (now - *checked < FETCH_SUPER_STANDBY_MS)
+		return false;
+	*checked = now;
+	return store_lock_check(st) == OTPBOX_ERR_LOCKED;
+}
+
 static int
-fetch_super_loop(struct conf **confp, const char *conf_path, const char *db)
+fetch_super_loop(struct conf **confp, const char *conf_path, const char *db,
+                 struct store *lock_st)
 {
 	struct fetch_super_child *kids;
 	struct timespec slice = {0, 100 * 1000000L};
 	size_t n = (*confp)->naccounts;
+	long long checked = fetch_super_ms();
 
 	kids = calloc(n, sizeof(*kids));
 	if (kids == NULL)
@@ -215,6 +234,14 @@ fetch_super_loop(struct conf **confp, const char *conf_path, const char *db)
 				fetch_super_spawn(*confp, &kids[i], i, db);
 		nanosleep(&slice, NULL);
 		fetch_super_reap(*confp, kids, n);
+		if (fetch_super_lock_lost(lock_st, &checked)) {
+			log_warnx("the fetcher's lock was lost (%s); stopping "
+			          "the accounts, standby again",
+			          store_errmsg(lock_st));
+			fetch_super_stop_all(kids, n);
+			free(kids);
+			return FETCH_SUPER_LOCK_LOST;
+		}
 		if (fetch_super_all_disabled(kids, n)) {
 			log_warnx("no account can be watched: stopping");
 			free(kids);
@@ -237,6 +264,42 @@ fetch_super_loop(struct conf **confp, const char *conf_path, const char *db)
 	return EX_OK;
 }
 
+/*
+ * Takes the fetcher's lock on st. While another fetcher holds it, this one
+ * is the standby: it tries again every FETCH_SUPER_STANDBY_MS and takes
+ * over as soon as the other one stops (with PostgreSQL, when its session
+ * ends: a fetcher killed on another host). OTPBOX_ERR_INTERRUPTED when
+ * stopped while waiting.
+ */
+static enum otpbox_err
+fetch_super_take_lock(struct store *st, char *errbuf, size_t errlen)
+{
+	struct timespec slice = {FETCH_SUPER_STANDBY_MS / 1000,
+	                         FETCH_SUPER_STANDBY_MS % 1000 * 1000000L};
+	enum otpbox_err err;
+	bool standby = false;
+
+	for (;;) {
+		err = store_lock_take(st, STORE_LOCK_FETCH, errbuf, errlen);
+		if (err != OTPBOX_ERR_LOCKED && err != OTPBOX_ERR_NET)
+			break;
+		/* A server out of reach: the store reconnects at the next
+		 * try; meanwhile another fetcher may take over. */
+		if (err == OTPBOX_ERR_NET)
+			log_warnx("%s; trying again", errbuf);
+		else if (!standby)
+			log_info("standby: %s; taking over when it stops",
+			         errbuf);
+		standby = true;
+		if (fetch_super_stop)
+			return OTPBOX_ERR_INTERRUPTED;
+		nanosleep(&slice, NULL);
+	}
+	if (!err && standby)
+		log_info("active: the lock is ours; taking over");
+	return err;
+}
+
 int
 fetch_super_run(struct conf **confp, const char *conf_path,
                 const char *db_override)
@@ -245,26 +308,38 @@ fetch_super_run(struct conf **confp, const char *conf_path,
 	struct store *st = NULL;
 	char errbuf[1024], *dbcopy;
 	enum otpbox_err err;
-	int lock = -1, status;
+	int status = EX_OK;
 
-	/* Create or migrate the file once, before any child opens it. */
-	err = store_open(db, true, &st, errbuf, sizeof(errbuf));
-	store_close(st);
-	if (err == OTPBOX_OK)
-		err = fetch_lock_take(db, &lock, errbuf, sizeof(errbuf));
-	if (err) {
-		log_warnx("%s", errbuf);
-		return err == OTPBOX_ERR_LOCKED ? EX_TEMPFAIL : EX_CANTCREAT;
-	}
-	dbcopy = strdup(db); /* conf (and its database) may be reloaded */
-	if (dbcopy == NULL)
-		return EX_OSERR;
+	/* Create or migrate the database once, before any child opens it;
+	 * this connection then holds the lock for as long as we run. */
 	fetch_super_signals();
-	log_info("watching %zu account(s); database %s", (*confp)->naccounts,
-	         dbcopy);
-	status = fetch_super_loop(confp, conf_path, dbcopy);
+	err = store_conf_open(*confp, db, true, &st, errbuf, sizeof(errbuf));
+	dbcopy = strdup(db); /* conf (and its database) may be reloaded */
+	if (dbcopy == NULL) {
+		store_close(st);
+		return EX_OSERR;
+	}
+	do {
+		if (!err)
+			err = fetch_super_take_lock(st, errbuf, sizeof(errbuf));
+		if (err)
+			break;
+		log_info("watching %zu account(s); database %s",
+		         (*confp)->naccounts, store_display_name(st));
+		/* The children open their own connections. */
+		store_keep_lock_only(st);
+		status = fetch_super_loop(confp, conf_path, dbcopy, st);
+	} while (status == FETCH_SUPER_LOCK_LOST && !fetch_super_stop);
+	if (err == OTPBOX_ERR_INTERRUPTED) {
+		status = EX_OK;
+	} else if (err) {
+		log_warnx("%s", errbuf);
+		status = EX_CANTCREAT;
+	} else if (status == FETCH_SUPER_LOCK_LOST) {
+		status = EX_OK; /* stopped while standby again */
+	}
 	log_info("stopped");
 	free(dbcopy);
-	fetch_lock_release(lock);
+	store_close(st); /* releases the lock */
 	return status;
 }

@@ -10,6 +10,9 @@
 /* A child that dies is restarted after a delay doubling from 1 s up to
  * this many seconds (reset once it has run for a minute). */
 #define FETCH_SUPER_BACKOFF_MAX 60
+/* How often a standby fetcher tries the lock, and the active one checks
+ * that it still holds it, in milliseconds. */
+#define FETCH_SUPER_STANDBY_MS 1000
 
 /*
  * Runs until SIGTERM or SIGINT. *confp is the loaded configuration; on

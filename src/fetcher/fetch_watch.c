@@ -14,6 +14,7 @@
 #include "fetch_watch.h"
 #include "log.h"
 #include "oauth2_explain.h"
+#include "store_conf.h"
 #include "store_fetch.h"
 #include "fetch_report.h"
 
@@ -380,7 +381,8 @@ fetch_watch_run(const struct conf *conf, size_t index, const char *db_path,
 
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	fetch_report_init(STORE_STATUS_WATCH, conf->naccounts);
-	err = store_open(db_path, true, &w.st, w.errbuf, sizeof(w.errbuf));
+	err = store_conf_open(conf, db_path, true, &w.st, w.errbuf,
+	                      sizeof(w.errbuf));
 	if (err == OTPBOX_OK)
 		err = fetch_account_new(conf, index, w.st, stop, &w.fa,
 		                        w.errbuf, sizeof(w.errbuf));

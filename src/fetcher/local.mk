@@ -4,7 +4,6 @@
 otpbox_SOURCES += \
 	src/fetcher/fetch.c \
 	src/fetcher/fetch_account.c src/fetcher/fetch_account.h \
-	src/fetcher/fetch_lock.c src/fetcher/fetch_lock.h \
 	src/fetcher/fetch_parts.c src/fetcher/fetch_parts.h \
 	src/fetcher/fetch_super.c src/fetcher/fetch_super.h \
 	src/fetcher/fetch_sync.c src/fetcher/fetch_sync.h \

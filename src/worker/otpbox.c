@@ -13,12 +13,17 @@
 #include "clock.h"
 #include "conf.h"
 #include "otpbox.h"
+#include "store_conf.h"
 #include "store_miss.h"
 #include "store_wait.h"
 #include "waker.h"
 
 /* Longest address accepted (RFC 5321 path limit). */
 #define OTPBOX_ADDRESS_MAX 254
+/* With a server store, the longest sleep between two looks when no
+ * notification comes (a writer that does not announce). */
+#define OTPBOX_SERVER_RECHECK_MS 10000
+
 /* Most sender patterns one wait takes (--from is repeatable). */
 #define OTPBOX_FROM_MAX 32
 /* Longest subject text or sender pattern, and worker name. */
@@ -65,9 +70,10 @@ otpbox_now_ms(void)
 	return clock_mono_ms();
 }
 
-/* The database path for a NULL argument, as the command line resolves it. */
+/* Opens the store for a NULL argument as the command line resolves it:
+ * the configured database, with its configured password. */
 static enum otpbox_err
-otpbox_default_path(char **out, char *errbuf, size_t errlen)
+otpbox_open_default(struct store **st, char *errbuf, size_t errlen)
 {
 	struct conf *conf = NULL;
 	char *errors = NULL;
@@ -77,32 +83,15 @@ otpbox_default_path(char **out, char *errbuf, size_t errlen)
 	err = conf_load_flags(NULL, 0, &conf, &errors);
 	if (err) {
 		snprintf(errbuf, errlen, "%s",
-		         errors ? errors
-		                : "bad "
-		                  "configuration");
+		         errors ? errors : "bad configuration");
 		goto out;
 	}
-	*out = strdup(conf_database(conf, NULL));
-	if (*out == NULL)
-		err = OTPBOX_ERR_NOMEM;
+	err = store_conf_open(conf, conf_database(conf, NULL), false, st,
+	                      errbuf, errlen);
 out:
 	free(errors);
 	conf_free(conf);
 	return err;
-}
-
-/* Refuses a database URL (a later backend) with words that say so, rather
- * than "no such file". The URL is not repeated: it may hold a password. */
-static enum otpbox_err
-otpbox_backend_check(const char *path, char *errbuf, size_t errlen)
-{
-	if (strncmp(path, "postgresql://", 13) &&
-	    strncmp(path, "postgres://", 11))
-		return OTPBOX_OK;
-	snprintf(errbuf, errlen,
-	         "PostgreSQL databases are not supported yet; give the path "
-	         "of otpbox's SQLite database file");
-	return OTPBOX_ERR_USAGE;
 }
 
 enum otpbox_err
@@ -110,7 +99,6 @@ otpbox_open(const char *path, struct otpbox **out, char *errbuf, size_t errlen)
 {
 	char scratch[1];
 	struct otpbox *box = NULL;
-	char *resolved = NULL;
 	enum otpbox_err err = OTPBOX_OK;
 
 	if (errbuf == NULL || errlen == 0) {
@@ -119,22 +107,17 @@ otpbox_open(const char *path, struct otpbox **out, char *errbuf, size_t errlen)
 	}
 	*errbuf = '\0';
 	*out = NULL;
-	if (path == NULL &&
-	    (err = otpbox_default_path(&resolved, errbuf, errlen)))
-		goto out;
-	if ((err =
-	         otpbox_backend_check(path ? path : resolved, errbuf, errlen)))
-		goto out;
 	if ((box = calloc(1, sizeof(*box))) == NULL) {
 		err = OTPBOX_ERR_NOMEM;
 		goto out;
 	}
-	err =
-	    store_open(path ? path : resolved, false, &box->st, errbuf, errlen);
+	if (path)
+		err = store_open(path, false, &box->st, errbuf, errlen);
+	else
+		err = otpbox_open_default(&box->st, errbuf, errlen);
 	if (!err)
 		store_wait_retry_often(box->st);
 out:
-	free(resolved);
 	if (err) {
 		otpbox_close(box);
 		return err;
@@ -367,7 +350,7 @@ otpbox_fail(struct otpbox *box, enum otpbox_err err, const char *what)
 {
 	snprintf(box->errmsg, sizeof(box->errmsg), "%s: %s", what,
 	         err == OTPBOX_ERR_DB || err == OTPBOX_ERR_BUSY ||
-	                 err == OTPBOX_ERR_IO
+	                 err == OTPBOX_ERR_IO || err == OTPBOX_ERR_NET
 	             ? store_errmsg(box->st)
 	             : otpbox_strerror(err));
 	return err;
@@ -492,6 +475,41 @@ otpbox_wait_loop(struct otpbox *box, const struct otpbox_call *call,
 	}
 }
 
+/*
+ * The wait loop of a server store (PostgreSQL): its change feed wakes us
+ * when a commit names our address, and a look every
+ * OTPBOX_SERVER_RECHECK_MS covers writers that do not announce. A lost
+ * connection is opened again by the store; until the deadline, a look
+ * that failed for it is tried again.
+ */
+static enum otpbox_err
+otpbox_wait_loop_server(struct otpbox *box, const struct otpbox_call *call,
+                        const struct otpbox_wait_opts *opts,
+                        struct store_wait_code *found)
+{
+	int64_t deadline = otpbox_now_ms() + opts->timeout_ms, left;
+	enum store_changes_event ev;
+	enum otpbox_err err;
+
+	for (;;) {
+		err = store_changes_watch(box->st, call->address);
+		if (!err)
+			err = otpbox_look(box, call, opts->peek, found);
+		if (err != OTPBOX_ERR_NOT_FOUND && err != OTPBOX_ERR_NET)
+			return err;
+		if ((left = deadline - otpbox_now_ms()) <= 0)
+			return err == OTPBOX_ERR_NET ? err : OTPBOX_ERR_TIMEOUT;
+		if (left > OTPBOX_SERVER_RECHECK_MS)
+			left = OTPBOX_SERVER_RECHECK_MS;
+		err = store_changes_sleep(box->st, (int)left, opts->cancel_fd,
+		                          &ev);
+		if (err)
+			return err;
+		if (ev == STORE_CHANGES_CANCELLED)
+			return OTPBOX_ERR_INTERRUPTED;
+	}
+}
+
 /* Moves the strings of c into a new public struct. */
 static enum otpbox_err
 otpbox_code_from(struct store_wait_code *c, int64_t wait_id,
@@ -603,14 +621,18 @@ otpbox_run(struct otpbox *box, const char *address,
 	box->last_wait_id = 0;
 	if ((err = otpbox_call_init(box, address, opts, &call)))
 		return err;
-	if (opts->timeout_ms > 0 && box->waker == NULL &&
+	if (!store_has_changes(box->st) && opts->timeout_ms > 0 &&
+	    box->waker == NULL &&
 	    (err = waker_new(store_get_path(box->st), &box->waker, box->errmsg,
 	                     sizeof(box->errmsg))))
 		return err;
 	if ((err = otpbox_record_start(box, &call, opts, &call.wait_id)))
 		return otpbox_fail(box, err, "cannot record the wait");
 	box->last_wait_id = call.wait_id;
-	err = otpbox_wait_loop(box, &call, opts, &found);
+	if (store_has_changes(box->st))
+		err = otpbox_wait_loop_server(box, &call, opts, &found);
+	else
+		err = otpbox_wait_loop(box, &call, opts, &found);
 	if (box->waker)
 		waker_done(box->waker);
 	otpbox_call_end(box, &call, err, opts->peek, found.code_id);

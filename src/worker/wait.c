@@ -18,6 +18,7 @@
 #include "log.h"
 #include "otpbox.h"
 #include "since.h"
+#include "store.h"
 
 /* Exit status for a time-out: the one non-sysexits status (scripts test
  * `if otpbox wait ...`). */
@@ -451,6 +452,8 @@ static void
 wait_report(const struct wait_args *a, struct otpbox *box, enum otpbox_err err,
             const struct otpbox_code *code)
 {
+	char shown[1024];
+
 	if (err == OTPBOX_OK) {
 		if (a->json)
 			wait_print_json(code, a->peek);
@@ -466,7 +469,8 @@ wait_report(const struct wait_args *a, struct otpbox *box, enum otpbox_err err,
 	if (a->json)
 		wait_print_error(a->address, err);
 	log_warnx("%s; see the missed_otps view in %s for why",
-	          otpbox_errmsg(box), a->db);
+	          otpbox_errmsg(box),
+	          store_redact(a->db, shown, sizeof(shown)));
 }
 
 /* Opens the database and runs the wait; returns the exit status. */

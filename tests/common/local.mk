@@ -5,7 +5,8 @@ COMMON_TESTS = tests/common/test_config tests/common/test_store \
 	tests/common/test_message tests/common/test_recipient \
 	tests/common/test_html_text tests/common/test_mime \
 	tests/common/test_imap_parse tests/common/test_imap_cmd \
-	tests/common/test_authres tests/common/test_store_feed
+	tests/common/test_authres tests/common/test_store_feed \
+	tests/common/test_store_backend
 check_PROGRAMS += $(COMMON_TESTS)
 TESTS += $(COMMON_TESTS)
 EXTRA_DIST += tests/common/local.mk tests/common/msgtest.h
@@ -19,6 +20,9 @@ tests_common_test_config_LDFLAGS = $(AM_LDFLAGS) -Wl,-u,extract_pattern_check
 tests_common_test_store_SOURCES = tests/common/test_store.c
 tests_common_test_store_CFLAGS = $(TEST_CFLAGS)
 tests_common_test_store_LDADD = $(TEST_LIBS)
+tests_common_test_store_backend_SOURCES = tests/common/test_store_backend.c
+tests_common_test_store_backend_CFLAGS = $(TEST_CFLAGS)
+tests_common_test_store_backend_LDADD = $(TEST_LIBS)
 tests_common_test_store_feed_SOURCES = tests/common/test_store_feed.c
 tests_common_test_store_feed_CFLAGS = $(TEST_CFLAGS)
 tests_common_test_store_feed_LDADD = $(TEST_LIBS)
@@ -70,8 +74,7 @@ CONF_TESTS = tests/common/test_safe_file tests/common/test_clock
 check_PROGRAMS += $(CONF_TESTS)
 TESTS += $(CONF_TESTS) tests/common/config_file.sh
 EXTRA_DIST += tests/common/config_file.sh
-tests_common_test_safe_file_SOURCES = tests/common/test_safe_file.c \
-	src/fetcher/fetch_lock.c src/fetcher/fetch_lock.h
+tests_common_test_safe_file_SOURCES = tests/common/test_safe_file.c
 tests_common_test_safe_file_CFLAGS = $(TEST_CFLAGS)
 tests_common_test_safe_file_LDADD = $(TEST_LIBS)
 tests_common_test_clock_SOURCES = tests/common/test_clock.c

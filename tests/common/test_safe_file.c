@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fetch_lock.h"
 #include "safe_file.h"
 #include "store.h"
 #include "store_feed.h"
@@ -73,64 +72,85 @@ test_target_mode(void)
 	return stat(test_target, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
 }
 
+/* Opens the store of test_db (creating it) and takes its fetch lock; the
+ * store stays open (*lk) while the lock is held. */
+static enum otpbox_err
+test_lock_take(struct store **lk, char *errbuf, size_t errlen)
+{
+	enum otpbox_err err;
+
+	*lk = NULL;
+	err = store_open(test_db, true, lk, errbuf, errlen);
+	if (!err)
+		err = store_lock_take(*lk, "test", errbuf, errlen);
+	return err;
+}
+
+static void
+test_lock_release(struct store **lk)
+{
+	store_lock_release(*lk);
+	store_close(*lk);
+	*lk = NULL;
+}
+
 static void
 test_lock_symlink(void)
 {
 	char path[600], errbuf[512] = "";
-	int fd = -1;
+	struct store *lk = NULL;
 
 	/* Pointing at a file that does not exist: it is not created. */
 	test_setup(NULL);
 	snprintf(path, sizeof(path), "%s.lock", test_db);
 	CU_ASSERT_FATAL(symlink(test_target, path) == 0);
 	TEST_EXPECT_INT("lock via dangling link",
-	                fetch_lock_take(test_db, &fd, errbuf, sizeof(errbuf)),
+	                test_lock_take(&lk, errbuf, sizeof(errbuf)),
 	                OTPBOX_ERR_IO);
 	TEST_EXPECT_STR("target", test_target_text(), "(missing)");
 	CU_ASSERT(strstr(errbuf, path) && strstr(errbuf, "symbolic link"));
-	fetch_lock_release(fd);
+	test_lock_release(&lk);
 
 	/* Pointing at an existing file: content and mode stay. */
 	test_setup("keep me\n");
 	snprintf(path, sizeof(path), "%s.lock", test_db);
 	CU_ASSERT_FATAL(symlink(test_target, path) == 0);
 	TEST_EXPECT_INT("lock via link",
-	                fetch_lock_take(test_db, &fd, errbuf, sizeof(errbuf)),
+	                test_lock_take(&lk, errbuf, sizeof(errbuf)),
 	                OTPBOX_ERR_IO);
 	TEST_EXPECT_STR("target", test_target_text(), "keep me\n");
 	TEST_EXPECT_INT("target mode", test_target_mode(), 0644);
-	fetch_lock_release(fd);
+	test_lock_release(&lk);
 }
 
 static void
 test_lock_hardlink_fifo(void)
 {
 	char path[600], errbuf[512] = "";
-	int fd = -1;
+	struct store *lk = NULL;
 
 	test_setup("keep me\n");
 	snprintf(path, sizeof(path), "%s.lock", test_db);
 	CU_ASSERT_FATAL(link(test_target, path) == 0);
 	TEST_EXPECT_INT("lock via hard link",
-	                fetch_lock_take(test_db, &fd, errbuf, sizeof(errbuf)),
+	                test_lock_take(&lk, errbuf, sizeof(errbuf)),
 	                OTPBOX_ERR_IO);
 	CU_ASSERT(strstr(errbuf, "hard links") != NULL);
 	TEST_EXPECT_STR("target", test_target_text(), "keep me\n");
-	fetch_lock_release(fd);
+	test_lock_release(&lk);
 
 	CU_ASSERT_FATAL(unlink(path) == 0 && mkfifo(path, 0600) == 0);
 	TEST_EXPECT_INT("lock on a FIFO",
-	                fetch_lock_take(test_db, &fd, errbuf, sizeof(errbuf)),
+	                test_lock_take(&lk, errbuf, sizeof(errbuf)),
 	                OTPBOX_ERR_IO);
 	CU_ASSERT(strstr(errbuf, "not a regular file") != NULL);
-	fetch_lock_release(fd);
+	test_lock_release(&lk);
 
 	/* The plain case still works. */
 	CU_ASSERT_FATAL(unlink(path) == 0);
-	TEST_EXPECT_INT("lock",
-	                fetch_lock_take(test_db, &fd, errbuf, sizeof(errbuf)),
+	TEST_EXPECT_INT("lock", test_lock_take(&lk, errbuf, sizeof(errbuf)),
 	                OTPBOX_OK);
-	fetch_lock_release(fd);
+	test_lock_release(&lk);
 }
 
 /* The fetcher writes the change feed after each commit: through a hard
@@ -164,6 +184,7 @@ static void
 test_foreign_owner(void)
 {
 	char path[600], errbuf[512] = "";
+	struct store *lk = NULL;
 	int fd = -1;
 
 	if (geteuid() != 0)
@@ -175,9 +196,10 @@ test_foreign_owner(void)
 	close(fd);
 	CU_ASSERT_FATAL(chown(path, 65534, 65534) == 0);
 	TEST_EXPECT_INT("foreign lock",
-	                fetch_lock_take(test_db, &fd, errbuf, sizeof(errbuf)),
+	                test_lock_take(&lk, errbuf, sizeof(errbuf)),
 	                OTPBOX_ERR_IO);
 	CU_ASSERT(strstr(errbuf, "belongs to uid 65534") != NULL);
+	test_lock_release(&lk);
 
 	snprintf(path, sizeof(path), "%s%s", test_db, STORE_FEED_SUFFIX);
 	test_touch_db();

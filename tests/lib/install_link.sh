@@ -122,9 +122,23 @@ fi
 
 # Fully static: every library the link needs comes from the .pc files.
 # (The sanitizer runtime cannot be linked statically: there libotpbox.a
-# alone is, with pkg-config --static's libraries.)
+# alone is, with pkg-config --static's libraries. So it is where libpq,
+# which the PostgreSQL store needs, cannot be: Debian packages no static
+# libpgcommon, libpgport or libgssapi_krb5.)
+full_static=
+if [ -z "$SAN" ]; then
+	printf 'int main(void) { return 0; }\n' >"$TEST_DIR/pq.c"
+	# shellcheck disable=SC2046
+	if $CC -static -o "$TEST_DIR/pq" "$TEST_DIR/pq.c" \
+		$(pkg-config --static --libs libpq) >/dev/null 2>&1; then
+		full_static=1
+	else
+		echo "note: libpq cannot be linked statically here; libotpbox.a" \
+			"is linked with shared system libraries instead"
+	fi
+fi
 for ex in wait_code forked_bots; do
-	if [ -z "$SAN" ]; then
+	if [ -n "$full_static" ]; then
 		# shellcheck disable=SC2046
 		expect_status 0 "$ex links with -static and pkg-config --static" -- \
 			$CC -static -o "$TEST_DIR/$ex-static" \
@@ -141,7 +155,7 @@ for ex in wait_code forked_bots; do
 done
 if [ -x "$TEST_DIR/wait_code-static" ]; then
 	readelf -d "$TEST_DIR/wait_code-static" >"$TEST_DIR/sdyn" 2>&1
-	if [ -z "$SAN" ]; then
+	if [ -n "$full_static" ]; then
 		grep -q NEEDED "$TEST_DIR/sdyn" &&
 			fail "the static build still needs shared libraries" ||
 			pass "the static build needs no shared library"

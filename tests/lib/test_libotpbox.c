@@ -105,32 +105,35 @@ test_miss_reason(void)
 	testdb_remove(path);
 }
 
-/* A PostgreSQL URL is refused as such (not "no such file"), from the
- * argument and from $OTPBOX_DB alike, and the password is not repeated. */
+/* A PostgreSQL URL goes to the PostgreSQL store (not "no such file"),
+ * from the argument and from $OTPBOX_DB alike; a server out of reach is
+ * OTPBOX_ERR_NET, and the password is not repeated. */
 static void
-test_postgres_refused(void)
+test_postgres_url(void)
 {
-	static const char url[] = "postgresql://bot:s3cret@db.example/otpbox";
+	static const char url[] =
+	    "postgresql://bot:s3cret@/otpbox?host=/nonexistent-otpbox-dir";
 	struct otpbox *box = NULL;
 	char err[512];
 
 	TEST_EXPECT_INT("open a URL", otpbox_open(url, &box, err, sizeof(err)),
-	                OTPBOX_ERR_USAGE);
-	CU_ASSERT(strstr(err, "PostgreSQL") != NULL);
+	                OTPBOX_ERR_NET);
+	CU_ASSERT(strstr(err, "cannot connect to postgresql://bot:***@") !=
+	          NULL);
 	CU_ASSERT(strstr(err, "s3cret") == NULL);
 	CU_ASSERT(box == NULL);
-	setenv("OTPBOX_DB", "postgres://db.example/otpbox", 1);
+	setenv("OTPBOX_DB", url, 1);
 	TEST_EXPECT_INT("$OTPBOX_DB a URL",
 	                otpbox_open(NULL, &box, err, sizeof(err)),
-	                OTPBOX_ERR_USAGE);
+	                OTPBOX_ERR_NET);
 	unsetenv("OTPBOX_DB");
-	CU_ASSERT(strstr(err, "PostgreSQL") != NULL);
+	CU_ASSERT(strstr(err, "s3cret") == NULL);
 }
 
 static CU_TestInfo test_cases[] = {
     {"version macros and otpbox_version()", test_version},
     {"last wait id and miss reason", test_miss_reason},
-    {"PostgreSQL URLs refused", test_postgres_refused},
+    {"PostgreSQL URLs opened with libpq", test_postgres_url},
     CU_TEST_INFO_NULL,
 };
 #define TEST_SUITE_NAME "libotpbox"

@@ -12,7 +12,7 @@
 #include "clock.h"
 #include "store_feed.h"
 #include "store_wait.h"
-#include "store_p.h"
+#include "store_sqlite_p.h"
 
 /* A waiter that finds the write lock taken tries again after about 1 ms,
  * then up to 16 ms; SQLite's own handler backs off to 100 ms between tries
@@ -141,7 +141,7 @@ static const char *const store_wait_sql[STORE_WAIT_NSTMT] = {
  * and is drawn at random below that bound, so that many claimers spread
  * out instead of retrying in step. */
 static int
-store_wait_busy(void *arg, int count)
+store_sqlite_wait_busy(void *arg, int count)
 {
 	struct store_wait *w = arg;
 	unsigned bound;
@@ -159,10 +159,12 @@ store_wait_busy(void *arg, int count)
 }
 
 void
-store_wait_retry_often(struct store *st)
+store_sqlite_wait_retry_often(struct store *base)
 {
+	struct store_sqlite *st = store_sqlite_of(base);
+
 	st->wait->jitter = (unsigned)getpid() ^ (unsigned)time(NULL);
-	sqlite3_busy_handler(st->db, store_wait_busy, st->wait);
+	sqlite3_busy_handler(st->db, store_sqlite_wait_busy, st->wait);
 }
 
 enum otpbox_err
@@ -172,8 +174,8 @@ store_wait_notify(const char *db_path)
 }
 
 static void
-store_wait_update_hook(void *arg, int op, const char *db, const char *table,
-                       sqlite3_int64 rowid)
+store_sqlite_wait_update_hook(void *arg, int op, const char *db,
+                              const char *table, sqlite3_int64 rowid)
 {
 	struct store_wait *w = arg;
 
@@ -184,9 +186,9 @@ store_wait_update_hook(void *arg, int op, const char *db, const char *table,
 }
 
 static void
-store_wait_rollback_hook(void *arg)
+store_sqlite_wait_rollback_hook(void *arg)
 {
-	struct store *st = arg;
+	struct store_sqlite *st = arg;
 
 	st->wait->codes_added = 0;
 	store_feed_discard(st->feed);
@@ -197,9 +199,9 @@ store_wait_rollback_hook(void *arg)
  * change feed, store_feed.h), then checkpoints as
  * SQLite's default hook would have. */
 static int
-store_wait_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+store_sqlite_wait_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
-	struct store *st = arg;
+	struct store_sqlite *st = arg;
 
 	if (st->wait->codes_added) {
 		st->wait->codes_added = 0;
@@ -212,36 +214,36 @@ store_wait_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 }
 
 enum otpbox_err
-store_wait_prepare(struct store *st)
+store_sqlite_wait_prepare(struct store_sqlite *st)
 {
 	enum otpbox_err err;
 
 	st->wait = calloc(1, sizeof(*st->wait));
 	if (st->wait == NULL)
 		return OTPBOX_ERR_NOMEM;
-	err = store_p_prepare(st, store_wait_sql, st->wait->stmt,
-	                      STORE_WAIT_NSTMT);
+	err = store_sqlite_prepare(st, store_wait_sql, st->wait->stmt,
+	                           STORE_WAIT_NSTMT);
 	if (err) {
 		free(st->wait);
 		st->wait = NULL;
 		return err;
 	}
 	/* Every connection, the fetcher's included, announces new codes. */
-	sqlite3_update_hook(st->db, store_wait_update_hook, st->wait);
-	sqlite3_rollback_hook(st->db, store_wait_rollback_hook, st);
-	sqlite3_wal_hook(st->db, store_wait_wal_hook, st);
+	sqlite3_update_hook(st->db, store_sqlite_wait_update_hook, st->wait);
+	sqlite3_rollback_hook(st->db, store_sqlite_wait_rollback_hook, st);
+	sqlite3_wal_hook(st->db, store_sqlite_wait_wal_hook, st);
 	return OTPBOX_OK;
 }
 
 void
-store_wait_finalize(struct store *st)
+store_sqlite_wait_finalize(struct store_sqlite *st)
 {
 	if (st == NULL || st->wait == NULL)
 		return;
 	sqlite3_update_hook(st->db, NULL, NULL);
 	sqlite3_rollback_hook(st->db, NULL, NULL);
 	sqlite3_wal_hook(st->db, NULL, NULL);
-	store_p_finalize(st->wait->stmt, STORE_WAIT_NSTMT);
+	store_sqlite_finalize(st->wait->stmt, STORE_WAIT_NSTMT);
 	free(st->wait);
 	st->wait = NULL;
 }
@@ -249,7 +251,7 @@ store_wait_finalize(struct store *st)
 /* Binds a string or NULL; SQLITE_TRANSIENT because callers' strings may
  * not outlive the statement's next step. */
 static int
-store_wait_bind_text(sqlite3_stmt *stmt, int i, const char *s)
+store_sqlite_wait_bind_text(sqlite3_stmt *stmt, int i, const char *s)
 {
 	if (s == NULL)
 		return sqlite3_bind_null(stmt, i);
@@ -257,18 +259,19 @@ store_wait_bind_text(sqlite3_stmt *stmt, int i, const char *s)
 }
 
 static int
-store_wait_bind_newest(sqlite3_stmt *stmt, const struct store_wait_query *q)
+store_sqlite_wait_bind_newest(sqlite3_stmt *stmt,
+                              const struct store_wait_query *q)
 {
-	int rc = store_wait_bind_text(stmt, 1, q->address);
+	int rc = store_sqlite_wait_bind_text(stmt, 1, q->address);
 
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(stmt, 2, q->window_start);
 	if (rc == SQLITE_OK)
-		rc = store_wait_bind_text(stmt, 3, q->want);
+		rc = store_sqlite_wait_bind_text(stmt, 3, q->want);
 	if (rc == SQLITE_OK)
-		rc = store_wait_bind_text(stmt, 4, q->from_json);
+		rc = store_sqlite_wait_bind_text(stmt, 4, q->from_json);
 	if (rc == SQLITE_OK)
-		rc = store_wait_bind_text(stmt, 5, q->subject);
+		rc = store_sqlite_wait_bind_text(stmt, 5, q->subject);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(stmt, 6, q->authenticated);
 	return rc;
@@ -276,30 +279,31 @@ store_wait_bind_newest(sqlite3_stmt *stmt, const struct store_wait_query *q)
 
 /* Steps a statement that changes rows and returns nothing. */
 static enum otpbox_err
-store_wait_run(struct store *st, sqlite3_stmt *stmt, int rc)
+store_sqlite_wait_run(struct store_sqlite *st, sqlite3_stmt *stmt, int rc)
 {
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(stmt);
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
-	return rc == SQLITE_DONE ? OTPBOX_OK : store_p_fail(st, rc);
+	return rc == SQLITE_DONE ? OTPBOX_OK : store_sqlite_fail(st, rc);
 }
 
 enum otpbox_err
-store_wait_begin(struct store *st, const struct store_wait_start *w,
-                 int64_t *wait_id)
+store_sqlite_wait_begin(struct store *base, const struct store_wait_start *w,
+                        int64_t *wait_id)
 {
+	struct store_sqlite *st = store_sqlite_of(base);
 	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_INSERT];
 	enum otpbox_err err;
 	int rc;
 
-	rc = store_wait_bind_text(stmt, 1, w->query->address);
+	rc = store_sqlite_wait_bind_text(stmt, 1, w->query->address);
 	if (rc == SQLITE_OK)
-		rc = store_wait_bind_text(stmt, 2, w->worker);
+		rc = store_sqlite_wait_bind_text(stmt, 2, w->worker);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(stmt, 3, w->pid);
 	if (rc == SQLITE_OK)
-		rc = store_wait_bind_text(stmt, 4, w->query->want);
+		rc = store_sqlite_wait_bind_text(stmt, 4, w->query->want);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(stmt, 5, w->query->window_start);
 	if (rc == SQLITE_OK)
@@ -307,26 +311,27 @@ store_wait_begin(struct store *st, const struct store_wait_start *w,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(stmt, 7, w->deadline);
 	if (rc == SQLITE_OK)
-		rc = store_wait_bind_text(stmt, 8, w->query->from_json);
+		rc = store_sqlite_wait_bind_text(stmt, 8, w->query->from_json);
 	if (rc == SQLITE_OK)
-		rc = store_wait_bind_text(stmt, 9, w->query->subject);
+		rc = store_sqlite_wait_bind_text(stmt, 9, w->query->subject);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(stmt, 10, w->query->authenticated);
-	err = store_wait_run(st, stmt, rc);
+	err = store_sqlite_wait_run(st, stmt, rc);
 	if (!err)
 		*wait_id = sqlite3_last_insert_rowid(st->db);
 	return err;
 }
 
 enum otpbox_err
-store_wait_find(struct store *st, const struct store_wait_query *q,
-                int64_t *code_id)
+store_sqlite_wait_find(struct store *base, const struct store_wait_query *q,
+                       int64_t *code_id)
 {
+	struct store_sqlite *st = store_sqlite_of(base);
 	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_FIND];
 	enum otpbox_err err = OTPBOX_OK;
 	int rc;
 
-	rc = store_wait_bind_newest(stmt, q);
+	rc = store_sqlite_wait_bind_newest(stmt, q);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
@@ -334,7 +339,7 @@ store_wait_find(struct store *st, const struct store_wait_query *q,
 	else if (rc == SQLITE_DONE)
 		err = OTPBOX_ERR_NOT_FOUND;
 	else
-		err = store_p_fail(st, rc);
+		err = store_sqlite_fail(st, rc);
 	/* Reset at once: a statement left open holds a read transaction,
 	 * which would keep the fetcher's checkpoints from finishing. */
 	sqlite3_reset(stmt);
@@ -344,20 +349,21 @@ store_wait_find(struct store *st, const struct store_wait_query *q,
 
 /* Runs the claim UPDATE; *code_id is 0 when nothing was left to claim. */
 static enum otpbox_err
-store_wait_claim_row(struct store *st, int64_t wait_id,
-                     const struct store_wait_query *q, const char *claimed_by,
-                     int64_t now, int64_t *code_id)
+store_sqlite_wait_claim_row(struct store_sqlite *st, int64_t wait_id,
+                            const struct store_wait_query *q,
+                            const char *claimed_by, int64_t now,
+                            int64_t *code_id)
 {
 	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_CLAIM];
 	enum otpbox_err err = OTPBOX_OK;
 	int rc;
 
 	*code_id = 0;
-	rc = store_wait_bind_newest(stmt, q);
+	rc = store_sqlite_wait_bind_newest(stmt, q);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(stmt, 7, now);
 	if (rc == SQLITE_OK)
-		rc = store_wait_bind_text(stmt, 8, claimed_by);
+		rc = store_sqlite_wait_bind_text(stmt, 8, claimed_by);
 	if (rc == SQLITE_OK)
 		rc = wait_id ? sqlite3_bind_int64(stmt, 9, wait_id)
 		             : sqlite3_bind_null(stmt, 9);
@@ -368,36 +374,39 @@ store_wait_claim_row(struct store *st, int64_t wait_id,
 		rc = sqlite3_step(stmt);
 	}
 	if (rc != SQLITE_DONE)
-		err = store_p_fail(st, rc);
+		err = store_sqlite_fail(st, rc);
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
 	return err;
 }
 
 enum otpbox_err
-store_wait_claim(struct store *st, int64_t wait_id,
-                 const struct store_wait_query *q, const char *claimed_by,
-                 int64_t now, struct store_wait_code *out)
+store_sqlite_wait_claim(struct store *base, int64_t wait_id,
+                        const struct store_wait_query *q,
+                        const char *claimed_by, int64_t now,
+                        struct store_wait_code *out)
 {
+	struct store_sqlite *st = store_sqlite_of(base);
 	enum otpbox_err err;
 	int64_t code_id = 0;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = store_begin(st)))
+	if ((err = store_sqlite_begin(&st->base)))
 		goto out;
-	err = store_wait_claim_row(st, wait_id, q, claimed_by, now, &code_id);
+	err = store_sqlite_wait_claim_row(st, wait_id, q, claimed_by, now,
+	                                  &code_id);
 	if (!err && code_id == 0)
 		err = OTPBOX_ERR_NOT_FOUND;
 	if (!err && wait_id)
-		err = store_wait_end(st, wait_id, STORE_WAIT_CLAIMED, code_id,
-		                     now);
+		err = store_sqlite_wait_end(&st->base, wait_id,
+		                            STORE_WAIT_CLAIMED, code_id, now);
 	if (!err)
-		err = store_wait_code_get(st, code_id, out);
+		err = store_sqlite_wait_code_get(&st->base, code_id, out);
 	if (!err)
-		err = store_commit(st);
+		err = store_sqlite_commit(&st->base);
 out:
 	if (err) {
-		store_rollback(st);
+		store_sqlite_rollback(&st->base);
 		store_wait_code_free(out);
 	}
 	return err;
@@ -405,7 +414,7 @@ out:
 
 /* A copy of a text column, or NULL for SQL NULL. */
 static enum otpbox_err
-store_wait_column_dup(sqlite3_stmt *stmt, int i, char **out)
+store_sqlite_wait_column_dup(sqlite3_stmt *stmt, int i, char **out)
 {
 	const unsigned char *s = sqlite3_column_text(stmt, i);
 
@@ -419,7 +428,7 @@ store_wait_column_dup(sqlite3_stmt *stmt, int i, char **out)
 }
 
 static enum otpbox_err
-store_wait_code_read(sqlite3_stmt *stmt, struct store_wait_code *c)
+store_sqlite_wait_code_read(sqlite3_stmt *stmt, struct store_wait_code *c)
 {
 	char **text[] = {&c->code,       &c->kind,    &c->address,
 	                 &c->claimed_by, &c->subject, &c->sender,
@@ -437,14 +446,15 @@ store_wait_code_read(sqlite3_stmt *stmt, struct store_wait_code *c)
 	c->uid = sqlite3_column_int64(stmt, 13);
 	c->authenticated = sqlite3_column_int(stmt, 16) != 0;
 	for (i = 0; i < sizeof(cols) / sizeof(cols[0]) && !err; i++)
-		err = store_wait_column_dup(stmt, cols[i], text[i]);
+		err = store_sqlite_wait_column_dup(stmt, cols[i], text[i]);
 	return err;
 }
 
 enum otpbox_err
-store_wait_code_get(struct store *st, int64_t code_id,
-                    struct store_wait_code *out)
+store_sqlite_wait_code_get(struct store *base, int64_t code_id,
+                           struct store_wait_code *out)
 {
+	struct store_sqlite *st = store_sqlite_of(base);
 	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_GET];
 	enum otpbox_err err;
 	int rc;
@@ -454,11 +464,11 @@ store_wait_code_get(struct store *st, int64_t code_id,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
-		err = store_wait_code_read(stmt, out);
+		err = store_sqlite_wait_code_read(stmt, out);
 	else if (rc == SQLITE_DONE)
 		err = OTPBOX_ERR_NOT_FOUND;
 	else
-		err = store_p_fail(st, rc);
+		err = store_sqlite_fail(st, rc);
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
 	if (err)
@@ -466,28 +476,11 @@ store_wait_code_get(struct store *st, int64_t code_id,
 	return err;
 }
 
-void
-store_wait_code_free(struct store_wait_code *c)
-{
-	if (c == NULL)
-		return;
-	free(c->code);
-	free(c->kind);
-	free(c->address);
-	free(c->claimed_by);
-	free(c->subject);
-	free(c->sender);
-	free(c->account);
-	free(c->folder);
-	free(c->from_address);
-	free(c->from_domain);
-	memset(c, 0, sizeof(*c));
-}
-
 enum otpbox_err
-store_wait_end(struct store *st, int64_t wait_id, const char *outcome,
-               int64_t code_id, int64_t now)
+store_sqlite_wait_end(struct store *base, int64_t wait_id, const char *outcome,
+                      int64_t code_id, int64_t now)
 {
+	struct store_sqlite *st = store_sqlite_of(base);
 	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_END];
 	int rc;
 
@@ -495,16 +488,17 @@ store_wait_end(struct store *st, int64_t wait_id, const char *outcome,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(stmt, 2, now);
 	if (rc == SQLITE_OK)
-		rc = store_wait_bind_text(stmt, 3, outcome);
+		rc = store_sqlite_wait_bind_text(stmt, 3, outcome);
 	if (rc == SQLITE_OK)
 		rc = code_id ? sqlite3_bind_int64(stmt, 4, code_id)
 		             : sqlite3_bind_null(stmt, 4);
-	return store_wait_run(st, stmt, rc);
+	return store_sqlite_wait_run(st, stmt, rc);
 }
 
 enum otpbox_err
-store_wait_skew(struct store *st, int *seconds, int *samples)
+store_sqlite_wait_skew(struct store *base, int *seconds, int *samples)
 {
+	struct store_sqlite *st = store_sqlite_of(base);
 	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_SKEW];
 	enum otpbox_err err = OTPBOX_OK;
 	int64_t least;
@@ -522,7 +516,7 @@ store_wait_skew(struct store *st, int *seconds, int *samples)
 		*seconds = least < 0 ? 0 : (int)least;
 		*samples = sqlite3_column_int(stmt, 1);
 	} else if (rc != SQLITE_ROW) {
-		err = store_p_fail(st, rc);
+		err = store_sqlite_fail(st, rc);
 	}
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
@@ -530,9 +524,10 @@ store_wait_skew(struct store *st, int *seconds, int *samples)
 }
 
 enum otpbox_err
-store_wait_missed_get(struct store *st, int64_t wait_id,
-                      struct store_wait_missed *out)
+store_sqlite_wait_missed_get(struct store *base, int64_t wait_id,
+                             struct store_wait_missed *out)
 {
+	struct store_sqlite *st = store_sqlite_of(base);
 	sqlite3_stmt *stmt = st->wait->stmt[STORE_WAIT_MISSED];
 	enum otpbox_err err = OTPBOX_OK;
 	int rc;
@@ -543,30 +538,20 @@ store_wait_missed_get(struct store *st, int64_t wait_id,
 		rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		out->message_id = sqlite3_column_int64(stmt, 1);
-		err = store_wait_column_dup(stmt, 0, &out->reason);
+		err = store_sqlite_wait_column_dup(stmt, 0, &out->reason);
 		if (!err)
-			err = store_wait_column_dup(stmt, 2, &out->filtered_by);
+			err = store_sqlite_wait_column_dup(stmt, 2,
+			                                   &out->filtered_by);
 		if (!err)
-			err =
-			    store_wait_column_dup(stmt, 3, &out->from_address);
+			err = store_sqlite_wait_column_dup(stmt, 3,
+			                                   &out->from_address);
 	} else {
 		err = rc == SQLITE_DONE ? OTPBOX_ERR_NOT_FOUND
-		                        : store_p_fail(st, rc);
+		                        : store_sqlite_fail(st, rc);
 	}
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
 	if (err)
 		store_wait_missed_free(out);
 	return err;
-}
-
-void
-store_wait_missed_free(struct store_wait_missed *m)
-{
-	if (m == NULL)
-		return;
-	free(m->reason);
-	free(m->filtered_by);
-	free(m->from_address);
-	memset(m, 0, sizeof(*m));
 }

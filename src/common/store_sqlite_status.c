@@ -6,11 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store_p.h"
+#include "store_sqlite_p.h"
 #include "store_status.h"
-
-const char *const store_status_reasons[STORE_STATUS_NREASONS] = {
-    "claimed_by_other", "late", "no_code", "no_message"};
 
 enum {
 	SS_BEAT,
@@ -106,14 +103,15 @@ static const char *const store_status_sql[SS_N] = {
 };
 
 enum otpbox_err
-store_status_prepare(struct store *st)
+store_sqlite_status_prepare(struct store_sqlite *st)
 {
 	enum otpbox_err err;
 
 	st->status = calloc(1, sizeof(*st->status));
 	if (st->status == NULL)
 		return OTPBOX_ERR_NOMEM;
-	err = store_p_prepare(st, store_status_sql, st->status->stmt, SS_N);
+	err =
+	    store_sqlite_prepare(st, store_status_sql, st->status->stmt, SS_N);
 	if (err) {
 		free(st->status);
 		st->status = NULL;
@@ -122,13 +120,13 @@ store_status_prepare(struct store *st)
 }
 
 void
-store_status_finalize(struct store *st)
+store_sqlite_status_finalize(struct store_sqlite *st)
 {
 	struct store_status_mem *m, *next;
 
 	if (st->status == NULL)
 		return;
-	store_p_finalize(st->status->stmt, SS_N);
+	store_sqlite_finalize(st->status->stmt, SS_N);
 	for (m = st->status->mem; m; m = next) {
 		next = m->next;
 		free(m->account);
@@ -141,8 +139,8 @@ store_status_finalize(struct store *st)
 }
 
 static struct store_status_mem *
-store_status_mem_get(struct store_status *ss, const char *account,
-                     const char *folder)
+store_sqlite_status_mem_get(struct store_status *ss, const char *account,
+                            const char *folder)
 {
 	struct store_status_mem *m;
 
@@ -166,8 +164,8 @@ store_status_mem_get(struct store_status *ss, const char *account,
 
 /* Whether b changes what the row says, or the row is due anyway. */
 static bool
-store_status_due(const struct store_status_mem *m,
-                 const struct store_status_beat *b, int64_t now)
+store_sqlite_status_due(const struct store_status_mem *m,
+                        const struct store_status_beat *b, int64_t now)
 {
 	if (m->written_at == 0 ||
 	    now - m->written_at >= STORE_STATUS_BEAT_SECONDS)
@@ -180,7 +178,7 @@ store_status_due(const struct store_status_mem *m,
 }
 
 static void
-store_status_bind_opt(sqlite3_stmt *s, int i, int64_t v)
+store_sqlite_status_bind_opt(sqlite3_stmt *s, int i, int64_t v)
 {
 	if (v)
 		sqlite3_bind_int64(s, i, v);
@@ -189,8 +187,9 @@ store_status_bind_opt(sqlite3_stmt *s, int i, int64_t v)
 }
 
 static enum otpbox_err
-store_status_write(struct store *st, const struct store_status_beat *b,
-                   const struct store_status_mem *m, int64_t now)
+store_sqlite_status_write(struct store_sqlite *st,
+                          const struct store_status_beat *b,
+                          const struct store_status_mem *m, int64_t now)
 {
 	sqlite3_stmt *s = st->status->stmt[SS_BEAT];
 	bool outcome = b->event != STORE_STATUS_ALIVE;
@@ -206,8 +205,8 @@ store_status_write(struct store *st, const struct store_status_beat *b,
 	sqlite3_bind_int64(s, 4, (int64_t)getpid());
 	sqlite3_bind_text(s, 5, host, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 6, now);
-	store_status_bind_opt(s, 7, outcome ? now : 0);
-	store_status_bind_opt(s, 8, m->success_at);
+	store_sqlite_status_bind_opt(s, 7, outcome ? now : 0);
+	store_sqlite_status_bind_opt(s, 8, m->success_at);
 	if (b->event == STORE_STATUS_FAILED)
 		sqlite3_bind_text(s, 9, b->error, -1, SQLITE_STATIC);
 	else
@@ -216,13 +215,15 @@ store_status_write(struct store *st, const struct store_status_beat *b,
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? OTPBOX_OK : store_p_fail(st, rc);
+	return rc == SQLITE_DONE ? OTPBOX_OK : store_sqlite_fail(st, rc);
 }
 
 enum otpbox_err
-store_status_beat(struct store *st, const struct store_status_beat *beat,
-                  int64_t now, bool *written)
+store_sqlite_status_beat(struct store *base,
+                         const struct store_status_beat *beat, int64_t now,
+                         bool *written)
 {
+	struct store_sqlite *st = store_sqlite_of(base);
 	struct store_status_beat b = *beat;
 	struct store_status_mem *m;
 	enum otpbox_err err;
@@ -232,16 +233,16 @@ store_status_beat(struct store *st, const struct store_status_beat *beat,
 		*written = false;
 	if (b.event == STORE_STATUS_FAILED && b.error == NULL)
 		b.error = "unknown error";
-	m = store_status_mem_get(st->status, b.account, b.folder);
+	m = store_sqlite_status_mem_get(st->status, b.account, b.folder);
 	if (m == NULL)
 		return OTPBOX_ERR_NOMEM;
 	if (b.event == STORE_STATUS_SYNCED)
 		m->success_at = now;
-	if (!store_status_due(m, &b, now))
+	if (!store_sqlite_status_due(m, &b, now))
 		return OTPBOX_OK;
 	if (b.event == STORE_STATUS_FAILED && (error = strdup(b.error)) == NULL)
 		return OTPBOX_ERR_NOMEM;
-	err = store_status_write(st, &b, m, now);
+	err = store_sqlite_status_write(st, &b, m, now);
 	if (err) {
 		free(error);
 		return err;
@@ -257,7 +258,7 @@ store_status_beat(struct store *st, const struct store_status_beat *beat,
 }
 
 static char *
-store_status_col_dup(sqlite3_stmt *s, int i)
+store_sqlite_status_col_dup(sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 
@@ -266,8 +267,8 @@ store_status_col_dup(sqlite3_stmt *s, int i)
 
 /* Fills the per-folder counts of r from folder folder_id. */
 static enum otpbox_err
-store_status_counts(struct store *st, int64_t folder_id, int64_t now,
-                    struct store_status_row *r)
+store_sqlite_status_counts(struct store_sqlite *st, int64_t folder_id,
+                           int64_t now, struct store_status_row *r)
 {
 	sqlite3_stmt *s = st->status->stmt[SS_COUNTS];
 	int rc;
@@ -287,18 +288,18 @@ store_status_counts(struct store *st, int64_t folder_id, int64_t now,
 		r->offset = sqlite3_column_int64(s, 5);
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? OTPBOX_OK : store_p_fail(st, rc);
+	return rc == SQLITE_ROW ? OTPBOX_OK : store_sqlite_fail(st, rc);
 }
 
 /* Copies the current row of SS_ROWS into r (strings duplicated). */
 static enum otpbox_err
-store_status_row_read(sqlite3_stmt *s, struct store_status_row *r)
+store_sqlite_status_row_read(sqlite3_stmt *s, struct store_status_row *r)
 {
-	r->account = store_status_col_dup(s, 0);
-	r->folder = store_status_col_dup(s, 1);
-	r->mode = store_status_col_dup(s, 2);
-	r->host = store_status_col_dup(s, 3);
-	r->error = store_status_col_dup(s, 4);
+	r->account = store_sqlite_status_col_dup(s, 0);
+	r->folder = store_sqlite_status_col_dup(s, 1);
+	r->mode = store_sqlite_status_col_dup(s, 2);
+	r->host = store_sqlite_status_col_dup(s, 3);
+	r->error = store_sqlite_status_col_dup(s, 4);
 	r->pid = sqlite3_column_int64(s, 5);
 	r->heartbeat_at = sqlite3_column_int64(s, 6);
 	r->attempt_at = sqlite3_column_int64(s, 7);
@@ -312,9 +313,10 @@ store_status_row_read(sqlite3_stmt *s, struct store_status_row *r)
 }
 
 enum otpbox_err
-store_status_rows(struct store *st, int64_t now, struct store_status_row **rows,
-                  size_t *n)
+store_sqlite_status_rows(struct store *base, int64_t now,
+                         struct store_status_row **rows, size_t *n)
 {
+	struct store_sqlite *st = store_sqlite_of(base);
 	sqlite3_stmt *s = st->status->stmt[SS_ROWS];
 	struct store_status_row *v = NULL, *grown;
 	enum otpbox_err err = OTPBOX_OK;
@@ -329,15 +331,15 @@ store_status_rows(struct store *st, int64_t now, struct store_status_row **rows,
 		}
 		v = grown;
 		memset(&v[len], 0, sizeof(v[len]));
-		err = store_status_row_read(s, &v[len]);
+		err = store_sqlite_status_row_read(s, &v[len]);
 		if (err == OTPBOX_OK &&
 		    sqlite3_column_type(s, 12) != SQLITE_NULL)
-			err = store_status_counts(
+			err = store_sqlite_status_counts(
 			    st, sqlite3_column_int64(s, 12), now, &v[len]);
 		len++;
 	}
 	if (err == OTPBOX_OK && rc != SQLITE_DONE)
-		err = store_p_fail(st, rc);
+		err = store_sqlite_fail(st, rc);
 	sqlite3_reset(s);
 	if (err) {
 		store_status_rows_free(v, len);
@@ -348,24 +350,10 @@ store_status_rows(struct store *st, int64_t now, struct store_status_row **rows,
 	return OTPBOX_OK;
 }
 
-void
-store_status_rows_free(struct store_status_row *rows, size_t n)
-{
-	size_t i;
-
-	for (i = 0; rows && i < n; i++) {
-		free(rows[i].account);
-		free(rows[i].folder);
-		free(rows[i].mode);
-		free(rows[i].host);
-		free(rows[i].error);
-	}
-	free(rows);
-}
-
 /* Steps a statement that returns one integer (NULL reads as 0). */
 static enum otpbox_err
-store_status_int(struct store *st, sqlite3_stmt *s, int64_t *out, bool *known)
+store_sqlite_status_int(struct store_sqlite *st, sqlite3_stmt *s, int64_t *out,
+                        bool *known)
 {
 	int rc = sqlite3_step(s);
 
@@ -376,12 +364,12 @@ store_status_int(struct store *st, sqlite3_stmt *s, int64_t *out, bool *known)
 	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
-	return rc == SQLITE_ROW ? OTPBOX_OK : store_p_fail(st, rc);
+	return rc == SQLITE_ROW ? OTPBOX_OK : store_sqlite_fail(st, rc);
 }
 
 static enum otpbox_err
-store_status_missed(struct store *st, int64_t now,
-                    struct store_status_summary *out)
+store_sqlite_status_missed(struct store_sqlite *st, int64_t now,
+                           struct store_status_summary *out)
 {
 	sqlite3_stmt *s = st->status->stmt[SS_MISSED];
 	const char *reason;
@@ -396,50 +384,57 @@ store_status_missed(struct store *st, int64_t now,
 				    sqlite3_column_int64(s, 1);
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? OTPBOX_OK : store_p_fail(st, rc);
+	return rc == SQLITE_DONE ? OTPBOX_OK : store_sqlite_fail(st, rc);
 }
 
 enum otpbox_err
-store_status_summary(struct store *st, int64_t now,
-                     struct store_status_summary *out)
+store_sqlite_status_summary(struct store *base, int64_t now,
+                            struct store_status_summary *out)
 {
+	struct store_sqlite *st = store_sqlite_of(base);
 	enum otpbox_err err;
 
 	memset(out, 0, sizeof(*out));
-	err = store_status_int(st, st->status->stmt[SS_WAITS], &out->open_waits,
-	                       NULL);
+	err = store_sqlite_status_int(st, st->status->stmt[SS_WAITS],
+	                              &out->open_waits, NULL);
 	if (err == OTPBOX_OK)
-		err = store_status_int(st, st->status->stmt[SS_LAST_CODE],
-		                       &out->last_code_at, NULL);
+		err =
+		    store_sqlite_status_int(st, st->status->stmt[SS_LAST_CODE],
+		                            &out->last_code_at, NULL);
 	if (err == OTPBOX_OK)
-		err = store_status_missed(st, now, out);
+		err = store_sqlite_status_missed(st, now, out);
 	return err;
 }
 
 enum otpbox_err
-store_status_last_code(struct store *st, int64_t *at)
+store_sqlite_status_last_code(struct store *base, int64_t *at)
 {
+	struct store_sqlite *st = store_sqlite_of(base);
+
 	*at = 0;
-	return store_status_int(st, st->status->stmt[SS_LAST_CODE], at, NULL);
+	return store_sqlite_status_int(st, st->status->stmt[SS_LAST_CODE], at,
+	                               NULL);
 }
 
 enum otpbox_err
-store_status_clock_offset(struct store *st, const char *account, int64_t *out,
-                          bool *known)
+store_sqlite_status_clock_offset(struct store *base, const char *account,
+                                 int64_t *out, bool *known)
 {
+	struct store_sqlite *st = store_sqlite_of(base);
 	sqlite3_stmt *s = st->status->stmt[SS_OFFSET];
 
 	*out = 0;
 	*known = false;
 	sqlite3_bind_text(s, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, STORE_STATUS_OFFSET_MESSAGES);
-	return store_status_int(st, s, out, known);
+	return store_sqlite_status_int(st, s, out, known);
 }
 
 enum otpbox_err
-store_status_headers(struct store *st, struct store_status_header *out,
-                     size_t cap, size_t *n, int64_t *messages)
+store_sqlite_status_headers(struct store *base, struct store_status_header *out,
+                            size_t cap, size_t *n, int64_t *messages)
 {
+	struct store_sqlite *st = store_sqlite_of(base);
 	sqlite3_stmt *s = st->status->stmt[SS_HEADERS];
 	const unsigned char *h;
 	int rc;
@@ -458,5 +453,5 @@ store_status_headers(struct store *st, struct store_status_header *out,
 		(*n)++;
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? OTPBOX_OK : store_p_fail(st, rc);
+	return rc == SQLITE_DONE ? OTPBOX_OK : store_sqlite_fail(st, rc);
 }

@@ -31,12 +31,18 @@ else
 		"its tests are skipped"
 fi
 # A sanitizer build's libotpbox needs the ASan runtime loaded first; the
-# interpreter's own allocations at exit are not ours to report.
+# interpreter's own allocations at exit are not ours to report. Only
+# pytest gets it: this shell's own clean-up (ps, kill) must not run under
+# ASan (ps hung in it).
+preload=
 if readelf -d "$OTPBOX_LIBRARY" 2>/dev/null | grep -q 'NEEDED.*libasan'; then
-	LD_PRELOAD=$(${CC:-cc} -print-file-name=libasan.so)
-	ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
-	export LD_PRELOAD ASAN_OPTIONS
+	preload=$(${CC:-cc} -print-file-name=libasan.so)
 fi
-"$PY" -m pytest -p no:cacheprovider -p otpbox.pytest_plugin -p pytester \
+status=0
+env ${preload:+LD_PRELOAD="$preload"} \
+	${preload:+ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"} \
+	"$PY" -m pytest -p no:cacheprovider -p otpbox.pytest_plugin -p pytester \
 	--otpbox-domain=bots.test --basetemp="$TEST_DIR/pytest" \
-	-o python_files='test_*.py' -rs "$@" "$OTPBOX_SRCDIR/python/tests"
+	-o python_files='test_*.py' -rs "$@" "$OTPBOX_SRCDIR/python/tests" ||
+	status=$?
+exit "$status"

@@ -38,6 +38,9 @@ EXTRA_DIST += tests/imapd_script.py tests/imapd_script_test.py \
 # two fetchers on one PostgreSQL store: standby, failover, nothing twice
 TESTS += tests/fetch_failover.sh
 EXTRA_DIST += tests/fetch_failover.sh
+# accounts split across fetchers: one lock per account
+TESTS += tests/fetch_split.sh
+EXTRA_DIST += tests/fetch_split.sh
 TESTS += tests/pg_reconnect.sh
 EXTRA_DIST += tests/pg_reconnect.sh
 TESTS += tests/pg_password.sh

@@ -231,6 +231,22 @@ store_lock_take(struct store *st, const char *name, char *errbuf, size_t errlen)
 }
 
 enum otpbox_err
+store_lock_fetch(struct store *st, const char *account, char *errbuf,
+                 size_t errlen)
+{
+	size_t n = sizeof("fetch:") + strlen(account);
+	char *name = malloc(n);
+	enum otpbox_err err;
+
+	if (name == NULL)
+		return OTPBOX_ERR_NOMEM;
+	snprintf(name, n, "fetch:%s", account);
+	err = store_lock_take(st, name, errbuf, errlen);
+	free(name);
+	return err;
+}
+
+enum otpbox_err
 store_lock_check(struct store *st)
 {
 	return st->backend->lock_check(st);

@@ -81,30 +81,36 @@ const char *store_display_name(const struct store *st);
 const char *store_backend_name(const struct store *st);
 
 /*
- * The fetcher's lock: only one `otpbox fetch` works on a database at a
- * time. SQLite: flock(2) on the file DB.lock beside the database (name is
- * not used). PostgreSQL: a session advisory lock keyed by a hash of
- * "otpbox fetch " name, held by st's connection until
- * store_lock_release(), store_close() or the end of the session (a
- * killed fetcher's lock goes with its connection). OTPBOX_ERR_LOCKED with
- * a sentence in errbuf when another process holds it; OTPBOX_ERR_IO, the
- * store's errors.
+ * The fetcher's locks: only one `otpbox fetch` works on an account at a
+ * time. st may hold several (one per account name); each stays until
+ * store_lock_release(), store_close() or the end of the session. SQLite:
+ * one flock(2) on the file DB.lock beside the database for every name
+ * (one host works on the file); taking it again while st holds it is
+ * OTPBOX_OK. PostgreSQL: one session advisory lock per name, keyed by a
+ * hash of "otpbox fetch " name, held by st's connection (a killed
+ * fetcher's locks go with its connection). OTPBOX_ERR_LOCKED with a
+ * sentence in errbuf when another process holds it; OTPBOX_ERR_IO,
+ * OTPBOX_ERR_NOMEM, the store's errors.
  */
-#define STORE_LOCK_FETCH "fetch"
 enum otpbox_err store_lock_take(struct store *st, const char *name,
                                 char *errbuf, size_t errlen);
-/* OTPBOX_OK while st still holds its lock; OTPBOX_ERR_LOCKED once it was
- * lost (PostgreSQL: the connection dropped), or another error. */
+/* store_lock_take() of the lock of one account: "fetch:" account. */
+enum otpbox_err store_lock_fetch(struct store *st, const char *account,
+                                 char *errbuf, size_t errlen);
+/* OTPBOX_OK while st still holds all its locks; OTPBOX_ERR_LOCKED when it
+ * holds none or lost them (PostgreSQL: the connection dropped; then call
+ * store_lock_release() before taking them again), or another error. */
 enum otpbox_err store_lock_check(struct store *st);
+/* Releases every lock st holds; NULL ok. */
 void store_lock_release(struct store *st);
 /*
  * Closes what st holds beyond its lock, where the lock does not need it:
  * SQLite's database connection (its lock file stays locked), for a
  * process that forks others which open the store themselves (an SQLite
- * connection must not cross fork()). Afterwards only store_lock_check(),
- * store_lock_release(), store_errmsg(), store_display_name() and
- * store_close() may be called on st. PostgreSQL keeps its connection: it
- * holds the lock.
+ * connection must not cross fork()). Afterwards only store_lock_take(),
+ * store_lock_fetch(), store_lock_check(), store_lock_release(),
+ * store_errmsg(), store_display_name() and store_close() may be called on
+ * st. PostgreSQL keeps its connection: it holds the locks.
  */
 void store_keep_lock_only(struct store *st);
 

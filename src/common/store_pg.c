@@ -104,7 +104,7 @@ store_pg_reconnect(struct store_pg *pg, int64_t deadline_ms)
 	struct timespec ts;
 
 	/* A session lock and prepared statements die with the session. */
-	if (pg->lock_name)
+	if (pg->locks)
 		pg->lock_lost = 1;
 	pg->in_tx = 0;
 	pg->prepared = 0;
@@ -357,7 +357,6 @@ store_pg_close(struct store *st)
 	free(pg->conninfo);
 	free(pg->display);
 	free(pg->watch_address);
-	free(pg->lock_name);
 	free(pg);
 }
 
@@ -474,10 +473,10 @@ store_pg_lock_take(struct store *st, const char *name, char *errbuf,
 		         pg->display);
 		return OTPBOX_ERR_LOCKED;
 	}
-	free(pg->lock_name);
-	pg->lock_name = strdup(name);
-	pg->lock_lost = 0;
-	return pg->lock_name ? OTPBOX_OK : OTPBOX_ERR_NOMEM;
+	/* lock_lost stays: the locks of the lost session are gone until
+	 * store_lock_release() forgets them. */
+	pg->locks++;
+	return OTPBOX_OK;
 }
 
 static enum otpbox_err
@@ -487,7 +486,7 @@ store_pg_lock_check(struct store *st)
 	enum otpbox_err err;
 	PGresult *res;
 
-	if (pg->lock_name == NULL || pg->lock_lost ||
+	if (pg->locks == 0 || pg->lock_lost ||
 	    PQstatus(pg->conn) != CONNECTION_OK)
 		return OTPBOX_ERR_LOCKED;
 	/* A round trip: a dead server or a cut connection shows here. */
@@ -498,24 +497,20 @@ store_pg_lock_check(struct store *st)
 	return err;
 }
 
+/* Releases every advisory lock of the session, also those taken after a
+ * lost connection (and a lock taken twice, which counts twice). */
 static void
 store_pg_lock_release(struct store *st)
 {
 	struct store_pg *pg = store_pg_of(st);
-	struct store_pg_args a = {0};
 
-	if (pg->lock_name == NULL)
+	if (pg->locks == 0)
 		return;
-	if (!pg->lock_lost && PQstatus(pg->conn) == CONNECTION_OK) {
-		store_pg_arg_text(&a, pg->lock_name);
-		(void)store_pg_exec(
-		    pg,
-		    "SELECT pg_advisory_unlock(" STORE_PG_LOCK_FETCH_KEY ","
-		    " hashtext('otpbox fetch ' || $1))",
-		    &a, NULL);
-	}
-	free(pg->lock_name);
-	pg->lock_name = NULL;
+	if (PQstatus(pg->conn) == CONNECTION_OK)
+		(void)store_pg_exec(pg, "SELECT pg_advisory_unlock_all()", NULL,
+		                    NULL);
+	pg->locks = 0;
+	pg->lock_lost = 0;
 }
 
 const struct store_backend store_pg_backend = {

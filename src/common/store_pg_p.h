@@ -44,8 +44,8 @@ struct store_pg {
 	char watch_hash[STORE_PG_HASH_LEN + 1]; /* "" before any watch */
 	char *watch_address;                    /* the address it is of */
 	unsigned prepared; /* bit i: statement i is prepared */
-	char *lock_name;   /* the advisory lock held, NULL: none */
-	int lock_lost;     /* the connection that held it was lost */
+	int locks;         /* advisory locks taken, 0: none */
+	int lock_lost;     /* a connection that held some was lost */
 	char errmsg[512];
 };
 

@@ -375,17 +375,22 @@ store_sqlite_get_path(const struct store *base)
 }
 
 /* flock(2) on DB.lock: released by the kernel when the holder dies, so a
- * crashed fetcher never leaves a stale lock. */
+ * crashed fetcher never leaves a stale lock. One lock for the whole
+ * database, whatever the name: an SQLite file has a single host. */
 static enum otpbox_err
 store_sqlite_lock_take(struct store *base, const char *name, char *errbuf,
                        size_t errlen)
 {
 	struct store_sqlite *st = store_sqlite_of(base);
 	size_t n = strlen(st->path) + sizeof(".lock");
-	char *path = malloc(n);
+	char *path;
 	int fd;
 
 	(void)name;
+	/* One host, one file: the lock covers every account's name. */
+	if (st->lock_fd >= 0)
+		return OTPBOX_OK;
+	path = malloc(n);
 	if (path == NULL)
 		return OTPBOX_ERR_NOMEM;
 	snprintf(path, n, "%s.lock", st->path);

@@ -167,6 +167,30 @@ fetch_worse(int a, int b)
 	return rb > ra ? b : a;
 }
 
+/* One account under its lock: a cron run that finds another fetcher on
+ * the account leaves it to that one and still exits 0. */
+static int
+fetch_once_locked(const struct conf *conf, size_t i, struct store *st)
+{
+	char errbuf[1024];
+	enum otpbox_err err;
+
+	err = store_lock_fetch(st, conf->accounts[i].name, errbuf,
+	                       sizeof(errbuf));
+	if (err == OTPBOX_ERR_LOCKED) {
+		fprintf(stderr,
+		        "otpbox fetch: account %s: %s; this run leaves it "
+		        "alone\n",
+		        conf->accounts[i].name, errbuf);
+		return EX_OK;
+	}
+	if (err) {
+		log_warnx("%s", errbuf);
+		return EX_CANTCREAT;
+	}
+	return fetch_once_account(conf, i, st);
+}
+
 static int
 fetch_once(const struct conf *conf, const char *db)
 {
@@ -180,23 +204,13 @@ fetch_once(const struct conf *conf, const char *db)
 		log_warnx("%s", errbuf);
 		return fetch_account_exit_status(err);
 	}
-	err = store_lock_take(st, STORE_LOCK_FETCH, errbuf, sizeof(errbuf));
-	if (err == OTPBOX_ERR_LOCKED) {
-		fprintf(stderr, "otpbox fetch: %s; this run does nothing\n",
-		        errbuf);
-		store_close(st);
-		return EX_OK;
-	}
-	if (err) {
-		log_warnx("%s", errbuf);
-		store_close(st);
-		return EX_CANTCREAT;
-	}
 	for (size_t i = 0; i < conf->naccounts && !fetch_stop; i++)
-		status = fetch_worse(status, fetch_once_account(conf, i, st));
-	if (!fetch_stop && fetch_account_retention(conf, st))
+		status = fetch_worse(status, fetch_once_locked(conf, i, st));
+	/* Retention only by a run that holds a lock (it may delete any row). */
+	if (!fetch_stop && store_lock_check(st) == OTPBOX_OK &&
+	    fetch_account_retention(conf, st))
 		log_warnx("retention: %s", store_errmsg(st));
-	store_close(st); /* releases the lock */
+	store_close(st); /* releases the locks */
 	return status;
 }
 

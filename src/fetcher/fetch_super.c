@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Supervises one --watch child per account. Children open their own
- * store connection after fork(); the supervisor holds only the lock. */
+/* Supervises one --watch child per account whose lock it holds. Children
+ * open their own store connection after fork(); the supervisor holds only
+ * the locks, and stands by for the accounts another fetcher holds. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,9 +20,6 @@
 #include "store.h"
 #include "store_conf.h"
 
-/* What fetch_super_loop() returns when the lock was lost. */
-#define FETCH_SUPER_LOCK_LOST (-1)
-
 static volatile sig_atomic_t fetch_super_stop;
 static volatile sig_atomic_t fetch_super_reload;
 
@@ -31,6 +29,8 @@ struct fetch_super_child {
 	long long start_at; /* ms: (re)start not before */
 	long long started;  /* ms */
 	long long backoff;  /* ms */
+	bool locked;        /* the account's lock is ours */
+	bool standby;       /* another fetcher holds it; said so */
 };
 
 static void
@@ -201,46 +201,127 @@ fetch_super_all_disabled(const struct fetch_super_child *kids, size_t n)
 	return true;
 }
 
-/* Whether the lock is still ours, asked every FETCH_SUPER_STANDBY_MS.
- * With PostgreSQL, a lost connection has lost it: another fetcher may be
- * active by now, so this one must stop writing. */
+/* Whether the locks are still ours, asked every FETCH_SUPER_STANDBY_MS.
+ * With PostgreSQL, a lost connection has lost them all: another fetcher
+ * may be active by now, so this one must stop writing. */
 static bool
-fetch_super_lock_lost(struct store *st, long long *checked)
+fetch_super_lock_lost(struct store *st, const struct fetch_super_child *kids,
+                      size_t n, long long *checked)
 {
 	long long now = fetch_super_ms();
+	bool any = false;
 
-	if (now - *checked < FETCH_SUPER_STANDBY_MS)
+	for (size_t i = 0; i < n; i++)
+		any = any || kids[i].locked;
+	if (!any || now - *checked < FETCH_SUPER_STANDBY_MS)
 		return false;
 	*checked = now;
 	return store_lock_check(st) == OTPBOX_ERR_LOCKED;
 }
 
+/* Stops every child and forgets every lock (lost, or to be taken again
+ * for a new configuration). */
+static void
+fetch_super_unlock_all(struct store *st, struct fetch_super_child *kids,
+                       size_t n)
+{
+	fetch_super_stop_all(kids, n);
+	store_lock_release(st);
+	for (size_t i = 0; i < n; i++)
+		kids[i].locked = kids[i].standby = false;
+}
+
+/* One account's lock. While another fetcher holds it, the account is on
+ * standby: tried again every FETCH_SUPER_STANDBY_MS, taken over as soon
+ * as the other one stops (with PostgreSQL, when its session ends: a
+ * fetcher killed on another host). OTPBOX_ERR_NET: the server is out of
+ * reach (the store reconnects at the next try). */
+static enum otpbox_err
+fetch_super_lock_one(const struct conf *conf, struct store *st,
+                     struct fetch_super_child *c, size_t i, char *errbuf,
+                     size_t errlen)
+{
+	const char *name = conf->accounts[i].name;
+	enum otpbox_err err;
+
+	err = store_lock_fetch(st, name, errbuf, errlen);
+	if (err == OTPBOX_ERR_LOCKED) {
+		if (!c->standby)
+			log_info("account %s: standby: %s; taking over when it "
+			         "stops",
+			         name, errbuf);
+		c->standby = true;
+		return OTPBOX_OK;
+	}
+	if (err == OTPBOX_ERR_NET)
+		log_warnx("%s; trying again", errbuf);
+	if (err)
+		return err;
+	if (c->standby)
+		log_info("account %s: active: the lock is ours; taking over",
+		         name);
+	c->locked = true;
+	c->standby = false;
+	c->start_at = 0;
+	return OTPBOX_OK;
+}
+
+/* Tries the locks of the accounts without one, every
+ * FETCH_SUPER_STANDBY_MS; says how many are watched when that changes.
+ * An error other than OTPBOX_ERR_NET ends the run (errbuf says why). */
+static enum otpbox_err
+fetch_super_lock_round(const struct conf *conf, struct store *st,
+                       struct fetch_super_child *kids, size_t n,
+                       long long *tried, char *errbuf, size_t errlen)
+{
+	enum otpbox_err err = OTPBOX_OK;
+	size_t held = 0, before = 0;
+
+	if (*tried && fetch_super_ms() - *tried < FETCH_SUPER_STANDBY_MS)
+		return OTPBOX_OK;
+	*tried = fetch_super_ms();
+	for (size_t i = 0; i < n; i++)
+		before += kids[i].locked;
+	for (size_t i = 0; i < n && !err; i++)
+		if (!kids[i].locked && !kids[i].disabled)
+			err = fetch_super_lock_one(conf, st, &kids[i], i,
+			                           errbuf, errlen);
+	for (size_t i = 0; i < n; i++)
+		held += kids[i].locked;
+	if (held != before && held > 0)
+		log_info("watching %zu account(s) (of %zu); database %s", held,
+		         n, store_display_name(st));
+	return err == OTPBOX_ERR_NET ? OTPBOX_OK : err;
+}
+
 static int
 fetch_super_loop(struct conf **confp, const char *conf_path, const char *db,
-                 struct store *lock_st)
+                 struct store *st, char *errbuf, size_t errlen)
 {
 	struct fetch_super_child *kids;
 	struct timespec slice = {0, 100 * 1000000L};
 	size_t n = (*confp)->naccounts;
-	long long checked = fetch_super_ms();
+	long long checked = fetch_super_ms(), tried = 0;
+	enum otpbox_err err = OTPBOX_OK;
 
 	kids = calloc(n, sizeof(*kids));
 	if (kids == NULL)
 		return EX_OSERR;
-	while (!fetch_super_stop) {
+	while (!fetch_super_stop && !err) {
+		err = fetch_super_lock_round(*confp, st, kids, n, &tried,
+		                             errbuf, errlen);
 		for (size_t i = 0; i < n; i++)
-			if (!kids[i].pid && !kids[i].disabled &&
+			if (kids[i].locked && !kids[i].pid &&
+			    !kids[i].disabled &&
 			    fetch_super_ms() >= kids[i].start_at)
 				fetch_super_spawn(*confp, &kids[i], i, db);
 		nanosleep(&slice, NULL);
 		fetch_super_reap(*confp, kids, n);
-		if (fetch_super_lock_lost(lock_st, &checked)) {
-			log_warnx("the fetcher's lock was lost (%s); stopping "
-			          "the accounts, standby again",
-			          store_errmsg(lock_st));
-			fetch_super_stop_all(kids, n);
-			free(kids);
-			return FETCH_SUPER_LOCK_LOST;
+		if (fetch_super_lock_lost(st, kids, n, &checked)) {
+			log_warnx("the fetcher's lock was lost (%s); "
+			          "stopping the accounts, standby again",
+			          store_errmsg(st));
+			fetch_super_unlock_all(st, kids, n);
 		}
 		if (fetch_super_all_disabled(kids, n)) {
 			log_warnx("no account can be watched: stopping");
@@ -251,53 +332,19 @@ fetch_super_loop(struct conf **confp, const char *conf_path, const char *db,
 			fetch_super_reload = 0;
 			if (!fetch_super_reload_conf(confp, conf_path))
 				continue;
-			fetch_super_stop_all(kids, n);
+			/* Accounts may be new, gone or renumbered. */
+			fetch_super_unlock_all(st, kids, n);
 			free(kids);
 			n = (*confp)->naccounts;
 			kids = calloc(n, sizeof(*kids));
 			if (kids == NULL)
 				return EX_OSERR;
+			tried = 0;
 		}
 	}
 	fetch_super_stop_all(kids, n);
 	free(kids);
-	return EX_OK;
-}
-
-/*
- * Takes the fetcher's lock on st. While another fetcher holds it, this one
- * is the standby: it tries again every FETCH_SUPER_STANDBY_MS and takes
- * over as soon as the other one stops (with PostgreSQL, when its session
- * ends: a fetcher killed on another host). OTPBOX_ERR_INTERRUPTED when
- * stopped while waiting.
- */
-static enum otpbox_err
-fetch_super_take_lock(struct store *st, char *errbuf, size_t errlen)
-{
-	struct timespec slice = {FETCH_SUPER_STANDBY_MS / 1000,
-	                         FETCH_SUPER_STANDBY_MS % 1000 * 1000000L};
-	enum otpbox_err err;
-	bool standby = false;
-
-	for (;;) {
-		err = store_lock_take(st, STORE_LOCK_FETCH, errbuf, errlen);
-		if (err != OTPBOX_ERR_LOCKED && err != OTPBOX_ERR_NET)
-			break;
-		/* A server out of reach: the store reconnects at the next
-		 * try; meanwhile another fetcher may take over. */
-		if (err == OTPBOX_ERR_NET)
-			log_warnx("%s; trying again", errbuf);
-		else if (!standby)
-			log_info("standby: %s; taking over when it stops",
-			         errbuf);
-		standby = true;
-		if (fetch_super_stop)
-			return OTPBOX_ERR_INTERRUPTED;
-		nanosleep(&slice, NULL);
-	}
-	if (!err && standby)
-		log_info("active: the lock is ours; taking over");
-	return err;
+	return err ? EX_CANTCREAT : EX_OK;
 }
 
 int
@@ -306,40 +353,31 @@ fetch_super_run(struct conf **confp, const char *conf_path,
 {
 	const char *db = conf_database(*confp, db_override);
 	struct store *st = NULL;
-	char errbuf[1024], *dbcopy;
+	char errbuf[1024] = "", *dbcopy;
 	enum otpbox_err err;
-	int status = EX_OK;
+	int status;
 
 	/* Create or migrate the database once, before any child opens it;
-	 * this connection then holds the lock for as long as we run. */
+	 * this connection then holds the locks for as long as we run. */
 	fetch_super_signals();
 	err = store_conf_open(*confp, db, true, &st, errbuf, sizeof(errbuf));
+	if (err) {
+		log_warnx("%s", errbuf);
+		return EX_CANTCREAT;
+	}
 	dbcopy = strdup(db); /* conf (and its database) may be reloaded */
 	if (dbcopy == NULL) {
 		store_close(st);
 		return EX_OSERR;
 	}
-	do {
-		if (!err)
-			err = fetch_super_take_lock(st, errbuf, sizeof(errbuf));
-		if (err)
-			break;
-		log_info("watching %zu account(s); database %s",
-		         (*confp)->naccounts, store_display_name(st));
-		/* The children open their own connections. */
-		store_keep_lock_only(st);
-		status = fetch_super_loop(confp, conf_path, dbcopy, st);
-	} while (status == FETCH_SUPER_LOCK_LOST && !fetch_super_stop);
-	if (err == OTPBOX_ERR_INTERRUPTED) {
-		status = EX_OK;
-	} else if (err) {
+	/* The children open their own connections. */
+	store_keep_lock_only(st);
+	status = fetch_super_loop(confp, conf_path, dbcopy, st, errbuf,
+	                          sizeof(errbuf));
+	if (status == EX_CANTCREAT)
 		log_warnx("%s", errbuf);
-		status = EX_CANTCREAT;
-	} else if (status == FETCH_SUPER_LOCK_LOST) {
-		status = EX_OK; /* stopped while standby again */
-	}
 	log_info("stopped");
 	free(dbcopy);
-	store_close(st); /* releases the lock */
+	store_close(st); /* releases the locks */
 	return status;
 }

@@ -91,6 +91,13 @@ test_dispatch_sqlite(void)
 	TEST_EXPECT_INT("another's lock",
 	                store_lock_take(other, "t", err, sizeof(err)),
 	                OTPBOX_ERR_LOCKED);
+	/* One file for the database: every account's name is covered. */
+	TEST_EXPECT_INT("a second account's lock",
+	                store_lock_fetch(st, "second", err, sizeof(err)),
+	                OTPBOX_OK);
+	TEST_EXPECT_INT("not for another process",
+	                store_lock_fetch(other, "second", err, sizeof(err)),
+	                OTPBOX_ERR_LOCKED);
 	store_lock_release(st);
 	TEST_EXPECT_INT("lock gone", store_lock_check(st), OTPBOX_ERR_LOCKED);
 	TEST_EXPECT_INT("another's lock now",

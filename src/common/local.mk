@@ -40,7 +40,8 @@ libotpbox_base_la_SOURCES += \
 	src/common/store_sqlite.c src/common/store_sqlite_p.h \
 	src/common/store_sqlite_fetch.c src/common/store_sqlite_wait.c \
 	src/common/store_sqlite_status.c \
-	src/common/store_feed.c src/common/store_feed.h
+	src/common/store_feed.c src/common/store_feed.h \
+	src/common/store_sqlite_changes.c
 nodist_libotpbox_base_la_SOURCES = src/common/schema_sql.c
 # base: the PostgreSQL backend, a library of its own, the only code that
 # sees libpq's headers

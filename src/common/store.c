@@ -266,25 +266,40 @@ store_lock_release(struct store *st)
 		st->backend->lock_release(st);
 }
 
-bool
-store_has_changes(const struct store *st)
-{
-	return st->backend->changes_sleep != NULL;
-}
-
 enum otpbox_err
-store_changes_watch(struct store *st, const char *address)
+store_changes_watch(struct store *st, const char *address,
+                    bool *may_have_changed)
 {
-	if (st->backend->changes_watch == NULL)
-		return OTPBOX_ERR_USAGE;
-	return st->backend->changes_watch(st, address);
+	return st->backend->changes_watch(st, address, may_have_changed);
 }
 
 enum otpbox_err
 store_changes_sleep(struct store *st, int timeout_ms, int cancel_fd,
                     enum store_changes_event *ev)
 {
-	if (st->backend->changes_sleep == NULL)
-		return OTPBOX_ERR_USAGE;
 	return st->backend->changes_sleep(st, timeout_ms, cancel_fd, ev);
+}
+
+void
+store_changes_done(struct store *st)
+{
+	if (st->backend->changes_done)
+		st->backend->changes_done(st);
+}
+
+int
+store_changes_interval_ms(const struct store *st)
+{
+	return st->backend->changes_interval_ms(st);
+}
+
+enum otpbox_err
+store_changes_check(struct store *st, char *errbuf, size_t errlen)
+{
+	if (st->backend->changes_check)
+		return st->backend->changes_check(st, errbuf, errlen);
+	snprintf(errbuf, errlen,
+	         "the server's notifications wake each bot for its own "
+	         "address");
+	return OTPBOX_OK;
 }

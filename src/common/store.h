@@ -115,25 +115,38 @@ void store_lock_release(struct store *st);
 void store_keep_lock_only(struct store *st);
 
 /*
- * The change feed of a server store: whether a commit may have added
- * codes for one address. store_has_changes() is false for SQLite, whose
- * waiters sleep on its own feed (src/worker/waker.c).
+ * The change feed: whether a commit may have added codes for one address.
  * store_changes_watch(): call it before each look at the database, so
- * that a commit after the look is never slept through.
+ * that a commit after the look is never slept through; *may_have_changed
+ * false means the database has surely not changed since the previous
+ * look of this wait (the look can be skipped). SQLite opens its feed at
+ * the first watch (errors as store_feed_open(), the sentence in
+ * store_errmsg()); a call that never sleeps need not watch.
  * store_changes_sleep(): sleeps up to timeout_ms, until codes are
  * committed for the watched address, or until cancel_fd (-1: none) is
- * readable or hangs up; *ev says which. Both reconnect a lost connection
- * (then *ev is WOKEN: look again). Errors: the store's.
+ * readable or hangs up; *ev says which. A server store reconnects a lost
+ * connection (then *ev is WOKEN: look again). Errors: the store's.
+ * store_changes_done(): ends a wait (the helper thread that watches the
+ * cancel descriptor); call it before that descriptor may be closed.
+ * store_changes_interval_ms(): the longest sleep between two looks, for
+ * writers that do not announce.
+ * store_changes_check(): whether waiters can use the feed, for doctor,
+ * creating nothing; OTPBOX_OK with a sentence in errbuf saying what wakes
+ * the bots, or an error with the reason in errbuf.
  */
 enum store_changes_event {
 	STORE_CHANGES_TIMEOUT = 0,
 	STORE_CHANGES_WOKEN,
 	STORE_CHANGES_CANCELLED,
 };
-bool store_has_changes(const struct store *st);
-enum otpbox_err store_changes_watch(struct store *st, const char *address);
+enum otpbox_err store_changes_watch(struct store *st, const char *address,
+                                    bool *may_have_changed);
 enum otpbox_err store_changes_sleep(struct store *st, int timeout_ms,
                                     int cancel_fd,
                                     enum store_changes_event *ev);
+void store_changes_done(struct store *st);
+int store_changes_interval_ms(const struct store *st);
+enum otpbox_err store_changes_check(struct store *st, char *errbuf,
+                                    size_t errlen);
 
 #endif

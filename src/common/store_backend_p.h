@@ -115,12 +115,18 @@ struct store_backend {
 	/* NULL: the lock needs everything st holds */
 	void (*keep_lock_only)(struct store *st);
 
-	/* the change feed (store_changes_*()); all NULL when the backend
-	 * wakes its waiters by other means (SQLite: the waker) */
-	enum otpbox_err (*changes_watch)(struct store *st, const char *address);
+	/* the change feed (store_changes_*()) */
+	enum otpbox_err (*changes_watch)(struct store *st, const char *address,
+	                                 bool *may_have_changed);
 	enum otpbox_err (*changes_sleep)(struct store *st, int timeout_ms,
 	                                 int cancel_fd,
 	                                 enum store_changes_event *ev);
+	/* NULL: nothing to end */
+	void (*changes_done)(struct store *st);
+	int (*changes_interval_ms)(const struct store *st);
+	/* NULL: nothing to check beyond the connection */
+	enum otpbox_err (*changes_check)(struct store *st, char *errbuf,
+	                                 size_t errlen);
 };
 
 extern const struct store_backend store_sqlite_backend;

@@ -548,4 +548,5 @@ const struct store_backend store_pg_backend = {
     .lock_release = store_pg_lock_release,
     .changes_watch = store_pg_changes_watch,
     .changes_sleep = store_pg_changes_sleep,
+    .changes_interval_ms = store_pg_changes_interval_ms,
 };

@@ -48,13 +48,27 @@ store_pg_changes_drain(struct store_pg *pg, int *hit)
 	}
 }
 
+/* The longest sleep between two looks: a commit that was not announced
+ * (plain SQL from another tool) costs at most this much latency. */
+#define STORE_PG_RECHECK_MS 10000
+
+int
+store_pg_changes_interval_ms(const struct store *st)
+{
+	(void)st;
+	return STORE_PG_RECHECK_MS;
+}
+
 enum otpbox_err
-store_pg_changes_watch(struct store *st, const char *address)
+store_pg_changes_watch(struct store *st, const char *address,
+                       bool *may_have_changed)
 {
 	struct store_pg *pg = store_pg_of(st);
 	enum otpbox_err err;
 	int ignored = 0;
 
+	/* No cheap counter to ask: every wake-up looks. */
+	*may_have_changed = true;
 	if ((err = store_pg_changes_hash(pg, address)))
 		return err;
 	if (!pg->listening) {

@@ -129,7 +129,9 @@ enum otpbox_err store_pg_wait_skew(struct store *st, int *seconds,
                                    int *samples);
 enum otpbox_err store_pg_wait_missed_get(struct store *st, int64_t wait_id,
                                          struct store_wait_missed *out);
-enum otpbox_err store_pg_changes_watch(struct store *st, const char *address);
+enum otpbox_err store_pg_changes_watch(struct store *st, const char *address,
+                                       bool *may_have_changed);
+int store_pg_changes_interval_ms(const struct store *st);
 enum otpbox_err store_pg_changes_sleep(struct store *st, int timeout_ms,
                                        int cancel_fd,
                                        enum store_changes_event *ev);

@@ -269,6 +269,7 @@ store_sqlite_open(const char *path, const char *password, bool create,
 	}
 	st->base.backend = &store_sqlite_backend;
 	st->lock_fd = -1;
+	st->watch_seen = -1;
 	rc = sqlite3_open_v2(path, &st->db,
 	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -306,6 +307,8 @@ store_sqlite_keep_lock_only(struct store *base)
 	store_sqlite_status_finalize(st);
 	store_feed_pending_free(st->feed);
 	st->feed = NULL;
+	store_feed_close(st->watch_feed);
+	st->watch_feed = NULL;
 	sqlite3_finalize(st->data_version);
 	st->data_version = NULL;
 	sqlite3_close(st->db);
@@ -350,7 +353,7 @@ store_sqlite_rollback(struct store *base)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static enum otpbox_err
+enum otpbox_err
 store_sqlite_data_version(struct store *base, int64_t *out)
 {
 	struct store_sqlite *st = store_sqlite_of(base);
@@ -464,4 +467,9 @@ const struct store_backend store_sqlite_backend = {
     .lock_check = store_sqlite_lock_check,
     .lock_release = store_sqlite_lock_release,
     .keep_lock_only = store_sqlite_keep_lock_only,
+    .changes_watch = store_sqlite_changes_watch,
+    .changes_sleep = store_sqlite_changes_sleep,
+    .changes_done = store_sqlite_changes_done,
+    .changes_interval_ms = store_sqlite_changes_interval_ms,
+    .changes_check = store_sqlite_changes_check,
 };

@@ -8,11 +8,13 @@
 #include <sqlite3.h>
 
 #include "store_backend_p.h"
+#include "store_feed.h"
 
 struct store_fetch;
 struct store_wait;
 struct store_status;
 struct store_feed_pending;
+struct store_feed;
 
 struct store_sqlite {
 	struct store base; /* first: a struct store * points here */
@@ -23,7 +25,12 @@ struct store_sqlite {
 	struct store_status *status;     /* owned by store_status.c */
 	struct store_feed_pending *feed; /* codes to announce at commit */
 	sqlite3_stmt *data_version;
-	int lock_fd; /* DB.lock while held, else -1 */
+	/* the waiting side's change feed (store_sqlite_changes.c) */
+	struct store_feed *watch_feed;     /* opened at the first watch */
+	struct store_feed_token watch_tok; /* the last watch */
+	int64_t watch_seen;                /* data_version at the last look */
+	bool watch_quiet;                  /* the last sleep timed out */
+	int lock_fd;                       /* DB.lock while held, else -1 */
 	char errmsg[512];
 };
 
@@ -60,6 +67,17 @@ void store_sqlite_close(struct store *st);
 enum otpbox_err store_sqlite_begin(struct store *st);
 enum otpbox_err store_sqlite_commit(struct store *st);
 void store_sqlite_rollback(struct store *st);
+enum otpbox_err store_sqlite_data_version(struct store *st, int64_t *out);
+enum otpbox_err store_sqlite_changes_watch(struct store *st,
+                                           const char *address,
+                                           bool *may_have_changed);
+enum otpbox_err store_sqlite_changes_sleep(struct store *st, int timeout_ms,
+                                           int cancel_fd,
+                                           enum store_changes_event *ev);
+void store_sqlite_changes_done(struct store *st);
+int store_sqlite_changes_interval_ms(const struct store *st);
+enum otpbox_err store_sqlite_changes_check(struct store *st, char *errbuf,
+                                           size_t errlen);
 enum otpbox_err store_sqlite_fetch_folder_get(
     struct store *st, const char *account, const char *user, const char *host,
     const char *folder, struct store_fetch_folder *out);

@@ -17,7 +17,6 @@
 #include "doctor_p.h"
 #include "store.h"
 #include "store_conf.h"
-#include "store_feed.h"
 #include "store_status.h"
 
 /* Offsets outside [-DOCTOR_CLOCK_AHEAD, DOCTOR_CLOCK_LATE] are reported. */
@@ -101,27 +100,22 @@ doctor_local_db(struct doctor *d, struct store **st)
 }
 
 /* The change feed that wakes waiting bots: refused files make every wait
- * fail. A missing one is made by the first waiter; doctor creates none. */
+ * fail. The store checks its own feed and creates none; without a
+ * database yet there is nothing to check. */
 static bool
-doctor_local_feed(struct doctor *d)
+doctor_local_feed(struct doctor *d, struct store *st)
 {
-	struct store_feed *f = NULL;
-	char path[4096], err[512];
-	struct stat st;
+	char msg[1024];
 
-	snprintf(path, sizeof(path), "%s%s", d->db, STORE_FEED_SUFFIX);
-	if (lstat(path, &st) < 0 && errno == ENOENT)
+	if (st == NULL)
 		return doctor_step(d, "feed", NULL, DOCTOR_OK, 0, NULL,
-		                   "%s not made yet (the first waiting bot "
-		                   "makes it)",
-		                   path);
-	if (store_feed_open(d->db, &f, err, sizeof(err)))
+		                   "not made yet (the first waiting bot "
+		                   "makes it)");
+	if (store_changes_check(st, msg, sizeof(msg)))
 		return doctor_step(d, "feed", NULL, DOCTOR_FAIL, EX_CANTCREAT,
 		                   "remove the file; otpbox makes a new one",
-		                   "%s", err);
-	store_feed_close(f);
-	return doctor_step(d, "feed", NULL, DOCTOR_OK, 0, NULL,
-	                   "%s wakes each bot for its own address", path);
+		                   "%s", msg);
+	return doctor_step(d, "feed", NULL, DOCTOR_OK, 0, NULL, "%s", msg);
 }
 
 /* The live check: the server dated its newest message in our future. */
@@ -231,7 +225,7 @@ doctor_local(struct doctor *d)
 	bool ok;
 	size_t i;
 
-	ok = doctor_local_db(d, &st) && doctor_local_feed(d);
+	ok = doctor_local_db(d, &st) && doctor_local_feed(d, st);
 	for (i = 0; ok && i < d->conf->naccounts; i++)
 		ok = doctor_local_clock(d, st, d->conf->accounts[i].name);
 	if (ok && st)

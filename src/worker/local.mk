@@ -7,8 +7,7 @@ EXTRA_DIST += src/worker/otpbox_version.h.in
 # it statically while libotpbox.so exports only the otpbox_* API.
 noinst_LTLIBRARIES += libotpbox_worker.la
 libotpbox_worker_la_SOURCES = \
-	src/worker/otpbox.c src/worker/otpbox.h \
-	src/worker/waker.c src/worker/waker.h
+	src/worker/otpbox.c src/worker/otpbox.h
 # libotpbox links the wait side only (libotpbox_base.la: SQLite, libconfig),
 # never the fetch side's GMime, libxml2, libcurl or jansson; otpbox.pc says
 # the same. -z defs (OTPBOX_LIB_LDFLAGS) makes a wait-side module that calls

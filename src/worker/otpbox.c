@@ -16,13 +16,11 @@
 #include "store_conf.h"
 #include "store_miss.h"
 #include "store_wait.h"
-#include "waker.h"
 
 /* Longest address accepted (RFC 5321 path limit). */
 #define OTPBOX_ADDRESS_MAX 254
 /* With a server store, the longest sleep between two looks when no
  * notification comes (a writer that does not announce). */
-#define OTPBOX_SERVER_RECHECK_MS 10000
 
 /* Most sender patterns one wait takes (--from is repeatable). */
 #define OTPBOX_FROM_MAX 32
@@ -47,7 +45,6 @@ struct otpbox_wait_opts {
 
 struct otpbox {
 	struct store *st;
-	struct waker *waker;  /* made at the first wait */
 	int64_t last_wait_id; /* waits.id of the last call; 0: none */
 	char miss_reason[64];
 	char errmsg[512];
@@ -131,7 +128,6 @@ otpbox_close(struct otpbox *box)
 {
 	if (box == NULL)
 		return;
-	waker_free(box->waker);
 	store_close(box->st);
 	free(box);
 }
@@ -431,78 +427,42 @@ otpbox_look(struct otpbox *box, const struct otpbox_call *call, int peek,
 	                        call->claimed_by, time(NULL), found);
 }
 
-/* Looks whenever another connection has committed, sleeps in between on
- * the change feed of the address (or the safety interval). */
+/*
+ * Looks whenever a commit may have added codes for the address, sleeps in
+ * between on the store's change feed (or its re-check interval, which
+ * covers writers that do not announce). A call that never sleeps (time-out
+ * 0) does not watch, so that it opens no feed. A server store opens a
+ * lost connection again; until the deadline, a look that failed for it is
+ * tried again.
+ */
 static enum otpbox_err
 otpbox_wait_loop(struct otpbox *box, const struct otpbox_call *call,
                  const struct otpbox_wait_opts *opts,
                  struct store_wait_code *found)
 {
 	int64_t deadline = otpbox_now_ms() + opts->timeout_ms, left;
-	int64_t seen = -1, version;
-	enum waker_event ev = WAKER_HINT;
+	enum store_changes_event ev;
 	enum otpbox_err err;
+	bool look;
 	int nap;
 
 	for (;;) {
-		/* Watch first: a commit after the look then ends the sleep.
-		 * A call that never sleeps (time-out 0) has no waker. */
-		if (box->waker)
-			waker_watch(box->waker, call->address);
-		/* After a quiet time-out, PRAGMA data_version is asked only
-		 * when the files changed: it takes a lock on the WAL index,
-		 * which costs a walk over every other waiter's lock. */
-		if (ev == WAKER_TIMEOUT && !waker_maybe_changed(box->waker))
-			version = seen;
-		else if ((err = store_data_version(box->st, &version)))
-			return err;
-		if (version != seen) {
-			seen = version;
-			err = otpbox_look(box, call, opts->peek, found);
-			if (err != OTPBOX_ERR_NOT_FOUND)
-				return err;
-		}
-		if ((left = deadline - otpbox_now_ms()) <= 0)
-			return OTPBOX_ERR_TIMEOUT;
-		nap = waker_interval_ms(box->waker);
-		if (nap > left)
-			nap = (int)left;
-		err = waker_sleep(box->waker, nap, opts->cancel_fd, &ev);
-		if (err)
-			return err;
-		if (ev == WAKER_CANCEL)
-			return OTPBOX_ERR_INTERRUPTED;
-	}
-}
-
-/*
- * The wait loop of a server store (PostgreSQL): its change feed wakes us
- * when a commit names our address, and a look every
- * OTPBOX_SERVER_RECHECK_MS covers writers that do not announce. A lost
- * connection is opened again by the store; until the deadline, a look
- * that failed for it is tried again.
- */
-static enum otpbox_err
-otpbox_wait_loop_server(struct otpbox *box, const struct otpbox_call *call,
-                        const struct otpbox_wait_opts *opts,
-                        struct store_wait_code *found)
-{
-	int64_t deadline = otpbox_now_ms() + opts->timeout_ms, left;
-	enum store_changes_event ev;
-	enum otpbox_err err;
-
-	for (;;) {
-		err = store_changes_watch(box->st, call->address);
+		look = true;
+		err = OTPBOX_OK;
+		if (opts->timeout_ms > 0)
+			err =
+			    store_changes_watch(box->st, call->address, &look);
 		if (!err)
-			err = otpbox_look(box, call, opts->peek, found);
+			err = look ? otpbox_look(box, call, opts->peek, found)
+			           : OTPBOX_ERR_NOT_FOUND;
 		if (err != OTPBOX_ERR_NOT_FOUND && err != OTPBOX_ERR_NET)
 			return err;
 		if ((left = deadline - otpbox_now_ms()) <= 0)
 			return err == OTPBOX_ERR_NET ? err : OTPBOX_ERR_TIMEOUT;
-		if (left > OTPBOX_SERVER_RECHECK_MS)
-			left = OTPBOX_SERVER_RECHECK_MS;
-		err = store_changes_sleep(box->st, (int)left, opts->cancel_fd,
-		                          &ev);
+		nap = store_changes_interval_ms(box->st);
+		if (nap > left)
+			nap = (int)left;
+		err = store_changes_sleep(box->st, nap, opts->cancel_fd, &ev);
 		if (err)
 			return err;
 		if (ev == STORE_CHANGES_CANCELLED)
@@ -621,20 +581,11 @@ otpbox_run(struct otpbox *box, const char *address,
 	box->last_wait_id = 0;
 	if ((err = otpbox_call_init(box, address, opts, &call)))
 		return err;
-	if (!store_has_changes(box->st) && opts->timeout_ms > 0 &&
-	    box->waker == NULL &&
-	    (err = waker_new(store_get_path(box->st), &box->waker, box->errmsg,
-	                     sizeof(box->errmsg))))
-		return err;
 	if ((err = otpbox_record_start(box, &call, opts, &call.wait_id)))
 		return otpbox_fail(box, err, "cannot record the wait");
 	box->last_wait_id = call.wait_id;
-	if (store_has_changes(box->st))
-		err = otpbox_wait_loop_server(box, &call, opts, &found);
-	else
-		err = otpbox_wait_loop(box, &call, opts, &found);
-	if (box->waker)
-		waker_done(box->waker);
+	err = otpbox_wait_loop(box, &call, opts, &found);
+	store_changes_done(box->st);
 	otpbox_call_end(box, &call, err, opts->peek, found.code_id);
 	if (!err)
 		err = otpbox_code_from(&found, call.wait_id, out);

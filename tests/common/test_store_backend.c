@@ -66,7 +66,10 @@ static void
 test_dispatch_sqlite(void)
 {
 	char dir[] = "/tmp/otpbox-backend.XXXXXX", path[64], err[256] = "";
+	char feed[80];
 	struct store *st = NULL, *other = NULL;
+	enum store_changes_event ev;
+	bool look;
 
 	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof(path), "%s/o.db", dir);
@@ -76,9 +79,28 @@ test_dispatch_sqlite(void)
 	TEST_EXPECT_STR("backend", store_backend_name(st), "sqlite");
 	TEST_EXPECT_STR("path", store_get_path(st), path);
 	TEST_EXPECT_STR("name", store_display_name(st), path);
-	TEST_EXPECT_INT("no server feed", store_has_changes(st), 0);
-	TEST_EXPECT_INT("watch refused", store_changes_watch(st, "a@b.c"),
-	                OTPBOX_ERR_USAGE);
+	/* doctor's check of the feed creates none */
+	TEST_EXPECT_INT("feed check", store_changes_check(st, err, sizeof(err)),
+	                OTPBOX_OK);
+	CU_ASSERT(strstr(err, "not made yet") != NULL);
+	snprintf(feed, sizeof(feed), "%s-feed", path);
+	TEST_EXPECT_INT("no feed made", access(feed, F_OK), -1);
+	/* the first look of a wait always happens; a quiet re-look does not
+	 * ask the database */
+	TEST_EXPECT_INT("watch", store_changes_watch(st, "a@b.c", &look),
+	                OTPBOX_OK);
+	TEST_EXPECT_INT("first look", look, 1);
+	TEST_EXPECT_INT("feed made", access(feed, F_OK), 0);
+	TEST_EXPECT_INT("sleep", store_changes_sleep(st, 1, -1, &ev),
+	                OTPBOX_OK);
+	TEST_EXPECT_INT("timed out", ev, STORE_CHANGES_TIMEOUT);
+	TEST_EXPECT_INT("watch again", store_changes_watch(st, "a@b.c", &look),
+	                OTPBOX_OK);
+	TEST_EXPECT_INT("nothing changed", look, 0);
+	store_changes_done(st);
+	TEST_EXPECT_INT("feed checked",
+	                store_changes_check(st, err, sizeof(err)), OTPBOX_OK);
+	CU_ASSERT(strstr(err, "wakes each bot") != NULL);
 	TEST_EXPECT_INT("lock", store_lock_take(st, "t", err, sizeof(err)),
 	                OTPBOX_OK);
 	TEST_EXPECT_INT("lock held", store_lock_check(st), OTPBOX_OK);
@@ -107,6 +129,7 @@ test_dispatch_sqlite(void)
 	store_close(st);
 	snprintf(path, sizeof(path), "%s/o.db.lock", dir);
 	unlink(path);
+	unlink(feed);
 	snprintf(path, sizeof(path), "%s/o.db", dir);
 	unlink(path);
 	rmdir(dir);

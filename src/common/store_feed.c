@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "safe_file.h"
 #include "store_feed.h"
 
@@ -407,15 +408,6 @@ store_feed_watch(struct store_feed *f, const char *address,
 	tok->seq = __atomic_load_n(&f->map->seq[tok->bucket], __ATOMIC_SEQ_CST);
 }
 
-static int64_t
-store_feed_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* 1 when fd is readable or hung up, 0 when not, -1 when it is no open
  * descriptor. */
 static int
@@ -527,7 +519,7 @@ store_feed_wait(uint32_t *word, uint32_t seq, int64_t end_ms,
 		err = store_feed_event_now(word, seq, cancelled, cancel_fd, ev);
 		if (err || *ev != STORE_FEED_TIMEOUT)
 			return err;
-		if ((left = end_ms - store_feed_now_ms()) <= 0)
+		if ((left = end_ms - clock_mono_ms()) <= 0)
 			return OTPBOX_OK;
 		if (cancel_fd >= 0 && left > STORE_FEED_SLICE_MS)
 			left = STORE_FEED_SLICE_MS;
@@ -566,7 +558,7 @@ store_feed_sleep(struct store_feed *f, const struct store_feed_token *tok,
                  int timeout_ms, int cancel_fd, enum store_feed_event *ev)
 {
 	uint32_t *word = &f->map->seq[tok->bucket % STORE_FEED_BUCKETS];
-	int64_t end_ms = store_feed_now_ms() + timeout_ms;
+	int64_t end_ms = clock_mono_ms() + timeout_ms;
 	enum otpbox_err err;
 
 	*ev = STORE_FEED_TIMEOUT;

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fetch_progress.h"
 #include "fetch_report.h"
 
@@ -15,15 +16,6 @@ static struct {
 	int counting;           /* large enough to report (terminal, systemd) */
 	int active;             /* drawing on the terminal */
 } fetch_progress;
-
-static long long
-fetch_progress_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 fetch_progress_draw(long long now)
@@ -63,7 +55,7 @@ fetch_progress_begin(const char *account, const char *folder, int64_t last_uid,
 	fetch_progress.folder = folder;
 	fetch_progress.total = total;
 	fetch_progress.done = 0;
-	fetch_progress.start = fetch_progress_ms();
+	fetch_progress.start = clock_mono_ms();
 	fetch_progress_draw(fetch_progress.start);
 }
 
@@ -79,7 +71,7 @@ fetch_progress_step(uint64_t done)
 	if (!fetch_progress.active)
 		return;
 	fetch_progress.done = done;
-	now = fetch_progress_ms();
+	now = clock_mono_ms();
 	if (now - fetch_progress.drawn >= FETCH_PROGRESS_EVERY_MS)
 		fetch_progress_draw(now);
 }
@@ -90,7 +82,7 @@ fetch_progress_end(void)
 	fetch_progress.counting = 0;
 	if (!fetch_progress.active)
 		return;
-	fetch_progress_draw(fetch_progress_ms());
+	fetch_progress_draw(clock_mono_ms());
 	fputc('\n', stderr);
 	fetch_progress.active = 0;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "clock.h"
 #include "fetch_report.h"
 #include "log.h"
 #include "sd_notify.h"
@@ -21,15 +22,6 @@ static struct {
 	time_t failing;              /* first error since the last success */
 	char error[96];              /* its text, shortened for STATUS= */
 } fetch_report = {.mode = STORE_STATUS_ONCE};
-
-static long long
-fetch_report_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 fetch_report_init(enum store_status_mode mode, size_t naccounts)
@@ -144,7 +136,7 @@ fetch_report_pulse(void)
 
 	if (usec == 0)
 		return;
-	now = fetch_report_ms();
+	now = clock_mono_ms();
 	if (now - fetch_report.pinged < (long long)(usec / 2000))
 		return;
 	fetch_report.pinged = now;
@@ -161,7 +153,7 @@ fetch_report_progress(uint64_t done, uint64_t total)
 	if (fetch_report.mode != STORE_STATUS_WATCH || fetch_report.ready ||
 	    !sd_notify_enabled())
 		return;
-	now = fetch_report_ms();
+	now = clock_mono_ms();
 	if (fetch_report.extended &&
 	    now - fetch_report.extended < FETCH_REPORT_EXTEND_MS)
 		return;
@@ -177,7 +169,7 @@ fetch_report_progress(uint64_t done, uint64_t total)
 void
 fetch_report_tick(struct store *st, const struct conf_account *a)
 {
-	long long now = fetch_report_ms();
+	long long now = clock_mono_ms();
 	size_t i;
 
 	fetch_report_pulse();

@@ -47,12 +47,6 @@ fetch_super_on_hup(int sig)
 	fetch_super_reload = 1;
 }
 
-static long long
-fetch_super_ms(void)
-{
-	return clock_mono_ms();
-}
-
 static void
 fetch_super_signals(void)
 {
@@ -93,13 +87,13 @@ fetch_super_spawn(const struct conf *conf, struct fetch_super_child *c,
 	if (pid < 0) {
 		log_warn("cannot start the process for account %s",
 		         conf->accounts[i].name);
-		c->start_at = fetch_super_ms() + 5000;
+		c->start_at = clock_mono_ms() + 5000;
 		return;
 	}
 	if (pid == 0)
 		fetch_super_child_main(conf, i, db);
 	c->pid = pid;
-	c->started = fetch_super_ms();
+	c->started = clock_mono_ms();
 }
 
 /* A child ended: decide when (and whether) it comes back. */
@@ -107,7 +101,7 @@ static void
 fetch_super_reap_one(const struct conf *conf, struct fetch_super_child *c,
                      size_t i, int wstatus)
 {
-	long long now = fetch_super_ms();
+	long long now = clock_mono_ms();
 	const char *name = conf->accounts[i].name;
 
 	c->pid = 0;
@@ -208,7 +202,7 @@ static bool
 fetch_super_lock_lost(struct store *st, const struct fetch_super_child *kids,
                       size_t n, long long *checked)
 {
-	long long now = fetch_super_ms();
+	long long now = clock_mono_ms();
 	bool any = false;
 
 	for (size_t i = 0; i < n; i++)
@@ -277,9 +271,9 @@ fetch_super_lock_round(const struct conf *conf, struct store *st,
 	enum otpbox_err err = OTPBOX_OK;
 	size_t held = 0, before = 0;
 
-	if (*tried && fetch_super_ms() - *tried < FETCH_SUPER_STANDBY_MS)
+	if (*tried && clock_mono_ms() - *tried < FETCH_SUPER_STANDBY_MS)
 		return OTPBOX_OK;
-	*tried = fetch_super_ms();
+	*tried = clock_mono_ms();
 	for (size_t i = 0; i < n; i++)
 		before += kids[i].locked;
 	for (size_t i = 0; i < n && !err; i++)
@@ -301,7 +295,7 @@ fetch_super_loop(struct conf **confp, const char *conf_path, const char *db,
 	struct fetch_super_child *kids;
 	struct timespec slice = {0, 100 * 1000000L};
 	size_t n = (*confp)->naccounts;
-	long long checked = fetch_super_ms(), tried = 0;
+	long long checked = clock_mono_ms(), tried = 0;
 	enum otpbox_err err = OTPBOX_OK;
 
 	kids = calloc(n, sizeof(*kids));
@@ -313,7 +307,7 @@ fetch_super_loop(struct conf **confp, const char *conf_path, const char *db,
 		for (size_t i = 0; i < n; i++)
 			if (kids[i].locked && !kids[i].pid &&
 			    !kids[i].disabled &&
-			    fetch_super_ms() >= kids[i].start_at)
+			    clock_mono_ms() >= kids[i].start_at)
 				fetch_super_spawn(*confp, &kids[i], i, db);
 		nanosleep(&slice, NULL);
 		fetch_super_reap(*confp, kids, n);

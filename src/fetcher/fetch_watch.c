@@ -32,18 +32,12 @@ struct fetch_watch {
 	char errbuf[1024];
 };
 
-static long long
-fetch_watch_ms(void)
-{
-	return clock_mono_ms();
-}
-
 /* Whether some bot waits now. Cheap: the waits table is read only after
  * another connection committed (PRAGMA data_version) or every 5 s. */
 static bool
 fetch_watch_waiting(struct fetch_watch *w)
 {
-	long long now = fetch_watch_ms();
+	long long now = clock_mono_ms();
 	int64_t v = 0;
 
 	if (store_data_version(w->st, &v) != OTPBOX_OK)
@@ -61,10 +55,10 @@ fetch_watch_waiting(struct fetch_watch *w)
 static void
 fetch_watch_sleep(struct fetch_watch *w, long long ms)
 {
-	long long end = fetch_watch_ms() + ms;
+	long long end = clock_mono_ms() + ms;
 	struct timespec ts = {0, FETCH_WATCH_SLICE_MS * 1000000L};
 
-	while (!*w->stop && fetch_watch_ms() < end) {
+	while (!*w->stop && clock_mono_ms() < end) {
 		fetch_report_tick(w->st, w->fa->acct);
 		nanosleep(&ts, NULL);
 	}
@@ -79,13 +73,13 @@ fetch_watch_sleep(struct fetch_watch *w, long long ms)
 static void
 fetch_watch_backoff(struct fetch_watch *w, long long ms, long long floor_ms)
 {
-	long long start = fetch_watch_ms(), end = start + ms, now;
+	long long start = clock_mono_ms(), end = start + ms, now;
 	long long fast = FETCH_WATCH_WAITER_BACKOFF_MS;
 	struct timespec ts = {0, FETCH_WATCH_SLICE_MS * 1000000L};
 
 	if (floor_ms > fast)
 		fast = floor_ms;
-	while (!*w->stop && (now = fetch_watch_ms()) < end) {
+	while (!*w->stop && (now = clock_mono_ms()) < end) {
 		if (now - start >= fast && fetch_watch_waiting(w))
 			return;
 		fetch_report_tick(w->st, w->fa->acct);
@@ -102,13 +96,13 @@ fetch_watch_full_due(const struct fetch_watch *w)
 	    (long long)w->conf->fetch.poll_interval_seconds * 1000;
 
 	return w->fa->nfolders > 1 &&
-	       fetch_watch_ms() - w->full_sync_at >= every;
+	       clock_mono_ms() - w->full_sync_at >= every;
 }
 
 static enum otpbox_err
 fetch_watch_full(struct fetch_watch *w, struct imap_client *cl)
 {
-	w->full_sync_at = fetch_watch_ms();
+	w->full_sync_at = clock_mono_ms();
 	return fetch_account_sync_all(w->fa, cl, w->errbuf, sizeof(w->errbuf));
 }
 
@@ -173,12 +167,12 @@ fetch_watch_wait(struct fetch_watch *w, struct imap_client *cl,
 			*why = FETCH_WATCH_FAST;
 			return OTPBOX_OK;
 		}
-		if (fetch_watch_ms() >= until_ms || fetch_watch_full_due(w) ||
+		if (clock_mono_ms() >= until_ms || fetch_watch_full_due(w) ||
 		    fetch_watch_renew_due(w)) {
 			*why = FETCH_WATCH_TIMER;
 			return OTPBOX_OK;
 		}
-		left = until_ms - fetch_watch_ms();
+		left = until_ms - clock_mono_ms();
 		err = imap_client_idle_wait(cl, left < FETCH_WATCH_SLICE_MS
 		                                    ? (int)left
 		                                    : FETCH_WATCH_SLICE_MS);
@@ -197,7 +191,7 @@ static enum otpbox_err
 fetch_watch_idle(struct fetch_watch *w, struct imap_client *cl)
 {
 	long long until =
-	    fetch_watch_ms() + FETCH_WATCH_REIDLE_SECONDS * 1000LL;
+	    clock_mono_ms() + FETCH_WATCH_REIDLE_SECONDS * 1000LL;
 	enum fetch_watch_wake why;
 	enum otpbox_err err;
 
@@ -222,7 +216,7 @@ fetch_watch_poll(struct fetch_watch *w, struct imap_client *cl, bool fast)
 	enum fetch_watch_wake why;
 	enum otpbox_err err;
 
-	err = fetch_watch_wait(w, cl, fetch_watch_ms() + every, !fast, &why);
+	err = fetch_watch_wait(w, cl, clock_mono_ms() + every, !fast, &why);
 	if (err || why == FETCH_WATCH_STOP)
 		return err;
 	return imap_client_simple(cl, "NOOP", w->errbuf, sizeof(w->errbuf));
@@ -231,7 +225,7 @@ fetch_watch_poll(struct fetch_watch *w, struct imap_client *cl, bool fast)
 static void
 fetch_watch_housekeeping(struct fetch_watch *w)
 {
-	long long now = fetch_watch_ms();
+	long long now = clock_mono_ms();
 
 	if (now - w->retention_at < 3600 * 1000LL)
 		return;

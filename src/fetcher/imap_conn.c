@@ -35,12 +35,6 @@ struct imap_conn {
 	char errmsg[256];
 };
 
-static long long
-imap_conn_now_ms(void)
-{
-	return clock_mono_ms();
-}
-
 static int
 imap_conn_left(long long deadline)
 {
@@ -48,7 +42,7 @@ imap_conn_left(long long deadline)
 
 	if (deadline < 0)
 		return -1;
-	left = deadline - imap_conn_now_ms();
+	left = deadline - clock_mono_ms();
 	return left < 0 ? 0 : (int)left;
 }
 
@@ -117,7 +111,7 @@ static enum otpbox_err
 imap_conn_connect(struct imap_conn *c, const struct imap_conn_opts *o)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
-	long long deadline = imap_conn_now_ms() + o->timeout_ms;
+	long long deadline = clock_mono_ms() + o->timeout_ms;
 	char port[16];
 	int rc;
 
@@ -245,7 +239,7 @@ imap_conn_ssl_step(struct imap_conn *c, int rc, long long deadline)
 static enum otpbox_err
 imap_conn_handshake(struct imap_conn *c)
 {
-	long long deadline = imap_conn_now_ms() + c->timeout_ms;
+	long long deadline = clock_mono_ms() + c->timeout_ms;
 	enum otpbox_err err;
 	int rc, step;
 
@@ -397,7 +391,7 @@ imap_conn_write_plain(struct imap_conn *c, const char *p, size_t len,
 enum otpbox_err
 imap_conn_write(struct imap_conn *c, const void *buf, size_t len)
 {
-	long long deadline = imap_conn_now_ms() + c->timeout_ms;
+	long long deadline = clock_mono_ms() + c->timeout_ms;
 
 	if (c->ssl)
 		return imap_conn_write_tls(c, buf, len, deadline);
@@ -478,7 +472,7 @@ imap_conn_read(struct imap_conn *c, void *buf, size_t cap, int timeout_ms,
                size_t *n)
 {
 	long long deadline =
-	    timeout_ms < 0 ? -1 : imap_conn_now_ms() + timeout_ms;
+	    timeout_ms < 0 ? -1 : clock_mono_ms() + timeout_ms;
 
 	enum otpbox_err err;
 

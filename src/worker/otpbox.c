@@ -61,12 +61,6 @@ struct otpbox_call {
 	char claimed_by[OTPBOX_WORKER_MAX + 1];
 };
 
-static int64_t
-otpbox_now_ms(void)
-{
-	return clock_mono_ms();
-}
-
 /* Opens the store for a NULL argument as the command line resolves it:
  * the configured database, with its configured password. */
 static enum otpbox_err
@@ -440,7 +434,7 @@ otpbox_wait_loop(struct otpbox *box, const struct otpbox_call *call,
                  const struct otpbox_wait_opts *opts,
                  struct store_wait_code *found)
 {
-	int64_t deadline = otpbox_now_ms() + opts->timeout_ms, left;
+	int64_t deadline = clock_mono_ms() + opts->timeout_ms, left;
 	enum store_changes_event ev;
 	enum otpbox_err err;
 	bool look;
@@ -457,7 +451,7 @@ otpbox_wait_loop(struct otpbox *box, const struct otpbox_call *call,
 			           : OTPBOX_ERR_NOT_FOUND;
 		if (err != OTPBOX_ERR_NOT_FOUND && err != OTPBOX_ERR_NET)
 			return err;
-		if ((left = deadline - otpbox_now_ms()) <= 0)
+		if ((left = deadline - clock_mono_ms()) <= 0)
 			return err == OTPBOX_ERR_NET ? err : OTPBOX_ERR_TIMEOUT;
 		nap = store_changes_interval_ms(box->st);
 		if (nap > left)

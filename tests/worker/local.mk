@@ -5,10 +5,12 @@ check_PROGRAMS += tests/worker/test_wait tests/worker/test_trust \
 	tests/worker/test_since tests/worker/test_feed \
 	tests/worker/testdb_tool examples/forked_bots
 tests_worker_test_wait_SOURCES = tests/worker/test_wait.c \
+	tests/worker/testbox.c tests/worker/testbox.h \
 	tests/worker/testdb.c tests/worker/testdb.h
 tests_worker_test_wait_CFLAGS = $(TEST_CFLAGS)
 tests_worker_test_wait_LDADD = $(WAIT_TEST_LIBS)
 tests_worker_test_trust_SOURCES = tests/worker/test_trust.c \
+	tests/worker/testbox.c tests/worker/testbox.h \
 	tests/worker/testdb.c tests/worker/testdb.h
 tests_worker_test_trust_CFLAGS = $(TEST_CFLAGS)
 tests_worker_test_trust_LDADD = $(WAIT_TEST_LIBS)

@@ -12,69 +12,11 @@
 #include <unistd.h>
 
 #include "otpbox.h"
+#include "testbox.h"
 #include "testdb.h"
 
 #define TEST_SUITE_NAME "trust"
 #define BOT1 "bot1@x.test"
-
-/* New default options; the test frees them. */
-static struct otpbox_wait_opts *
-test_opts(void)
-{
-	struct otpbox_wait_opts *o = NULL;
-
-	CU_ASSERT_FATAL(otpbox_wait_opts_new(&o) == OTPBOX_OK);
-	return o;
-}
-
-static struct otpbox *
-test_open(const char *path)
-{
-	struct otpbox *box = NULL;
-	char err[256];
-	enum otpbox_err e = otpbox_open(path, &box, err, sizeof(err));
-
-	if (e)
-		fprintf(stderr, "  open %s: %s\n", path, err);
-	CU_ASSERT_FATAL(e == OTPBOX_OK);
-	return box;
-}
-
-/* Claims (or peeks) without waiting; returns the code or NULL. The result
- * is a static copy. */
-static const char *
-test_take(struct otpbox *box, const char *address,
-          const struct otpbox_wait_opts *opts, int peek)
-{
-	static char buf[256];
-	struct otpbox_code *code = NULL;
-	enum otpbox_err e;
-
-	e = peek ? otpbox_peek(box, address, opts, &code)
-	         : otpbox_claim(box, address, opts, &code);
-	if (e && e != OTPBOX_ERR_TIMEOUT)
-		fprintf(stderr, "  %s: %s\n", otpbox_strerror(e),
-		        otpbox_errmsg(box));
-	if (e)
-		return NULL;
-	snprintf(buf, sizeof(buf), "%s", code->code);
-	otpbox_code_free(code);
-	return buf;
-}
-
-/* Waits until n waits are open (the waiter is asleep or about to be). */
-static void
-test_await_waiters(const char *path, int n)
-{
-	int i;
-
-	for (i = 0; i < 2000; i++) {
-		if (testdb_int(path, "SELECT count(*) FROM active_waits") >= n)
-			return;
-		usleep(10000);
-	}
-	CU_FAIL("waiters did not start");
-}
 
 /* Setters refuse bad values and then leave the options as they were: a
  * claim with options whose max-age setter failed still uses the old one. */
@@ -112,7 +54,7 @@ test_opts_setters(void)
 	    {".bank.example", OTPBOX_ERR_USAGE},
 	    {"bank.example\n", OTPBOX_ERR_USAGE},
 	};
-	struct otpbox_wait_opts *o = test_opts();
+	struct otpbox_wait_opts *o = testbox_opts();
 	int64_t now = time(NULL);
 	char path[PATH_MAX];
 	struct otpbox *box;
@@ -143,14 +85,14 @@ test_opts_setters(void)
 	otpbox_wait_opts_free(o);
 	otpbox_wait_opts_free(NULL);
 	/* max_age 100 stays after a refused 0. */
-	o = test_opts();
+	o = testbox_opts();
 	CU_ASSERT(otpbox_wait_opts_set_max_age(o, 100) == OTPBOX_OK);
 	CU_ASSERT(otpbox_wait_opts_set_max_age(o, 0) == OTPBOX_ERR_USAGE);
 	testdb_create(path);
 	testdb_add(path, BOT1, "code", "818181", now - 200, now);
-	box = test_open(path);
+	box = testbox_open(path);
 	TEST_EXPECT_STR("refused setter leaves max_age",
-	                test_take(box, BOT1, o, 1), NULL);
+	                testbox_take(box, BOT1, o, 1), NULL);
 	otpbox_close(box);
 	testdb_remove(path);
 	otpbox_wait_opts_free(o);
@@ -279,7 +221,7 @@ test_filter_table(void)
 
 	for (i = 0; i < sizeof(filter_cases) / sizeof(filter_cases[0]); i++) {
 		const struct filter_case *c = &filter_cases[i];
-		struct otpbox_wait_opts *o = test_opts();
+		struct otpbox_wait_opts *o = testbox_opts();
 		int64_t now = time(NULL), id;
 		char path[PATH_MAX], want[64];
 		struct otpbox *box;
@@ -299,10 +241,10 @@ test_filter_table(void)
 		          OTPBOX_OK);
 		CU_ASSERT(otpbox_wait_opts_set_authenticated(
 		              o, c->authenticated) == OTPBOX_OK);
-		box = test_open(path);
-		TEST_EXPECT_STR(c->name, test_take(box, BOT1, o, 1),
+		box = testbox_open(path);
+		TEST_EXPECT_STR(c->name, testbox_take(box, BOT1, o, 1),
 		                c->want_code);
-		TEST_EXPECT_STR(c->name, test_take(box, BOT1, o, 0),
+		TEST_EXPECT_STR(c->name, testbox_take(box, BOT1, o, 0),
 		                c->want_code);
 		if (!c->want_code) {
 			snprintf(want, sizeof(want), "filtered %s",
@@ -325,7 +267,7 @@ test_filter_table(void)
 static void
 test_filter_explained(void)
 {
-	struct otpbox_wait_opts *o = test_opts();
+	struct otpbox_wait_opts *o = testbox_opts();
 	struct otpbox_code *code = NULL;
 	int64_t now = time(NULL), id;
 	char path[PATH_MAX];
@@ -338,7 +280,7 @@ test_filter_explained(void)
 	CU_ASSERT(otpbox_wait_opts_add_from(o, "*@*.bank.example") ==
 	          OTPBOX_OK);
 	CU_ASSERT(otpbox_wait_opts_set_timeout_ms(o, 0) == OTPBOX_OK);
-	box = test_open(path);
+	box = testbox_open(path);
 	TEST_EXPECT_INT("refused", otpbox_wait(box, BOT1, o, &code),
 	                OTPBOX_ERR_TIMEOUT);
 	CU_ASSERT(strstr(otpbox_errmsg(box), "filter --from refused message") !=
@@ -360,7 +302,7 @@ test_filter_explained(void)
 static void
 test_forged_then_genuine(void)
 {
-	struct otpbox_wait_opts *o = test_opts();
+	struct otpbox_wait_opts *o = testbox_opts();
 	struct otpbox_code *code = NULL;
 	char path[PATH_MAX];
 	struct otpbox *box;
@@ -372,7 +314,7 @@ test_forged_then_genuine(void)
 	pid = fork();
 	CU_ASSERT_FATAL(pid >= 0);
 	if (pid == 0) {
-		test_await_waiters(path, 1);
+		testbox_await_waiters(path, 1);
 		id = testdb_add(path, BOT1, "code", "666666", time(NULL),
 		                time(NULL));
 		testdb_sender(path, id, "no-reply@bank.example", 0, NULL, 0);
@@ -387,7 +329,7 @@ test_forged_then_genuine(void)
 	CU_ASSERT(otpbox_wait_opts_add_from(o, "bank.example") == OTPBOX_OK);
 	CU_ASSERT(otpbox_wait_opts_set_authenticated(o, 1) == OTPBOX_OK);
 	CU_ASSERT(otpbox_wait_opts_set_timeout_ms(o, 10000) == OTPBOX_OK);
-	box = test_open(path);
+	box = testbox_open(path);
 	TEST_EXPECT_INT("waited", otpbox_wait(box, BOT1, o, &code), OTPBOX_OK);
 	TEST_EXPECT_STR("the genuine code", code ? code->code : NULL, "777777");
 	TEST_EXPECT_STR("sender", code ? code->sender_address : NULL,
@@ -411,20 +353,20 @@ test_copies_one_claim(void)
 	struct otpbox *box;
 
 	testdb_create(path);
-	box = test_open(path);
+	box = testbox_open(path);
 	old = testdb_add(path, BOT1, "code", "100000", now - 50, now - 50);
 	first = testdb_add(path, BOT1, "code", "121212", now - 20, now - 20);
-	TEST_EXPECT_STR("claim", test_take(box, BOT1, NULL, 0), "121212");
+	TEST_EXPECT_STR("claim", testbox_take(box, BOT1, NULL, 0), "121212");
 	copy = testdb_add(path, BOT1, "code", "121212", now - 20, now);
 	testdb_sender(path, copy, NULL, 0, NULL, first);
 	TEST_EXPECT_STR("the copy is claimed too",
-	                test_take(box, BOT1, NULL, 0), NULL);
+	                testbox_take(box, BOT1, NULL, 0), NULL);
 	copy = testdb_add(path, BOT1, "code", "100000", now - 50, now);
 	testdb_sender(path, copy, NULL, 0, NULL, old);
 	TEST_EXPECT_STR("a copy of a superseded message",
-	                test_take(box, BOT1, NULL, 0), NULL);
+	                testbox_take(box, BOT1, NULL, 0), NULL);
 	testdb_add(path, BOT1, "code", "131313", now - 5, now);
-	TEST_EXPECT_STR("a resend", test_take(box, BOT1, NULL, 0), "131313");
+	TEST_EXPECT_STR("a resend", testbox_take(box, BOT1, NULL, 0), "131313");
 	TEST_EXPECT_STR("copies: second wait",
 	                testdb_text(path, "SELECT reason FROM missed_otps"
 	                                  " ORDER BY wait_id LIMIT 1"),
@@ -442,12 +384,12 @@ test_copies_unclaimed(void)
 	struct otpbox *box;
 
 	testdb_create(path);
-	box = test_open(path);
+	box = testbox_open(path);
 	first = testdb_add(path, BOT1, "code", "141414", now - 20, now);
 	copy = testdb_add(path, BOT1, "code", "141414", now - 20, now);
 	testdb_sender(path, copy, NULL, 0, NULL, first);
-	TEST_EXPECT_STR("first claim", test_take(box, BOT1, NULL, 0), "141414");
-	TEST_EXPECT_STR("no second claim", test_take(box, BOT1, NULL, 0), NULL);
+	TEST_EXPECT_STR("first claim", testbox_take(box, BOT1, NULL, 0), "141414");
+	TEST_EXPECT_STR("no second claim", testbox_take(box, BOT1, NULL, 0), NULL);
 	otpbox_close(box);
 	testdb_remove(path);
 }
@@ -462,12 +404,12 @@ test_future_claim(void)
 	struct otpbox *box;
 
 	testdb_create(path);
-	box = test_open(path);
+	box = testbox_open(path);
 	testdb_add(path, BOT1, "code", "151515", now + 3600, now - 10);
-	TEST_EXPECT_STR("future-dated code", test_take(box, BOT1, NULL, 0),
+	TEST_EXPECT_STR("future-dated code", testbox_take(box, BOT1, NULL, 0),
 	                "151515");
 	testdb_add(path, BOT1, "code", "161616", now - 5, now - 5);
-	TEST_EXPECT_STR("a later code", test_take(box, BOT1, NULL, 0),
+	TEST_EXPECT_STR("a later code", testbox_take(box, BOT1, NULL, 0),
 	                "161616");
 	otpbox_close(box);
 	testdb_remove(path);
@@ -508,10 +450,10 @@ test_measured_skew(void)
 			           now - 500 + j * 60);
 		testdb_add(path, BOT1, "code", "171717", since - cases[i].early,
 		           now);
-		o = test_opts();
+		o = testbox_opts();
 		CU_ASSERT(otpbox_wait_opts_set_since(o, since) == OTPBOX_OK);
-		box = test_open(path);
-		TEST_EXPECT_STR(cases[i].name, test_take(box, BOT1, o, 0),
+		box = testbox_open(path);
+		TEST_EXPECT_STR(cases[i].name, testbox_take(box, BOT1, o, 0),
 		                cases[i].want);
 		otpbox_close(box);
 		otpbox_wait_opts_free(o);

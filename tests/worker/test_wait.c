@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "otpbox.h"
+#include "testbox.h"
 #include "testdb.h"
 
 #define TEST_SUITE_NAME "wait"
@@ -192,51 +193,6 @@ static const struct window_case window_cases[] = {
      "000123"},
 };
 
-/* New default options; the test frees them. */
-static struct otpbox_wait_opts *
-test_opts(void)
-{
-	struct otpbox_wait_opts *o = NULL;
-
-	CU_ASSERT_FATAL(otpbox_wait_opts_new(&o) == OTPBOX_OK);
-	return o;
-}
-
-static struct otpbox *
-test_open(const char *path)
-{
-	struct otpbox *box = NULL;
-	char err[256];
-	enum otpbox_err e = otpbox_open(path, &box, err, sizeof(err));
-
-	if (e)
-		fprintf(stderr, "  open %s: %s\n", path, err);
-	CU_ASSERT_FATAL(e == OTPBOX_OK);
-	return box;
-}
-
-/* Claims (or peeks) without waiting; returns the code or NULL. The result
- * is a static copy. */
-static const char *
-test_take(struct otpbox *box, const char *address,
-          const struct otpbox_wait_opts *opts, int peek)
-{
-	static char buf[256];
-	struct otpbox_code *code = NULL;
-	enum otpbox_err e;
-
-	e = peek ? otpbox_peek(box, address, opts, &code)
-	         : otpbox_claim(box, address, opts, &code);
-	if (e && e != OTPBOX_ERR_TIMEOUT)
-		fprintf(stderr, "  %s: %s\n", otpbox_strerror(e),
-		        otpbox_errmsg(box));
-	if (e)
-		return NULL;
-	snprintf(buf, sizeof(buf), "%s", code->code);
-	otpbox_code_free(code);
-	return buf;
-}
-
 static void
 test_window_table(void)
 {
@@ -244,7 +200,7 @@ test_window_table(void)
 
 	for (i = 0; i < sizeof(window_cases) / sizeof(window_cases[0]); i++) {
 		const struct window_case *c = &window_cases[i];
-		struct otpbox_wait_opts *o = test_opts();
+		struct otpbox_wait_opts *o = testbox_opts();
 		int64_t now = time(NULL);
 		char path[PATH_MAX];
 		struct otpbox *box;
@@ -261,12 +217,12 @@ test_window_table(void)
 		if (c->max_age)
 			CU_ASSERT(otpbox_wait_opts_set_max_age(o, c->max_age) ==
 			          OTPBOX_OK);
-		box = test_open(path);
-		TEST_EXPECT_STR(c->name, test_take(box, c->ask, o, 0),
+		box = testbox_open(path);
+		TEST_EXPECT_STR(c->name, testbox_take(box, c->ask, o, 0),
 		                c->want_code);
 		/* Whatever was handed out is never handed out again. */
 		if (c->want_code)
-			TEST_EXPECT_STR(c->name, test_take(box, c->ask, o, 0),
+			TEST_EXPECT_STR(c->name, testbox_take(box, c->ask, o, 0),
 			                NULL);
 		otpbox_close(box);
 		otpbox_wait_opts_free(o);
@@ -284,15 +240,15 @@ test_claimed_never_again(void)
 	struct otpbox *box;
 
 	testdb_create(path);
-	box = test_open(path);
+	box = testbox_open(path);
 	testdb_add(path, BOT1, "code", "100001", now - 20, now);
-	TEST_EXPECT_STR("first claim", test_take(box, BOT1, NULL, 0), "100001");
-	TEST_EXPECT_STR("second claim", test_take(box, BOT1, NULL, 0), NULL);
+	TEST_EXPECT_STR("first claim", testbox_take(box, BOT1, NULL, 0), "100001");
+	TEST_EXPECT_STR("second claim", testbox_take(box, BOT1, NULL, 0), NULL);
 	testdb_add(path, BOT1, "code", "100000", now - 40, now);
-	TEST_EXPECT_STR("older code stored late", test_take(box, BOT1, NULL, 0),
+	TEST_EXPECT_STR("older code stored late", testbox_take(box, BOT1, NULL, 0),
 	                NULL);
 	testdb_add(path, BOT1, "code", "100002", now - 5, now);
-	TEST_EXPECT_STR("resent code", test_take(box, BOT1, NULL, 0), "100002");
+	TEST_EXPECT_STR("resent code", testbox_take(box, BOT1, NULL, 0), "100002");
 	otpbox_close(box);
 	testdb_remove(path);
 }
@@ -305,10 +261,10 @@ test_peek(void)
 	struct otpbox *box;
 
 	testdb_create(path);
-	box = test_open(path);
+	box = testbox_open(path);
 	testdb_add(path, BOT1, "code", "424242", now - 5, now);
-	TEST_EXPECT_STR("peek", test_take(box, BOT1, NULL, 1), "424242");
-	TEST_EXPECT_STR("peek again", test_take(box, BOT1, NULL, 1), "424242");
+	TEST_EXPECT_STR("peek", testbox_take(box, BOT1, NULL, 1), "424242");
+	TEST_EXPECT_STR("peek again", testbox_take(box, BOT1, NULL, 1), "424242");
 	TEST_EXPECT_INT("peek claims nothing",
 	                testdb_int(path, "SELECT count(*) FROM codes"
 	                                 " WHERE claimed_at IS NOT NULL"),
@@ -317,9 +273,9 @@ test_peek(void)
 	                testdb_text(path, "SELECT outcome"
 	                                  " FROM waits WHERE id = 1"),
 	                "peeked");
-	TEST_EXPECT_STR("claim after peek", test_take(box, BOT1, NULL, 0),
+	TEST_EXPECT_STR("claim after peek", testbox_take(box, BOT1, NULL, 0),
 	                "424242");
-	TEST_EXPECT_STR("peek after claim", test_take(box, BOT1, NULL, 1),
+	TEST_EXPECT_STR("peek after claim", testbox_take(box, BOT1, NULL, 1),
 	                NULL);
 	otpbox_close(box);
 	testdb_remove(path);
@@ -330,13 +286,13 @@ static void
 test_audit_row(void)
 {
 	struct otpbox_code *code = NULL;
-	struct otpbox_wait_opts *o = test_opts();
+	struct otpbox_wait_opts *o = testbox_opts();
 	int64_t now = time(NULL);
 	char path[PATH_MAX], sql[256];
 	struct otpbox *box;
 
 	testdb_create(path);
-	box = test_open(path);
+	box = testbox_open(path);
 	testdb_add(path, "Bot7@X.test", "code", "707070", now - 5, now);
 	CU_ASSERT(otpbox_wait_opts_set_worker(o, "bot-7") == OTPBOX_OK);
 	CU_ASSERT_FATAL(otpbox_wait(box, "BOT7@x.test", o, &code) == OTPBOX_OK);
@@ -364,20 +320,6 @@ test_audit_row(void)
 	testdb_remove(path);
 }
 
-/* Waits until n waits are open (the waiters are asleep or about to be). */
-static void
-test_await_waiters(const char *path, int n)
-{
-	int i;
-
-	for (i = 0; i < 2000; i++) {
-		if (testdb_int(path, "SELECT count(*) FROM active_waits") >= n)
-			return;
-		usleep(10000);
-	}
-	CU_FAIL("waiters did not start");
-}
-
 /* Child: waits for address and writes the code (or "-") to fd. */
 static void
 test_child_wait(const char *path, const char *address, int timeout_ms, int fd)
@@ -389,7 +331,7 @@ test_child_wait(const char *path, const char *address, int timeout_ms, int fd)
 	int st = 2;
 
 	if (otpbox_open(path, &box, NULL, 0) == OTPBOX_OK) {
-		o = test_opts();
+		o = testbox_opts();
 		(void)otpbox_wait_opts_set_timeout_ms(o, timeout_ms);
 		st = otpbox_wait(box, address, o, &code) ? 1 : 0;
 	}
@@ -444,7 +386,7 @@ test_late_arrival(void)
 	CU_ASSERT_FATAL(pipe(fds) == 0);
 	pid = test_fork_waiter(path, BOT1, 60000, fds[1]);
 	close(fds[1]);
-	test_await_waiters(path, 1);
+	testbox_await_waiters(path, 1);
 	usleep(200000); /* past its first look: asleep */
 	testdb_add(path, "bot9@x.test", "code", "999999", time(NULL),
 	           time(NULL));
@@ -501,7 +443,7 @@ test_claim_race(void)
 	for (i = 0; i < WAITERS; i++)
 		pids[i] = test_fork_waiter(path, BOT1, 3000, fds[1]);
 	close(fds[1]);
-	test_await_waiters(path, WAITERS);
+	testbox_await_waiters(path, WAITERS);
 	for (i = 0; i < CODES; i++) {
 		snprintf(code, sizeof(code), "90000%d", i);
 		testdb_add(path, BOT1, "code", code, now + i, now + i);
@@ -579,7 +521,7 @@ test_no_snapshot_while_asleep(void)
 	CU_ASSERT_FATAL(pipe(fds) == 0);
 	pid = test_fork_waiter(path, BOT1, 60000, fds[1]);
 	close(fds[1]);
-	test_await_waiters(path, 1);
+	testbox_await_waiters(path, 1);
 	testdb_add(path, "decoy@x.test", "code", "111", time(NULL), time(NULL));
 	usleep(100000);
 	TEST_EXPECT_INT("checkpoint not blocked",
@@ -596,13 +538,13 @@ static void
 test_cancel(void)
 {
 	struct otpbox_code *code = NULL;
-	struct otpbox_wait_opts *o = test_opts();
+	struct otpbox_wait_opts *o = testbox_opts();
 	char path[PATH_MAX];
 	struct otpbox *box;
 	int fds[2];
 
 	testdb_create(path);
-	box = test_open(path);
+	box = testbox_open(path);
 	CU_ASSERT_FATAL(pipe(fds) == 0);
 	CU_ASSERT(write(fds[1], "x", 1) == 1);
 	CU_ASSERT(otpbox_wait_opts_set_cancel_fd(o, fds[0]) == OTPBOX_OK);
@@ -682,7 +624,7 @@ test_addresses(void)
 		                otpbox_address_check(cases[i].address),
 		                cases[i].want);
 	testdb_create(path);
-	box = test_open(path);
+	box = testbox_open(path);
 	TEST_EXPECT_INT("wait refuses a bad address",
 	                otpbox_claim(box, "bot1", NULL, &code),
 	                OTPBOX_ERR_BAD_ADDRESS);
@@ -698,8 +640,8 @@ static const char *
 test_missed(const char *path, const char *address, enum otpbox_want want)
 {
 	struct otpbox_code *code = NULL;
-	struct otpbox_wait_opts *o = test_opts();
-	struct otpbox *box = test_open(path);
+	struct otpbox_wait_opts *o = testbox_opts();
+	struct otpbox *box = testbox_open(path);
 	enum otpbox_err e;
 	char sql[256];
 
@@ -736,8 +678,8 @@ test_missed_reasons(void)
 	TEST_EXPECT_STR("no_code: a code, but a link was wanted",
 	                test_missed(path, "c@x.test", OTPBOX_WANT_LINK),
 	                "no_code");
-	box = test_open(path);
-	TEST_EXPECT_STR("other claims", test_take(box, "c@x.test", NULL, 0),
+	box = testbox_open(path);
+	TEST_EXPECT_STR("other claims", testbox_take(box, "c@x.test", NULL, 0),
 	                "313131");
 	otpbox_close(box);
 	TEST_EXPECT_STR("claimed_by_other",

@@ -167,7 +167,7 @@ dovecot_start()
 	DOVECOT_CA=$DOVECOT_DIR/ca.pem
 	DOVECOT_OTHER_CA=$DOVECOT_DIR/other-ca.pem
 	(umask 077 && printf '%s\n' "$DOVECOT_PASSWORD" >"$DOVECOT_DIR/password")
-	trap 'dovecot_stop; dovecot_cleanup_dir; \
+	trap 'dovecot_finish; \
 		if type test_cleanup >/dev/null 2>&1; then test_cleanup; fi' EXIT
 	trap 'exit 130' INT TERM
 	dovecot_make_certs || { echo "openssl failed" >&2; return 1; }
@@ -216,6 +216,14 @@ dovecot_cleanup_dir()
 	if [ -n "${DOVECOT_DIR:-}" ] && [ -z "${DOVECOT_KEEP:-}" ]; then
 		rm -rf "$DOVECOT_DIR"
 	fi
+}
+
+# dovecot_finish: stops the server and removes its directory; a test's own
+# EXIT trap calls it (dovecot_start's trap does, until replaced).
+dovecot_finish()
+{
+	dovecot_stop
+	dovecot_cleanup_dir
 }
 
 dovecot_restart()

@@ -26,7 +26,7 @@ cleanup()
 	done
 	wait 2>/dev/null
 	backend_stop
-	dovecot_stop
+	dovecot_finish
 	test_cleanup
 }
 trap cleanup EXIT

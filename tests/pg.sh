@@ -188,8 +188,7 @@ SQL
 pg_start()
 {
 	trap 'pg_stop; pg_cleanup_dir; \
-		if type dovecot_stop >/dev/null 2>&1; then dovecot_stop; \
-		dovecot_cleanup_dir; fi; \
+		if type dovecot_finish >/dev/null 2>&1; then dovecot_finish; fi; \
 		if type test_cleanup >/dev/null 2>&1; then test_cleanup; fi' EXIT
 	trap 'exit 130' INT TERM
 	pg_init || return 1

@@ -23,7 +23,7 @@ cleanup()
 	[ -n "$fetch_pid" ] && kill "$fetch_pid" 2>/dev/null
 	wait 2>/dev/null
 	backend_stop
-	dovecot_stop
+	dovecot_finish
 	test_cleanup
 }
 trap cleanup EXIT

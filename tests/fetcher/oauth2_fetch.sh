@@ -38,7 +38,7 @@ chmod 644 "$TOKEN_DIR/dovecot-oauth2.conf.ext"
 DOVECOT_EXTRA_CONF=$T/dovecot-extra.conf
 dovecot_start || { echo "cannot start dovecot"; exit 99; }
 # dovecot_start set its own trap; stop everything we started.
-trap 'watch_stop; oauth2_server_stop; dovecot_stop; dovecot_cleanup_dir;
+trap 'watch_stop; oauth2_server_stop; dovecot_finish;
 	test_cleanup' EXIT
 
 q() { sqlite3 "$DB" "$1"; }

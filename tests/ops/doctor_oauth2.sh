@@ -34,7 +34,7 @@ EXTRA
 chmod 644 "$TOKEN_DIR/dovecot-oauth2.conf.ext"
 DOVECOT_EXTRA_CONF=$T/dovecot-extra.conf
 dovecot_start || { echo "cannot start dovecot"; exit 99; }
-trap 'oauth2_server_stop; dovecot_stop; dovecot_cleanup_dir; test_cleanup' EXIT
+trap 'oauth2_server_stop; dovecot_finish; test_cleanup' EXIT
 
 py() { python3 -c "import json,sys; j=json.load(open('$T/out')); print($1)"; }
 expect_eq()

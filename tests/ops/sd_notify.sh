@@ -13,7 +13,7 @@ DB=$T/otpbox.db
 CONF=$T/otpbox.conf
 dovecot_conf "$CONF"
 WATCH= LISTEN=
-trap 'for p in $WATCH $LISTEN; do kill "$p" 2>/dev/null; done; dovecot_stop; test_cleanup' EXIT
+trap 'for p in $WATCH $LISTEN; do kill "$p" 2>/dev/null; done; dovecot_finish; test_cleanup' EXIT
 
 # listen ADDRESS FILE: records each datagram as one line (newlines as |).
 listen()

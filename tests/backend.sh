@@ -7,8 +7,9 @@
 # cluster). Sourced after tests/lib.sh and, when used, tests/dovecot.sh.
 #   backend_require   skip (exit 77) when the chosen backend is missing
 #   backend_start     DB (the --db string) and BACKEND (sqlite or
-#                     postgresql) set; q SQL prints the result rows;
-#                     BACKEND_PG_CONNECTIONS raises max_connections
+#                     postgresql) set, BACKEND printed to the log; q SQL
+#                     prints the result rows; BACKEND_PG_CONNECTIONS
+#                     raises max_connections
 #   backend_stop      stop the server (PostgreSQL)
 BACKEND=sqlite
 BACKEND_URI=
@@ -37,6 +38,7 @@ backend_require()
 
 backend_start()
 {
+	echo "store: $BACKEND"
 	if [ "$BACKEND" = sqlite ]; then
 		DB=$TEST_DIR/otpbox.db
 		return 0

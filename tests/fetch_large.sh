@@ -3,15 +3,20 @@
 # Large messages against the real Dovecot: a 300 KB header does not push
 # the code in the body out of reach, a 5 MB attachment is never
 # downloaded, and small messages still come in one round trip.
+# OTPBOX_TEST_DB picks the store (tests/backend.sh; fetch_large_pg.sh).
 . "${OTPBOX_SRCDIR:-.}/tests/lib.sh"
 . "${OTPBOX_SRCDIR:-.}/tests/dovecot.sh"
+# Needs an empty store: a postgresql:// URI is not used as given.
+BACKEND_PRIVATE=1
+. "${OTPBOX_SRCDIR:-.}/tests/backend.sh"
 dovecot_require
+backend_require
 dovecot_start || { echo "cannot start dovecot"; exit 99; }
 T=$TEST_DIR
-DB=$T/otpbox.db
+backend_start || { echo "cannot start the database"; exit 99; }
+trap 'backend_stop; dovecot_finish; test_cleanup' EXIT
 CONF=$T/otpbox.conf
 dovecot_conf "$CONF"
-q() { sqlite3 "$DB" "$1" 2>/dev/null; }
 
 expect_eq()
 {

@@ -2,23 +2,27 @@
 # SPDX-License-Identifier: MIT
 # otpbox fetch --watch loses its server while a bot waits: it retries
 # about every second (not on a doubling 1, 2, 4, 8 s back-off), so the
-# code is stored soon after the server is back.
+# code is stored soon after the server is back. OTPBOX_TEST_DB picks the
+# store (tests/backend.sh; fetch_reconnect_pg.sh).
 . "${OTPBOX_SRCDIR:-.}/tests/lib.sh"
 . "${OTPBOX_SRCDIR:-.}/tests/dovecot.sh"
+# Needs an empty store: a postgresql:// URI is not used as given.
+BACKEND_PRIVATE=1
+. "${OTPBOX_SRCDIR:-.}/tests/backend.sh"
 dovecot_require
+backend_require
 dovecot_start || { echo "cannot start dovecot"; exit 99; }
 T=$TEST_DIR
-DB=$T/otpbox.db
+backend_start || { echo "cannot start the database"; exit 99; }
 CONF=$T/otpbox.conf
 dovecot_conf "$CONF"
-q() { sqlite3 "$DB" "$1" 2>/dev/null; }
 WATCH=
 
 # until_eq SQL WANT SECONDS: polls the database; WAITED_MS is printed only.
 until_eq()
 {
 	i=0
-	while [ "$(q "$1")" != "$2" ] && [ $i -lt $(($3 * 20)) ]; do
+	while [ "$(q "$1" 2>/dev/null)" != "$2" ] && [ $i -lt $(($3 * 20)) ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
@@ -33,7 +37,7 @@ stop_watch()
 	wait "$WATCH"
 	WATCH=
 }
-trap 'stop_watch; dovecot_stop; dovecot_cleanup_dir; test_cleanup' EXIT
+trap 'stop_watch; backend_stop; dovecot_finish; test_cleanup' EXIT
 
 dovecot_make_mail "$T/m1.eml" bot1@bots.test 411111 reconnect.1
 dovecot_deliver "$T/m1.eml"

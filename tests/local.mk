@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # tests: what the areas' tests share (the shell library, the private
 # Dovecot, the scripted IMAP server) and the whole-program checks.
-EXTRA_DIST += tests/local.mk tests/lib.sh tests/dovecot.sh tests/backend.sh tests/cunit_main.h
+EXTRA_DIST += tests/local.mk tests/lib.sh tests/dovecot.sh tests/backend.sh tests/on_pg.sh \
+	tests/cunit_main.h
 TESTS += tests/cli.sh tests/format_check.sh
 EXTRA_DIST += tests/cli.sh tests/format_check.sh
 

@@ -6,6 +6,9 @@ TESTS += tests/fetch_once.sh tests/fetch_transcripts.sh tests/fetch_watch.sh \
 EXTRA_DIST += tests/fetcher/local.mk tests/fetch_once.sh \
 	tests/fetch_transcripts.sh tests/fetch_watch.sh tests/fetch_reconnect.sh \
 	tests/fetch_large.sh tests/fetch_exchange.sh
+# the same on PostgreSQL (tests/on_pg.sh)
+TESTS += tests/fetch_reconnect_pg.sh tests/fetch_large_pg.sh
+EXTRA_DIST += tests/fetch_reconnect_pg.sh tests/fetch_large_pg.sh
 
 check_PROGRAMS += tests/fetcher/test_fetch_parts
 TESTS += tests/fetcher/test_fetch_parts

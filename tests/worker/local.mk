@@ -33,9 +33,9 @@ TESTS += tests/worker/test_wait tests/worker/test_trust \
 	tests/worker/wait_cli.sh tests/worker/forked_bots.sh \
 	tests/worker/sql_claim.sh tests/worker/wait_fetch.sh \
 	tests/worker/wait_fetch_pg.sh tests/worker/claim_race_pg.sh \
-	tests/worker/wait_trust.sh
+	tests/worker/wait_trust.sh tests/worker/wait_trust_pg.sh
 EXTRA_DIST += tests/worker/local.mk tests/worker/wait_cli.sh \
 	tests/worker/forked_bots.sh tests/worker/sql_claim.sh \
 	tests/worker/sql_claim.py tests/worker/wait_fetch.sh \
 	tests/worker/wait_fetch_pg.sh tests/worker/claim_race_pg.sh \
-	tests/worker/wait_trust.sh
+	tests/worker/wait_trust.sh tests/worker/wait_trust_pg.sh

@@ -1,0 +1,4 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# wait_trust.sh with the store in PostgreSQL (tests/on_pg.sh).
+exec sh "${OTPBOX_SRCDIR:-.}/tests/on_pg.sh" tests/worker/wait_trust.sh

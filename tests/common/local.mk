@@ -26,7 +26,8 @@ tests_common_test_store_backend_LDADD = $(TEST_LIBS)
 tests_common_test_store_feed_SOURCES = tests/common/test_store_feed.c
 tests_common_test_store_feed_CFLAGS = $(TEST_CFLAGS)
 tests_common_test_store_feed_LDADD = $(TEST_LIBS)
-tests_common_test_store_fetch_SOURCES = tests/common/test_store_fetch.c
+tests_common_test_store_fetch_SOURCES = tests/common/test_store_fetch.c \
+	tests/common/tmpstore.c tests/common/tmpstore.h
 tests_common_test_store_fetch_CFLAGS = $(TEST_CFLAGS)
 tests_common_test_store_fetch_LDADD = $(TEST_LIBS)
 tests_common_test_extract_SOURCES = tests/common/test_extract.c
@@ -57,7 +58,8 @@ tests_common_test_authres_LDADD = $(TEST_LIBS)
 # fetcher heartbeats, status figures and health rules; log priorities
 check_PROGRAMS += tests/common/test_status tests/common/test_log
 TESTS += tests/common/test_status tests/common/test_log
-tests_common_test_status_SOURCES = tests/common/test_status.c
+tests_common_test_status_SOURCES = tests/common/test_status.c \
+	tests/common/tmpstore.c tests/common/tmpstore.h
 tests_common_test_status_CFLAGS = $(TEST_CFLAGS)
 tests_common_test_status_LDADD = $(TEST_LIBS)
 tests_common_test_log_SOURCES = tests/common/test_log.c

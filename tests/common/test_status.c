@@ -10,55 +10,7 @@
 
 #include "status_health.h"
 #include "store_status.h"
-
-static char test_dir[64];
-static char test_db[128];
-
-static struct store *
-test_open(void)
-{
-	struct store *st = NULL;
-	char errbuf[256];
-
-	if (!test_dir[0]) {
-		snprintf(test_dir, sizeof(test_dir), "/tmp/otpbox-ss.XXXXXX");
-		CU_ASSERT_FATAL(mkdtemp(test_dir) != NULL);
-		snprintf(test_db, sizeof(test_db), "%s/db", test_dir);
-	}
-	CU_ASSERT_FATAL(store_open(test_db, true, &st, errbuf,
-	                           sizeof(errbuf)) == OTPBOX_OK);
-	return st;
-}
-
-static long long
-test_int(const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	long long v = -1;
-
-	CU_ASSERT_FATAL(sqlite3_open(test_db, &db) == SQLITE_OK);
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_type(s, 0) == SQLITE_NULL
-		        ? -2
-		        : sqlite3_column_int64(s, 0);
-	else
-		fprintf(stderr, "  query failed: %s\n", sqlite3_errmsg(db));
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
-}
-
-static void
-test_exec(const char *sql)
-{
-	sqlite3 *db = NULL;
-
-	CU_ASSERT_FATAL(sqlite3_open(test_db, &db) == SQLITE_OK);
-	CU_ASSERT(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
-	sqlite3_close(db);
-}
+#include "tmpstore.h"
 
 /* Successive beats on one row: when each one writes, and what the row
  * says afterwards (-2: NULL). */
@@ -91,7 +43,7 @@ static const struct beat_case beat_cases[] = {
 static void
 test_beats(void)
 {
-	struct store *st = test_open();
+	struct store *st = tmpstore_open();
 	struct store_status_beat b = {
 	    .account = "acct", .folder = "INBOX", .mode = STORE_STATUS_WATCH};
 	char name[64];
@@ -109,19 +61,19 @@ test_beats(void)
 		TEST_EXPECT_INT(name, written, c->written);
 		snprintf(name, sizeof(name), "case %zu success_at", i);
 		TEST_EXPECT_INT(name,
-		                test_int("SELECT success_at FROM fetch_status"),
+		                tmpstore_int("SELECT success_at FROM fetch_status"),
 		                c->success_at);
 		snprintf(name, sizeof(name), "case %zu error_since", i);
 		TEST_EXPECT_INT(
-		    name, test_int("SELECT error_since FROM fetch_status"),
+		    name, tmpstore_int("SELECT error_since FROM fetch_status"),
 		    c->error_since);
 		snprintf(name, sizeof(name), "case %zu error_at", i);
 		TEST_EXPECT_INT(name,
-		                test_int("SELECT error_at FROM fetch_status"),
+		                tmpstore_int("SELECT error_at FROM fetch_status"),
 		                c->error_at);
 	}
 	TEST_EXPECT_INT("one row",
-	                test_int("SELECT count(*) FROM fetch_status"), 1);
+	                tmpstore_int("SELECT count(*) FROM fetch_status"), 1);
 	/* a failure without words still records one, and compares safely */
 	b.event = STORE_STATUS_FAILED;
 	b.error = NULL;
@@ -130,10 +82,10 @@ test_beats(void)
 	CU_ASSERT(store_status_beat(st, &b, 201, &written) == OTPBOX_OK);
 	TEST_EXPECT_INT("same wordless error not rewritten", written, 0);
 	TEST_EXPECT_INT("wordless error text",
-	                test_int("SELECT error = 'unknown error' FROM "
+	                tmpstore_int("SELECT error = 'unknown error' FROM "
 	                         "fetch_status"),
 	                1);
-	TEST_EXPECT_INT("pid", test_int("SELECT pid FROM fetch_status"),
+	TEST_EXPECT_INT("pid", tmpstore_int("SELECT pid FROM fetch_status"),
 	                getpid());
 	store_close(st);
 }
@@ -147,29 +99,29 @@ test_beats_across_runs(void)
 	    .account = "cron", .folder = "INBOX", .mode = STORE_STATUS_ONCE};
 	struct store *st;
 
-	st = test_open();
+	st = tmpstore_open();
 	b.event = STORE_STATUS_SYNCED;
 	CU_ASSERT(store_status_beat(st, &b, 1000, NULL) == OTPBOX_OK);
 	store_close(st);
-	st = test_open();
+	st = tmpstore_open();
 	b.event = STORE_STATUS_FAILED;
 	b.error = "down";
 	CU_ASSERT(store_status_beat(st, &b, 1060, NULL) == OTPBOX_OK);
 	store_close(st);
-	st = test_open();
+	st = tmpstore_open();
 	CU_ASSERT(store_status_beat(st, &b, 1120, NULL) == OTPBOX_OK);
 	store_close(st);
 	TEST_EXPECT_INT("success kept",
-	                test_int("SELECT success_at FROM "
+	                tmpstore_int("SELECT success_at FROM "
 	                         "fetch_status WHERE account "
 	                         "= 'cron'"),
 	                1000);
 	TEST_EXPECT_INT("error since the first failure",
-	                test_int("SELECT error_since FROM fetch_status WHERE "
+	                tmpstore_int("SELECT error_since FROM fetch_status WHERE "
 	                         "account = 'cron'"),
 	                1060);
 	TEST_EXPECT_INT("latest failure",
-	                test_int("SELECT error_at FROM fetch_status WHERE "
+	                tmpstore_int("SELECT error_at FROM fetch_status WHERE "
 	                         "account = 'cron'"),
 	                1120);
 }
@@ -181,12 +133,12 @@ test_rows(void)
 {
 	struct store_status_row *rows = NULL;
 	struct store_status_summary sum;
-	struct store *st = test_open();
+	struct store *st = tmpstore_open();
 	int64_t off = 0;
 	bool known = false;
 	size_t n = 0, i;
 
-	test_exec(
+	tmpstore_exec(
 	    "INSERT INTO accounts (id, name, username, host) VALUES "
 	    "(7, 'box', 'u', 'h');"
 	    "INSERT INTO folders (id, account_id, name, synced_at) VALUES "
@@ -275,10 +227,7 @@ test_health(void)
 static void
 test_cleanup(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", test_dir);
-	CU_ASSERT(system(cmd) == 0);
+	tmpstore_remove();
 }
 
 static CU_TestInfo test_cases[] = {

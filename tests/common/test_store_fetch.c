@@ -9,53 +9,7 @@
 #include <unistd.h>
 
 #include "store_fetch.h"
-
-static char test_dir[64];
-static char test_db[128];
-
-static struct store *
-test_open(void)
-{
-	struct store *st = NULL;
-	char errbuf[256];
-
-	if (!test_dir[0]) {
-		snprintf(test_dir, sizeof(test_dir), "/tmp/otpbox-sf.XXXXXX");
-		CU_ASSERT_FATAL(mkdtemp(test_dir) != NULL);
-		snprintf(test_db, sizeof(test_db), "%s/db", test_dir);
-	}
-	CU_ASSERT_FATAL(store_open(test_db, true, &st, errbuf,
-	                           sizeof(errbuf)) == OTPBOX_OK);
-	return st;
-}
-
-static long long
-test_int(const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	long long v = -1;
-
-	CU_ASSERT_FATAL(sqlite3_open(test_db, &db) == SQLITE_OK);
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	else
-		fprintf(stderr, "  query failed: %s\n", sqlite3_errmsg(db));
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
-}
-
-static void
-test_exec(const char *sql)
-{
-	sqlite3 *db = NULL;
-
-	CU_ASSERT_FATAL(sqlite3_open(test_db, &db) == SQLITE_OK);
-	CU_ASSERT(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
-	sqlite3_close(db);
-}
+#include "tmpstore.h"
 
 struct insert_case {
 	const char *name;
@@ -78,7 +32,7 @@ static const struct insert_case insert_cases[] = {
 static void
 test_insert_dedupe(void)
 {
-	struct store *st = test_open();
+	struct store *st = tmpstore_open();
 	struct store_fetch_folder f;
 	struct store_fetch_msg m;
 	bool stored;
@@ -102,7 +56,7 @@ test_insert_dedupe(void)
 		TEST_EXPECT_INT(c->name, stored, c->want_stored);
 	}
 	TEST_EXPECT_INT("rows stored",
-	                test_int("select count(*) from "
+	                tmpstore_int("select count(*) from "
 	                         "messages"),
 	                5);
 	store_close(st);
@@ -111,7 +65,7 @@ test_insert_dedupe(void)
 static void
 test_children_and_checkpoint(void)
 {
-	struct store *st = test_open();
+	struct store *st = tmpstore_open();
 	struct store_fetch_rcpt rc[2] = {{"Bot1@Bots.test", "X-Original-To"},
 	                                 {"bot2@bots.test", "To"}};
 	struct store_fetch_cand cd[2] = {{"code", "123456", 0.9, true, "w"},
@@ -142,18 +96,18 @@ test_children_and_checkpoint(void)
 	CU_ASSERT(store_commit(st) == OTPBOX_OK);
 	TEST_EXPECT_INT(
 	    "recipients",
-	    test_int("select count(*) from recipients"
+	    tmpstore_int("select count(*) from recipients"
 	             " where address in ('bot1@bots.test', 'bot2@bots.test')"),
 	    2);
 	TEST_EXPECT_INT(
 	    "candidates",
-	    test_int("select count(*) from "
+	    tmpstore_int("select count(*) from "
 	             "candidates c join messages m on m.id = c.message_id "
 	             "where m.uid = 7"),
 	    2);
 	TEST_EXPECT_INT(
 	    "codes: one per recipient and kind",
-	    test_int("select count(*) from codes where received_at = 2000"), 4);
+	    tmpstore_int("select count(*) from codes where received_at = 2000"), 4);
 	CU_ASSERT(store_fetch_folder_get(st, "acct", "u@x", "h", "Junk",
 	                                 &again) == OTPBOX_OK);
 	TEST_EXPECT_INT("checkpoint uidvalidity", again.uidvalidity, 5);
@@ -165,18 +119,18 @@ test_children_and_checkpoint(void)
 static void
 test_purge(void)
 {
-	struct store *st = test_open();
+	struct store *st = tmpstore_open();
 	int64_t deleted = -1;
 
 	CU_ASSERT(store_fetch_purge(st, 1500, &deleted) == OTPBOX_OK);
 	TEST_EXPECT_INT("purged (received before 1500)", deleted, 5);
-	TEST_EXPECT_INT("left", test_int("select count(*) from messages"), 1);
+	TEST_EXPECT_INT("left", tmpstore_int("select count(*) from messages"), 1);
 	TEST_EXPECT_INT("codes of the kept message",
-	                test_int("select count(*) from codes"), 4);
+	                tmpstore_int("select count(*) from codes"), 4);
 	CU_ASSERT(store_fetch_purge(st, 2500, &deleted) == OTPBOX_OK);
 	TEST_EXPECT_INT(
 	    "children go with the message",
-	    test_int(
+	    tmpstore_int(
 	        "select (select count(*) from codes) + (select count(*) from "
 	        "recipients) + (select count(*) from candidates)"),
 	    0);
@@ -205,12 +159,12 @@ test_data_version(sqlite3 *db)
 static void
 test_folder_no_write(void)
 {
-	struct store *st = test_open();
+	struct store *st = tmpstore_open();
 	struct store_fetch_folder f;
 	sqlite3 *obs = NULL;
 	long long v0;
 
-	CU_ASSERT_FATAL(sqlite3_open(test_db, &obs) == SQLITE_OK);
+	CU_ASSERT_FATAL(sqlite3_open(tmpstore_path(), &obs) == SQLITE_OK);
 	CU_ASSERT(store_fetch_folder_get(st, "quiet", "u@x", "h", "INBOX",
 	                                 &f) == OTPBOX_OK);
 	v0 = test_data_version(obs);
@@ -227,7 +181,7 @@ test_folder_no_write(void)
 	                                 &f) == OTPBOX_OK);
 	CU_ASSERT(test_data_version(obs) != v0);
 	TEST_EXPECT_INT("user and host updated",
-	                test_int("select count(*) from accounts where name ="
+	                tmpstore_int("select count(*) from accounts where name ="
 	                         " 'quiet' and username = 'u2@x' and host ="
 	                         " 'h2'"),
 	                1);
@@ -240,7 +194,7 @@ test_folder_no_write(void)
 static void
 test_sender_and_copies(void)
 {
-	struct store *st = test_open();
+	struct store *st = tmpstore_open();
 	struct store_fetch_rcpt rc[1] = {{"bot1@bots.test", "To"}};
 	struct authres_facts a;
 	struct store_fetch_folder inbox, junk;
@@ -280,22 +234,22 @@ test_sender_and_copies(void)
 	          OTPBOX_OK);
 	CU_ASSERT(store_commit(st) == OTPBOX_OK);
 	TEST_EXPECT_INT("copies share copy_of",
-	                test_int("select count(distinct copy_of) from messages"
+	                tmpstore_int("select count(distinct copy_of) from messages"
 	                         " where copy_key = 'k1'"),
 	                1);
 	TEST_EXPECT_INT("another message is another",
-	                test_int("select count(distinct copy_of) from messages"
+	                tmpstore_int("select count(distinct copy_of) from messages"
 	                         " where received_at = 5000"),
 	                2);
 	TEST_EXPECT_INT("sender facts stored",
-	                test_int("select count(*) from otp_codes where"
+	                tmpstore_int("select count(*) from otp_codes where"
 	                         " from_address = 'no-reply@bank.example' and"
 	                         " from_domain = 'bank.example' and"
 	                         " authenticated = 1 and auth_dmarc = 'pass'"
 	                         " and auth_spf is null"),
 	                3);
 	TEST_EXPECT_INT("skipped stored",
-	                test_int("select count(*) from messages where"
+	                tmpstore_int("select count(*) from messages where"
 	                         " skipped = '1 attachment (2 MB)'"),
 	                1);
 	store_close(st);
@@ -304,26 +258,25 @@ test_sender_and_copies(void)
 static void
 test_waiting(void)
 {
-	struct store *st = test_open();
+	struct store *st = tmpstore_open();
 	int64_t now = 1000000;
 	bool w = true;
 
 	CU_ASSERT(store_fetch_waiting(st, now, &w) == OTPBOX_OK);
 	TEST_EXPECT_INT("nobody waits", w, false);
-	test_exec("insert into waits (address, window_start, started_at) "
+	tmpstore_exec("insert into waits (address, window_start, started_at) "
 	          "values ('b@x', 0, 999000)");
 	CU_ASSERT(store_fetch_waiting(st, now, &w) == OTPBOX_OK);
 	TEST_EXPECT_INT("a stale wait does not count", w, false);
-	test_exec("insert into waits (address, window_start, started_at) "
+	tmpstore_exec("insert into waits (address, window_start, started_at) "
 	          "values ('b@x', 0, 999990)");
 	CU_ASSERT(store_fetch_waiting(st, now, &w) == OTPBOX_OK);
 	TEST_EXPECT_INT("a bot waits", w, true);
-	test_exec("update waits set outcome = 'claimed'");
+	tmpstore_exec("update waits set outcome = 'claimed'");
 	CU_ASSERT(store_fetch_waiting(st, now, &w) == OTPBOX_OK);
 	TEST_EXPECT_INT("a finished wait does not count", w, false);
 	store_close(st);
-	unlink(test_db);
-	rmdir(test_dir);
+	tmpstore_remove();
 }
 
 #define TEST_SUITE_NAME "store_fetch"

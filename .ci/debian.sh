@@ -53,6 +53,8 @@ contains otpbox /usr/bin/otpbox /etc/otpbox/otpbox.conf \
 	/usr/share/man/man5/otpbox.conf.5.gz
 contains libotpbox-dev /usr/include/otpbox.h \
 	/usr/share/man/man3/libotpbox.3.gz
+contains python3-otpbox /usr/lib/python3/dist-packages/otpbox/__init__.py \
+	/usr/lib/python3/dist-packages/otpbox/pytest_plugin.py
 dpkg-deb -c "$(ls "$work"/libotpbox1_*.deb)" >"$work/contents"
 grep -q 'libotpbox\.so\.[0-9]' "$work/contents" || {
 	echo "debian: libotpbox1 lacks libotpbox.so.N"
@@ -65,6 +67,20 @@ dpkg-deb -f "$(ls "$work"/otpbox_*.deb)" Depends | grep -q adduser || {
 dpkg-deb -I "$(ls "$work"/otpbox_*.deb)" conffiles 2>/dev/null |
 	grep -qx /etc/otpbox/otpbox.conf || {
 	echo "debian: /etc/otpbox/otpbox.conf is not a conffile"
+	missing=1
+}
+# The Python module, unpacked beside the library it depends on, finds it
+# by its soname alone and reports its version.
+root=$work/root
+for p in libotpbox1 python3-otpbox; do
+	dpkg-deb -x "$(ls "$work/$p"_*.deb)" "$root"
+done
+got=$(LD_LIBRARY_PATH=$(dirname "$(find "$root" -name 'libotpbox.so.1')") \
+	PYTHONPATH=$root/usr/lib/python3/dist-packages OTPBOX_LIBRARY= \
+	/usr/bin/python3 -c 'import otpbox; print(otpbox.library_version())' \
+	2>&1) && [ "$got" = "$(dpkg-deb -f "$(ls "$work"/libotpbox1_*.deb)" \
+	Version)" ] || {
+	echo "debian: python3-otpbox does not load libotpbox1: $got"
 	missing=1
 }
 [ "$missing" -eq 0 ] || exit 1

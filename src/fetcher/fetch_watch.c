@@ -190,8 +190,7 @@ fetch_watch_wait(struct fetch_watch *w, struct imap_client *cl,
 static enum otpbox_err
 fetch_watch_idle(struct fetch_watch *w, struct imap_client *cl)
 {
-	long long until =
-	    clock_mono_ms() + FETCH_WATCH_REIDLE_SECONDS * 1000LL;
+	long long until = clock_mono_ms() + FETCH_WATCH_REIDLE_SECONDS * 1000LL;
 	enum fetch_watch_wake why;
 	enum otpbox_err err;
 

@@ -471,8 +471,7 @@ enum otpbox_err
 imap_conn_read(struct imap_conn *c, void *buf, size_t cap, int timeout_ms,
                size_t *n)
 {
-	long long deadline =
-	    timeout_ms < 0 ? -1 : clock_mono_ms() + timeout_ms;
+	long long deadline = timeout_ms < 0 ? -1 : clock_mono_ms() + timeout_ms;
 
 	enum otpbox_err err;
 

@@ -60,17 +60,17 @@ test_beats(void)
 		snprintf(name, sizeof(name), "case %zu written", i);
 		TEST_EXPECT_INT(name, written, c->written);
 		snprintf(name, sizeof(name), "case %zu success_at", i);
-		TEST_EXPECT_INT(name,
-		                tmpstore_int("SELECT success_at FROM fetch_status"),
-		                c->success_at);
+		TEST_EXPECT_INT(
+		    name, tmpstore_int("SELECT success_at FROM fetch_status"),
+		    c->success_at);
 		snprintf(name, sizeof(name), "case %zu error_since", i);
 		TEST_EXPECT_INT(
 		    name, tmpstore_int("SELECT error_since FROM fetch_status"),
 		    c->error_since);
 		snprintf(name, sizeof(name), "case %zu error_at", i);
-		TEST_EXPECT_INT(name,
-		                tmpstore_int("SELECT error_at FROM fetch_status"),
-		                c->error_at);
+		TEST_EXPECT_INT(
+		    name, tmpstore_int("SELECT error_at FROM fetch_status"),
+		    c->error_at);
 	}
 	TEST_EXPECT_INT("one row",
 	                tmpstore_int("SELECT count(*) FROM fetch_status"), 1);
@@ -83,7 +83,7 @@ test_beats(void)
 	TEST_EXPECT_INT("same wordless error not rewritten", written, 0);
 	TEST_EXPECT_INT("wordless error text",
 	                tmpstore_int("SELECT error = 'unknown error' FROM "
-	                         "fetch_status"),
+	                             "fetch_status"),
 	                1);
 	TEST_EXPECT_INT("pid", tmpstore_int("SELECT pid FROM fetch_status"),
 	                getpid());
@@ -113,16 +113,17 @@ test_beats_across_runs(void)
 	store_close(st);
 	TEST_EXPECT_INT("success kept",
 	                tmpstore_int("SELECT success_at FROM "
-	                         "fetch_status WHERE account "
-	                         "= 'cron'"),
+	                             "fetch_status WHERE account "
+	                             "= 'cron'"),
 	                1000);
-	TEST_EXPECT_INT("error since the first failure",
-	                tmpstore_int("SELECT error_since FROM fetch_status WHERE "
-	                         "account = 'cron'"),
-	                1060);
+	TEST_EXPECT_INT(
+	    "error since the first failure",
+	    tmpstore_int("SELECT error_since FROM fetch_status WHERE "
+	                 "account = 'cron'"),
+	    1060);
 	TEST_EXPECT_INT("latest failure",
 	                tmpstore_int("SELECT error_at FROM fetch_status WHERE "
-	                         "account = 'cron'"),
+	                             "account = 'cron'"),
 	                1120);
 }
 

@@ -57,7 +57,7 @@ test_insert_dedupe(void)
 	}
 	TEST_EXPECT_INT("rows stored",
 	                tmpstore_int("select count(*) from "
-	                         "messages"),
+	                             "messages"),
 	                5);
 	store_close(st);
 }
@@ -96,18 +96,20 @@ test_children_and_checkpoint(void)
 	CU_ASSERT(store_commit(st) == OTPBOX_OK);
 	TEST_EXPECT_INT(
 	    "recipients",
-	    tmpstore_int("select count(*) from recipients"
-	             " where address in ('bot1@bots.test', 'bot2@bots.test')"),
+	    tmpstore_int(
+	        "select count(*) from recipients"
+	        " where address in ('bot1@bots.test', 'bot2@bots.test')"),
 	    2);
 	TEST_EXPECT_INT(
 	    "candidates",
 	    tmpstore_int("select count(*) from "
-	             "candidates c join messages m on m.id = c.message_id "
-	             "where m.uid = 7"),
+	                 "candidates c join messages m on m.id = c.message_id "
+	                 "where m.uid = 7"),
 	    2);
 	TEST_EXPECT_INT(
 	    "codes: one per recipient and kind",
-	    tmpstore_int("select count(*) from codes where received_at = 2000"), 4);
+	    tmpstore_int("select count(*) from codes where received_at = 2000"),
+	    4);
 	CU_ASSERT(store_fetch_folder_get(st, "acct", "u@x", "h", "Junk",
 	                                 &again) == OTPBOX_OK);
 	TEST_EXPECT_INT("checkpoint uidvalidity", again.uidvalidity, 5);
@@ -124,7 +126,8 @@ test_purge(void)
 
 	CU_ASSERT(store_fetch_purge(st, 1500, &deleted) == OTPBOX_OK);
 	TEST_EXPECT_INT("purged (received before 1500)", deleted, 5);
-	TEST_EXPECT_INT("left", tmpstore_int("select count(*) from messages"), 1);
+	TEST_EXPECT_INT("left", tmpstore_int("select count(*) from messages"),
+	                1);
 	TEST_EXPECT_INT("codes of the kept message",
 	                tmpstore_int("select count(*) from codes"), 4);
 	CU_ASSERT(store_fetch_purge(st, 2500, &deleted) == OTPBOX_OK);
@@ -180,11 +183,12 @@ test_folder_no_write(void)
 	CU_ASSERT(store_fetch_folder_get(st, "quiet", "u2@x", "h2", "INBOX",
 	                                 &f) == OTPBOX_OK);
 	CU_ASSERT(test_data_version(obs) != v0);
-	TEST_EXPECT_INT("user and host updated",
-	                tmpstore_int("select count(*) from accounts where name ="
-	                         " 'quiet' and username = 'u2@x' and host ="
-	                         " 'h2'"),
-	                1);
+	TEST_EXPECT_INT(
+	    "user and host updated",
+	    tmpstore_int("select count(*) from accounts where name ="
+	                 " 'quiet' and username = 'u2@x' and host ="
+	                 " 'h2'"),
+	    1);
 	sqlite3_close(obs);
 	store_close(st);
 }
@@ -233,24 +237,27 @@ test_sender_and_copies(void)
 	CU_ASSERT(store_fetch_insert(st, inbox.id, 1, &m, &stored) ==
 	          OTPBOX_OK);
 	CU_ASSERT(store_commit(st) == OTPBOX_OK);
-	TEST_EXPECT_INT("copies share copy_of",
-	                tmpstore_int("select count(distinct copy_of) from messages"
-	                         " where copy_key = 'k1'"),
-	                1);
-	TEST_EXPECT_INT("another message is another",
-	                tmpstore_int("select count(distinct copy_of) from messages"
-	                         " where received_at = 5000"),
-	                2);
-	TEST_EXPECT_INT("sender facts stored",
-	                tmpstore_int("select count(*) from otp_codes where"
-	                         " from_address = 'no-reply@bank.example' and"
-	                         " from_domain = 'bank.example' and"
-	                         " authenticated = 1 and auth_dmarc = 'pass'"
-	                         " and auth_spf is null"),
-	                3);
+	TEST_EXPECT_INT(
+	    "copies share copy_of",
+	    tmpstore_int("select count(distinct copy_of) from messages"
+	                 " where copy_key = 'k1'"),
+	    1);
+	TEST_EXPECT_INT(
+	    "another message is another",
+	    tmpstore_int("select count(distinct copy_of) from messages"
+	                 " where received_at = 5000"),
+	    2);
+	TEST_EXPECT_INT(
+	    "sender facts stored",
+	    tmpstore_int("select count(*) from otp_codes where"
+	                 " from_address = 'no-reply@bank.example' and"
+	                 " from_domain = 'bank.example' and"
+	                 " authenticated = 1 and auth_dmarc = 'pass'"
+	                 " and auth_spf is null"),
+	    3);
 	TEST_EXPECT_INT("skipped stored",
 	                tmpstore_int("select count(*) from messages where"
-	                         " skipped = '1 attachment (2 MB)'"),
+	                             " skipped = '1 attachment (2 MB)'"),
 	                1);
 	store_close(st);
 }
@@ -265,11 +272,11 @@ test_waiting(void)
 	CU_ASSERT(store_fetch_waiting(st, now, &w) == OTPBOX_OK);
 	TEST_EXPECT_INT("nobody waits", w, false);
 	tmpstore_exec("insert into waits (address, window_start, started_at) "
-	          "values ('b@x', 0, 999000)");
+	              "values ('b@x', 0, 999000)");
 	CU_ASSERT(store_fetch_waiting(st, now, &w) == OTPBOX_OK);
 	TEST_EXPECT_INT("a stale wait does not count", w, false);
 	tmpstore_exec("insert into waits (address, window_start, started_at) "
-	          "values ('b@x', 0, 999990)");
+	              "values ('b@x', 0, 999990)");
 	CU_ASSERT(store_fetch_waiting(st, now, &w) == OTPBOX_OK);
 	TEST_EXPECT_INT("a bot waits", w, true);
 	tmpstore_exec("update waits set outcome = 'claimed'");

@@ -388,8 +388,10 @@ test_copies_unclaimed(void)
 	first = testdb_add(path, BOT1, "code", "141414", now - 20, now);
 	copy = testdb_add(path, BOT1, "code", "141414", now - 20, now);
 	testdb_sender(path, copy, NULL, 0, NULL, first);
-	TEST_EXPECT_STR("first claim", testbox_take(box, BOT1, NULL, 0), "141414");
-	TEST_EXPECT_STR("no second claim", testbox_take(box, BOT1, NULL, 0), NULL);
+	TEST_EXPECT_STR("first claim", testbox_take(box, BOT1, NULL, 0),
+	                "141414");
+	TEST_EXPECT_STR("no second claim", testbox_take(box, BOT1, NULL, 0),
+	                NULL);
 	otpbox_close(box);
 	testdb_remove(path);
 }

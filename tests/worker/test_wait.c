@@ -222,8 +222,8 @@ test_window_table(void)
 		                c->want_code);
 		/* Whatever was handed out is never handed out again. */
 		if (c->want_code)
-			TEST_EXPECT_STR(c->name, testbox_take(box, c->ask, o, 0),
-			                NULL);
+			TEST_EXPECT_STR(c->name,
+			                testbox_take(box, c->ask, o, 0), NULL);
 		otpbox_close(box);
 		otpbox_wait_opts_free(o);
 		testdb_remove(path);
@@ -242,13 +242,15 @@ test_claimed_never_again(void)
 	testdb_create(path);
 	box = testbox_open(path);
 	testdb_add(path, BOT1, "code", "100001", now - 20, now);
-	TEST_EXPECT_STR("first claim", testbox_take(box, BOT1, NULL, 0), "100001");
+	TEST_EXPECT_STR("first claim", testbox_take(box, BOT1, NULL, 0),
+	                "100001");
 	TEST_EXPECT_STR("second claim", testbox_take(box, BOT1, NULL, 0), NULL);
 	testdb_add(path, BOT1, "code", "100000", now - 40, now);
-	TEST_EXPECT_STR("older code stored late", testbox_take(box, BOT1, NULL, 0),
-	                NULL);
+	TEST_EXPECT_STR("older code stored late",
+	                testbox_take(box, BOT1, NULL, 0), NULL);
 	testdb_add(path, BOT1, "code", "100002", now - 5, now);
-	TEST_EXPECT_STR("resent code", testbox_take(box, BOT1, NULL, 0), "100002");
+	TEST_EXPECT_STR("resent code", testbox_take(box, BOT1, NULL, 0),
+	                "100002");
 	otpbox_close(box);
 	testdb_remove(path);
 }
@@ -264,7 +266,8 @@ test_peek(void)
 	box = testbox_open(path);
 	testdb_add(path, BOT1, "code", "424242", now - 5, now);
 	TEST_EXPECT_STR("peek", testbox_take(box, BOT1, NULL, 1), "424242");
-	TEST_EXPECT_STR("peek again", testbox_take(box, BOT1, NULL, 1), "424242");
+	TEST_EXPECT_STR("peek again", testbox_take(box, BOT1, NULL, 1),
+	                "424242");
 	TEST_EXPECT_INT("peek claims nothing",
 	                testdb_int(path, "SELECT count(*) FROM codes"
 	                                 " WHERE claimed_at IS NOT NULL"),

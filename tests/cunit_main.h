@@ -8,7 +8,9 @@
 #define OTPBOX_CUNIT_MACROS_H
 
 #include <CUnit/Basic.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Prints what a table case got and wanted before failing it. */
@@ -32,6 +34,20 @@
 			        (name), got_, want_);                          \
 		CU_ASSERT_EQUAL(got_, want_);                                  \
 	} while (0)
+
+/* Removes a test's scratch directory dir (a mkdtemp() name; "" when none)
+ * with everything in it, and empties dir so a second call does nothing. */
+static inline void
+test_remove_tree(char *dir)
+{
+	char cmd[PATH_MAX + 16];
+
+	if (!dir[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CU_ASSERT(system(cmd) == 0);
+	dir[0] = '\0';
+}
 
 #endif
 

@@ -318,9 +318,11 @@ test_write(const char *dir, const char *name, const char *text, int mode)
 
 static char test_dir[256];
 
+/* A new scratch directory in test_dir; the previous test's is removed. */
 static void
 test_make_dir(void)
 {
+	test_remove_tree(test_dir);
 	snprintf(test_dir, sizeof(test_dir), "/tmp/otpbox-conf.XXXXXX");
 	CU_ASSERT_FATAL(mkdtemp(test_dir) != NULL);
 }
@@ -694,6 +696,12 @@ test_conf_sample_file(void)
 	free(errors);
 }
 
+static void
+test_cleanup(void)
+{
+	test_remove_tree(test_dir);
+}
+
 static CU_TestInfo test_cases[] = {
     {"error table", test_conf_table},
     {"errors in file order", test_conf_error_order},
@@ -710,6 +718,7 @@ static CU_TestInfo test_cases[] = {
     {"libotpbox never reads .env", test_dotenv_not_in_library},
     {"configuration must be a file", test_conf_not_a_file},
     {"sample file parses", test_conf_sample_file},
+    {"cleanup", test_cleanup},
     CU_TEST_INFO_NULL,
 };
 #define TEST_SUITE_NAME "config"

@@ -19,12 +19,14 @@ static char test_dir[256];
 static char test_db[512];
 static char test_target[512];
 
-/* A fresh folder with the database path and a target file outside it. */
+/* A fresh folder with the database path and a target file outside it (the
+ * previous test's folder is removed). */
 static void
 test_setup(const char *target_text)
 {
 	FILE *fp;
 
+	test_remove_tree(test_dir);
 	snprintf(test_dir, sizeof(test_dir), "/tmp/otpbox-safe.XXXXXX");
 	CU_ASSERT_FATAL(mkdtemp(test_dir) != NULL);
 	snprintf(test_db, sizeof(test_db), "%s/otpbox.db", test_dir);
@@ -234,12 +236,19 @@ test_db_symlink(void)
 	store_close(st);
 }
 
+static void
+test_cleanup(void)
+{
+	test_remove_tree(test_dir);
+}
+
 static CU_TestInfo test_cases[] = {
     {"lock file through a symlink", test_lock_symlink},
     {"lock file as hard link or FIFO", test_lock_hardlink_fifo},
     {"change feed through links", test_notify_links},
     {"files of another user", test_foreign_owner},
     {"database through a symlink", test_db_symlink},
+    {"cleanup", test_cleanup},
     CU_TEST_INFO_NULL,
 };
 #define TEST_SUITE_NAME "safe_file"

@@ -270,11 +270,18 @@ test_store_transactions(void)
 	store_close(NULL);
 }
 
+static void
+test_cleanup(void)
+{
+	test_remove_tree(test_dir);
+}
+
 static CU_TestInfo test_cases[] = {
     {"create", test_store_create},
     {"refuse foreign and newer files", test_store_refuse},
     {"migrate older schemas", test_store_migrate},
     {"transactions and data_version", test_store_transactions},
+    {"cleanup", test_cleanup},
     CU_TEST_INFO_NULL,
 };
 #define TEST_SUITE_NAME "store"

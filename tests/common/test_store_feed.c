@@ -43,10 +43,7 @@ test_fresh(void)
 static void
 test_cleanup(void)
 {
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", test_dir);
-	CU_ASSERT(system(cmd) == 0);
+	test_remove_tree(test_dir);
 }
 
 static void

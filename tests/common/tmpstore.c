@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#include <CUnit/CUnit.h>
+#include "../cunit_main.h"
 #include <sqlite3.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "tmpstore.h"
 
@@ -71,11 +69,5 @@ tmpstore_exec(const char *sql)
 void
 tmpstore_remove(void)
 {
-	char cmd[128];
-
-	if (!tmpstore_dir[0])
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpstore_dir);
-	CU_ASSERT(system(cmd) == 0);
-	tmpstore_dir[0] = '\0';
+	test_remove_tree(tmpstore_dir);
 }
